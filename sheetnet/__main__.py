@@ -1,0 +1,3 @@
+from sheetnet.cli import main
+
+raise SystemExit(main())

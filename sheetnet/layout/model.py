@@ -1,0 +1,171 @@
+"""The vocabulary of a layout: places, quantities, sheets, and how a formula template becomes text.
+
+A quantity's cells form an array indexed (image, unit, row, col): `anchor` is the top-left cell of
+image 1, unit 1; one unit is `shape` cells; units follow each other by `unit_step`; images follow
+each other by their sheet's `image_step`. Quantities that are not per image drop the image axis.
+
+Formula templates name other quantities in braces, resolved at the cell being written:
+    {q}        q's item at this cell's image and unit (a cell, or a range when the item is a grid)
+    {$q}       the same, absolute ($D$5:$F$8)
+    {q.}       q's cell at this cell's own row and column within the item (cell-by-cell links)
+    {q:units}  all units of q for this image (O14:O16)
+    {q:images} q's row across every image's whole column block (L21:JG21)
+    {q:prev}   q's item for the previous image
+    {q#2}      unit 2 of q for this image
+    {label}    this unit's class label (the digit its teacher value stands for)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from sheetnet.xlsx.refs import cell_name, parse_cell, quote_sheet, range_name
+
+
+@dataclass(frozen=True)
+class Place:
+    anchor: str
+    shape: tuple[int, int] = (1, 1)
+    units: int = 1
+    unit_step: tuple[int, int] = (1, 0)
+
+    @cached_property
+    def origin(self) -> tuple[int, int]:
+        return parse_cell(self.anchor)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    name: str  # the book's name: pixels, w2, z2, a3, C, C_T …
+    sheet: str  # the role of its sheet: 'data', 'learn'
+    place: Place
+    per_image: bool = False
+    formula: str | None = None  # None: a value typed by the user (data, parameters)
+    first_formula: str | None = None  # image 1's formula where it differs from the others'
+    text: bool = False  # its values are text (○ / ×), not numbers
+    style: str = "number"  # a name the writer maps to a cell format
+    description: str = ""
+
+    @property
+    def computed(self) -> bool:
+        return self.formula is not None
+
+    def formula_for(self, image: int) -> str | None:
+        return self.first_formula if image == 0 and self.first_formula is not None else self.formula
+
+
+@dataclass(frozen=True)
+class Label:
+    sheet: str
+    cell: str
+    text: str | int
+    style: str = "label"
+    merge_to: str | None = None  # last cell of a merged range starting at `cell`
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    role: str
+    names: tuple[str, ...]  # the names editions give it; the first is the one we write
+    image_step: tuple[int, int] = (0, 0)
+    block: tuple[str, int] = ("A", 1)  # image 1's block: its first column and its width
+    signature: tuple[str, ...] = ()  # quantities whose cells (image 1) must hold numbers
+    required: bool = True
+    column_widths: tuple[tuple[str, str, float], ...] = ()  # (first col, last col, width)
+    merge_per_image: tuple[str, ...] = ()  # quantities whose cell spans the image's block
+    freeze: str | None = None
+
+
+@dataclass(frozen=True)
+class Layout:
+    kind: str
+    sheets: tuple[SheetLayout, ...]
+    quantities: tuple[Quantity, ...]
+    labels: tuple[Label, ...] = ()
+    class_labels: tuple[int, ...] = ()
+    defined_names: tuple[tuple[str, str, str], ...] = ()  # (sheet role, name, value) — Solver's settings
+    max_images: int = 4096
+
+    def __post_init__(self):
+        object.__setattr__(self, "_positions", {})  # (name, images) → positions; layouts are immutable
+        names = [q.name for q in self.quantities]
+        if len(names) != len(set(names)):
+            raise ValueError(f"layout {self.kind}: a quantity is described twice")
+
+    @cached_property
+    def by_name(self) -> dict[str, Quantity]:
+        return {q.name: q for q in self.quantities}
+
+    def sheet(self, role: str) -> SheetLayout:
+        return next(s for s in self.sheets if s.role == role)
+
+    def __getitem__(self, name: str) -> Quantity:
+        return self.by_name[name]
+
+    # -- cells ---------------------------------------------------------------------------------
+    def positions(self, q: Quantity, n_images: int) -> np.ndarray:
+        """(row, col) of every cell of q: shape (images, units, rows, cols, 2), or without images."""
+        key = (q.name, n_images if q.per_image else 0)
+        if key not in self._positions:
+            self._positions[key] = self._place_cells(q, n_images)
+            self._positions[key].flags.writeable = False
+        return self._positions[key]
+
+    def _place_cells(self, q: Quantity, n_images: int) -> np.ndarray:
+        p = q.place
+        r0, c0 = p.origin
+        rows, cols = p.shape
+        units = np.arange(p.units)
+        rr = r0 + units[:, None, None] * p.unit_step[0] + np.arange(rows)[None, :, None] + 0 * np.arange(cols)[None, None, :]
+        cc = c0 + units[:, None, None] * p.unit_step[1] + np.arange(cols)[None, None, :] + 0 * np.arange(rows)[None, :, None]
+        grid = np.stack([rr, cc], axis=-1)
+        if not q.per_image:
+            return grid
+        dr, dc = self.sheet(q.sheet).image_step
+        steps = np.arange(n_images)[:, None, None, None]
+        return np.stack([grid[..., 0][None] + steps * dr, grid[..., 1][None] + steps * dc], axis=-1)
+
+    def block_columns(self, role: str, n_images: int) -> tuple[int, int]:
+        s = self.sheet(role)
+        first = parse_cell(s.block[0] + "1")[1]
+        return first, first + s.image_step[1] * (n_images - 1) + s.block[1] - 1
+
+    # -- formulas ------------------------------------------------------------------------------
+    def formula(self, q: Quantity, n_images: int, sheet_names: dict[str, str], image: int, unit: int, r: int, c: int) -> str:
+        """The formula text that belongs in one cell of q (at image, unit, row r, col c of the item)."""
+        template = q.formula_for(image)
+        assert template is not None, f"{q.name} is not computed"
+        return _TOKEN.sub(lambda m: self._resolve(m, q, n_images, sheet_names, image, unit, r, c), template)
+
+    def _resolve(self, m, here: Quantity, n_images, sheet_names, image, unit, r, c) -> str:
+        dollar, name, mod = m.group(1), m.group(2), m.group(3) or m.group(4)
+        if name == "label":
+            return str(self.class_labels[unit])
+        q = self.by_name[name]
+        absolute = dollar == "$"
+        pos = self.positions(q, n_images)
+        img = image - 1 if mod == "prev" else image
+        item = pos[img] if q.per_image else pos
+        k = unit if q.place.units > 1 else 0
+        if m.group(5):
+            k = int(m.group(5)) - 1
+        if mod == "images":
+            row = item[k, 0, 0, 0]
+            first, last = self.block_columns(q.sheet, n_images)
+            text = range_name(row, first, row, last, absolute)
+        elif mod == "units":
+            text = range_name(*item[0, 0, 0], *item[-1, -1, -1], absolute)
+        elif mod == ".":
+            text = cell_name(*item[k, r, c], absolute)
+        else:
+            text = range_name(*item[k, 0, 0], *item[k, -1, -1], absolute)
+        if q.sheet != here.sheet:
+            text = quote_sheet(sheet_names[q.sheet]) + "!" + text
+        return text
+
+
+_TOKEN = re.compile(r"\{(\$?)(\w+)(?::(units|images|prev)|(\.)|#(\d+))?\}")

@@ -1,0 +1,182 @@
+"""Headless LibreOffice: recalculate a workbook's formulas, or take a picture of it.
+
+LibreOffice normally trusts the cached values stored in an .xlsx. To make it evaluate every
+formula itself we start it with a throw-away user profile whose configuration says "always
+recalculate on load", then let it save the workbook again. Each call gets its own profile (two
+instances sharing one would hand the work to each other or fight over its lock), and a copy of
+the source, so the caller's file is never touched and no lock file appears next to it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+
+__all__ = ["LibreOfficeError", "find_soffice", "recalculate", "render_png"]
+
+ENV_VAR = "SHEETNET_SOFFICE"
+
+# Formula/Load recalc modes: 0 = always recalculate, 1 = never, 2 = ask (impossible headless).
+_REGISTRY = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" \
+xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">\
+<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">\
+<prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+_FLAGS = ["--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck"]
+
+# Where installers put it when it is not on PATH.
+_KNOWN_PATHS = [
+    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+    r"C:\Program Files\LibreOffice\program\soffice.exe",
+]
+
+
+class LibreOfficeError(RuntimeError):
+    """LibreOffice is missing, hung, or produced nothing."""
+
+
+def find_soffice() -> str | None:
+    """The soffice executable: $SHEETNET_SOFFICE if set (and nothing else then), else PATH."""
+    override = os.environ.get(ENV_VAR)
+    if override:
+        # An explicit choice that does not exist is "absent", not a reason to pick another one.
+        return shutil.which(override)
+    for name in ("soffice", "libreoffice"):
+        if found := shutil.which(name):
+            return found
+    return next((p for p in _KNOWN_PATHS if os.access(p, os.X_OK)), None)
+
+
+def recalculate(src: Path, dst: Path, *, timeout: float = 180) -> Path:
+    """Open `src` with every formula recalculated and save it as .xlsx at `dst`.
+
+    LibreOffice computes in full double precision but writes numbers (constants included)
+    with 15 significant digits, so read-back values agree to about 5e-15 relative, not bitwise.
+    """
+    return _convert(src, dst, "xlsx:Calc MS Excel 2007 XML", ".xlsx", timeout)
+
+
+def render_png(src: Path, dst: Path, *, timeout: float = 180) -> Path:
+    """Render the first page of the workbook's active sheet, recalculated, to a PNG at `dst`.
+
+    Needs Calc's image export filters, which Debian/Ubuntu package with Draw
+    (libreoffice-draw-nogui); without them this raises LibreOfficeError saying so.
+    """
+    return _convert(src, dst, "png", ".png", timeout)
+
+
+def _convert(src: Path, dst: Path, filter_: str, suffix: str, timeout: float) -> Path:
+    src, dst = Path(src), Path(dst)
+    if not src.is_file():
+        raise FileNotFoundError(src)
+    if dst.exists() and dst.resolve() == src.resolve():
+        raise ValueError(f"refusing to overwrite the source {src}")
+    soffice = find_soffice()
+    if soffice is None:
+        raise LibreOfficeError(f"LibreOffice (soffice) not found; install it or set ${ENV_VAR}")
+
+    with tempfile.TemporaryDirectory(prefix="sheetnet-lo-") as tmp:
+        tmp = Path(tmp)
+        (tmp / "profile" / "user").mkdir(parents=True)
+        (tmp / "profile" / "user" / "registrymodifications.xcu").write_text(
+            _REGISTRY, encoding="utf-8"
+        )
+        # A plain ASCII name: the output is named after the input, and odd names upset soffice.
+        (tmp / "in").mkdir()
+        work = tmp / "in" / ("book" + src.suffix.lower())
+        shutil.copyfile(src, work)
+        out_dir = tmp / "out"
+        out_dir.mkdir()
+
+        cmd = [
+            soffice,
+            f"-env:UserInstallation={(tmp / 'profile').as_uri()}",
+            *_FLAGS,
+            "--convert-to", filter_,
+            "--outdir", str(out_dir),
+            str(work),
+        ]
+        # HOME too: some parts of LibreOffice (and fontconfig) write caches there.
+        env = {**os.environ, "HOME": str(tmp)}
+        output = _run(cmd, env, cwd=tmp, timeout=timeout, what=src.name)
+
+        result = out_dir / ("book" + suffix)
+        if not result.is_file() or result.stat().st_size == 0:
+            hint = ""
+            if suffix == ".png" and "no export filter" in output:
+                # Debian/Ubuntu ship Calc's image export filters with Draw, not with Calc.
+                hint = " (install libreoffice-draw-nogui or libreoffice-draw)"
+            raise LibreOfficeError(
+                f"LibreOffice wrote no {suffix} for {src.name}{_error_line(output)}{hint}"
+            )
+        _replace(result, dst)
+    return dst
+
+
+def _run(cmd: list[str], env: dict[str, str], *, cwd: Path, timeout: float, what: str) -> str:
+    """Run soffice; return its console output (it reports most failures there, status 0)."""
+    # Own session, hence own process group: soffice is a launcher script, the real work is
+    # done by its children, and a timeout must kill them all.
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        proc.communicate()
+        raise LibreOfficeError(f"LibreOffice timed out after {timeout:g} s on {what}") from None
+    except BaseException:  # e.g. KeyboardInterrupt: do not leave soffice.bin behind
+        _kill(proc)
+        proc.wait()
+        raise
+    text = out.decode(errors="replace")
+    if proc.returncode != 0:
+        raise LibreOfficeError(
+            f"LibreOffice exited with status {proc.returncode} on {what}{_error_line(text)}"
+        )
+    return text
+
+
+def _error_line(output: str) -> str:
+    """': <LibreOffice's last error line>', or '' (keeps our messages to one line)."""
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.lower().startswith("error")] or lines[-1:]
+    return f": {errors[-1][:300]}" if errors else ""
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        if hasattr(os, "killpg"):
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except ProcessLookupError:
+        pass
+
+
+def _replace(result: Path, dst: Path) -> None:
+    # Copy next to dst first, then rename: readers never see half a file.
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    part = dst.parent / f".{dst.name}.{uuid.uuid4().hex}.part"
+    # os.open with 0o666 so the file gets the usual umask permissions (mkstemp would give 0600).
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as out, result.open("rb") as inp:
+            shutil.copyfileobj(inp, out)
+        os.replace(part, dst)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise

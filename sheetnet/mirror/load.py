@@ -1,0 +1,129 @@
+"""Cells → named arrays: find each sheet of a layout in a workbook and gather its quantities.
+
+The result holds the inputs (data and parameters) as numbers and, for every computed cell, the
+Cell the workbook stores there (formula and cached value). Nothing here computes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sheetnet.errors import UnusableInput
+from sheetnet.layout.model import Layout, Quantity, SheetLayout
+from sheetnet.xlsx.reader import Cell, SheetCells, WorkbookCells
+from sheetnet.xlsx.refs import cell_name
+
+
+@dataclass(frozen=True)
+class Loaded:
+    path: Path
+    layout: Layout
+    sheet_names: dict[str, str]  # role → the sheet's name in this workbook
+    n_images: int
+    inputs: dict[str, np.ndarray]  # quantity → numbers, shaped like the layout's positions
+    cells: dict[str, np.ndarray]  # computed quantity → object array of Cell | None
+
+    def has(self, role: str) -> bool:
+        return role in self.sheet_names
+
+    def where(self, name: str, index: tuple[int, ...]) -> str:
+        """'学习!P14' for one cell of a quantity."""
+        q = self.layout[name]
+        row, col = self.layout.positions(q, self.n_images)[index]
+        return f"{self.sheet_names[q.sheet]}!{cell_name(int(row), int(col))}"
+
+
+def load(path: str | Path, layout: Layout) -> Loaded:
+    with WorkbookCells(path) as book:
+        roles = _find_sheets(book, layout)
+        sheets = {role: book.sheet(name) for role, name in roles.items()}
+        n = _count_images(layout, sheets)
+        inputs, cells = {}, {}
+        for q in layout.quantities:
+            if q.sheet not in sheets:
+                continue
+            grid = _gather(layout, q, n, sheets[q.sheet])
+            if q.computed:
+                cells[q.name] = grid
+            else:
+                inputs[q.name] = _numbers(layout, q, grid, n, roles)
+        return Loaded(Path(path), layout, roles, n, inputs, cells)
+
+
+def _find_sheets(book: WorkbookCells, layout: Layout) -> dict[str, str]:
+    # By name first (the edition's own name), then by content: the first sheet, in the workbook's
+    # order, whose signature cells hold numbers. Other editions name their sheets differently.
+    roles: dict[str, str] = {}
+    for s in layout.sheets:
+        named = next((n for n in s.names if n in book.sheet_names), None)
+        if named is None or not _fits(layout, s, book.sheet(named)):
+            taken = set(roles.values())
+            found = next((n for n in book.sheet_names if n not in taken and _fits(layout, s, book.sheet(n))), None)
+            named = found or named  # a named sheet that does not fit is reported cell by cell later
+        if named is not None:
+            roles[s.role] = named
+        elif s.required:
+            where = ", ".join(f"{layout[q].description} at {layout[q].place.anchor}" for q in s.signature)
+            raise UnusableInput(f"no sheet holds the {s.names[0]} sheet's data ({where}); sheets: {', '.join(book.sheet_names)}")
+    return roles
+
+
+def _fits(layout: Layout, s: SheetLayout, cells: SheetCells) -> bool:
+    for name in s.signature:
+        q = layout[name]
+        pos = layout.positions(q, 1)
+        for row, col in pos.reshape(-1, 2):
+            c = cells.get((int(row), int(col)))
+            if c is None or not c.is_number:
+                return False
+    return True
+
+
+def _count_images(layout: Layout, sheets: dict[str, SheetCells]) -> int:
+    """Images are the consecutive blocks of the data sheet that hold any of their cells."""
+    inputs = [q for q in layout.quantities if q.per_image and not q.computed and q.sheet in sheets]
+    per_image = [layout.positions(q, layout.max_images).reshape(layout.max_images, -1, 2) for q in inputs]
+    n = 0
+    while n < layout.max_images and any(
+        (int(r), int(c)) in sheets[q.sheet] for q, pos in zip(inputs, per_image) for r, c in pos[n]
+    ):
+        n += 1
+    if n == 0:
+        q = inputs[0]
+        raise UnusableInput(f"sheet {layout.sheet(q.sheet).names[0]!r} holds no images (no {q.description} at {q.place.anchor})")
+    return n
+
+
+def _gather(layout: Layout, q: Quantity, n: int, cells: SheetCells) -> np.ndarray:
+    pos = layout.positions(q, n)
+    out = np.empty(pos.shape[:-1], dtype=object)
+    flat = out.reshape(-1)
+    for i, (row, col) in enumerate(pos.reshape(-1, 2)):
+        flat[i] = cells.get((int(row), int(col)))
+    return out
+
+
+def _numbers(layout: Layout, q: Quantity, grid: np.ndarray, n: int, roles: dict[str, str]) -> np.ndarray:
+    out = np.empty(grid.shape, dtype=float)
+    for index, cell in np.ndenumerate(grid):
+        if cell is not None and cell.is_number:
+            out[index] = cell.value
+            continue
+        row, col = layout.positions(q, n)[index]
+        where = f"{roles[q.sheet]}!{cell_name(int(row), int(col))}"
+        article = "an" if q.description[:1] in "aeiou" else "a"
+        raise UnusableInput(f"{where} {_what_is_there(cell)} where {article} {q.description} (a number) belongs")
+    return out
+
+
+def _what_is_there(cell: Cell | None) -> str:
+    if cell is None or cell.kind == "":
+        return "has a formula but no cached value" if cell is not None and cell.formula else "is empty"
+    if cell.kind == "e":
+        return f"holds the error {cell.value}"
+    if cell.kind == "b":
+        return f"holds the boolean {str(cell.value).upper()}"
+    return f"holds the text {str(cell.value)[:30]!r}"

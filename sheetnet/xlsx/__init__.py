@@ -1,0 +1,1 @@
+"""Reading and writing .xlsx files: cells in, cells out. Knows nothing of networks."""

@@ -1,0 +1,60 @@
+"""A1-style cell addresses ↔ (row, col), 1-based as in the spreadsheet."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+MAX_ROWS = 1_048_576
+MAX_COLS = 16_384
+
+_CELL = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]{1,7})$")
+
+
+@lru_cache(maxsize=None)
+def col_letters(col: int) -> str:
+    if not 1 <= col <= MAX_COLS:
+        raise ValueError(f"column {col} is outside the sheet")
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def col_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def parse_cell(ref: str) -> tuple[int, int]:
+    """'O11' or '$O$11' → (11, 15)."""
+    m = _CELL.match(ref.upper())
+    if not m:
+        raise ValueError(f"not a cell address: {ref!r}")
+    row, col = int(m.group(2)), col_number(m.group(1))
+    if not (1 <= row <= MAX_ROWS and 1 <= col <= MAX_COLS):
+        raise ValueError(f"cell address outside the sheet: {ref!r}")
+    return row, col
+
+
+def cell_name(row: int, col: int, absolute: bool = False) -> str:
+    if absolute:
+        return f"${col_letters(col)}${row}"
+    return f"{col_letters(col)}{row}"
+
+
+def range_name(top: int, left: int, bottom: int, right: int, absolute: bool = False) -> str:
+    first = cell_name(top, left, absolute)
+    if (top, left) == (bottom, right):
+        return first
+    return f"{first}:{cell_name(bottom, right, absolute)}"
+
+
+def quote_sheet(name: str) -> str:
+    """A sheet name as a formula prefix: Data → Data, 'My data' → 'My data'."""
+    if re.fullmatch(r"[A-Za-z_\u0080-\uffff][\w.\u0080-\uffff]*", name) and not re.fullmatch(r"[A-Za-z]{1,3}[0-9]+", name):
+        return name
+    return "'" + name.replace("'", "''") + "'"
