@@ -1,0 +1,23 @@
+"""What several commands share: exit codes, output-path checks, parameter-set choices."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sheetnet.errors import UnusableInput
+
+EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
+PARAM_CHOICES = ("initial", "book", "backprop_initial")
+
+
+def check_output_path(path: Path) -> None:
+    """Refuse, before any work, an output we could not or should not write."""
+    if not path.parent.is_dir():
+        raise UnusableInput(f"cannot write: the folder {str(path.parent)!r} does not exist")
+    if path.is_dir():
+        raise UnusableInput("cannot write: it is a directory")
+    if path.exists() and not (path.stat().st_mode & 0o222):
+        raise UnusableInput("cannot write: the file is read-only")
+    if not os.access(path.parent, os.W_OK):
+        raise UnusableInput(f"cannot write into the folder {str(path.parent)!r}")
