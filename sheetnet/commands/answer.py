@@ -1,27 +1,38 @@
-"""`sheetnet answer`: the book's chapter-3 workbook from the embedded data, every formula with its value."""
+"""`sheetnet answer`: the teacher's answer key from the embedded data, every formula with its value."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sheetnet.commands.common import EXIT_OK, PARAM_CHOICES, check_output_path
+from sheetnet.commands.common import EXIT_OK, check_output_path
+
+# 'trained' is sheetnet's own Solver run from the book's initial values (sheetnet/data/trained.py)
+ANSWER_PARAMS = ("trained", "book", "initial", "backprop_initial")
 
 
 def register(sub) -> None:
-    p = sub.add_parser("answer", help="write the book's chapter-3 workbook, every formula with its value")
+    p = sub.add_parser("answer", help="write the teacher's answer workbook: Data, 学习, 测试 and the chapter-4 run")
     p.add_argument("-o", "--output", required=True, type=Path, help="the .xlsx to write")
-    p.add_argument("--params", choices=PARAM_CHOICES, default="book",
-                   help="book: Solver's result stored in the book (default); initial: the book's starting values")
+    p.add_argument("--params", choices=ANSWER_PARAMS, default="trained",
+                   help="trained: solved from the book's initial values (default); book: Solver's result stored "
+                        "in the book; initial: the book's starting values")
+    p.add_argument("--test-image", type=int, default=1, metavar="N",
+                   help="the image (1…64) the test sheet 测试 shows (default 1)")
     p.set_defaults(run=run, subject="output")
 
 
-def run(args, *, exercise: bool = False) -> int:
+def run(args) -> int:
     from sheetnet.data import chapter3_params
-    from sheetnet.mirror.answer import write_book_workbook
+    from sheetnet.errors import UnusableInput
+    from sheetnet.mirror.answer import write_answer_workbook
 
+    if not 1 <= args.test_image <= 64:
+        raise UnusableInput(f"--test-image {args.test_image}: the images are numbered 1…64")
     check_output_path(args.output)
-    ev = write_book_workbook(args.output, chapter3_params(args.params), exercise=exercise)
-    kind = "exercise" if exercise else "answer"
-    print(f"wrote {args.output} ({kind}, parameters: {args.params}): "
-          f"C_T = {ev.C_T:.12g} · {int(ev.right.sum())}/{len(ev.C)} right ({ev.accuracy:.1%})")
+    answer = write_answer_workbook(args.output, chapter3_params(args.params), test_image=args.test_image)
+    ev, gd = answer.evaluation, answer.gd
+    print(f"wrote {args.output} (answer, parameters: {args.params}): "
+          f"C_T = {ev.C_T:.12g} · {int(ev.right.sum())}/{len(ev.C)} right ({ev.accuracy:.1%}); "
+          f"测试: image {answer.test_image} → {answer.test_verdict}; "
+          f"chapter-4 run: C_T {gd.C_T_history[0]:.6g} → {gd.C_T_history[-1]:.6g} in {gd.iterations} iterations")
     return EXIT_OK

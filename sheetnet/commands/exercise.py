@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sheetnet.commands import answer
-from sheetnet.commands.common import PARAM_CHOICES
+from sheetnet.commands.common import EXIT_OK, PARAM_CHOICES, check_output_path
 
 
 def register(sub) -> None:
@@ -16,4 +15,11 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    return answer.run(args, exercise=True)
+    from sheetnet.data import chapter3_params
+    from sheetnet.mirror.answer import write_book_workbook
+
+    check_output_path(args.output)
+    write_book_workbook(args.output, chapter3_params(args.params), exercise=True)
+    print(f"wrote {args.output} (exercise, parameters: {args.params}): "
+          f"the learning sheet's formula cells are empty (light blue) for the student to fill")
+    return EXIT_OK

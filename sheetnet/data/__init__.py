@@ -10,7 +10,7 @@ import numpy as np
 
 from sheetnet.engine.network import Network
 
-PARAM_SETS = ("initial", "book", "backprop_initial")
+PARAM_SETS = ("initial", "book", "backprop_initial", "trained")
 
 
 @cache
@@ -26,7 +26,8 @@ def chapter3_images() -> tuple[np.ndarray, np.ndarray]:
 
 
 def chapter3_params(name: str) -> Network:
-    """A parameter set by name: 'initial' (the book's start), 'book' (Solver's result), 'backprop_initial'."""
+    """A parameter set by name: 'initial' (the book's start), 'book' (Solver's result), 'backprop_initial'
+    (chapter 4's start), 'trained' (sheetnet's own Solver run from 'initial': see sheetnet/data/trained.py)."""
     if name not in PARAM_SETS:
         raise KeyError(f"unknown parameter set {name!r}; known: {', '.join(PARAM_SETS)}")
     return network_from_book(_chapter3()["params"][name])

@@ -1,11 +1,13 @@
 """The chapter-3 workbook (the Chinese edition's "3-5 NN（求解器）.xlsx"), as data.
 
 Every address here is the book's (../shared/book/README.md): the Data sheet of appendix A with a
-4-column block per image from column K, and the learning sheet 学习 with the 47 parameters at the
-top left and a 4-column block per image from column L.
+4-column block per image from column K, the learning sheet 学习 with the 47 parameters at the
+top left and a 4-column block per image from column L, and the optional test sheet 测试: trained
+parameters as constants in the same block, one input pattern through the same formulas, the
+verdict, and the pattern drawn again below.
 """
 
-from sheetnet.layout.model import Label, Layout, Place, Quantity, SheetLayout
+from sheetnet.layout.model import Label, Layout, Place, Quantity, SheetLayout, Shading
 
 DATA = SheetLayout(
     role="data",
@@ -15,6 +17,7 @@ DATA = SheetLayout(
     signature=("pixels", "digit"),
     column_widths=(("A", "I", 1.375), ("J", "J", 5.625), ("K", "XFD", 2.0)),
     merge_per_image=("image_no",),
+    landscape=True,
 )
 
 LEARN = SheetLayout(
@@ -26,6 +29,20 @@ LEARN = SheetLayout(
     required=False,  # a data-only workbook (appendix A) is read with the default parameters
     column_widths=(("A", "B", 1.5), ("C", "C", 3.5), ("D", "G", 7.5), ("H", "H", 2.0), ("I", "K", 3.0), ("L", "XFD", 6.5)),
     freeze="L5",
+    landscape=True,
+)
+
+# The test sheet has the learning sheet's parameter block, so its signature adds what only it has:
+# the drawn pattern (rows 28–31). The loader never takes a sheet named for another role by content.
+TEST = SheetLayout(
+    role="test",
+    names=("测试",),
+    signature=("test_w2", "test_b2", "test_w3", "test_b3", "test_x", "test_draw"),
+    required=False,
+    column_widths=LEARN.column_widths,
+    row_heights=((28, 31, 30.0),),  # with 6.5-character columns, the drawn pixels come out about square
+    landscape=True,
+    one_page=True,
 )
 
 _pixel_grid = dict(shape=(4, 3))
@@ -67,6 +84,25 @@ QUANTITIES = (
     Quantity("C_T", "learn", Place("G21"), formula="=SUM({C:images})", style="total", description="C_T"),
     Quantity("accuracy", "learn", Place("G30"), formula='=COUNTIF({right:images},"○")/COUNTA({right:images})',
              style="percent", description="accuracy (正确率)"),
+    # -- 测试: one pattern through the trained network (no teacher: a typed pattern has none) ---------
+    Quantity("test_w2", "test", Place("D5", shape=(4, 3), units=3, unit_step=(4, 0)), style="param",
+             description="hidden-unit weight of the test sheet"),
+    Quantity("test_b2", "test", Place("G5", units=3, unit_step=(4, 0)), style="param",
+             description="hidden-unit bias of the test sheet"),
+    Quantity("test_w3", "test", Place("D17", shape=(1, 3), units=2), style="param",
+             description="output-unit weight of the test sheet"),
+    Quantity("test_b3", "test", Place("G17", units=2), style="param", description="output-unit bias of the test sheet"),
+    Quantity("test_x", "test", Place("L5", **_pixel_grid), style="pixel", description="pixel of the test pattern"),
+    Quantity("test_z2", "test", Place("O11", units=3), formula="=SUMPRODUCT({test_x},{$test_w2})+{$test_b2}",
+             description="z2"),
+    Quantity("test_a2", "test", Place("O14", units=3), formula="=1/(1+EXP(-{test_z2}))", description="a2"),
+    Quantity("test_z3", "test", Place("O17", units=2), formula="=MMULT({$test_w3},{test_a2:units})+{$test_b3}",
+             description="z3"),
+    Quantity("test_a3", "test", Place("O19", units=2), formula="=1/(1+EXP(-{test_z3}))", description="a3"),
+    Quantity("test_verdict", "test", Place("O21"), formula="=IF({test_a3#1}>={test_a3#2},0,1)", style="verdict_digit",
+             description="verdict (判定)"),
+    Quantity("test_draw", "test", Place("L28", **_pixel_grid), formula="={test_x.}", style="drawn",
+             description="the pattern, drawn"),
 )
 
 _U = "学习"
@@ -98,6 +134,22 @@ LABELS = (
     Label("learn", "J30", "判定"),
     *(Label("learn", f"K{row}", unit, "unit") for row, unit in
       ((9, 1), (10, 2), (11, 1), (12, 2), (13, 3), (14, 1), (15, 2), (16, 3), (17, 1), (18, 2), (19, 1), (20, 2))),
+    Label("test", "C2", "0和1的识别（测试）", "title"),
+    Label("test", "C3", "参数（学习的结果）"),
+    Label("test", "C4", "U", "header"),
+    Label("test", "D4", "w", "header", merge_to="F4"),
+    Label("test", "G4", "b", "header"),
+    *(Label("test", cell, unit, "unit") for cell, unit in (("C5", 1), ("C9", 2), ("C13", 3), ("C17", 1), ("C18", 2))),
+    Label("test", "L3", "输入图案（1 = 黑，0 = 白）"),
+    Label("test", "J5", "x"),
+    Label("test", "J11", "z2"),
+    Label("test", "J14", "a2"),
+    Label("test", "J17", "z3"),
+    Label("test", "J19", "a3"),
+    Label("test", "J21", "判定"),
+    Label("test", "J27", "图案"),
+    *(Label("test", f"K{row}", unit, "unit") for row, unit in
+      ((11, 1), (12, 2), (13, 3), (14, 1), (15, 2), (16, 3), (17, 1), (18, 2), (19, 1), (20, 2))),
 )
 
 # Excel's Solver keeps its settings as hidden names local to the learning sheet; a workbook that
@@ -115,11 +167,21 @@ SOLVER_NAMES = (
     ("learn", "solver_tol", "0.01"),
 )
 
+# Pictures: each image's pixels and each hidden unit's weight grid shaded by value (the book's
+# chapter-1 "feature detectors"), and the test pattern drawn in ink.
+SHADINGS = (
+    Shading("pixels", "pixel_scale"),
+    Shading("w2", "weight_scale"),
+    Shading("test_w2", "weight_scale"),
+    Shading("test_draw", "ink"),
+)
+
 CHAPTER3 = Layout(
     kind="chapter3",
-    sheets=(DATA, LEARN),
+    sheets=(DATA, LEARN, TEST),
     quantities=QUANTITIES,
     labels=LABELS,
     class_labels=(0, 1),
     defined_names=SOLVER_NAMES,
+    shadings=SHADINGS,
 )

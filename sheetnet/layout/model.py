@@ -13,6 +13,10 @@ Formula templates name other quantities in braces, resolved at the cell being wr
     {q:prev}   q's item for the previous image
     {q#2}      unit 2 of q for this image
     {label}    this unit's class label (the digit its teacher value stands for)
+
+Presentation is data too: a Shading names a quantity and a conditional format (a name the writer
+maps to XlsxWriter options), applied to each of its items on its own; a Chart plots one quantity
+against another across all items.
 """
 
 from __future__ import annotations
@@ -78,6 +82,34 @@ class SheetLayout:
     column_widths: tuple[tuple[str, str, float], ...] = ()  # (first col, last col, width)
     merge_per_image: tuple[str, ...] = ()  # quantities whose cell spans the image's block
     freeze: str | None = None
+    row_heights: tuple[tuple[int, int, float], ...] = ()  # (first row, last row, height in points)
+    landscape: bool = False  # printed (and pictured) across the page: the blocks run to the right
+    one_page: bool = False  # printed (and pictured) shrunk to fit one page
+
+
+@dataclass(frozen=True)
+class Shading:
+    """A conditional format on every item of a quantity (each image's grid, each unit's grid),
+    each item on its own scale: the colours compare a unit's weights with each other, not with
+    another unit's."""
+
+    quantity: str
+    style: str  # a name the writer maps to conditional-format options
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart of `values` against `categories`: both quantities' cells across every item."""
+
+    sheet: str  # the role of the sheet it sits on
+    anchor: str  # its top-left cell
+    title: str
+    categories: str
+    values: str
+    kind: str = "line"
+    x_title: str = ""
+    y_title: str = ""
+    size: tuple[int, int] = (480, 288)  # pixels
 
 
 @dataclass(frozen=True)
@@ -89,12 +121,17 @@ class Layout:
     class_labels: tuple[int, ...] = ()
     defined_names: tuple[tuple[str, str, str], ...] = ()  # (sheet role, name, value) — Solver's settings
     max_images: int = 4096
+    shadings: tuple[Shading, ...] = ()
+    charts: tuple[Chart, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "_positions", {})  # (name, images) → positions; layouts are immutable
         names = [q.name for q in self.quantities]
         if len(names) != len(set(names)):
             raise ValueError(f"layout {self.kind}: a quantity is described twice")
+        for used in [s.quantity for s in self.shadings] + [n for c in self.charts for n in (c.categories, c.values)]:
+            if used not in names:
+                raise ValueError(f"layout {self.kind}: {used!r} is shaded or charted but not described")
 
     @cached_property
     def by_name(self) -> dict[str, Quantity]:

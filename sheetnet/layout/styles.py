@@ -1,4 +1,8 @@
-"""How each style name of a layout looks (XlsxWriter format properties): the book's look."""
+"""How each style name of a layout looks (XlsxWriter format properties): the book's look.
+
+STYLES are cell formats; CONDITIONAL are conditional formats (XlsxWriter `conditional_format`
+options), whose "format", if any, names a style of STYLES.
+"""
 
 _FONT = {"font_name": "Microsoft YaHei", "font_size": 10}
 _PARAM_FILL = "#E2EFDA"  # the light fill of the parameter cells
@@ -19,5 +23,22 @@ STYLES: dict[str, dict] = {
     "total": {**_FONT, "num_format": "0.000000_ ", "bold": True, "bg_color": "#FFF2CC", **_BORDER},
     "percent": {**_FONT, "num_format": "0.0%", "bold": True, **_BORDER},
     "verdict": {**_FONT, "align": "center"},
-    "blank": {**_FONT, **_BORDER},
+    "verdict_digit": {**_FONT, "align": "center", "num_format": "0", "bold": True, "bg_color": "#FFF2CC", **_BORDER},
+    # where the student types a formula: a light fill and a dashed border, unlike any given cell
+    "blank": {**_FONT, "bg_color": "#EAF1FB", "border": 3, "border_color": "#8EA9DB"},
+    # the test pattern drawn again: the number hidden (;;;), the ink comes from the conditional format
+    "drawn": {**_FONT, "num_format": ";;;", **_BORDER},
+    "ink": {"bg_color": "#262626", "font_color": "#262626"},
+}
+
+_INK, _PAPER = "#7F7F7F", "#FFFFFF"
+
+CONDITIONAL: dict[str, dict] = {
+    # pixels are 0 or 1: a fixed scale, so an image's paper stays white whatever its ink
+    "pixel_scale": {"type": "2_color_scale", "min_type": "num", "min_value": 0, "max_type": "num", "max_value": 1,
+                    "min_color": _PAPER, "max_color": _INK},
+    # weights: negative blue, zero white, positive red — where a hidden unit looks for ink
+    "weight_scale": {"type": "3_color_scale", "mid_type": "num", "mid_value": 0,
+                     "min_color": "#5A8AC6", "mid_color": "#FFFFFF", "max_color": "#F8696B"},
+    "ink": {"type": "cell", "criteria": "==", "value": 1, "format": "ink"},
 }

@@ -1,19 +1,38 @@
-"""`sheetnet answer` / `exercise`: the book's chapter-3 workbook built from the embedded data."""
+"""`sheetnet answer` / `exercise`: the book's chapter-3 workbook built from the embedded data.
+
+The teacher's answer key holds the book's three sheets — Data, 学习 (every formula with its
+value), 测试 (the parameters as constants, one pattern, the verdict, the pattern drawn) — and
+a fourth with the chapter-4 gradient-descent run and its cost curve.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from sheetnet.data import chapter3_images
+from sheetnet.data import chapter3_eta, chapter3_images, chapter3_params
 from sheetnet.engine.network import Evaluation, Network
+from sheetnet.engine.training import GDResult, gradient_descent
 from sheetnet.layout.chapter3 import CHAPTER3
+from sheetnet.layout.gd_run import GD_RUN
 from sheetnet.layout.model import Layout
-from sheetnet.layout.styles import STYLES
+from sheetnet.layout.styles import CONDITIONAL, STYLES
 from sheetnet.mirror.build import build_sheets
-from sheetnet.mirror.chapter3 import cell_values, parameter_arrays
+from sheetnet.mirror.chapter3 import cell_values, parameter_arrays, problem_of
 from sheetnet.xlsx.writer import write_xlsx
+
+BOOK_ROLES = ("data", "learn")  # what a student's workbook and the book's learning file hold
+GD_ITERATIONS = 50  # the book's chapter-4 experiment: 50 updates with η = 0.2 from backprop_initial
+
+
+@dataclass(frozen=True)
+class Answer:
+    evaluation: Evaluation  # the learning sheet's parameters on the 64 images
+    test_image: int  # 1-based: the image shown on the test sheet
+    test_verdict: int  # the digit the test sheet decides for it
+    gd: GDResult
 
 
 def book_inputs(net: Network, layout: Layout = CHAPTER3) -> dict[str, np.ndarray]:
@@ -29,11 +48,47 @@ def book_inputs(net: Network, layout: Layout = CHAPTER3) -> dict[str, np.ndarray
 
 def write_book_workbook(path: str | Path, net: Network, *, exercise: bool = False,
                         layout: Layout = CHAPTER3) -> Evaluation:
+    """The Data and learning sheets only: the book's learning file, or (exercise) the student's."""
     inputs = book_inputs(net, layout)
     n = len(inputs["pixels"])
     ev, values = cell_values(layout, inputs, net)
     # An exercise leaves the learning sheet's math to the student; image numbers stay as labels.
     blank = frozenset(q.name for q in layout.quantities
                       if exercise and q.computed and q.sheet == "learn" and q.name != "image_no")
-    write_xlsx(path, build_sheets(layout, n, inputs, values, blank=blank), STYLES)
+    write_xlsx(path, build_sheets(layout, n, inputs, values, blank=blank, roles=BOOK_ROLES), STYLES, CONDITIONAL)
     return ev
+
+
+def write_answer_workbook(path: str | Path, net: Network, *, test_image: int = 1,
+                          layout: Layout = CHAPTER3) -> Answer:
+    """The teacher's answer key: Data, 学习 and 测试 with `net`'s parameters, and the chapter-4 run."""
+    inputs = book_inputs(net, layout)
+    n = len(inputs["pixels"])
+    if not 1 <= test_image <= n:
+        raise ValueError(f"test_image must be 1…{n}")
+    # 测试 holds its own copy of the parameters (constants) and one image's pixels, typed in
+    inputs.update({f"test_{name}": a for name, a in parameter_arrays(net, layout).items()})
+    inputs["test_x"] = inputs["pixels"][test_image - 1].reshape(layout.positions(layout["test_x"], n).shape[:-1])
+    ev, values = cell_values(layout, inputs, net)
+    gd = chapter4_run(inputs, layout)
+    sheets = build_sheets(layout, n, inputs, values) + build_sheets(GD_RUN, gd.iterations, gd_inputs(gd), {})
+    write_xlsx(path, sheets, STYLES, CONDITIONAL)
+    return Answer(ev, test_image, int(values["test_verdict"].reshape(-1)[0]), gd)
+
+
+def chapter4_run(inputs: dict[str, np.ndarray], layout: Layout = CHAPTER3) -> GDResult:
+    """The book's chapter-4 experiment on these images: η = 0.2, 50 updates from backprop_initial."""
+    x, t = problem_of(inputs, layout)
+    return gradient_descent(chapter3_params("backprop_initial"), x, t, eta=chapter3_eta(), iterations=GD_ITERATIONS)
+
+
+def gd_inputs(gd: GDResult, layout: Layout = GD_RUN) -> dict[str, np.ndarray]:
+    """A gradient-descent record → the run sheet's quantities (one row per iteration)."""
+    k = gd.iterations
+    shape = layout.positions(layout["gd_iteration"], k).shape[:-1]
+    return {
+        "gd_eta": np.full(layout.positions(layout["gd_eta"], k).shape[:-1], gd.eta),
+        "gd_iteration": np.arange(1, k + 1, dtype=float).reshape(shape),
+        "gd_C_T": np.asarray(gd.C_T_history, dtype=float).reshape(shape),
+        "gd_right": np.asarray(gd.correct_history, dtype=float).reshape(shape),
+    }

@@ -1,4 +1,5 @@
-"""Named arrays → cells: every cell a layout describes, with its formula and (our) cached value."""
+"""Named arrays → cells: every cell a layout describes, with its formula and (our) cached value,
+and the layout's conditional formats and charts placed on the ranges its quantities occupy."""
 
 from __future__ import annotations
 
@@ -6,27 +7,36 @@ import numpy as np
 
 from sheetnet.layout.model import Layout
 from sheetnet.xlsx.refs import parse_cell
-from sheetnet.xlsx.writer import CellOut, SheetOut
+from sheetnet.xlsx.writer import CellOut, ChartOut, ConditionalOut, SheetOut
 
 
 def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], computed: dict[str, np.ndarray],
-                 *, blank: frozenset[str] = frozenset()) -> list[SheetOut]:
+                 *, blank: frozenset[str] = frozenset(), roles: tuple[str, ...] | None = None) -> list[SheetOut]:
     """Sheets for `write_xlsx`. `inputs` holds the typed quantities, `computed` the others' values.
 
-    Computed quantities named in `blank` are left as empty styled cells: a student's exercise.
+    Only the sheets of `roles` are built (default: all of the layout's); quantities of the others
+    need no values. Computed quantities named in `blank` are left as empty styled cells: a
+    student's exercise.
     """
+    chosen = [s for s in layout.sheets if roles is None or s.role in roles]
     names = {s.role: s.names[0] for s in layout.sheets}
-    sheets = {s.role: SheetOut(names[s.role]) for s in layout.sheets}
-    for s in layout.sheets:
+    sheets = {s.role: SheetOut(names[s.role]) for s in chosen}
+    for s in chosen:
         out = sheets[s.role]
         out.column_widths = [(parse_cell(a + "1")[1], parse_cell(b + "1")[1], w) for a, b, w in s.column_widths]
+        out.row_heights = list(s.row_heights)
+        out.landscape, out.one_page = s.landscape, s.one_page
         if s.freeze:
             out.freeze = parse_cell(s.freeze)
     for label in layout.labels:
+        if label.sheet not in sheets:
+            continue
         row, col = parse_cell(label.cell)
         merge = parse_cell(label.merge_to) if label.merge_to else None
         sheets[label.sheet].cells.append(CellOut(row, col, label.text, style=label.style, merge_to=merge))
     for q in layout.quantities:
+        if q.sheet not in sheets:
+            continue
         pos = layout.positions(q, n_images)
         merge_cols = layout.sheet(q.sheet).block[1] - 1 if q.name in layout.sheet(q.sheet).merge_per_image else 0
         values = inputs[q.name] if not q.computed else computed[q.name]
@@ -48,6 +58,30 @@ def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], c
             else:
                 formula = layout.formula(q, n_images, names, image, unit, r, c)
                 cells.append(CellOut(row, col, value, formula=formula, style=q.style, merge_to=merge))
+    for shading in layout.shadings:
+        q = layout[shading.quantity]
+        if q.sheet in sheets:
+            sheets[q.sheet].conditional.extend(ConditionalOut(span, shading.style) for span in item_spans(layout, q.name, n_images))
+    for chart in layout.charts:
+        if chart.sheet in sheets:
+            sheets[chart.sheet].charts.append(ChartOut(
+                *parse_cell(chart.anchor), chart.kind, chart.title, layout[chart.values].description,
+                whole_span(layout, chart.categories, n_images), whole_span(layout, chart.values, n_images),
+                chart.x_title, chart.y_title, chart.size))
     for role, name, value in layout.defined_names:
-        sheets[role].hidden_names.append((name, value))
-    return [sheets[s.role] for s in layout.sheets]
+        if role in sheets:
+            sheets[role].hidden_names.append((name, value))
+    return [sheets[s.role] for s in chosen]
+
+
+def item_spans(layout: Layout, name: str, n_images: int) -> list[tuple[int, int, int, int]]:
+    """The range of each item of a quantity (one per image and unit): 'K5:M8', 'O5:Q8', …"""
+    pos = layout.positions(layout[name], n_images)
+    items = pos.reshape(-1, *pos.shape[-3:])  # (items, rows, cols, 2)
+    return [(int(i[0, 0, 0]), int(i[0, 0, 1]), int(i[-1, -1, 0]), int(i[-1, -1, 1])) for i in items]
+
+
+def whole_span(layout: Layout, name: str, n_images: int) -> tuple[int, int, int, int]:
+    """From a quantity's first cell to its last: a column or row of values across the items."""
+    flat = layout.positions(layout[name], n_images).reshape(-1, 2)
+    return int(flat[0, 0]), int(flat[0, 1]), int(flat[-1, 0]), int(flat[-1, 1])

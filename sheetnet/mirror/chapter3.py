@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sheetnet.engine.network import Evaluation, Network, evaluate
+from sheetnet.engine.network import Evaluation, Network, evaluate, forward, predict
 from sheetnet.errors import UnusableInput
 from sheetnet.layout.chapter3 import CHAPTER3
 from sheetnet.layout.model import Layout
@@ -72,8 +72,18 @@ def cell_values(layout: Layout, inputs: dict[str, np.ndarray], net: Network) -> 
         "right": np.where(ev.right, RIGHT, WRONG).astype(object),
     }
     totals = {"C_T": np.array(ev.C_T), "accuracy": np.array(ev.accuracy)}
+    test = values_of_the_test_sheet(inputs, labels) if "test_x" in inputs else {}
     values = {}
-    for name, a in {**per_image, **totals}.items():
+    for name, a in {**per_image, **totals, **test}.items():
         q = layout[name]
         values[name] = np.asarray(a).reshape(layout.positions(q, n).shape[:-1])
     return ev, values
+
+
+def values_of_the_test_sheet(inputs: dict[str, np.ndarray], labels: np.ndarray) -> dict[str, np.ndarray]:
+    """The test sheet: its one pattern through its own parameters (constants, not the learning sheet's)."""
+    net = network_of({name: inputs["test_" + name] for name in ("w2", "b2", "w3", "b3")})
+    x = inputs["test_x"].reshape(1, -1)
+    fw = forward(net, x)
+    return {"test_z2": fw.z[2], "test_a2": fw.a[2], "test_z3": fw.z[3], "test_a3": fw.a[3],
+            "test_verdict": labels[predict(fw.output)].astype(float), "test_draw": inputs["test_x"]}

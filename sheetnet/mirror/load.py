@@ -56,12 +56,19 @@ def load(path: str | Path, layout: Layout) -> Loaded:
 def _find_sheets(book: WorkbookCells, layout: Layout) -> dict[str, str]:
     # By name first (the edition's own name), then by content: the first sheet, in the workbook's
     # order, whose signature cells hold numbers. Other editions name their sheets differently.
+    # A sheet named for another role is never taken by content, and one that also fits another
+    # role's signature comes last (测试 has 学习's parameter block, and more).
     roles: dict[str, str] = {}
+    named_for = {n: s.role for s in layout.sheets for n in s.names}
     for s in layout.sheets:
         named = next((n for n in s.names if n in book.sheet_names), None)
         if named is None or not _fits(layout, s, book.sheet(named)):
             taken = set(roles.values())
-            found = next((n for n in book.sheet_names if n not in taken and _fits(layout, s, book.sheet(n))), None)
+            fitting = [n for n in book.sheet_names if n not in taken and named_for.get(n, s.role) == s.role
+                       and _sheet_fits(layout, s, book, n)]
+            others = [o for o in layout.sheets if o is not s]
+            fitting.sort(key=lambda n: any(_sheet_fits(layout, o, book, n) for o in others))  # stable
+            found = fitting[0] if fitting else None
             named = found or named  # a named sheet that does not fit is reported cell by cell later
         if named is not None:
             roles[s.role] = named
@@ -69,6 +76,14 @@ def _find_sheets(book: WorkbookCells, layout: Layout) -> dict[str, str]:
             where = ", ".join(f"{layout[q].description} at {layout[q].place.anchor}" for q in s.signature)
             raise UnusableInput(f"no sheet holds the {s.names[0]} sheet's data ({where}); sheets: {', '.join(book.sheet_names)}")
     return roles
+
+
+def _sheet_fits(layout: Layout, s: SheetLayout, book: WorkbookCells, name: str) -> bool:
+    try:
+        cells = book.sheet(name)
+    except UnusableInput:  # a sheet that holds no cells we can read (a chart sheet) holds no role's data
+        return False
+    return _fits(layout, s, cells)
 
 
 def _fits(layout: Layout, s: SheetLayout, cells: SheetCells) -> bool:

@@ -1,15 +1,16 @@
 """Cells → an .xlsx file, through XlsxWriter (which stores a formula together with its cached value).
 
-Generic: sheets of cells with a value, an optional formula and a style name. The file is written
-next to its destination under a temporary name and renamed into place, so a reader never sees a
-half-written workbook and a failed write leaves the old file as it was.
+Generic: sheets of cells with a value, an optional formula and a style name, plus conditional
+formats on ranges and charts of ranges. The file is written next to its destination under a
+temporary name and renamed into place, so a reader never sees a half-written workbook and a failed
+write leaves the old file as it was.
 """
 
 from __future__ import annotations
 
 import datetime
 import os
-import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,21 +28,55 @@ class CellOut:
     merge_to: tuple[int, int] | None = None  # the last cell of a merged range starting here
 
 
+Span = tuple[int, int, int, int]  # first row, first col, last row, last col (1-based, inclusive)
+
+
+@dataclass(frozen=True)
+class ConditionalOut:
+    span: Span
+    style: str  # a name in the `conditional` table given to write_xlsx
+
+
+@dataclass(frozen=True)
+class ChartOut:
+    row: int  # its top-left cell
+    col: int
+    kind: str  # XlsxWriter's chart type: 'line', 'column', …
+    title: str
+    series_name: str
+    categories: Span  # on the chart's own sheet
+    values: Span
+    x_title: str = ""
+    y_title: str = ""
+    size: tuple[int, int] = (480, 288)  # pixels
+
+
 @dataclass
 class SheetOut:
     name: str
     cells: list[CellOut] = field(default_factory=list)
     column_widths: list[tuple[int, int, float]] = field(default_factory=list)  # first col, last col, width
+    row_heights: list[tuple[int, int, float]] = field(default_factory=list)  # first row, last row, points
     freeze: tuple[int, int] | None = None  # the first unfrozen cell (row, col)
     hidden_names: list[tuple[str, str]] = field(default_factory=list)  # sheet-local, hidden defined names
+    conditional: list[ConditionalOut] = field(default_factory=list)
+    charts: list[ChartOut] = field(default_factory=list)
+    landscape: bool = False  # page orientation when printed
+    one_page: bool = False  # printed shrunk to fit one page
 
 
-def write_xlsx(path: str | Path, sheets: list[SheetOut], styles: dict[str, dict]) -> Path:
+def write_xlsx(path: str | Path, sheets: list[SheetOut], styles: dict[str, dict],
+               conditional: dict[str, dict] | None = None) -> Path:
+    """Write `sheets`; cells name a style of `styles`, conditional formats one of `conditional`
+    (XlsxWriter options whose "format", if any, names a style of `styles`)."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = str(path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp")
+    # 0o666 less the umask: the usual permissions (mkstemp's would be 0600)
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666))
     try:
-        _write(tmp, sheets, styles)
+        _write(tmp, sheets, styles, conditional or {})
+        if path.exists():  # a replaced file keeps its permissions
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -58,7 +93,7 @@ class _ExactWorksheet(xlsxwriter.worksheet.Worksheet):
         self.fh.write(f"<c{attr}><v>{float(number)!r}</v></c>")
 
 
-def _write(filename: str, sheets: list[SheetOut], styles: dict[str, dict]) -> None:
+def _write(filename: str, sheets: list[SheetOut], styles: dict[str, dict], conditional: dict[str, dict]) -> None:
     book = xlsxwriter.Workbook(filename, {"strings_to_numbers": False, "strings_to_formulas": False})
     # A fixed creation date: the same cells give the same bytes, so outputs can be compared and cached.
     book.set_properties({"created": _EPOCH, "author": "sheetnet"})
@@ -67,6 +102,9 @@ def _write(filename: str, sheets: list[SheetOut], styles: dict[str, dict]) -> No
         ws = book.add_worksheet(spec.name, worksheet_class=_ExactWorksheet)
         for first, last, width in spec.column_widths:
             ws.set_column(first - 1, last - 1, width)
+        for first, last, height in spec.row_heights:
+            for r in range(first - 1, last):
+                ws.set_row(r, height)
         for c in spec.cells:
             fmt = formats.get(c.style)
             r, k = c.row - 1, c.col - 1
@@ -84,10 +122,38 @@ def _write(filename: str, sheets: list[SheetOut], styles: dict[str, dict]) -> No
                 ws.write_number(r, k, float(c.value), fmt)
         if spec.freeze:
             ws.freeze_panes(spec.freeze[0] - 1, spec.freeze[1] - 1)
+        if spec.landscape:
+            ws.set_landscape()
+        if spec.one_page:
+            ws.fit_to_pages(1, 1)
+        for cf in spec.conditional:
+            options = dict(conditional[cf.style])
+            if "format" in options:
+                options["format"] = formats[options["format"]]
+            ws.conditional_format(*_zero_based(cf.span), options)
+        for ch in spec.charts:
+            ws.insert_chart(ch.row - 1, ch.col - 1, _chart(book, spec.name, ch),
+                            {"x_scale": ch.size[0] / 480, "y_scale": ch.size[1] / 288})
         for name, value in spec.hidden_names:
             book.define_name(f"'{spec.name}'!{name}", "=" + value)
             book.defined_names[-1][3] = True  # XlsxWriter has no public switch for hidden names
     book.close()
+
+
+def _zero_based(span: Span) -> tuple[int, int, int, int]:
+    return tuple(v - 1 for v in span)
+
+
+def _chart(book: xlsxwriter.Workbook, sheet: str, ch: ChartOut):
+    chart = book.add_chart({"type": ch.kind})
+    # XlsxWriter fills the series' cached values from the cells already written to the sheet
+    chart.add_series({"name": ch.series_name, "categories": [sheet, *_zero_based(ch.categories)],
+                      "values": [sheet, *_zero_based(ch.values)], "marker": {"type": "circle", "size": 4}})
+    chart.set_title({"name": ch.title})
+    chart.set_x_axis({"name": ch.x_title})
+    chart.set_y_axis({"name": ch.y_title, "major_gridlines": {"visible": True}})
+    chart.set_legend({"none": True})
+    return chart
 
 
 _EPOCH = datetime.datetime(2017, 1, 1, tzinfo=datetime.timezone.utc)  # the book's year
