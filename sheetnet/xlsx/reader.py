@@ -89,6 +89,12 @@ class WorkbookCells:
     def part_names(self) -> list[str]:
         return self._zip.namelist()
 
+    def part_of(self, sheet: str) -> str:
+        """The zip part that holds a sheet's cells, e.g. 'xl/worksheets/sheet2.xml'."""
+        if sheet not in self._sheet_parts:
+            raise UnusableInput(f"there is no sheet named {sheet!r}")
+        return self._sheet_parts[sheet]
+
     def _stream(self, name: str):
         try:
             raw = self._zip.open(name)

@@ -1,0 +1,73 @@
+"""`sheetnet train`: train from the workbook's own parameters and write the result back into its cells."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sheetnet.commands.common import EXIT_OK, check_output_path
+from sheetnet.errors import UnusableInput
+
+
+def register(sub) -> None:
+    p = sub.add_parser("train", help="train the network from the workbook's parameters and write them back")
+    p.add_argument("file", type=Path)
+    p.add_argument("-o", "--output", type=Path, help="the trained copy to write")
+    p.add_argument("--in-place", action="store_true", help="write the trained parameters into FILE itself")
+    p.add_argument("--method", choices=("solver", "gd"), default="solver",
+                   help="solver: least squares like Excel's Solver (default); gd: the book's gradient descent")
+    p.add_argument("--eta", type=float, default=0.2, help="learning rate η for gd (default 0.2)")
+    p.add_argument("--iterations", type=int, help="gd: updates (default 50); solver: at most this many (default 100)")
+    p.set_defaults(run=run, subject="file")
+
+
+def run(args) -> int:
+    from sheetnet.mirror.train import train_workbook
+
+    output = _output(args)
+    if args.iterations is not None and args.iterations < 0:
+        raise UnusableInput("--iterations must be 0 or more")
+    if not args.eta > 0:
+        raise UnusableInput("--eta must be positive")
+    progress = _Progress(args.method) if sys.stderr.isatty() else None
+    try:
+        result = train_workbook(args.file, output, method=args.method, eta=args.eta, iterations=args.iterations,
+                                callback=progress)
+    finally:
+        if progress:
+            progress.done()
+    n = result.loaded.n_images
+    print(f"C_T before: {result.C_T_before:.12g} ({result.right_before}/{n} right)")
+    print(f"C_T after:  {result.C_T_after:.12g} ({result.right_after}/{n} right) — {result.method}, "
+          f"{result.iterations} iterations, {result.seconds:.3f} s, {result.stopped_because}")
+    print(f"wrote {output}: {result.cells_written} cells updated (the parameters and the cached values that depend on them)")
+    if result.cells_left:
+        print(f"note: {result.cells_left} cells whose formulas differ from the book's kept their old cached values; "
+              "recalculate in a spreadsheet to see theirs")
+    return EXIT_OK
+
+
+def _output(args) -> Path:
+    if args.in_place:
+        if args.output and args.output.resolve() != args.file.resolve():
+            raise UnusableInput("give either -o OUT or --in-place, not both")
+        return args.file
+    if args.output is None:
+        raise UnusableInput("say where to write the trained workbook: -o OUT (or --in-place)")
+    if args.output.exists() and args.file.exists() and args.output.resolve() == args.file.resolve():
+        raise UnusableInput("-o is the input itself: use --in-place to overwrite it")
+    check_output_path(args.output)
+    return args.output
+
+
+class _Progress:
+    """One line on the terminal, rewritten as training goes."""
+
+    def __init__(self, method: str):
+        self.method = method
+
+    def __call__(self, k: int, cost: float) -> None:
+        print(f"\r{self.method}: iteration {k}, C_T = {cost:.6g}   ", end="", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)

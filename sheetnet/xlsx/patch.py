@@ -1,0 +1,96 @@
+"""Change the values of some cells inside an .xlsx, and nothing else.
+
+openpyxl drops charts, pictures and every cached value when it saves a workbook it loaded, so
+the cells are edited where they stand, in the sheet's XML text: only the named cells' values
+(and a formula cell's value type) change; every other byte of that part, and every other part
+of the package, is carried over as it was. The result is written next to the destination and
+renamed into place.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from sheetnet.errors import UnusableInput
+from sheetnet.xlsx.reader import WorkbookCells
+from sheetnet.xlsx.refs import cell_name
+
+Edits = dict[str, dict[tuple[int, int], float | str]]  # sheet name → (row, col) → new value
+
+_START = re.compile(r"<((?:[\w.-]+:)?)c\b([^>]*?)(/?)>")
+_REF = re.compile(r'\br="([A-Z]+[0-9]+)"')
+_TYPE = re.compile(r'\s+t="[^"]*"')
+_VALUE_OR_INLINE = re.compile(r"<((?:[\w.-]+:)?)(v|is)\b[^>]*?(?:/>|>.*?</\1\2>)", re.S)
+
+
+def patch_workbook(src: str | Path, dst: str | Path, edits: Edits) -> int:
+    """Write a copy of src with the edited cells' values replaced; returns how many cells changed."""
+    src, dst = Path(src), Path(dst)
+    with WorkbookCells(src) as book:
+        parts = {book.part_of(sheet): cells for sheet, cells in edits.items() if cells}
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    os.close(fd)
+    changed = 0
+    try:
+        with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in zin.infolist():
+                data = zin.read(info.filename)
+                if info.filename in parts:
+                    text, n = patch_sheet_xml(data.decode("utf-8"), parts[info.filename], info.filename)
+                    data, changed = text.encode("utf-8"), changed + n
+                zout.writestr(info, data)
+        os.replace(tmp, dst)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return changed
+
+
+def patch_sheet_xml(xml: str, cells: dict[tuple[int, int], float | str], part: str = "sheet") -> tuple[str, int]:
+    """The sheet XML with the given cells' values replaced (formulas and styles kept)."""
+    wanted = {cell_name(*pos): value for pos, value in cells.items()}
+    out, pos, done = [], 0, set()
+    for m in _START.finditer(xml):
+        ref = _REF.search(m.group(2))
+        if ref is None or ref.group(1) not in wanted:
+            continue
+        prefix, attrs, empty = m.group(1), m.group(2), m.group(3)
+        if empty:
+            body, end = "", m.end()
+        else:
+            close = xml.find(f"</{prefix}c>", m.end())
+            if close < 0:
+                raise UnusableInput(f"{part}: cell {ref.group(1)} is not closed")
+            body, end = xml[m.end() : close], close + len(f"</{prefix}c>")
+        out.append(xml[pos : m.start()])
+        out.append(_cell(prefix, attrs, body, wanted[ref.group(1)]))
+        pos = end
+        done.add(ref.group(1))
+    missing = wanted.keys() - done
+    if missing:
+        raise UnusableInput(f"{part}: cells {', '.join(sorted(missing)[:5])} are not in the sheet")
+    out.append(xml[pos:])
+    return "".join(out), len(done)
+
+
+def _cell(prefix: str, attrs: str, body: str, value: float | str) -> str:
+    has_formula = f"<{prefix}f" in body
+    kept = _VALUE_OR_INLINE.sub("", body)  # the formula (and anything else) stays, the value goes
+    attrs = _TYPE.sub("", attrs)
+    if isinstance(value, str):
+        if not has_formula:
+            attrs += ' t="inlineStr"'
+            return f"<{prefix}c{attrs}>{kept}<{prefix}is><{prefix}t>{escape(value)}</{prefix}t></{prefix}is></{prefix}c>"
+        attrs += ' t="str"'
+        text = escape(value)
+    else:
+        if not math.isfinite(value):
+            raise ValueError(f"cannot store {value} in a cell")
+        text = repr(float(value))
+    return f"<{prefix}c{attrs}>{kept}<{prefix}v>{text}</{prefix}v></{prefix}c>"
