@@ -1,0 +1,207 @@
+"""Grade a class: many workbooks checked in parallel, one row each, a broken file never stops the rest.
+
+Each worker checks one workbook and sends back only what the output needs (a row, and the JSON
+document or JUnit suite when asked for), never the arrays behind it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sheetnet.errors import UnusableInput
+from sheetnet.mirror.compare import Tolerance
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")  # what a teacher's folder may hold; all get a row
+CSV_COLUMNS = ("file", "status", "score", "cells", "right", "root_causes", "inherited", "C_T", "C_T_expected",
+               "accuracy", "accuracy_expected", "first_finding", "error")
+
+
+@dataclass
+class Outcome:
+    path: str
+    status: str  # ok, findings, unusable
+    error: str | None = None
+    score: float | None = None
+    cells: int | None = None
+    right: int | None = None
+    root_causes: int | None = None
+    inherited: int | None = None
+    totals: dict = field(default_factory=dict)  # name → (found, expected)
+    first_finding: str = ""
+    seconds: float = 0.0
+    json: dict | None = None  # the JSON document, when asked for
+    junit: str | None = None  # the JUnit <testsuite>, when asked for
+
+    @property
+    def exit_code(self) -> int:
+        return {"ok": 0, "findings": 1}.get(self.status, 2)
+
+
+def workbooks(targets: list[Path]) -> list[Path]:
+    """Files as given; a folder → every workbook-like file under it (lock files and hidden ones skipped)."""
+    out: list[Path] = []
+    for t in targets:
+        if t.is_dir():
+            found = sorted(p for p in t.rglob("*") if p.suffix.lower() in WORKBOOK_SUFFIXES and p.is_file()
+                           and not p.name.startswith(("~$", ".")) and not any(part.startswith(".") for part in p.relative_to(t).parts[:-1]))
+            if not found:
+                raise UnusableInput(f"{t}: the folder holds no workbooks ({', '.join(WORKBOOK_SUFFIXES)})")
+            out += found
+        else:
+            out.append(t)
+    return out
+
+
+def check_one(path: str, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False) -> Outcome:
+    """One workbook → its row. Every failure becomes the row's one-line error."""
+    from sheetnet.check import report
+    from sheetnet.check.checker import check
+
+    start = time.perf_counter()
+    try:
+        result = check(path, tol=tol, recalc=recalc)
+    except UnusableInput as e:
+        return _unusable(path, str(e), fmt, start)
+    except MemoryError:
+        return _unusable(path, "out of memory", fmt, start)
+    except Exception as e:  # a bug of ours: still one row, and the other workbooks go on
+        return _unusable(path, f"internal error ({type(e).__name__}: {e}); please report it", fmt, start)
+    return outcome(path, result, fmt, time.perf_counter() - start)
+
+
+def outcome(path: str, result, fmt: str = "text", seconds: float = 0.0) -> Outcome:
+    """A checked workbook's row (and its JSON document or JUnit suite when the format asks for it)."""
+    from sheetnet.check import report
+
+    first = result.root_causes[0] if result.root_causes else None
+    o = Outcome(
+        path=path, status="findings" if result.findings else "ok", score=result.score, cells=result.graded,
+        right=result.right, root_causes=len(result.root_causes), inherited=result.inherited, totals=result.totals,
+        first_finding=f"{first.first.cell}: {report.headline(first)}" if first else "", seconds=seconds,
+    )
+    if fmt == "json":
+        o.json = report.document(result)
+    elif fmt == "junit":
+        o.junit = report.junit_suite(result, seconds)
+    return o
+
+
+def _unusable(path: str, message: str, fmt: str, start: float) -> Outcome:
+    from sheetnet.check import report
+
+    o = Outcome(path=path, status="unusable", error=message, seconds=time.perf_counter() - start)
+    if fmt == "json":
+        o.json = {"schema": report.SCHEMA, "file": path, "ok": False, "error": message}
+    elif fmt == "junit":
+        o.junit = report.junit_error_suite(path, message)
+    return o
+
+
+def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False,
+        jobs: int | None = None, progress: bool = False) -> tuple[list[Outcome], float, int]:
+    """Check every workbook; the outcomes in the order given, the wall time, and the workers used."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed  # only a class pays for the pool
+
+    start = time.perf_counter()
+    names = [str(p) for p in paths]
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(names)))
+    done: dict[int, Outcome] = {}
+    show = _Progress(len(names)) if progress else None
+    try:
+        if jobs == 1:
+            for i, name in enumerate(names):
+                done[i] = check_one(name, fmt, tol, recalc)
+                show and show.step()
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = {pool.submit(check_one, name, fmt, tol, recalc): i for i, name in enumerate(names)}
+                try:
+                    for fut in as_completed(futures):
+                        i = futures[fut]
+                        try:
+                            done[i] = fut.result()
+                        except Exception as e:  # a worker died (killed, out of memory): that row only
+                            done[i] = Outcome(names[i], "unusable", error=f"the check stopped ({type(e).__name__})")
+                        show and show.step()
+                except BaseException:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
+    finally:
+        show and show.done()
+    return [done[i] for i in range(len(names))], time.perf_counter() - start, jobs
+
+
+class _Progress:
+    """'checked 12/52' on one terminal line (only when stderr is a terminal)."""
+
+    def __init__(self, total: int):
+        self.total, self.n = total, 0
+
+    def step(self) -> None:
+        self.n += 1
+        print(f"\rchecked {self.n}/{self.total}", end="", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
+# -- output ------------------------------------------------------------------------------------
+def _score(o: Outcome) -> str:
+    return f"{o.score:.1%}" if o.score is not None else "—"
+
+
+def summary(outcomes: list[Outcome], seconds: float, jobs: int) -> str:
+    rows = [(o.path, _score(o), "—" if o.root_causes is None else str(o.root_causes),
+             f"unusable: {o.error}" if o.status == "unusable" else (o.first_finding or "all right")) for o in outcomes]
+    head = ("workbook", "score", "root causes", "first finding")
+    width = [max(len(r[k]) for r in rows + [head]) for k in range(3)]
+    width[0] = min(width[0], 60)
+    lines = [f"{head[0]:<{width[0]}}  {head[1]:>{width[1]}}  {head[2]:>{width[2]}}  {head[3]}"]
+    for r in rows:
+        lines.append(f"{r[0]:<{width[0]}}  {r[1]:>{width[1]}}  {r[2]:>{width[2]}}  {r[3]}")
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("ok", "findings", "unusable")}
+    lines.append("")
+    lines.append(f"checked {len(outcomes)} workbooks in {seconds:.2f} s ({jobs} process{'es' if jobs != 1 else ''}): "
+                 f"{counts['ok']} all right, {counts['findings']} with findings, {counts['unusable']} unusable")
+    return "\n".join(lines)
+
+
+def csv_text(outcomes: list[Outcome]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for o in outcomes:
+        ct = o.totals.get("C_T", (None, None))
+        acc = o.totals.get("accuracy", (None, None))
+        w.writerow([o.path, o.status, "" if o.score is None else f"{o.score * 100:.2f}", _blank(o.cells), _blank(o.right),
+                    _blank(o.root_causes), _blank(o.inherited), *(_number(v) for v in (*ct, *acc)),
+                    o.first_finding, o.error or ""])
+    return buf.getvalue()
+
+
+def _blank(v) -> str:
+    return "" if v is None else str(v)
+
+
+def _number(v) -> str:
+    return "" if v is None or isinstance(v, str) else repr(float(v))
+
+
+def write_atomically(path: Path, text: str) -> None:
+    part = path.parent / f".{path.name}.{uuid.uuid4().hex}.part"
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        # utf-8 with a BOM: Excel, where teachers open grade sheets, then reads 学习 as it is
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
+            fh.write(text)
+        os.replace(part, path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise

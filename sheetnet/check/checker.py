@@ -1,0 +1,290 @@
+"""`sheetnet check`: grade a student's workbook cell by cell, name each root cause, count what it spoils.
+
+Every graded cell is judged twice (sheetnet.check.local): locally, from the student's own cells, and
+end to end, from the inputs alone. Wrong locally (or wrong in how its formula is built) = a root
+cause; right locally but wrong end to end = inherited. Root causes that are the same mistake in the
+same quantity and unit, with the same formula up to the per-image shift, are one finding with its
+list of places; each counts the inherited cells downstream of it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sheetnet.check import package
+from sheetnet.check.diagnose import Diagnoser, Diagnosis
+from sheetnet.check.formulas import parse, same_formula
+from sheetnet.check.local import GRADED, TEXT, agree, known, mistakes, reads, values
+from sheetnet.check.places import Places
+from sheetnet.errors import UnusableInput
+from sheetnet.layout.chapter3 import CHAPTER3
+from sheetnet.layout.model import Layout
+from sheetnet.mirror.compare import Tolerance
+from sheetnet.mirror.load import Loaded, load
+from sheetnet.xlsx.reader import WorkbookCells
+
+# Mistakes that are one finding per quantity, whatever the unit or formula: a sheet left
+# uncalculated, or pixels typed in instead of linked, is one thing to fix, not twelve.
+_WHOLE_QUANTITY = frozenset(("stale", "empty", "no_value", "typed_number"))
+
+
+@dataclass
+class Finding:
+    quantity: str  # the layout's name: z2, a3, C_T …
+    index: tuple[int, ...]  # into the quantity's layout shape
+    cell: str  # '学习!O11'
+    image: int | None  # 1-based; None for the totals
+    label: str  # 'z2_1', 'x(2,3)'
+    kind: str  # value, formula, empty, no_value, external, inherited
+    diagnosis: Diagnosis | None  # None for an inherited cell
+    found: object
+    expected: object  # end to end, from the inputs alone
+    expected_locally: object  # from the student's own cells (None: cannot be computed)
+    formula: str | None
+    expected_formula: str | None
+    root_cause: str | None = None  # the id of its root-cause group, for a root cause
+    caused_by: tuple[str, ...] = ()  # for an inherited cell: the root causes upstream of it
+
+    @property
+    def is_root(self) -> bool:
+        return self.root_cause is not None
+
+    @property
+    def title(self) -> str:
+        """'学习!P14 · image 2 · a2_1'."""
+        return " · ".join([self.cell] + ([f"image {self.image}"] if self.image else []) + [self.label])
+
+
+@dataclass
+class RootCause:
+    id: str
+    quantity: str
+    diagnosis: Diagnosis
+    places: list[Finding]
+    spoiled: Counter = field(default_factory=Counter)  # quantity label → inherited cells it spoils
+
+    @property
+    def spoils(self) -> int:
+        return sum(self.spoiled.values())
+
+    @property
+    def first(self) -> Finding:
+        return self.places[0]
+
+
+@dataclass
+class CheckResult:
+    path: Path
+    loaded: Loaded
+    graded: int  # computed cells checked
+    findings: list[Finding]  # every cell that is not right, in the order the values flow
+    root_causes: list[RootCause]
+    notes: list[str]
+    totals: dict[str, tuple[object, object]]  # C_T, accuracy: (found, expected)
+    recalculated: bool = False
+
+    @property
+    def right(self) -> int:
+        return self.graded - len(self.findings)
+
+    @property
+    def score(self) -> float:
+        """The share of graded cells that are right (docs/check-json.md: the score rule)."""
+        return self.right / self.graded if self.graded else 0.0
+
+    @property
+    def inherited(self) -> int:
+        return sum(not f.is_root for f in self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.findings else 0
+
+
+def check(path: str | Path, *, tol: Tolerance = Tolerance(), recalc: bool = False, layout: Layout = CHAPTER3) -> CheckResult:
+    """Check one workbook. Raises UnusableInput (one line) when it cannot be checked.
+
+    recalc: let LibreOffice calculate a copy first and check that (the file itself is never touched).
+    layout: where the cells are; the local recomputation (sheetnet.check.local) is chapter 3's.
+    """
+    path = Path(path)
+    loaded, notes, recalculated = _load(path, layout, recalc)
+    places = Places(loaded)
+    with np.errstate(all="ignore"):  # a student's huge numbers overflow to inf: a wrong value, not a warning
+        return _check(loaded, places, notes, recalculated, tol)
+
+
+def _check(loaded: Loaded, places: Places, notes: list[str], recalculated: bool, tol: Tolerance) -> CheckResult:
+    v = values(loaded)
+    diagnoser = Diagnoser(places, lambda f, e: bool(agree(np.atleast_1d(f), np.atleast_1d(e), tol)[0]))
+    findings: list[Finding] = []
+    graded = 0
+    for name in GRADED:
+        if name not in loaded.cells:
+            continue
+        grid = loaded.cells[name]
+        graded += grid.size
+        findings += _judge_quantity(loaded, places, diagnoser, v, name, tol)
+    roots = _group(findings, places)
+    _attribute(findings, roots, loaded)
+    totals = {name: (_plain(v.found[name].reshape(-1)[0]), _plain(v.end_to_end[name].reshape(-1)[0])) for name in ("C_T", "accuracy")
+              if name in v.found}
+    return CheckResult(loaded.path, loaded, graded, findings, roots, notes, totals, recalculated)
+
+
+# -- loading -----------------------------------------------------------------------------------
+def _load(path: Path, layout: Layout, recalc: bool) -> tuple[Loaded, list[str], bool]:
+    if recalc:
+        loaded, why_not = _recalculated(path, layout)
+        if loaded is not None:
+            notes = package.notes(path) + ["recalculated by LibreOffice first (a copy: the file itself is untouched)"]
+            return loaded, notes, True
+    loaded = load(path, layout)
+    if not loaded.has("learn"):
+        raise UnusableInput("has no learning sheet (the data only): there are no formulas to check")
+    notes = package.notes(path)
+    if recalc:
+        notes.append(f"not recalculated: {why_not}, and sheetnet lets nothing follow it")
+    cells = [c for name in GRADED if name in loaded.cells for c in loaded.cells[name].reshape(-1)]
+    with_formula = [c for c in cells if c is not None and c.formula is not None]
+    if with_formula and all(c.kind == "" for c in with_formula):
+        raise UnusableInput("its formulas have no saved values (written by a program that does not calculate): "
+                            "run `sheetnet check --recalc` to let LibreOffice calculate a copy, or open and save "
+                            "it in a spreadsheet program")
+    return loaded, notes, False
+
+
+def _recalculated(path: Path, layout: Layout) -> tuple[Loaded | None, str | None]:
+    from sheetnet.libreoffice import LibreOfficeError, recalculate
+
+    with WorkbookCells(path):  # the reader's one-line answer for a file that is not a workbook
+        pass
+    why_not = package.reaches_outside(path)
+    if why_not:
+        return None, why_not
+    with tempfile.TemporaryDirectory(prefix="sheetnet-check-") as tmp:
+        try:
+            copy = recalculate(path, Path(tmp) / "recalculated.xlsx")
+        except (LibreOfficeError, OSError) as e:
+            raise UnusableInput(f"--recalc: {e}") from None
+        loaded = load(copy, layout)
+    if not loaded.has("learn"):
+        raise UnusableInput("has no learning sheet (the data only): there are no formulas to check")
+    return dataclasses.replace(loaded, path=path), None
+
+
+# -- judging each cell -------------------------------------------------------------------------
+def _judge_quantity(loaded: Loaded, places: Places, diagnoser: Diagnoser, v, name: str, tol: Tolerance) -> list[Finding]:
+    layout, n = loaded.layout, loaded.n_images
+    q = layout[name]
+    grid = loaded.cells[name]
+    found, local, e2e = v.found[name], v.local[name], v.end_to_end[name]
+    ok_e2e, ok_local, can = agree(found, e2e, tol), agree(found, local, tol), known(local)
+    candidates = None
+    out = []
+    for index in np.ndindex(grid.shape):
+        cell = grid[index]
+        image, unit, r, c = index if q.per_image else (0, *index)
+        expected_formula = layout.formula(q, n, loaded.sheet_names, image, unit, r, c)
+        wrong_here = bool(can[index] and not ok_local[index])
+        kind, d = None, None
+        if cell is None or (cell.formula is None and cell.kind == ""):
+            kind, d = "empty", diagnoser.empty(expected_formula)
+        elif cell.kind == "":
+            kind, d = "no_value", diagnoser.no_value()
+        elif cell.formula is None:
+            kind = "value" if wrong_here or (not can[index] and not ok_e2e[index]) else "formula"
+            d = diagnoser.typed(expected_formula)
+        else:
+            same = same_formula(cell.formula, expected_formula)
+            fd = None if same else diagnoser.from_formula(name, index, cell.formula, expected_formula)
+            if fd is not None and fd.code == "external_link":
+                kind, d = "external", fd
+            elif wrong_here:
+                kind = "value"
+                if same:
+                    d = diagnoser.stale()
+                elif fd is not None and fd.structural:
+                    d = fd
+                else:
+                    if name not in TEXT and cell.kind == "n":
+                        if candidates is None:
+                            candidates = mistakes(name, loaded, v.found)
+                        d = diagnoser.from_value(name, index, cell.value, candidates)
+                    d = d or fd or (diagnoser.error(cell.value) if cell.kind == "e" else None)
+                    d = d or diagnoser.foreign(cell.formula) or diagnoser.unexplained()
+            else:
+                d = fd if fd is not None and fd.structural else (None if same else diagnoser.foreign(cell.formula))
+                if d is not None:
+                    kind = "value" if not can[index] and not ok_e2e[index] else "formula"
+        if kind is None and not ok_e2e[index]:
+            kind = "inherited"
+        if kind is None:
+            continue
+        out.append(Finding(
+            quantity=name, index=index, cell=loaded.where(name, index),
+            image=index[0] + 1 if q.per_image else None, label=places.label(name, index), kind=kind, diagnosis=d,
+            found=None if cell is None else cell.value, expected=_plain(e2e[index]),
+            expected_locally=_plain(local[index]) if can[index] else None,
+            formula=None if cell is None else cell.formula, expected_formula=expected_formula,
+        ))
+    return out
+
+
+def _plain(v):
+    if v is None or isinstance(v, str):
+        return v
+    v = float(v)
+    return None if np.isnan(v) else v
+
+
+# -- root causes -------------------------------------------------------------------------------
+def _group(findings: list[Finding], places: Places) -> list[RootCause]:
+    groups: dict[tuple, RootCause] = {}
+    for f in findings:
+        if f.kind == "inherited":
+            continue
+        code = f.diagnosis.code
+        q = places.layout[f.quantity]
+        if code in _WHOLE_QUANTITY:
+            key = (f.quantity, code)
+        else:
+            item = f.index[1:] if q.per_image else f.index
+            shift = places.image_shift(q.sheet, f.index[0]) if q.per_image else 0
+            shape = parse(f.formula).canonical(-shift) if f.formula else None
+            key = (f.quantity, code, item, shape)
+        if key not in groups:
+            groups[key] = RootCause(f"R{len(groups) + 1}", f.quantity, f.diagnosis, [])
+        groups[key].places.append(f)
+        f.root_cause = groups[key].id
+    return list(groups.values())
+
+
+def _attribute(findings: list[Finding], roots: list[RootCause], loaded: Loaded) -> None:
+    """Each inherited cell gets the root causes upstream of it; each root cause counts them."""
+    by_id = {r.id: r for r in roots}
+    shapes = {name: grid.shape for name, grid in loaded.cells.items()}
+    wrong = {(f.quantity, f.index): f for f in findings if f.kind != "formula"}  # a right value spoils nothing
+    causes: dict[tuple, frozenset] = {}
+    for f in findings:  # in the order the values flow: a cell's inputs come before it
+        upstream = frozenset()
+        for p in reads(f.quantity, f.index, shapes):
+            if p in wrong:
+                upstream |= causes.get(p, frozenset())
+        if f.is_root:
+            causes[(f.quantity, f.index)] = upstream | {f.root_cause}
+        else:
+            causes[(f.quantity, f.index)] = upstream
+            f.caused_by = tuple(sorted(upstream, key=lambda i: int(i[1:])))
+            for rid in f.caused_by:
+                by_id[rid].spoiled[_unit_label(f)] += 1
+
+
+def _unit_label(f: Finding) -> str:
+    return f.label.split("(")[0]

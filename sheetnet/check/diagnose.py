@@ -1,0 +1,244 @@
+"""Name a wrong cell's mistake in the student's terms: from its formula, or from its value.
+
+Formula analysis compares what the student's formula reads with what the layout's formula reads:
+a missing bias, another unit's weights, another image's pixels, z where a belongs, a sum that misses
+images, a relative reference that filling across moves off the parameters. Value analysis asks
+which common mistake gives the value found (the sigmoid's sign, the cost without ½ …).
+Structural findings are mistakes whatever the value shows (a relative reference is right in image 1
+and wrong everywhere it is filled to); the others only explain a wrong value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sheetnet.check.formulas import BOOK_FUNCTIONS, Parsed, Ref, parse
+from sheetnet.check.local import BIAS, PIXEL_LINK, TOTAL_OF, WEIGHTS, Z_OF
+from sheetnet.check.places import Place, Places, image_range
+
+MAX_EXPAND = 20_000  # cells of one reference looked at one by one; a whole column is not
+
+# Every code a finding can carry (docs/check-json.md lists them for the JSON's readers).
+CODES = (
+    "stale", "empty", "no_value", "external_link", "typed_number", "missing_bias", "wrong_weight_row",
+    "wrong_image", "wrong_pixels", "relative_reference", "absolute_reference", "z_for_a", "range_too_short",
+    "exponent_sign", "no_sigmoid", "cost_without_half", "cost_without_square", "teacher_swapped",
+    "prediction_reversed", "foreign_function", "wrong_reference", "error_value", "unexplained", "inherited",
+)
+
+_ERROR_HINTS = {
+    "#NAME?": " (a misspelt function or name)",
+    "#VALUE!": " (text where a number belongs)",
+    "#REF!": " (a reference to a cell that no longer exists)",
+    "#DIV/0!": " (a division by zero)",
+    "#N/A": " (a value that is not available)",
+}
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    code: str
+    text: str
+    structural: bool = False  # a mistake in the formula itself, whatever its value
+
+
+class Diagnoser:
+    def __init__(self, places: Places, tol_agree):
+        self.places = places
+        self.layout = places.layout
+        self.n = places.n
+        self._agree = tol_agree  # (found array, expected array) → bool array
+
+    # -- from the formula ----------------------------------------------------------------------
+    def from_formula(self, name: str, index: tuple[int, ...], found: str, expected: str) -> Diagnosis | None:
+        """The most telling mistake in how the formula reads the sheet, or None."""
+        P, E = parse(found), parse(expected)
+        if P.outside:
+            return Diagnosis("external_link", f"refers outside this workbook ({P.outside[:80]}): reported, not followed "
+                                              "or run", True)
+        if P.unparsable:
+            return None
+        return self._fill_across(name, index, P, E) or self._reads(name, index, P, E)
+
+    def foreign(self, found: str) -> Diagnosis | None:
+        P = parse(found)
+        other = [f for f in dict.fromkeys(P.functions) if f not in BOOK_FUNCTIONS]
+        if not other:
+            return None
+        return Diagnosis("foreign_function", f"uses {', '.join(other)}, not among the book's functions "
+                                             f"({', '.join(sorted(BOOK_FUNCTIONS))})", True)
+
+    def _fill_across(self, name, index, P: Parsed, E: Parsed) -> Diagnosis | None:
+        if self.n < 2:
+            return None
+        q = self.layout[name]
+        own = q.sheet
+        image = index[0] if q.per_image else 0
+        dc = self.places.image_shift(own, image) if q.per_image else 0
+        expected = [(self.places.role(e.sheet, own), e) for e in E.references]
+        for r in P.references:
+            role = self.places.role(r.sheet, own)
+            if role is None:
+                continue
+            if not r.columns_absolute:
+                for erole, e in expected:
+                    if erole != role or not e.columns_absolute:
+                        continue
+                    back = r.shifted(-dc) if dc else r
+                    if r.same_cells(e):
+                        return Diagnosis("relative_reference",
+                                         f"{r.text()} should be the absolute {e.text()} ({self._what(role, e)}): "
+                                         f"right here, but filling across moves a relative reference", True)
+                    if back is not None and back.same_cells(e):
+                        return Diagnosis("relative_reference",
+                                         f"{back.text()} was filled across as a relative reference where the absolute "
+                                         f"{e.text()} ({self._what(role, e)}) belongs: here it reads {r.text()}", True)
+            elif q.per_image:
+                for erole, e in expected:
+                    if erole != role or any(e.col_abs) or (e.top, e.bottom) != (r.top, r.bottom):
+                        continue
+                    step = self.layout.sheet(role).image_step[1]
+                    delta = r.left - e.left
+                    if step and delta % step == 0 and r.right - e.right == delta and self._per_image(role, e):
+                        j = image + delta // step
+                        if 0 <= j < self.n:
+                            here = ("right here, but filling across would not move it" if j == image
+                                    else f"filled across it did not move, so it reads image {j + 1}'s cells")
+                            return Diagnosis("absolute_reference",
+                                             f"{r.text()} is an absolute reference where the relative {e.text()} "
+                                             f"({self._what(role, e)}) belongs: {here}", True)
+        return None
+
+    def _reads(self, name, index, P: Parsed, E: Parsed) -> Diagnosis | None:
+        own = self.layout[name].sheet
+        fset, strays = self._cells(P, own)
+        eset, _ = self._cells(E, own)
+        missing, extra = eset - fset, fset - eset
+        if not missing and not extra and not strays and not P.names:
+            return None
+        Mq, Xq = {m[0] for m in missing}, {x[0] for x in extra}
+        d = self.places.describe
+        if name in BIAS and Mq == {BIAS[name]} and not extra:
+            return Diagnosis("missing_bias", f"the bias {d(missing)} is not added: "
+                                             f"{name} = Σ w·(input) + b", True)
+        if name in WEIGHTS and extra and (Mq | Xq) <= {WEIGHTS[name], BIAS[name]}:
+            return Diagnosis("wrong_weight_row", f"reads {d(extra)} where {d(missing)} belongs: "
+                                                 f"another unit's weights", True)
+        if name in PIXEL_LINK and (extra or strays) and Mq <= {PIXEL_LINK[name]} and Xq <= {PIXEL_LINK[name]}:
+            found = ", ".join([d(extra)] * bool(extra) + [self._stray(r, own) for r in strays])
+            return Diagnosis("wrong_pixels", f"links {found} where {d(missing)} belongs", True)
+        if extra and Mq and Xq <= {Z_OF[a] for a in Mq if a in Z_OF}:
+            return Diagnosis("z_for_a", f"reads {d(extra)} where {d(missing)} belongs: z is used where a = σ(z) belongs",
+                             True)
+        if name in TOTAL_OF and Mq == {TOTAL_OF[name]} and not extra:
+            images = image_range([i[0] for _, i in missing])
+            return Diagnosis("range_too_short", f"the range misses {images} ({len(missing)} of {len(eset)} cells): "
+                                                f"it should cover every image", True)
+        if extra and len(Mq) == 1 and Mq == Xq and self.layout[next(iter(Mq))].per_image:
+            images = {i[0] for _, i in extra}
+            own_image = {i[0] for _, i in missing}
+            if images.isdisjoint(own_image):
+                return Diagnosis("wrong_image", f"reads {d(extra)} where {d(missing)} belongs", True)
+        found = ", ".join([d(extra)] * bool(extra) + [self._stray(r, own) for r in strays] + list(P.names)) or "nothing"
+        wanted = d(missing) if missing else "nothing more"
+        return Diagnosis("wrong_reference", f"reads {found} where {wanted} belongs")
+
+    def _cells(self, P: Parsed, own: str) -> tuple[set[Place], list[Ref]]:
+        """The layout's cells a formula reads, and its references that reach none of them."""
+        found: set[Place] = set()
+        strays: list[Ref] = []
+        for r in P.references:
+            role = self.places.role(r.sheet, own)
+            hit = False
+            if role is not None and r.area <= MAX_EXPAND:
+                for row, col in r.cells():
+                    p = self.places.at(role, row, col)
+                    if p is not None:
+                        found.add(p)
+                        hit = True
+            if not hit:
+                strays.append(r)
+        return found, strays
+
+    def _stray(self, r: Ref, own: str) -> str:
+        sheet = r.sheet if r.sheet is not None else self.places.loaded.sheet_names.get(own, "")
+        return f"{sheet}!{r.text()}" if sheet else r.text()
+
+    def _what(self, role: str, r: Ref) -> str:
+        places = {p for row, col in r.cells() if (p := self.places.at(role, row, col)) is not None} if r.area <= MAX_EXPAND else set()
+        return self.places.describe(places, addresses=False) if places else r.text()
+
+    def _per_image(self, role: str, r: Ref) -> bool:
+        p = self.places.at(role, r.top, r.left)
+        return p is not None and self.layout[p[0]].per_image
+
+    # -- from the value ------------------------------------------------------------------------
+    def from_value(self, name: str, index: tuple[int, ...], found: float,
+                   candidates: list[tuple[str, np.ndarray]]) -> Diagnosis | None:
+        """The first common mistake whose value is the one found."""
+        f = np.array(found, dtype=float)
+        for code, values in candidates:
+            v = values[index]
+            if not np.isnan(v) and self._agree(f, np.array(v, dtype=float)):
+                return Diagnosis(code, self._value_text(code, name, index))
+        return None
+
+    def _value_text(self, code: str, name: str, index: tuple[int, ...]) -> str:
+        label = self.places.label(name, index)
+        if code == "teacher_swapped" and name == "t":
+            return "t1 and t2 are swapped: digit 0 → (t1, t2) = (1, 0), digit 1 → (0, 1)"
+        if code == "teacher_swapped":
+            return "t1 and t2 are swapped in the cost: a3_1 belongs with t1 and a3_2 with t2"
+        if code == "z_for_a" and name == "C":
+            return "z3 is used where a3 belongs: the cost compares the outputs a3 = σ(z3) with t"
+        if code == "z_for_a":
+            return "z2 is used where a2 belongs: z3 = w3·a2 + b3, with a2 = σ(z2)"
+        if code == "missing_bias":
+            return f"the bias is missing: {label} = Σ w·(input) + b"
+        if code == "wrong_weight_row":
+            return f"another unit's weights: {label} takes the weights in its own unit's row"
+        if code == "exponent_sign":
+            z = self.places.label(Z_OF[name], index)
+            return f"the sign of the exponent is wrong: this is 1/(1+EXP({z})) = 1 − σ({z}); σ(z) = 1/(1+EXP(−z))"
+        if code == "no_sigmoid":
+            z = self.places.label(Z_OF[name], index)
+            return f"the sigmoid is missing: this is {z} itself; {label} = 1/(1+EXP(−{z}))"
+        if code == "cost_without_half":
+            return "the ½ is missing: C = ½[(t1 − a3_1)² + (t2 − a3_2)²]"
+        if code == "cost_without_square":
+            return "the differences are not squared: C = ½[(t1 − a3_1)² + (t2 − a3_2)²]"
+        if code == "prediction_reversed":
+            labels = self.layout.class_labels
+            return f"the prediction is the wrong way round: {labels[0]} when a3_1 ≥ a3_2, else {labels[1]}"
+        if code == "range_too_short":
+            return "the sum misses some images: C_T adds C over every image"
+        return code
+
+    # -- the rest --------------------------------------------------------------------------------
+    @staticmethod
+    def stale() -> Diagnosis:
+        return Diagnosis("stale", "the formula is right but its saved value is not what it computes: the workbook "
+                                  "was saved with calculation set to manual (recalculate, or run with --recalc)")
+
+    @staticmethod
+    def empty(expected_formula: str | None) -> Diagnosis:
+        return Diagnosis("empty", f"empty: {expected_formula} belongs here" if expected_formula else "empty")
+
+    @staticmethod
+    def no_value() -> Diagnosis:
+        return Diagnosis("no_value", "the formula has no saved value (written by a program that does not calculate): "
+                                     "recalculate, or run with --recalc")
+
+    @staticmethod
+    def typed(expected_formula: str | None) -> Diagnosis:
+        return Diagnosis("typed_number", f"a typed number where a formula belongs: {expected_formula}", True)
+
+    @staticmethod
+    def error(value) -> Diagnosis:
+        return Diagnosis("error_value", f"holds the error {value}{_ERROR_HINTS.get(str(value), '')}")
+
+    @staticmethod
+    def unexplained() -> Diagnosis:
+        return Diagnosis("unexplained", "no common mistake gives this value: compare the formula with the expected one")

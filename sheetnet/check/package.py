@@ -1,0 +1,49 @@
+"""What the workbook's package says beyond its cells: manual calculation, macros, links outside it.
+
+Read, never followed or run. The parts are read with a size cap (the reader has already refused
+zip bombs when it opened the file).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+_READ_CAP = 64 * 1024 * 1024
+_MANUAL = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\bcalcMode=\"manual\"")
+# A formula that names another workbook ([1]Sheet!A1) or a program (DDE: cmd|'/c …'!A0).
+_OUTSIDE_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*>[^<]*[\[|]")
+
+
+def notes(path: Path) -> list[str]:
+    found = []
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        if "xl/workbook.xml" in names and _MANUAL.search(_read(z, "xl/workbook.xml")):
+            found.append("calculation is set to manual in this workbook: its saved values may be out of date")
+        if any(n.lower().endswith("vbaproject.bin") for n in names):
+            found.append("it holds macros (VBA): reported, not run")
+        links = [n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml")]
+        if links:
+            found.append(f"it links to {len(links)} other workbook(s) (xl/externalLinks): reported, not followed")
+    return found
+
+
+def reaches_outside(path: Path) -> str | None:
+    """Why handing this workbook to a spreadsheet program could follow something outside it, or None."""
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        if any(n.startswith("xl/externalLinks/") for n in names):
+            return "it links to other workbooks"
+        if any(n.lower().endswith("vbaproject.bin") for n in names):
+            return "it holds macros"
+        for n in names:
+            if n.startswith("xl/worksheets/") and n.endswith(".xml") and _OUTSIDE_FORMULA.search(_read(z, n)):
+                return "a formula refers outside the workbook (an external link or DDE)"
+    return None
+
+
+def _read(z: zipfile.ZipFile, name: str) -> bytes:
+    with z.open(name) as fh:
+        return fh.read(_READ_CAP)

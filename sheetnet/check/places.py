@@ -1,0 +1,108 @@
+"""What sits at a cell: the layout read backwards, (sheet, row, col) → (quantity, index).
+
+Formula analysis asks it what a student's reference points at ("image 9's x", "w2 of unit 2"),
+and how to name places as the student sees them.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+
+from sheetnet.mirror.load import Loaded
+from sheetnet.xlsx.refs import cell_name, range_name
+
+Place = tuple[str, tuple[int, ...]]  # (quantity name, index into its layout shape)
+
+
+class Places:
+    def __init__(self, loaded: Loaded):
+        self.loaded = loaded
+        self.layout = loaded.layout
+        self.n = loaded.n_images
+        self.role_of_sheet = {name.upper(): role for role, name in loaded.sheet_names.items()}
+
+    @cached_property
+    def _at(self) -> dict[tuple[str, int, int], Place]:
+        at = {}
+        for q in self.layout.quantities:
+            if q.sheet not in self.loaded.sheet_names:
+                continue
+            pos = self.layout.positions(q, self.n)
+            for index in np.ndindex(pos.shape[:-1]):
+                row, col = pos[index]
+                at[(q.sheet, int(row), int(col))] = (q.name, index)
+        return at
+
+    def at(self, role: str, row: int, col: int) -> Place | None:
+        return self._at.get((role, row, col))
+
+    def role(self, sheet: str | None, own_role: str) -> str | None:
+        """The role of the sheet a reference names (None: a sheet the layout does not know)."""
+        if sheet is None:
+            return own_role
+        return self.role_of_sheet.get(sheet.upper())
+
+    def image_shift(self, role: str, image: int) -> int:
+        """How many columns image `image` (0-based) sits to the right of image 1 on a sheet."""
+        return self.layout.sheet(role).image_step[1] * image
+
+    # -- names as the student sees them --------------------------------------------------------
+    def label(self, name: str, index: tuple[int, ...]) -> str:
+        """'a2_1', 'x(2,3)', 'C_T' — numbered from 1 like the book."""
+        q = self.layout[name]
+        _, unit, r, c = index if q.per_image else (0, *index)
+        rows, cols = q.place.shape
+        text = name
+        if q.place.units > 1:
+            text += f"_{unit + 1}"
+        if rows * cols > 1:
+            text += f"({r + 1},{c + 1})"
+        return text
+
+    def describe(self, places: set[Place], addresses: bool = True) -> str:
+        """A set of cells in the student's terms: 'w2_2 (学习!D9:F12)', 'z2 of image 4 (学习!AA11:AA13)'."""
+        groups: dict[tuple, list] = {}
+        for name, index in places:
+            q = self.layout[name]
+            groups.setdefault((name, index[0] if q.per_image else None), []).append(index)
+        order = {q.name: i for i, q in enumerate(self.layout.quantities)}
+        parts = []
+        for (name, image), indexes in sorted(groups.items(), key=lambda g: (order[g[0][0]], g[0][1] or 0)):
+            q = self.layout[name]
+            units = sorted({(i[1] if q.per_image else i[0]) for i in indexes})
+            what = name
+            if len(indexes) == 1 and q.place.shape != (1, 1):
+                what = self.label(name, indexes[0])
+            elif q.place.units > 1 and len(units) < q.place.units:
+                what += "_" + ",".join(str(u + 1) for u in units)
+            if image is not None:
+                what += f" of image {image + 1}"
+            parts.append(f"{what} ({self.address(name, indexes)})" if addresses else what)
+        return ", ".join(parts)
+
+    def address(self, name: str, indexes: list[tuple[int, ...]]) -> str:
+        """The cells of one quantity as an address: a range when they fill their bounding box."""
+        q = self.layout[name]
+        pos = self.layout.positions(q, self.n)
+        cells = [tuple(int(v) for v in pos[i]) for i in indexes]
+        rows, cols = [r for r, _ in cells], [c for _, c in cells]
+        box = (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1)
+        if box == len(set(cells)):
+            text = range_name(min(rows), min(cols), max(rows), max(cols))
+        else:
+            text = ",".join(cell_name(r, c) for r, c in sorted(set(cells)))
+        return f"{self.loaded.sheet_names[q.sheet]}!{text}"
+
+
+def image_range(images) -> str:
+    """[0, 1, 2, 5] → 'images 1–3, 6' (0-based in, 1-based out, like the book)."""
+    images = sorted(set(images))
+    runs, start = [], None
+    for k, i in enumerate(images):
+        start = i if start is None else start
+        if k + 1 == len(images) or images[k + 1] != i + 1:
+            runs.append(f"{start + 1}" if start == i else f"{start + 1}–{i + 1}")
+            start = None
+    return ("image " if len(images) == 1 else "images ") + ", ".join(runs)
