@@ -10,52 +10,12 @@ treat both networks alike. No I/O; callback(iteration, C_T) reports progress.
 
 from __future__ import annotations
 
-import time
+from functools import partial
 
 import numpy as np
 
+from sheetnet.engine import training
 from sheetnet.engine.cnn import CNN, backprop, backward, evaluate, forward
-from sheetnet.engine.training import _STATUS, Callback, GDResult, SolveResult
-
-
-def gradient_descent(
-    net: CNN,
-    x: np.ndarray,
-    t: np.ndarray,
-    *,
-    eta: float = 0.2,
-    iterations: int = 50,
-    callback: Callback | None = None,
-) -> GDResult:
-    """`iterations` full-batch updates θ ← θ − η ∂C_T/∂θ from `net`.
-
-    C_T_history[k-1], correct_history[k-1] and callback(k, C_T) belong to the parameters before
-    the k-th update (k = 1 … iterations); final_* to the returned parameters.
-    """
-    if iterations < 0:
-        raise ValueError("iterations must be ≥ 0")
-    start = time.perf_counter()
-    costs: list[float] = []
-    correct: list[int] = []
-    for k in range(1, iterations + 1):
-        ev = evaluate(net, x, t)
-        costs.append(ev.C_T)
-        correct.append(int(ev.right.sum()))
-        if callback is not None:
-            callback(k, ev.C_T)
-        g = backprop(net, ev.forward, t).total
-        net = CNN(**{f: getattr(net, f) - eta * getattr(g, f) for f in CNN.FIELDS})
-    ev = evaluate(net, x, t)
-    return GDResult(
-        net=net,
-        C_T_history=costs,
-        correct_history=correct,
-        final_C_T=ev.C_T,
-        final_correct=int(ev.right.sum()),
-        iterations=iterations,
-        eta=float(eta),
-        elapsed=time.perf_counter() - start,
-    )
 
 
 def residuals(net: CNN, x: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -76,83 +36,15 @@ def output_jacobian(net: CNN, x: np.ndarray) -> np.ndarray:
     return backward(net, fw, unit_errors).per_image_flat()
 
 
-def solve(
-    net: CNN,
-    x: np.ndarray,
-    t: np.ndarray,
-    *,
-    target: float | None = None,
-    max_iterations: int = 100,
-    gtol: float = 1e-8,
-    callback: Callback | None = None,
-) -> SolveResult:
-    """Minimize C_T over the 69 parameters from `net`, like Excel's Solver (unconstrained).
+CNN_MODEL = training.Model(
+    evaluate=evaluate,
+    gradient=lambda net, fw, t: backprop(net, fw, t).flat(),
+    residuals=residuals,
+    output_jacobian=output_jacobian,
+)
 
-    Stops at the first of: C_T ≤ target (if given); the gradient's largest component below
-    `gtol` (or scipy's ftol/xtol = 1e-8); `max_iterations` optimizer iterations. Never returns
-    parameters worse than the start. callback(k, C_T) after each iteration k = 1, 2, ….
-
-    Max pooling makes C_T only piecewise smooth (the maximum's position can change between
-    steps); the trust region copes, since it accepts only steps that lower C_T.
-    """
-    from scipy.optimize import least_squares
-
-    if max_iterations < 0:
-        raise ValueError("max_iterations must be ≥ 0")
-    x = np.asarray(x, dtype=float)
-    t = np.asarray(t, dtype=float)
-    start = time.perf_counter()
-    ev0 = evaluate(net, x, t)
-    history = [ev0.C_T]
-
-    def done(reason: str, result: CNN, iterations: int, nfev: int, njev: int) -> SolveResult:
-        ev = evaluate(result, x, t)
-        if ev.C_T > ev0.C_T:  # cannot happen with a descent method; kept as a guarantee
-            result, ev, reason = net, ev0, reason + "; start kept (it was better)"
-        history[-1] = ev.C_T  # the engine's C_T for the returned parameters (scipy's may differ in the last bits)
-        return SolveResult(
-            net=result,
-            C_T_history=history,
-            final_C_T=ev.C_T,
-            final_correct=int(ev.right.sum()),
-            iterations=iterations,
-            nfev=nfev,
-            njev=njev,
-            elapsed=time.perf_counter() - start,
-            stopped_because=reason,
-            method="scipy.optimize.least_squares(method='trf', tr_solver='exact')",
-        )
-
-    if target is not None and ev0.C_T <= target:
-        return done(f"target C_T ≤ {target:.6g} already met at the start", net, 0, 1, 0)
-    if max_iterations == 0:
-        return done("max_iterations = 0", net, 0, 1, 0)
-
-    own_stop: list[str] = []
-
-    def on_iteration(intermediate_result) -> None:
-        k, cost = int(intermediate_result.nit), float(intermediate_result.cost)
-        history.append(cost)
-        if callback is not None:
-            callback(k, cost)
-        if target is not None and cost <= target:
-            own_stop.append(f"target C_T ≤ {target:.6g} reached")
-            raise StopIteration
-        if k >= max_iterations:
-            own_stop.append(f"max_iterations = {max_iterations} reached")
-            raise StopIteration
-
-    res = least_squares(
-        lambda theta: residuals(net.with_flat(theta), x, t),
-        net.flat(),
-        jac=lambda theta: output_jacobian(net.with_flat(theta), x),
-        method="trf",
-        tr_solver="exact",
-        ftol=1e-8,
-        xtol=1e-8,
-        gtol=gtol,
-        max_nfev=10 * max_iterations + 10,  # in case trial steps keep being rejected
-        callback=on_iteration,
-    )
-    reason = own_stop[0] if res.status == -2 and own_stop else _STATUS.get(res.status, res.message)
-    return done(reason, net.with_flat(res.x), len(history) - 1, int(res.nfev), int(res.njev))
+# The same two methods as for the 12-3-2 network. Max pooling makes C_T only piecewise smooth
+# (the maximum's position can change between steps); the trust region copes, since it accepts
+# only steps that lower C_T.
+gradient_descent = partial(training.gradient_descent, model=CNN_MODEL)
+solve = partial(training.solve, model=CNN_MODEL)

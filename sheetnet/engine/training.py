@@ -22,6 +22,21 @@ from sheetnet.engine.network import Network, backprop, evaluate, forward
 
 Callback = Callable[[int, float], None]
 
+
+@dataclass(frozen=True)
+class Model:
+    """What training needs of a network kind; its parameters offer flat() and with_flat().
+
+    evaluate(net, x, t) → an evaluation with .C_T, .right and .forward;
+    gradient(net, forward, t) → ∂C_T/∂θ in flat() order; residuals(net, x, t) → a_out − t;
+    output_jacobian(net, x) → ∂a_out/∂θ, rows as in residuals, columns in flat() order.
+    """
+
+    evaluate: Callable
+    gradient: Callable
+    residuals: Callable
+    output_jacobian: Callable
+
 # Excel's Solver result in the book's chapter-3 workbook ("3-5 NN（求解器）.xlsx", 学习!G21).
 BOOK_SOLVER_C_T = 1.0452109503695352e-07
 
@@ -53,29 +68,27 @@ def gradient_descent(
     eta: float = 0.2,
     iterations: int = 50,
     callback: Callback | None = None,
+    model: Model | None = None,
 ) -> GDResult:
     """Chapter 4: `iterations` full-batch updates w ← w − η Σ ∂C/∂w from `net`.
 
     callback(k, C_T) is called once per iteration k = 1 … iterations with the cost before the
     k-th update.
     """
+    model = model or FULLY_CONNECTED
     if iterations < 0:
         raise ValueError("iterations must be ≥ 0")
     start = time.perf_counter()
     costs: list[float] = []
     correct: list[int] = []
     for k in range(1, iterations + 1):
-        ev = evaluate(net, x, t)
+        ev = model.evaluate(net, x, t)
         costs.append(ev.C_T)
         correct.append(int(ev.right.sum()))
         if callback is not None:
             callback(k, ev.C_T)
-        g = backprop(net, ev.forward, t)
-        net = Network(
-            W={l: net.W[l] - eta * g.dW[l] for l in net.layers},
-            b={l: net.b[l] - eta * g.db[l] for l in net.layers},
-        )
-    ev = evaluate(net, x, t)
+        net = net.with_flat(net.flat() - eta * model.gradient(net, ev.forward, t))
+    ev = model.evaluate(net, x, t)
     return GDResult(
         net=net,
         C_T_history=costs,
@@ -159,6 +172,7 @@ def solve(
     max_iterations: int = 100,
     gtol: float = 1e-8,
     callback: Callback | None = None,
+    model: Model | None = None,
 ) -> SolveResult:
     """Minimize C_T over all parameters from `net`, like Excel's Solver (unconstrained).
 
@@ -183,17 +197,18 @@ def solve(
     # ends it earlier, at the first iterate that matches the target.
     from scipy.optimize import least_squares
 
+    model = model or FULLY_CONNECTED
     if max_iterations < 0:
         raise ValueError("max_iterations must be ≥ 0")
     x = np.asarray(x, dtype=float)
     t = np.asarray(t, dtype=float)
     start = time.perf_counter()
     theta0 = net.flat()
-    ev0 = evaluate(net, x, t)
+    ev0 = model.evaluate(net, x, t)
     history = [ev0.C_T]
 
-    def done(reason: str, result_net: Network, iterations: int, nfev: int, njev: int) -> SolveResult:
-        ev = evaluate(result_net, x, t)
+    def done(reason: str, result_net, iterations: int, nfev: int, njev: int) -> SolveResult:
+        ev = model.evaluate(result_net, x, t)
         if ev.C_T > ev0.C_T:  # cannot happen with a descent method; kept as a guarantee
             result_net, ev, reason = net, ev0, reason + "; start kept (it was better)"
         # the last entry belongs to the returned parameters: store the engine's C_T for it
@@ -218,10 +233,10 @@ def solve(
         return done("max_iterations = 0", net, 0, 1, 0)
 
     def fun(theta: np.ndarray) -> np.ndarray:
-        return residuals(net.with_flat(theta), x, t)
+        return model.residuals(net.with_flat(theta), x, t)
 
     def jac(theta: np.ndarray) -> np.ndarray:
-        return output_jacobian(net.with_flat(theta), x)
+        return model.output_jacobian(net.with_flat(theta), x)
 
     own_stop: list[str] = []
 
@@ -253,3 +268,11 @@ def solve(
     reason = own_stop[0] if res.status == -2 and own_stop else _STATUS.get(res.status, res.message)
     iterations = len(history) - 1
     return done(reason, net.with_flat(res.x), iterations, int(res.nfev), int(res.njev))
+
+
+FULLY_CONNECTED = Model(
+    evaluate=evaluate,
+    gradient=lambda net, fw, t: backprop(net, fw, t).flat(),
+    residuals=residuals,
+    output_jacobian=output_jacobian,
+)
