@@ -6,6 +6,7 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
 
 from sheetnet.commands import NAMES
 from sheetnet.commands.common import EXIT_OK, EXIT_UNUSABLE
@@ -27,9 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     subject = getattr(args, args.subject, None)
     try:
-        return args.run(args)
+        with warnings.catch_warnings():
+            # NumPy's overflow / invalid-value notes on a student's extreme numbers (1e308 …) are not
+            # for the user: the results say what happened, in cells. Only sheetnet's own lines warn.
+            warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"sheetnet\.")
+            return args.run(args)
     except UnusableInput as e:
-        return _fail(f"{subject}: {e}")
+        return _fail(f"{e.subject if e.subject is not None else subject}: {e}")
     except BrokenPipeError:  # `sheetnet … | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK

@@ -14,10 +14,10 @@ PARAM_CHOICES = ("initial", "book", "backprop_initial")
 def check_output_path(path: Path) -> None:
     """Refuse, before any work, an output we could not or should not write."""
     if not path.parent.is_dir():
-        raise UnusableInput(f"cannot write: the folder {str(path.parent)!r} does not exist")
+        raise UnusableInput(f"cannot write: the folder {str(path.parent)!r} does not exist", path)
     if path.is_dir():
-        raise UnusableInput("cannot write: it is a directory")
+        raise UnusableInput("cannot write: it is a directory", path)
     if path.exists() and not (path.stat().st_mode & 0o222):
-        raise UnusableInput("cannot write: the file is read-only")
+        raise UnusableInput("cannot write: the file is read-only", path)
     if not os.access(path.parent, os.W_OK):
-        raise UnusableInput(f"cannot write into the folder {str(path.parent)!r}")
+        raise UnusableInput(f"cannot write into the folder {str(path.parent)!r}", path)

@@ -8,8 +8,10 @@ followed. Sheets are parsed lazily, once each.
 from __future__ import annotations
 
 import io
+import math
 import posixpath
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,6 +102,9 @@ class WorkbookCells:
             raw = self._zip.open(name)
         except KeyError:
             raise UnusableInput(f"the part {name} is missing") from None
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError, ValueError) as e:
+            # a damaged local header, an unsupported compression method, an encrypted entry
+            raise UnusableInput(f"{name} cannot be inflated ({e})") from None
         return io.BufferedReader(_Limited(raw, MAX_PART_BYTES, name))
 
     def _parse(self, name: str, events=("end",)):
@@ -110,7 +115,7 @@ class WorkbookCells:
             raise UnusableInput(f"{name} holds forbidden XML ({type(e).__name__}: entities or a DTD)") from None
         except SyntaxError as e:  # xml.etree.ElementTree.ParseError
             raise UnusableInput(f"{name} is not well-formed XML ({e})") from None
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as e:
             raise UnusableInput(f"{name} cannot be inflated ({e})") from None
         finally:
             stream.close()
@@ -190,7 +195,9 @@ class WorkbookCells:
                 try:
                     value, kind = float(raw), "n"
                 except ValueError:
-                    raise UnusableInput(f"{sheet}!{ref} holds {raw[:20]!r} where a number is stored") from None
+                    value = math.nan
+                if not math.isfinite(value):  # Python reads 'nan', 'inf', '1e999'; Excel never stores them
+                    raise UnusableInput(f"{sheet}!{ref} holds {raw[:20]!r} where a number is stored")
             elif t == "s":
                 if strings is None:
                     strings = self._shared_strings()
