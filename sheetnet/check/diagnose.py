@@ -60,7 +60,18 @@ class Diagnoser:
                                               "or run", True)
         if P.unparsable:
             return None
+        if self._reads_itself(name, index, P):
+            return Diagnosis("circular_reference", "reads its own cell (a circular reference): a spreadsheet cannot "
+                                                   "calculate it", True)
         return self._fill_across(name, index, P, E) or self._reads(name, index, P, E)
+
+    def _reads_itself(self, name: str, index: tuple[int, ...], P: Parsed) -> bool:
+        q = self.layout[name]
+        row, col = (int(v) for v in self.layout.positions(q, self.n)[index])
+        return any(
+            self.places.role(r.sheet, q.sheet) == q.sheet and r.top <= row <= r.bottom and r.left <= col <= r.right
+            for r in P.references
+        )
 
     def foreign(self, found: str) -> Diagnosis | None:
         P = parse(found)
