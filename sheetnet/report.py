@@ -18,19 +18,11 @@ PARAM_SET_NAMES = {
 
 def quantity_label(loaded: Loaded, name: str, index: tuple[int, ...]) -> str:
     """'a2_1', 'x(2,3)', 'C', 'C_T' — the quantity at one index, numbered from 1 like the book."""
-    q = loaded.layout[name]
-    _, unit, r, c = index if q.per_image else (0, *index)
-    rows, cols = q.place.shape
-    label = name
-    if q.place.units > 1:
-        label += f"_{unit + 1}"
-    if rows * cols > 1:
-        label += f"({r + 1},{c + 1})"
-    return label
+    return loaded.layout.label(name, index)
 
 
 def cell_title(loaded: Loaded, name: str, index: tuple[int, ...]) -> str:
-    """'学习!P14 · image 2 · a2_1'."""
+    """'学习!S14 · image 2 · a2_1'."""
     parts = [loaded.where(name, index)]
     if loaded.layout[name].per_image:
         parts.append(f"image {index[0] + 1}")

@@ -51,15 +51,7 @@ class Places:
     # -- names as the student sees them --------------------------------------------------------
     def label(self, name: str, index: tuple[int, ...]) -> str:
         """'a2_1', 'x(2,3)', 'C_T' — numbered from 1 like the book."""
-        q = self.layout[name]
-        _, unit, r, c = index if q.per_image else (0, *index)
-        rows, cols = q.place.shape
-        text = name
-        if q.place.units > 1:
-            text += f"_{unit + 1}"
-        if rows * cols > 1:
-            text += f"({r + 1},{c + 1})"
-        return text
+        return self.layout.label(name, index)
 
     def describe(self, places: set[Place], addresses: bool = True) -> str:
         """A set of cells in the student's terms: 'w2_2 (学习!D9:F12)', 'z2 of image 4 (学习!AA11:AA13)'."""

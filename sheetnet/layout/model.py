@@ -171,6 +171,18 @@ class Layout:
         first = parse_cell(s.block[0] + "1")[1]
         return first, first + s.image_step[1] * (n_images - 1) + s.block[1] - 1
 
+    def label(self, name: str, index: tuple[int, ...]) -> str:
+        """'a2_1', 'x(2,3)', 'C_T' — the quantity at one index, numbered from 1 like the book."""
+        q = self[name]
+        _, unit, r, c = index if q.per_image else (0, *index)
+        rows, cols = q.place.shape
+        text = name
+        if q.place.units > 1:
+            text += f"_{unit + 1}"
+        if rows * cols > 1:
+            text += f"({r + 1},{c + 1})"
+        return text
+
     # -- formulas ------------------------------------------------------------------------------
     def formula(self, q: Quantity, n_images: int, sheet_names: dict[str, str], image: int, unit: int, r: int, c: int) -> str:
         """The formula text that belongs in one cell of q (at image, unit, row r, col c of the item)."""
