@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 import warnings
 
 from sheetnet.commands import NAMES
@@ -24,8 +26,26 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+class _Terminated(BaseException):
+    """SIGTERM, turned into an exception so that half-written temporary files are removed."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
+    try:
+        return _run(args)
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args) -> int:
     subject = getattr(args, args.subject, None)
     try:
         with warnings.catch_warnings():
@@ -40,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return _fail("interrupted", code=130)
+    except _Terminated:
+        return _fail("terminated", code=143)
     except MemoryError:
         return _fail(f"{subject}: out of memory")
     except Exception as e:  # a bug of ours: still one line, never a traceback for the user
