@@ -18,6 +18,11 @@ def register(sub) -> None:
                         "in the book; initial: the book's starting values")
     p.add_argument("--test-image", type=int, default=1, metavar="N",
                    help="the image (1…64) the test sheet 测试 shows (default 1)")
+    p.add_argument("--kind", choices=("chapter3", "backprop"), default="chapter3",
+                   help="chapter3: the answer key above (default); backprop: the chapter-4 workbook, one block "
+                        "of formulas per gradient-descent iteration from the book's chapter-4 starting values")
+    p.add_argument("--iterations", type=int, default=None, metavar="N",
+                   help="backprop only: how many iterations (blocks) the learning sheet holds (default 50)")
     p.set_defaults(run=run, subject="output")
 
 
@@ -26,6 +31,10 @@ def run(args) -> int:
     from sheetnet.errors import UnusableInput
     from sheetnet.mirror.answer import write_answer_workbook
 
+    if args.kind == "backprop":
+        return run_backprop(args)
+    if args.iterations is not None:
+        raise UnusableInput("--iterations belongs to --kind backprop")
     if not 1 <= args.test_image <= 64:
         raise UnusableInput(f"--test-image {args.test_image}: the images are numbered 1…64")
     check_output_path(args.output)
@@ -35,4 +44,18 @@ def run(args) -> int:
           f"C_T = {ev.C_T:.12g} · {int(ev.right.sum())}/{len(ev.C)} right ({ev.accuracy:.1%}); "
           f"测试: image {answer.test_image} → {answer.test_verdict}; "
           f"chapter-4 run: C_T {gd.C_T_history[0]:.6g} → {gd.C_T_history[-1]:.6g} in {gd.iterations} iterations")
+    return EXIT_OK
+
+
+def run_backprop(args) -> int:
+    from sheetnet.errors import UnusableInput
+    from sheetnet.mirror.backprop import ITERATIONS, write_backprop_workbook
+
+    iterations = ITERATIONS if args.iterations is None else args.iterations
+    if not 1 <= iterations <= 1000:  # 1000 blocks are 66,000 rows and about 4.8 million cells
+        raise UnusableInput(f"--iterations {iterations}: choose 1…1000")
+    check_output_path(args.output)
+    run = write_backprop_workbook(args.output, iterations=iterations)
+    print(f"wrote {args.output} (backprop, η = {run.eta:g}, {run.iterations} iterations, {run.cells} cells): "
+          f"C_T {run.C_T[0]:.6g} → {run.C_T[-1]:.6g} before the last update; {run.right[-1]}/64 right")
     return EXIT_OK

@@ -9,7 +9,7 @@ def direct_inputs(layout: Layout, name: str) -> set[str]:
     """The quantities named in `name`'s formula templates."""
     q = layout[name]
     refs: set[str] = set()
-    for template in (q.formula, q.first_formula):
+    for template in (q.formula, q.first_formula, q.first_iteration):
         if template:
             refs |= {m.group(2) for m in _TOKEN.finditer(template) if m.group(2) != "label"}
     return refs

@@ -13,6 +13,17 @@ Formula templates name other quantities in braces, resolved at the cell being wr
     {q:prev}   q's item for the previous image
     {q#2}      unit 2 of q for this image
     {label}    this unit's class label (the digit its teacher value stands for)
+    {q^…}      any of the above, in the previous iteration (chapter 4: =w − η·Σ∂C/∂w of the block above)
+    {q.:images} q's cell at this cell's own position, across every image's block (SUM of one gradient)
+    {q~}       q's cells of this image (all units, in reading order), the one at this cell's position
+               within its own item (a gradient row ← the input it multiplies)
+    {q:col}    column number (this cell's unit) of q's units stacked one under another (a w3 column)
+
+`.` matches positions in reading order, so an item may link to one of another shape with as many
+cells (a 4×3 grid ← a 12-row column).
+
+Iterations (chapter 4): a quantity marked per_iteration repeats down its sheet by the sheet's
+`iteration_step`, one block per iteration; its arrays gain a leading iteration axis.
 
 Presentation is data too: a Shading names a quantity and a conditional format (a name the writer
 maps to XlsxWriter options), applied to each of its items on its own; a Chart plots one quantity
@@ -53,13 +64,20 @@ class Quantity:
     text: bool = False  # its values are text (○ / ×), not numbers
     style: str = "number"  # a name the writer maps to a cell format
     description: str = ""
+    per_iteration: bool = False  # repeated in every iteration block of its sheet
+    first_iteration: str | None = None  # iteration 1's template where it differs; TYPED: the value itself
 
     @property
     def computed(self) -> bool:
         return self.formula is not None
 
-    def formula_for(self, image: int) -> str | None:
+    def formula_for(self, image: int, iteration: int = 0) -> str | None:
+        if iteration == 0 and self.first_iteration is not None:
+            return self.first_iteration
         return self.first_formula if image == 0 and self.first_formula is not None else self.formula
+
+
+TYPED = ""  # a computed quantity's template that writes its value as a constant (iteration 1's parameters)
 
 
 @dataclass(frozen=True)
@@ -69,6 +87,7 @@ class Label:
     text: str | int
     style: str = "label"
     merge_to: str | None = None  # last cell of a merged range starting at `cell`
+    per_iteration: bool = False  # repeated in every iteration block of its sheet
 
 
 @dataclass(frozen=True)
@@ -85,6 +104,7 @@ class SheetLayout:
     row_heights: tuple[tuple[int, int, float], ...] = ()  # (first row, last row, height in points)
     landscape: bool = False  # printed (and pictured) across the page: the blocks run to the right
     one_page: bool = False  # printed (and pictured) shrunk to fit one page
+    iteration_step: tuple[int, int] = (0, 0)  # chapter 4: one block per iteration, this far apart
 
 
 @dataclass(frozen=True)
@@ -144,11 +164,17 @@ class Layout:
         return self.by_name[name]
 
     # -- cells ---------------------------------------------------------------------------------
-    def positions(self, q: Quantity, n_images: int) -> np.ndarray:
-        """(row, col) of every cell of q: shape (images, units, rows, cols, 2), or without images."""
-        key = (q.name, n_images if q.per_image else 0)
+    def positions(self, q: Quantity, n_images: int, n_iterations: int = 1) -> np.ndarray:
+        """(row, col) of every cell of q: shape (images, units, rows, cols, 2), or without images;
+        a per_iteration quantity has a leading axis of iterations."""
+        key = (q.name, n_images if q.per_image else 0, n_iterations if q.per_iteration else 0)
         if key not in self._positions:
-            self._positions[key] = self._place_cells(q, n_images)
+            cells = self._place_cells(q, n_images)
+            if q.per_iteration:
+                step = np.array(self.sheet(q.sheet).iteration_step)
+                its = np.arange(n_iterations).reshape(-1, *([1] * cells.ndim))
+                cells = cells[None] + its * step
+            self._positions[key] = cells
             self._positions[key].flags.writeable = False
         return self._positions[key]
 
@@ -184,32 +210,46 @@ class Layout:
         return text
 
     # -- formulas ------------------------------------------------------------------------------
-    def formula(self, q: Quantity, n_images: int, sheet_names: dict[str, str], image: int, unit: int, r: int, c: int) -> str:
+    def formula(self, q: Quantity, n_images: int, sheet_names: dict[str, str], image: int, unit: int, r: int, c: int,
+                iteration: int = 0, n_iterations: int = 1) -> str:
         """The formula text that belongs in one cell of q (at image, unit, row r, col c of the item)."""
-        template = q.formula_for(image)
-        assert template is not None, f"{q.name} is not computed"
-        return _TOKEN.sub(lambda m: self._resolve(m, q, n_images, sheet_names, image, unit, r, c), template)
+        template = q.formula_for(image, iteration)
+        assert template, f"{q.name} is not computed"
+        here = (image, unit, r, c, iteration, n_iterations)
+        return _TOKEN.sub(lambda m: self._resolve(m, q, n_images, sheet_names, here), template)
 
-    def _resolve(self, m, here: Quantity, n_images, sheet_names, image, unit, r, c) -> str:
-        dollar, name, mod = m.group(1), m.group(2), m.group(3) or m.group(4)
+    def _resolve(self, m, here: Quantity, n_images, sheet_names, at) -> str:
+        image, unit, r, c, iteration, n_iterations = at
+        dollar, name, previous, link, mod = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5)
         if name == "label":
             return str(self.class_labels[unit])
         q = self.by_name[name]
         absolute = dollar == "$"
-        pos = self.positions(q, n_images)
+        pos = self.positions(q, n_images, n_iterations)
+        if q.per_iteration:
+            pos = pos[iteration - 1 if previous else iteration]
         img = image - 1 if mod == "prev" else image
         item = pos[img] if q.per_image else pos
         k = unit if q.place.units > 1 else 0
-        if m.group(5):
-            k = int(m.group(5)) - 1
-        if mod == "images":
+        if m.group(6):
+            k = int(m.group(6)) - 1
+        at_cell = r * here.place.shape[1] + c  # this cell's position within its item, in reading order
+        if link == "." and mod == "images":
+            row = item[k].reshape(-1, 2)[at_cell][0]
+            first, last = self.block_columns(q.sheet, n_images)
+            text = range_name(row, first, row, last, absolute)
+        elif mod == "images":
             row = item[k, 0, 0, 0]
             first, last = self.block_columns(q.sheet, n_images)
             text = range_name(row, first, row, last, absolute)
         elif mod == "units":
             text = range_name(*item[0, 0, 0], *item[-1, -1, -1], absolute)
-        elif mod == ".":
-            text = cell_name(*item[k, r, c], absolute)
+        elif mod == "col":
+            text = range_name(*item[0, 0, unit], *item[-1, -1, unit], absolute)
+        elif link == ".":
+            text = cell_name(*item[k].reshape(-1, 2)[at_cell], absolute)
+        elif link == "~":
+            text = cell_name(*item.reshape(-1, 2)[at_cell], absolute)
         else:
             text = range_name(*item[k, 0, 0], *item[k, -1, -1], absolute)
         if q.sheet != here.sheet:
@@ -217,4 +257,4 @@ class Layout:
         return text
 
 
-_TOKEN = re.compile(r"\{(\$?)(\w+)(?::(units|images|prev)|(\.)|#(\d+))?\}")
+_TOKEN = re.compile(r"\{(\$?)(\w+)(\^?)([.~]?)(?::(units|images|prev|col)|#(\d+))?\}")

@@ -11,12 +11,13 @@ from sheetnet.xlsx.writer import CellOut, ChartOut, ConditionalOut, SheetOut
 
 
 def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], computed: dict[str, np.ndarray],
-                 *, blank: frozenset[str] = frozenset(), roles: tuple[str, ...] | None = None) -> list[SheetOut]:
+                 *, blank: frozenset[str] = frozenset(), roles: tuple[str, ...] | None = None,
+                 n_iterations: int = 1) -> list[SheetOut]:
     """Sheets for `write_xlsx`. `inputs` holds the typed quantities, `computed` the others' values.
 
     Only the sheets of `roles` are built (default: all of the layout's); quantities of the others
     need no values. Computed quantities named in `blank` are left as empty styled cells: a
-    student's exercise.
+    student's exercise. Per-iteration quantities and labels repeat `n_iterations` times (chapter 4).
     """
     chosen = [s for s in layout.sheets if roles is None or s.role in roles]
     names = {s.role: s.names[0] for s in layout.sheets}
@@ -31,13 +32,15 @@ def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], c
     for label in layout.labels:
         if label.sheet not in sheets:
             continue
-        row, col = parse_cell(label.cell)
-        merge = parse_cell(label.merge_to) if label.merge_to else None
-        sheets[label.sheet].cells.append(CellOut(row, col, label.text, style=label.style, merge_to=merge))
+        step = layout.sheet(label.sheet).iteration_step
+        for k in range(n_iterations if label.per_iteration else 1):
+            row, col = _shifted(parse_cell(label.cell), step, k)
+            merge = _shifted(parse_cell(label.merge_to), step, k) if label.merge_to else None
+            sheets[label.sheet].cells.append(CellOut(row, col, label.text, style=label.style, merge_to=merge))
     for q in layout.quantities:
         if q.sheet not in sheets:
             continue
-        pos = layout.positions(q, n_images)
+        pos = layout.positions(q, n_images, n_iterations)
         merge_cols = layout.sheet(q.sheet).block[1] - 1 if q.name in layout.sheet(q.sheet).merge_per_image else 0
         values = inputs[q.name] if not q.computed else computed[q.name]
         cells = sheets[q.sheet].cells
@@ -49,14 +52,17 @@ def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], c
             if not q.computed:
                 cells.append(CellOut(row, col, value, style=q.style, merge_to=merge))
                 continue
+            iteration, index = (index[0], index[1:]) if q.per_iteration else (0, index)
             image, unit, r, c = index if q.per_image else (0, *index)
-            template = q.formula_for(image)
-            if template is not None and not template.startswith("="):  # a constant (image 1's number)
+            template = q.formula_for(image, iteration)
+            if template == "":  # TYPED: the value itself (chapter 4's parameters in iteration 1)
+                cells.append(CellOut(row, col, value, style=q.style, merge_to=merge))
+            elif template is not None and not template.startswith("="):  # a constant (image 1's number)
                 cells.append(CellOut(row, col, float(template), style=q.style, merge_to=merge))
             elif q.name in blank:
                 cells.append(CellOut(row, col, None, style="blank", merge_to=merge))
             else:
-                formula = layout.formula(q, n_images, names, image, unit, r, c)
+                formula = layout.formula(q, n_images, names, image, unit, r, c, iteration, n_iterations)
                 cells.append(CellOut(row, col, value, formula=formula, style=q.style, merge_to=merge))
     for shading in layout.shadings:
         q = layout[shading.quantity]
@@ -66,7 +72,8 @@ def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], c
         if chart.sheet in sheets:
             sheets[chart.sheet].charts.append(ChartOut(
                 *parse_cell(chart.anchor), chart.kind, chart.title, layout[chart.values].description,
-                whole_span(layout, chart.categories, n_images), whole_span(layout, chart.values, n_images),
+                whole_span(layout, chart.categories, n_images, n_iterations),
+                whole_span(layout, chart.values, n_images, n_iterations),
                 chart.x_title, chart.y_title, chart.size))
     for role, name, value in layout.defined_names:
         if role in sheets:
@@ -81,7 +88,11 @@ def item_spans(layout: Layout, name: str, n_images: int) -> list[tuple[int, int,
     return [(int(i[0, 0, 0]), int(i[0, 0, 1]), int(i[-1, -1, 0]), int(i[-1, -1, 1])) for i in items]
 
 
-def whole_span(layout: Layout, name: str, n_images: int) -> tuple[int, int, int, int]:
+def whole_span(layout: Layout, name: str, n_images: int, n_iterations: int = 1) -> tuple[int, int, int, int]:
     """From a quantity's first cell to its last: a column or row of values across the items."""
-    flat = layout.positions(layout[name], n_images).reshape(-1, 2)
+    flat = layout.positions(layout[name], n_images, n_iterations).reshape(-1, 2)
     return int(flat[0, 0]), int(flat[0, 1]), int(flat[-1, 0]), int(flat[-1, 1])
+
+
+def _shifted(cell: tuple[int, int], step: tuple[int, int], k: int) -> tuple[int, int]:
+    return cell[0] + k * step[0], cell[1] + k * step[1]

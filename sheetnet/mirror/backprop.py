@@ -1,0 +1,84 @@
+"""`sheetnet answer --kind backprop`: the chapter-4 workbook, every formula with the engine's value.
+
+The engine runs the book's gradient descent one iteration at a time (forward, backprop, the update
+w ← w − η Σ∂C/∂w as in engine/training.gradient_descent), and every intermediate of every
+iteration becomes the cached value of its cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sheetnet.data import chapter3_eta, chapter3_params
+from sheetnet.engine.network import Network, backprop, evaluate
+from sheetnet.layout.backprop import BACKPROP
+from sheetnet.layout.model import Layout
+from sheetnet.layout.styles import CONDITIONAL, STYLES
+from sheetnet.mirror.answer import book_inputs
+from sheetnet.mirror.build import build_sheets
+from sheetnet.mirror.chapter3 import parameter_arrays, problem_of
+from sheetnet.xlsx.writer import write_xlsx
+
+ITERATIONS = 50  # the book's chapter-4 experiment
+
+
+@dataclass(frozen=True)
+class BackpropRun:
+    C_T: list[float]  # before each update, iteration 1 … n
+    right: list[int]
+    eta: float
+    iterations: int
+    cells: int  # cells with a formula or a value the layout describes
+
+
+def backprop_values(layout: Layout, inputs: dict[str, np.ndarray], net: Network, eta: float,
+                    iterations: int) -> tuple[BackpropRun, dict[str, np.ndarray]]:
+    """Every per-iteration quantity's values (leading axis: iteration) from the engine."""
+    x, t = problem_of(inputs, layout)
+    n = len(x)
+    rows: dict[str, list] = {}
+    C_T, right = [], []
+    for k in range(iterations):
+        ev = evaluate(net, x, t)
+        g = backprop(net, ev.forward, t)
+        fw = ev.forward
+        C_T.append(ev.C_T)
+        right.append(int(ev.right.sum()))
+        step = {
+            "iteration": k + 1, "image_no": np.arange(1, n + 1), "x": inputs["pixels"], "t": t,
+            "z2": fw.z[2], "a2": fw.a[2], "z3": fw.z[3], "a3": fw.a[3], "C": ev.C, "C_T": ev.C_T,
+            "delta3": g.delta[3], "delta2": g.delta[2], "dw2": g.per_image_dW[2], "dw3": g.per_image_dW[3],
+            "gw2": g.dW[2], "gb2": g.db[2], "gw3": g.dW[3], "gb3": g.db[3],
+            "s_iteration": k + 1, "s_C_T": ev.C_T,
+            **parameter_arrays(net, layout),
+        }
+        for name, a in step.items():
+            rows.setdefault(name, []).append(np.asarray(a, dtype=float))
+        # the sheet's update, cell by cell: the next block's parameters from this block's sums
+        net = Network({l: net.W[l] - eta * g.dW[l] for l in net.layers},
+                      {l: net.b[l] - eta * g.db[l] for l in net.layers})
+    values = {name: np.stack(a).reshape(layout.positions(layout[name], n, iterations).shape[:-1])
+              for name, a in rows.items()}
+    values["data_image_no"] = np.arange(1, n + 1, dtype=float).reshape(layout.positions(layout["data_image_no"], n).shape[:-1])
+    cells = sum(layout.positions(q, n, iterations)[..., 0].size for q in layout.quantities)
+    return BackpropRun(C_T, right, eta, iterations, cells), values
+
+
+def write_backprop_workbook(path: str | Path, *, iterations: int = ITERATIONS, eta: float | None = None,
+                            net: Network | None = None, layout: Layout = BACKPROP) -> BackpropRun:
+    """Data, the learning sheet with `iterations` blocks from backprop_initial, and the C_T summary."""
+    if iterations < 1:
+        raise ValueError("iterations must be ≥ 1")
+    net = net or chapter3_params("backprop_initial")
+    eta = chapter3_eta() if eta is None else eta
+    images = book_inputs(net)  # the chapter-3 Data quantities: pixels, digit
+    n = len(images["pixels"])
+    inputs = {"pixels": images["pixels"], "digit": images["digit"],
+              "eta": np.full(layout.positions(layout["eta"], n).shape[:-1], eta)}
+    run, values = backprop_values(layout, inputs, net, eta, iterations)
+    sheets = build_sheets(layout, n, inputs, values, n_iterations=iterations)
+    write_xlsx(path, sheets, STYLES, CONDITIONAL)
+    return run
