@@ -18,6 +18,9 @@ Formula templates name other quantities in braces, resolved at the cell being wr
     {q~}       q's cells of this image (all units, in reading order), the one at this cell's position
                within its own item (a gradient row ← the input it multiplies)
     {q:col}    column number (this cell's unit) of q's units stacked one under another (a w3 column)
+    {q@3}      the 3×3 window of q's item (this unit's) whose top-left is this cell's (row, col):
+               a convolution's input patch
+    {q@2/2}    the 2×2 window at twice this cell's (row, col): a max-pooling window
 
 `.` matches positions in reading order, so an item may link to one of another shape with as many
 cells (a 4×3 grid ← a 12-row column).
@@ -200,7 +203,7 @@ class Layout:
     def label(self, name: str, index: tuple[int, ...]) -> str:
         """'a2_1', 'x(2,3)', 'C_T' — the quantity at one index, numbered from 1 like the book."""
         q = self[name]
-        _, unit, r, c = index if q.per_image else (0, *index)
+        _, _, unit, r, c = self.index_parts(q, index)
         rows, cols = q.place.shape
         text = name
         if q.place.units > 1:
@@ -208,6 +211,12 @@ class Layout:
         if rows * cols > 1:
             text += f"({r + 1},{c + 1})"
         return text
+
+    def index_parts(self, q: Quantity, index: tuple[int, ...]) -> tuple[int, int, int, int, int]:
+        """An index into q's positions → (iteration, image, unit, row, col); 0 where q has no such axis."""
+        iteration, index = (index[0], index[1:]) if q.per_iteration else (0, tuple(index))
+        image, unit, r, c = index if q.per_image else (0, *index)
+        return iteration, image, unit, r, c
 
     # -- formulas ------------------------------------------------------------------------------
     def formula(self, q: Quantity, n_images: int, sheet_names: dict[str, str], image: int, unit: int, r: int, c: int,
@@ -219,12 +228,19 @@ class Layout:
         return _TOKEN.sub(lambda m: self._resolve(m, q, n_images, sheet_names, here), template)
 
     def _resolve(self, m, here: Quantity, n_images, sheet_names, at) -> str:
+        if m.group(2) == "label":
+            return str(self.class_labels[at[1]])
+        span = self.token_span(m, here, n_images, at)
+        text = cell_name(*span.corners[:2], span.absolute) if span.single else range_name(*span.corners, span.absolute)
+        if span.role != here.sheet:
+            text = quote_sheet(sheet_names[span.role]) + "!" + text
+        return text
+
+    def token_span(self, m, here: Quantity, n_images: int, at) -> "Span":
+        """The rectangle of cells one template token names at one cell (image, unit, r, c, iteration, n_iterations)."""
         image, unit, r, c, iteration, n_iterations = at
         dollar, name, previous, link, mod = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5)
-        if name == "label":
-            return str(self.class_labels[unit])
         q = self.by_name[name]
-        absolute = dollar == "$"
         pos = self.positions(q, n_images, n_iterations)
         if q.per_iteration:
             pos = pos[iteration - 1 if previous else iteration]
@@ -234,27 +250,48 @@ class Layout:
         if m.group(6):
             k = int(m.group(6)) - 1
         at_cell = r * here.place.shape[1] + c  # this cell's position within its item, in reading order
-        if link == "." and mod == "images":
+        if m.group(7):  # a window of the item: size×size cells at this cell's (r, c) times the stride
+            size, stride = int(m.group(7)), int(m.group(8) or 1)
+            top, left = r * stride, c * stride
+            corners = (*item[k, top, left], *item[k, top + size - 1, left + size - 1])
+        elif link == "." and mod == "images":
             row = item[k].reshape(-1, 2)[at_cell][0]
             first, last = self.block_columns(q.sheet, n_images)
-            text = range_name(row, first, row, last, absolute)
+            corners = (row, first, row, last)
         elif mod == "images":
             row = item[k, 0, 0, 0]
             first, last = self.block_columns(q.sheet, n_images)
-            text = range_name(row, first, row, last, absolute)
+            corners = (row, first, row, last)
         elif mod == "units":
-            text = range_name(*item[0, 0, 0], *item[-1, -1, -1], absolute)
+            corners = (*item[0, 0, 0], *item[-1, -1, -1])
         elif mod == "col":
-            text = range_name(*item[0, 0, unit], *item[-1, -1, unit], absolute)
+            corners = (*item[0, 0, unit], *item[-1, -1, unit])
         elif link == ".":
-            text = cell_name(*item[k].reshape(-1, 2)[at_cell], absolute)
+            corners = (*item[k].reshape(-1, 2)[at_cell],) * 2
         elif link == "~":
-            text = cell_name(*item.reshape(-1, 2)[at_cell], absolute)
+            corners = (*item.reshape(-1, 2)[at_cell],) * 2
         else:
-            text = range_name(*item[k, 0, 0], *item[k, -1, -1], absolute)
-        if q.sheet != here.sheet:
-            text = quote_sheet(sheet_names[q.sheet]) + "!" + text
-        return text
+            corners = (*item[k, 0, 0], *item[k, -1, -1])
+        return Span(q.sheet, tuple(int(v) for v in corners), dollar == "$", name)
 
 
-_TOKEN = re.compile(r"\{(\$?)(\w+)(\^?)([.~]?)(?::(units|images|prev|col)|#(\d+))?\}")
+@dataclass(frozen=True)
+class Span:
+    """The cells a template token names: a rectangle on the sheet of one role."""
+
+    role: str
+    corners: tuple[int, int, int, int]  # top, left, bottom, right
+    absolute: bool
+    quantity: str
+
+    @property
+    def single(self) -> bool:
+        return self.corners[:2] == self.corners[2:]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        top, left, bottom, right = self.corners
+        return bottom - top + 1, right - left + 1
+
+
+_TOKEN = re.compile(r"\{(\$?)(\w+)(\^?)([.~]?)(?::(units|images|prev|col)|#(\d+)|@(\d+)(?:/(\d+))?)?\}")
