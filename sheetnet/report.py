@@ -22,10 +22,14 @@ def quantity_label(loaded: Loaded, name: str, index: tuple[int, ...]) -> str:
 
 
 def cell_title(loaded: Loaded, name: str, index: tuple[int, ...]) -> str:
-    """'学习!S14 · image 2 · a2_1'."""
+    """'学习!S14 · image 2 · a2_1' (with 'iteration 3 · ' in an iterated workbook)."""
+    q = loaded.layout[name]
+    iteration, image, *_ = loaded.layout.index_parts(q, index)
     parts = [loaded.where(name, index)]
-    if loaded.layout[name].per_image:
-        parts.append(f"image {index[0] + 1}")
+    if q.per_iteration:
+        parts.append(f"iteration {iteration + 1}")
+    if q.per_image:
+        parts.append(f"image {image + 1}")
     parts.append(quantity_label(loaded, name, index))
     return " · ".join(parts)
 
@@ -42,14 +46,15 @@ def _value(v) -> str:
 
 def recompute_text(r: Recomputed, limit: int = 20) -> str:
     ld, ev, cmp = r.loaded, r.evaluation, r.comparison
-    digits = ld.inputs["digit"].reshape(-1)
-    counts = ", ".join(f"{int((digits == d).sum())} of digit {d}" for d in ld.layout.class_labels)
+    counts = r.kind.class_counts(ld.inputs)
+    counts = ", ".join(f"{c} of digit {d}" for d, c in counts.items())
     sheets = " and ".join(f"{role} sheet {name!r}" for role, name in ld.sheet_names.items())
-    lines = [f"{ld.path}: {sheets}; {ld.n_images} images ({counts})"]
+    iterations = f", {ld.n_iterations} iterations" if ld.n_iterations > 1 else ""
+    lines = [f"{ld.path}: {r.kind.name} workbook; {sheets}; {ld.n_images} images ({counts}){iterations}"]
     if r.params_from != "workbook":
         lines.append(f"no learning sheet: parameters are {PARAM_SET_NAMES.get(r.params_from, r.params_from)}")
-    right = int(ev.right.sum())
-    lines.append(f"C_T = {ev.C_T:.12g} · {right}/{ld.n_images} right ({ev.accuracy:.1%})")
+    which = f" ({ev.what})" if ev.what else ""
+    lines.append(f"C_T = {ev.C_T:.12g}{which} · {ev.right}/{ld.n_images} right ({ev.accuracy:.1%})")
     lines.append(
         f"computed cells: {cmp.agree} of {cmp.cells} agree with the cached values "
         f"(largest difference {cmp.max_abs_diff:.3g}, relative {cmp.max_rel_diff:.3g})"
@@ -72,16 +77,23 @@ def _jsonable(v):
     return float(v)
 
 
+def _image(loaded: Loaded, name: str, index: tuple[int, ...]) -> int | None:
+    q = loaded.layout[name]
+    return loaded.layout.index_parts(q, index)[1] + 1 if q.per_image else None
+
+
 def recompute_json(r: Recomputed) -> str:
     ld, ev, cmp = r.loaded, r.evaluation, r.comparison
     doc = {
         "file": str(ld.path),
         "layout": ld.layout.kind,
+        "kind": r.kind.name,
         "sheets": ld.sheet_names,
         "images": ld.n_images,
+        "iterations": ld.n_iterations,
         "params_from": r.params_from,
         "C_T": ev.C_T,
-        "correct": int(ev.right.sum()),
+        "correct": ev.right,
         "accuracy": ev.accuracy,
         "cells": cmp.cells,
         "agree": cmp.agree,
@@ -92,7 +104,7 @@ def recompute_json(r: Recomputed) -> str:
         "differences": [
             {
                 "cell": ld.where(d.quantity, d.index),
-                "image": d.index[0] + 1 if ld.layout[d.quantity].per_image else None,
+                "image": _image(ld, d.quantity, d.index),
                 "quantity": quantity_label(ld, d.quantity, d.index),
                 "found": _jsonable(d.found),
                 "expected": _jsonable(d.expected),

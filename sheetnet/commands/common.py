@@ -21,3 +21,17 @@ def check_output_path(path: Path) -> None:
         raise UnusableInput("cannot write: the file is read-only", path)
     if not os.access(path.parent, os.W_OK):
         raise UnusableInput(f"cannot write into the folder {str(path.parent)!r}", path)
+
+
+KIND_CHOICES = ("auto", "chapter3", "backprop", "cnn", "cnn-backprop")
+
+
+def kind_of(name: str, path: Path):
+    """--kind → a Kind: 'auto' finds it from the workbook's sheets."""
+    from sheetnet.mirror import kinds
+
+    if name == "auto":
+        return kinds.detect(path)
+    if name not in kinds.NAMES:
+        raise UnusableInput(f"--kind {name}: not available yet (known: {', '.join(kinds.NAMES)})")
+    return kinds.by_name(name)

@@ -144,6 +144,7 @@ class Layout:
     class_labels: tuple[int, ...] = ()
     defined_names: tuple[tuple[str, str, str], ...] = ()  # (sheet role, name, value) — Solver's settings
     max_images: int = 4096
+    max_iterations: int = 1000  # iteration blocks read from a workbook, at most
     shadings: tuple[Shading, ...] = ()
     charts: tuple[Chart, ...] = ()
 

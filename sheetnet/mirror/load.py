@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from sheetnet.errors import UnusableInput
-from sheetnet.layout.model import Layout, Quantity, SheetLayout
+from sheetnet.layout.model import TYPED, Layout, Quantity, SheetLayout
 from sheetnet.xlsx.reader import Cell, SheetCells, WorkbookCells
 from sheetnet.xlsx.refs import cell_name
 
@@ -25,6 +25,7 @@ class Loaded:
     n_images: int
     inputs: dict[str, np.ndarray]  # quantity → numbers, shaped like the layout's positions
     cells: dict[str, np.ndarray]  # computed quantity → object array of Cell | None
+    n_iterations: int = 1  # iteration blocks (chapter 4): a per-iteration quantity's arrays lead with them
 
     def has(self, role: str) -> bool:
         return role in self.sheet_names
@@ -32,7 +33,7 @@ class Loaded:
     def where(self, name: str, index: tuple[int, ...]) -> str:
         """'学习!P14' for one cell of a quantity."""
         q = self.layout[name]
-        row, col = self.layout.positions(q, self.n_images)[index]
+        row, col = self.layout.positions(q, self.n_images, self.n_iterations)[index]
         return f"{self.sheet_names[q.sheet]}!{cell_name(int(row), int(col))}"
 
 
@@ -41,16 +42,24 @@ def load(path: str | Path, layout: Layout) -> Loaded:
         roles = _find_sheets(book, layout)
         sheets = {role: book.sheet(name) for role, name in roles.items()}
         n = _count_images(layout, sheets)
+        k = _count_iterations(layout, sheets)
         inputs, cells = {}, {}
         for q in layout.quantities:
             if q.sheet not in sheets:
                 continue
-            grid = _gather(layout, q, n, sheets[q.sheet])
+            grid = _gather(layout, q, n, sheets[q.sheet], k)
             if q.computed:
                 cells[q.name] = grid
-            else:
+            if not q.computed:
                 inputs[q.name] = _numbers(layout, q, grid, n, roles)
-        return Loaded(Path(path), layout, roles, n, inputs, cells)
+            elif q.per_iteration and q.first_iteration == TYPED:  # iteration 1's parameters are typed: inputs
+                inputs[q.name] = _numbers(layout, q, grid[:1], n, roles)[0]
+        return Loaded(Path(path), layout, roles, n, inputs, cells, k)
+
+
+def sheet_roles(book: WorkbookCells, layout: Layout) -> dict[str, str]:
+    """Role → the name of the sheet that plays it in this workbook (UnusableInput: a required one is missing)."""
+    return _find_sheets(book, layout)
 
 
 def _find_sheets(book: WorkbookCells, layout: Layout) -> dict[str, str]:
@@ -112,8 +121,26 @@ def _count_images(layout: Layout, sheets: dict[str, SheetCells]) -> int:
     return n
 
 
-def _gather(layout: Layout, q: Quantity, n: int, cells: SheetCells) -> np.ndarray:
-    pos = layout.positions(q, n)
+def _count_iterations(layout: Layout, sheets: dict[str, SheetCells]) -> int:
+    """Iteration blocks are the consecutive blocks of the first iterated sheet whose signature
+    cells (the parameters) hold anything: the student fills the first block and copies it down."""
+    s = next((s for s in layout.sheets if s.iteration_step != (0, 0) and s.role in sheets), None)
+    if s is None:
+        return 1
+    cells = sheets[s.role]
+    signature = [layout.positions(layout[name], 1, layout.max_iterations).reshape(layout.max_iterations, -1, 2)
+                 for name in s.signature]
+    k = 1  # the first block is always there: its absence is reported cell by cell
+    while k < layout.max_iterations and any(
+        (c := cells.get((int(r), int(col)))) is not None and (c.kind != "" or c.formula is not None)
+        for pos in signature for r, col in pos[k]
+    ):
+        k += 1
+    return k
+
+
+def _gather(layout: Layout, q: Quantity, n: int, cells: SheetCells, n_iterations: int = 1) -> np.ndarray:
+    pos = layout.positions(q, n, n_iterations)
     out = np.empty(pos.shape[:-1], dtype=object)
     flat = out.reshape(-1)
     for i, (row, col) in enumerate(pos.reshape(-1, 2)):
@@ -127,7 +154,7 @@ def _numbers(layout: Layout, q: Quantity, grid: np.ndarray, n: int, roles: dict[
         if cell is not None and cell.is_number:
             out[index] = cell.value
             continue
-        row, col = layout.positions(q, n)[index]
+        row, col = layout.positions(q, n, grid.shape[0] if q.per_iteration else 1)[index]
         where = f"{roles[q.sheet]}!{cell_name(int(row), int(col))}"
         article = "an" if q.description[:1] in "aeiou" else "a"
         raise UnusableInput(f"{where} {_what_is_there(cell)} where {article} {q.description} (a number) belongs")

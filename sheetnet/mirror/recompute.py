@@ -5,36 +5,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sheetnet.data import chapter3_params
-from sheetnet.engine.network import Evaluation
 from sheetnet.errors import UnusableInput
-from sheetnet.layout.chapter3 import CHAPTER3
-from sheetnet.layout.model import Layout
-from sheetnet.mirror.chapter3 import cell_values, network_of
 from sheetnet.mirror.compare import Comparison, Tolerance, compare
+from sheetnet.mirror.kinds import Kind, Summary, detect
 from sheetnet.mirror.load import Loaded, load
 
 
 @dataclass(frozen=True)
 class Recomputed:
     loaded: Loaded
+    kind: Kind
     params_from: str  # 'workbook' or the embedded set used for a data-only workbook
-    evaluation: Evaluation
+    evaluation: Summary
     comparison: Comparison
 
 
-def recompute(path: str | Path, *, tol: Tolerance = Tolerance(), default_params: str = "initial",
-              layout: Layout = CHAPTER3) -> Recomputed:
-    loaded = load(path, layout)
+def recompute(path: str | Path, *, tol: Tolerance = Tolerance(), default_params: str | None = None,
+              kind: Kind | None = None) -> Recomputed:
+    kind = kind or detect(path)
+    loaded = load(path, kind.layout)
+    inputs = dict(loaded.inputs)
     if loaded.has("learn"):
-        net, params_from = network_of(loaded.inputs), "workbook"
+        params_from = "workbook"
     else:
-        net, params_from = chapter3_params(default_params), default_params
-    ev, expected = cell_values(layout, loaded.inputs, net)
+        params_from = default_params or kind.parameter_sets[0]
+        if params_from not in kind.parameter_sets:
+            raise UnusableInput(f"--params {params_from}: a {kind.name} workbook takes {', '.join(kind.parameter_sets)}")
+        inputs.update(kind.default_parameters(params_from, loaded.n_images))
+    summary, expected = kind.compute(inputs, loaded.n_images, loaded.n_iterations)
     comparison = compare(loaded.cells, expected, tol)
     if comparison.formulas and comparison.no_cache == comparison.formulas:
         raise UnusableInput(
             "its formulas have no cached values (written by a program that does not calculate): "
             "open and save it in a spreadsheet program first"
         )
-    return Recomputed(loaded, params_from, ev, comparison)
+    return Recomputed(loaded, kind, params_from, summary, comparison)

@@ -1,0 +1,133 @@
+"""The kinds of workbook sheetnet knows: each a layout and the engine run that fills it.
+
+A kind binds a layout (where every quantity lives, its formula) to the function that computes
+every computed quantity from the workbook's inputs (data, parameters, η). recompute, check and
+train go through a kind and never through a particular layout: a new workbook is a new kind here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from sheetnet.errors import UnusableInput
+from sheetnet.layout.model import Layout
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The figures a reader looks at first."""
+
+    C_T: float
+    right: int
+    n_images: int
+    what: str = ""  # which C_T: '' or 'iteration 50, before its update'
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.n_images if self.n_images else 0.0
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # as the command line says it: chapter3, backprop, cnn …
+    layout: Layout
+    compute: Callable[[dict, int, int], tuple[Summary, dict]]  # (inputs, images, iterations) → every computed value
+    default_parameters: Callable[[str, int], dict]  # (parameter set, images) → the learning sheet's typed inputs
+    parameter_sets: tuple[str, ...]
+    parameters: tuple[str, ...]  # the quantities training changes
+    description: str = ""
+
+    def class_counts(self, inputs: dict) -> dict[int, int]:
+        """How many images of each digit the data holds."""
+        labels = self.layout.class_labels
+        if "digit" in inputs:
+            digits = inputs["digit"].reshape(-1)
+        else:  # a one-hot teacher (appendix B): the digit is the label of its 1
+            t = inputs["teacher"].reshape(len(inputs["teacher"]), -1)
+            digits = np.array(labels)[t.argmax(axis=1)]
+        return {d: int((digits == d).sum()) for d in labels}
+
+
+# -- chapter 3: the 12-3-2 network and Solver ------------------------------------------------------
+def _chapter3_compute(inputs, n, k):
+    from sheetnet.mirror.chapter3 import cell_values, network_of
+
+    ev, values = cell_values(CHAPTER3_KIND.layout, inputs, network_of(inputs))
+    return Summary(ev.C_T, int(ev.right.sum()), n), values
+
+
+def _chapter3_defaults(name, n):
+    from sheetnet.data import chapter3_params
+    from sheetnet.mirror.chapter3 import parameter_arrays
+
+    return parameter_arrays(chapter3_params(name), CHAPTER3_KIND.layout)
+
+
+# -- chapter 4: the same network, trained by backpropagation in the sheet -----------------------------
+def _backprop_compute(inputs, n, k):
+    from sheetnet.mirror.backprop import backprop_values
+    from sheetnet.mirror.chapter3 import network_of
+
+    layout = BACKPROP_KIND.layout
+    eta = float(inputs["eta"].reshape(-1)[0])
+    run, values = backprop_values(layout, inputs, network_of(inputs), eta, k)
+    return Summary(run.C_T[-1], run.right[-1], n, f"iteration {k}, before its update"), values
+
+
+def _backprop_defaults(name, n):
+    from sheetnet.data import chapter3_eta, chapter3_params
+    from sheetnet.mirror.chapter3 import parameter_arrays
+
+    layout = BACKPROP_KIND.layout
+    return {**parameter_arrays(chapter3_params(name), layout),
+            "eta": np.full(layout.positions(layout["eta"], n).shape[:-1], chapter3_eta())}
+
+
+def _kinds() -> tuple[Kind, ...]:
+    from sheetnet.layout.backprop import BACKPROP
+    from sheetnet.layout.chapter3 import CHAPTER3
+
+    return (
+        Kind("chapter3", CHAPTER3, _chapter3_compute, _chapter3_defaults, ("initial", "book", "trained"),
+             ("w2", "b2", "w3", "b3"), "the chapter-3 workbook (Solver)"),
+        Kind("backprop", BACKPROP, _backprop_compute, _backprop_defaults, ("backprop_initial",),
+             ("w2", "b2", "w3", "b3"), "the chapter-4 workbook (backpropagation, iteration blocks)"),
+    )
+
+
+KINDS = _kinds()
+CHAPTER3_KIND, BACKPROP_KIND = KINDS[0], KINDS[1]
+NAMES = tuple(k.name for k in KINDS)
+
+
+def by_name(name: str) -> Kind:
+    return next(k for k in KINDS if k.name == name)
+
+
+def detect(path: str | Path) -> Kind:
+    """The kind a workbook is: the first whose learning sheet it has (by name, then by content);
+    else, for a data-only workbook, the first whose data sheet it has."""
+    from sheetnet.mirror.load import sheet_roles
+    from sheetnet.xlsx.reader import WorkbookCells
+
+    with WorkbookCells(path) as book:
+        found, first_error = {}, None
+        for kind in KINDS:
+            try:
+                found[kind.name] = sheet_roles(book, kind.layout)
+            except UnusableInput as e:
+                first_error = first_error or e
+                continue
+        for by_own_name in (True, False):
+            for kind in KINDS:
+                roles = found.get(kind.name, {})
+                if "learn" in roles and (not by_own_name or roles["learn"] in kind.layout.sheet("learn").names):
+                    return kind
+        for kind in KINDS:
+            if kind.name in found:
+                return kind
+    raise first_error  # chapter 3's answer: what the first kind's sheets lack (or what broke reading it)
