@@ -20,12 +20,11 @@ import numpy as np
 from sheetnet.check import package
 from sheetnet.check.diagnose import Diagnoser, Diagnosis
 from sheetnet.check.formulas import parse, same_formula
-from sheetnet.check.local import GRADED, TEXT, agree, known, mistakes, reads, values
+from sheetnet.check.local import agree, known, mistakes, reads, values
 from sheetnet.check.places import Places
 from sheetnet.errors import UnusableInput
-from sheetnet.layout.chapter3 import CHAPTER3
-from sheetnet.layout.model import Layout
 from sheetnet.mirror.compare import Tolerance
+from sheetnet.mirror.kinds import Kind, detect
 from sheetnet.mirror.load import Loaded, load
 from sheetnet.xlsx.reader import WorkbookCells
 
@@ -40,6 +39,7 @@ class Finding:
     index: tuple[int, ...]  # into the quantity's layout shape
     cell: str  # '学习!O11'
     image: int | None  # 1-based; None for the totals
+    iteration: int | None  # 1-based, in an iterated workbook (chapter 4); None elsewhere
     label: str  # 'z2_1', 'x(2,3)'
     kind: str  # value, formula, empty, no_value, external, inherited
     diagnosis: Diagnosis | None  # None for an inherited cell
@@ -57,8 +57,9 @@ class Finding:
 
     @property
     def title(self) -> str:
-        """'学习!P14 · image 2 · a2_1'."""
-        return " · ".join([self.cell] + ([f"image {self.image}"] if self.image else []) + [self.label])
+        """'学习!P14 · image 2 · a2_1' ('… · iteration 3 · image 2 · …' in an iterated workbook)."""
+        return " · ".join([self.cell] + ([f"iteration {self.iteration}"] if self.iteration else [])
+                          + ([f"image {self.image}"] if self.image else []) + [self.label])
 
 
 @dataclass
@@ -107,39 +108,42 @@ class CheckResult:
         return 1 if self.findings else 0
 
 
-def check(path: str | Path, *, tol: Tolerance = Tolerance(), recalc: bool = False, layout: Layout = CHAPTER3) -> CheckResult:
+def check(path: str | Path, *, tol: Tolerance = Tolerance(), recalc: bool = False, kind: Kind | None = None) -> CheckResult:
     """Check one workbook. Raises UnusableInput (one line) when it cannot be checked.
 
     recalc: let LibreOffice calculate a copy first and check that (the file itself is never touched).
-    layout: where the cells are; the local recomputation (sheetnet.check.local) is chapter 3's.
+    kind: what workbook it is (default: found from its sheets).
     """
     path = Path(path)
-    loaded, notes, recalculated = _load(path, layout, recalc)
+    kind = kind or detect(path)
+    loaded, notes, recalculated = _load(path, kind, recalc)
     places = Places(loaded)
     with np.errstate(all="ignore"):  # a student's huge numbers overflow to inf: a wrong value, not a warning
-        return _check(loaded, places, notes, recalculated, tol)
+        return _check(loaded, kind, places, notes, recalculated, tol)
 
 
-def _check(loaded: Loaded, places: Places, notes: list[str], recalculated: bool, tol: Tolerance) -> CheckResult:
-    v = values(loaded)
+def _check(loaded: Loaded, kind: Kind, places: Places, notes: list[str], recalculated: bool,
+           tol: Tolerance) -> CheckResult:
+    v = values(loaded, kind)
     diagnoser = Diagnoser(places, lambda f, e: bool(agree(np.atleast_1d(f), np.atleast_1d(e), tol)[0]))
     findings: list[Finding] = []
     graded = 0
-    for name in GRADED:
-        if name not in loaded.cells:
-            continue
-        grid = loaded.cells[name]
-        graded += grid.size
-        findings += _judge_quantity(loaded, places, diagnoser, v, name, tol)
+    for name in v.found:
+        judged, count = _judge_quantity(loaded, places, diagnoser, v, name, tol)
+        findings += judged
+        graded += count
+    flow = {name: k for k, name in enumerate(loaded.layout.flow_order)}
+    findings.sort(key=lambda f: ((f.iteration or 0), flow[f.quantity]))  # the order the values flow
     roots = _group(findings, places)
-    _attribute(findings, roots, loaded)
-    totals = {name: (_plain(v.found[name].reshape(-1)[0]), _plain(v.end_to_end[name].reshape(-1)[0])) for name in ("C_T", "accuracy")
-              if name in v.found}
+    _attribute(findings, roots, loaded, v, places)
+    totals = {name: (_plain(v.found[name].reshape(-1)[-1]), _plain(v.end_to_end[name].reshape(-1)[-1]))
+              for name in ("C_T", "accuracy") if name in v.found}
     return CheckResult(loaded.path, loaded, graded, findings, roots, notes, totals, recalculated)
 
 
 # -- loading -----------------------------------------------------------------------------------
-def _load(path: Path, layout: Layout, recalc: bool) -> tuple[Loaded, list[str], bool]:
+def _load(path: Path, kind: Kind, recalc: bool) -> tuple[Loaded, list[str], bool]:
+    layout = kind.layout
     if recalc:
         loaded, why_not = _recalculated(path, layout)
         if loaded is not None:
@@ -151,7 +155,7 @@ def _load(path: Path, layout: Layout, recalc: bool) -> tuple[Loaded, list[str], 
     notes = package.notes(path)
     if recalc:
         notes.append(f"not recalculated: {why_not}, and sheetnet lets nothing follow it")
-    cells = [c for name in GRADED if name in loaded.cells for c in loaded.cells[name].reshape(-1)]
+    cells = [c for name in layout.graded if name in loaded.cells for c in loaded.cells[name].reshape(-1)]
     with_formula = [c for c in cells if c is not None and c.formula is not None]
     if with_formula and all(c.kind == "" for c in with_formula):
         raise UnusableInput("its formulas have no saved values (written by a program that does not calculate): "
@@ -160,7 +164,7 @@ def _load(path: Path, layout: Layout, recalc: bool) -> tuple[Loaded, list[str], 
     return loaded, notes, False
 
 
-def _recalculated(path: Path, layout: Layout) -> tuple[Loaded | None, str | None]:
+def _recalculated(path: Path, layout) -> tuple[Loaded | None, str | None]:
     from sheetnet.libreoffice import LibreOfficeError, recalculate
 
     with WorkbookCells(path):  # the reader's one-line answer for a file that is not a workbook
@@ -180,18 +184,24 @@ def _recalculated(path: Path, layout: Layout) -> tuple[Loaded | None, str | None
 
 
 # -- judging each cell -------------------------------------------------------------------------
-def _judge_quantity(loaded: Loaded, places: Places, diagnoser: Diagnoser, v, name: str, tol: Tolerance) -> list[Finding]:
-    layout, n = loaded.layout, loaded.n_images
+def _judge_quantity(loaded: Loaded, places: Places, diagnoser: Diagnoser, v, name: str,
+                    tol: Tolerance) -> tuple[list[Finding], int]:
+    """The findings in one quantity's cells, and how many of its cells were graded."""
+    layout, n, k = loaded.layout, loaded.n_images, loaded.n_iterations
     q = layout[name]
     grid = loaded.cells[name]
     found, local, e2e = v.found[name], v.local[name], v.end_to_end[name]
     ok_e2e, ok_local, can = agree(found, e2e, tol), agree(found, local, tol), known(local)
     candidates = None
-    out = []
+    out, graded = [], 0
     for index in np.ndindex(grid.shape):
         cell = grid[index]
-        image, unit, r, c = index if q.per_image else (0, *index)
-        expected_formula = layout.formula(q, n, loaded.sheet_names, image, unit, r, c)
+        iteration, image, unit, r, c = layout.index_parts(q, index)
+        template = q.formula_for(image, iteration)
+        if not template or not template.startswith("="):
+            continue  # a typed value (iteration 1's parameters) or a constant: given, not graded
+        graded += 1
+        expected_formula = layout.formula(q, n, loaded.sheet_names, image, unit, r, c, iteration, k)
         wrong_here = bool(can[index] and not ok_local[index])
         kind, d = None, None
         if cell is None or (cell.formula is None and cell.kind == ""):
@@ -213,9 +223,9 @@ def _judge_quantity(loaded: Loaded, places: Places, diagnoser: Diagnoser, v, nam
                 elif fd is not None and fd.structural:
                     d = fd
                 else:
-                    if name not in TEXT and cell.kind == "n":
+                    if not q.text and cell.kind == "n":
                         if candidates is None:
-                            candidates = mistakes(name, loaded, v.found)
+                            candidates = mistakes(name, loaded, v)
                         d = diagnoser.from_value(name, index, cell.value, candidates)
                     d = d or fd or (diagnoser.error(cell.value) if cell.kind == "e" else None)
                     d = d or diagnoser.foreign(cell.formula) or diagnoser.unexplained()
@@ -229,12 +239,13 @@ def _judge_quantity(loaded: Loaded, places: Places, diagnoser: Diagnoser, v, nam
             continue
         out.append(Finding(
             quantity=name, index=index, cell=loaded.where(name, index),
-            image=index[0] + 1 if q.per_image else None, label=places.label(name, index), kind=kind, diagnosis=d,
+            image=image + 1 if q.per_image else None, iteration=iteration + 1 if q.per_iteration else None,
+            label=places.label(name, index), kind=kind, diagnosis=d,
             found=None if cell is None else cell.value, expected=_plain(e2e[index]),
             expected_locally=_plain(local[index]) if can[index] else None,
             formula=None if cell is None else cell.formula, expected_formula=expected_formula,
         ))
-    return out
+    return out, graded
 
 
 def _plain(v):
@@ -254,11 +265,11 @@ def _group(findings: list[Finding], places: Places) -> list[RootCause]:
         q = places.layout[f.quantity]
         if code in _WHOLE_QUANTITY:
             key = (f.quantity, code)
-        else:
-            item = f.index[1:] if q.per_image else f.index
-            shift = places.image_shift(q.sheet, f.index[0]) if q.per_image else 0
-            shape = parse(f.formula).canonical(-shift) if f.formula else None
-            key = (f.quantity, code, item, shape)
+        else:  # the same mistake made once and filled across the images, down the units, down the iterations
+            pos = places.layout.positions(q, places.n, places.n_iterations)
+            dr, dc = (int(v) for v in pos[f.index] - pos[(0,) * (pos.ndim - 1)])
+            shape = parse(f.formula).canonical(-dc, -dr) if f.formula else None
+            key = (f.quantity, code, shape) if shape is not None else (f.quantity, code, f.index[-3:])
         if key not in groups:
             groups[key] = RootCause(f"R{len(groups) + 1}", f.quantity, f.diagnosis, [])
         groups[key].places.append(f)
@@ -266,15 +277,14 @@ def _group(findings: list[Finding], places: Places) -> list[RootCause]:
     return list(groups.values())
 
 
-def _attribute(findings: list[Finding], roots: list[RootCause], loaded: Loaded) -> None:
+def _attribute(findings: list[Finding], roots: list[RootCause], loaded: Loaded, v, places: Places) -> None:
     """Each inherited cell gets the root causes upstream of it; each root cause counts them."""
     by_id = {r.id: r for r in roots}
-    shapes = {name: grid.shape for name, grid in loaded.cells.items()}
     wrong = {(f.quantity, f.index): f for f in findings if f.kind != "formula"}  # a right value spoils nothing
     causes: dict[tuple, frozenset] = {}
     for f in findings:  # in the order the values flow: a cell's inputs come before it
         upstream = frozenset()
-        for p in reads(f.quantity, f.index, shapes):
+        for p in reads(loaded, v, places, f.quantity, f.index):
             if p in wrong:
                 upstream |= causes.get(p, frozenset())
         if f.is_root:

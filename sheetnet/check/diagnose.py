@@ -10,12 +10,12 @@ and wrong everywhere it is filled to); the others only explain a wrong value.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from sheetnet.check.formulas import BOOK_FUNCTIONS, Parsed, Ref, parse
-from sheetnet.check.local import BIAS, PIXEL_LINK, TOTAL_OF, WEIGHTS, Z_OF
 from sheetnet.check.places import Place, Places, image_range
 
 MAX_EXPAND = 20_000  # cells of one reference looked at one by one; a whole column is not
@@ -26,6 +26,8 @@ CODES = (
     "wrong_image", "wrong_pixels", "relative_reference", "absolute_reference", "z_for_a", "range_too_short",
     "exponent_sign", "no_sigmoid", "cost_without_half", "cost_without_square", "teacher_swapped",
     "prediction_reversed", "foreign_function", "wrong_reference", "error_value", "unexplained", "inherited",
+    "circular_reference", "no_sigmoid_derivative", "update_sign", "eta_twice", "gradient_not_summed", "pooled_z",
+    "shifted_window", "wrong_filter", "error_to_every_position",
 )
 
 _ERROR_HINTS = {
@@ -50,6 +52,9 @@ class Diagnoser:
         self.layout = places.layout
         self.n = places.n
         self._agree = tol_agree  # (found array, expected array) → bool array
+        roles = self.layout.roles
+        self.bias, self.weights = dict(roles.bias), dict(roles.weights)
+        self.z_of, self.links, self.totals = dict(roles.activation), dict(roles.links), dict(roles.totals)
 
     # -- from the formula ----------------------------------------------------------------------
     def from_formula(self, name: str, index: tuple[int, ...], found: str, expected: str) -> Diagnosis | None:
@@ -67,7 +72,7 @@ class Diagnoser:
 
     def _reads_itself(self, name: str, index: tuple[int, ...], P: Parsed) -> bool:
         q = self.layout[name]
-        row, col = (int(v) for v in self.layout.positions(q, self.n)[index])
+        row, col = (int(v) for v in self.layout.positions(q, self.n, self.places.n_iterations)[index])
         return any(
             self.places.role(r.sheet, q.sheet) == q.sheet and r.top <= row <= r.bottom and r.left <= col <= r.right
             for r in P.references
@@ -86,7 +91,7 @@ class Diagnoser:
             return None
         q = self.layout[name]
         own = q.sheet
-        image = index[0] if q.per_image else 0
+        image = self.layout.index_parts(q, index)[1]
         dc = self.places.image_shift(own, image) if q.per_image else 0
         expected = [(self.places.role(e.sheet, own), e) for e in E.references]
         for r in P.references:
@@ -131,10 +136,11 @@ class Diagnoser:
             return None
         Mq, Xq = {m[0] for m in missing}, {x[0] for x in extra}
         d = self.places.describe
+        BIAS, WEIGHTS, Z_OF, PIXEL_LINK, TOTAL_OF = self.bias, self.weights, self.z_of, self.links, self.totals
         if name in BIAS and Mq == {BIAS[name]} and not extra:
             return Diagnosis("missing_bias", f"the bias {d(missing)} is not added: "
                                              f"{name} = Σ w·(input) + b", True)
-        if name in WEIGHTS and extra and (Mq | Xq) <= {WEIGHTS[name], BIAS[name]}:
+        if name in WEIGHTS and extra and (Mq | Xq) <= {WEIGHTS[name], BIAS.get(name)}:
             return Diagnosis("wrong_weight_row", f"reads {d(extra)} where {d(missing)} belongs: "
                                                  f"another unit's weights", True)
         if name in PIXEL_LINK and (extra or strays) and Mq <= {PIXEL_LINK[name]} and Xq <= {PIXEL_LINK[name]}:
@@ -144,17 +150,21 @@ class Diagnoser:
             return Diagnosis("z_for_a", f"reads {d(extra)} where {d(missing)} belongs: z is used where a = σ(z) belongs",
                              True)
         if name in TOTAL_OF and Mq == {TOTAL_OF[name]} and not extra:
-            images = image_range([i[0] for _, i in missing])
+            images = image_range([self._image(m) for m in missing])
             return Diagnosis("range_too_short", f"the range misses {images} ({len(missing)} of {len(eset)} cells): "
                                                 f"it should cover every image", True)
         if extra and len(Mq) == 1 and Mq == Xq and self.layout[next(iter(Mq))].per_image:
-            images = {i[0] for _, i in extra}
-            own_image = {i[0] for _, i in missing}
+            images = {self._image(x) for x in extra}
+            own_image = {self._image(m) for m in missing}
             if images.isdisjoint(own_image):
                 return Diagnosis("wrong_image", f"reads {d(extra)} where {d(missing)} belongs", True)
         found = ", ".join([d(extra)] * bool(extra) + [self._stray(r, own) for r in strays] + list(P.names)) or "nothing"
         wanted = d(missing) if missing else "nothing more"
         return Diagnosis("wrong_reference", f"reads {found} where {wanted} belongs")
+
+    def _image(self, place: Place) -> int:
+        name, index = place
+        return self.layout.index_parts(self.layout[name], index)[1]
 
     def _cells(self, P: Parsed, own: str) -> tuple[set[Place], list[Ref]]:
         """The layout's cells a formula reads, and its references that reach none of them."""
@@ -187,45 +197,30 @@ class Diagnoser:
 
     # -- from the value ------------------------------------------------------------------------
     def from_value(self, name: str, index: tuple[int, ...], found: float,
-                   candidates: list[tuple[str, np.ndarray]]) -> Diagnosis | None:
-        """The first common mistake whose value is the one found."""
+                   candidates: list[tuple[str, str, np.ndarray]]) -> Diagnosis | None:
+        """The first typical mistake (the layout's Mistake templates) whose value is the one found."""
         f = np.array(found, dtype=float)
-        for code, values in candidates:
+        for code, text, values in candidates:
             v = values[index]
-            if not np.isnan(v) and self._agree(f, np.array(v, dtype=float)):
-                return Diagnosis(code, self._value_text(code, name, index))
+            if isinstance(v, float) and not np.isnan(v) and self._agree(f, np.array(v, dtype=float)):
+                return Diagnosis(code, self._explain(text, name, index))
         return None
 
-    def _value_text(self, code: str, name: str, index: tuple[int, ...]) -> str:
-        label = self.places.label(name, index)
-        if code == "teacher_swapped" and name == "t":
-            return "t1 and t2 are swapped: digit 0 → (t1, t2) = (1, 0), digit 1 → (0, 1)"
-        if code == "teacher_swapped":
-            return "t1 and t2 are swapped in the cost: a3_1 belongs with t1 and a3_2 with t2"
-        if code == "z_for_a" and name == "C":
-            return "z3 is used where a3 belongs: the cost compares the outputs a3 = σ(z3) with t"
-        if code == "z_for_a":
-            return "z2 is used where a2 belongs: z3 = w3·a2 + b3, with a2 = σ(z2)"
-        if code == "missing_bias":
-            return f"the bias is missing: {label} = Σ w·(input) + b"
-        if code == "wrong_weight_row":
-            return f"another unit's weights: {label} takes the weights in its own unit's row"
-        if code == "exponent_sign":
-            z = self.places.label(Z_OF[name], index)
-            return f"the sign of the exponent is wrong: this is 1/(1+EXP({z})) = 1 − σ({z}); σ(z) = 1/(1+EXP(−z))"
-        if code == "no_sigmoid":
-            z = self.places.label(Z_OF[name], index)
-            return f"the sigmoid is missing: this is {z} itself; {label} = 1/(1+EXP(−{z}))"
-        if code == "cost_without_half":
-            return "the ½ is missing: C = ½[(t1 − a3_1)² + (t2 − a3_2)²]"
-        if code == "cost_without_square":
-            return "the differences are not squared: C = ½[(t1 − a3_1)² + (t2 − a3_2)²]"
-        if code == "prediction_reversed":
-            labels = self.layout.class_labels
-            return f"the prediction is the wrong way round: {labels[0]} when a3_1 ≥ a3_2, else {labels[1]}"
-        if code == "range_too_short":
-            return "the sum misses some images: C_T adds C over every image"
-        return code
+    def _explain(self, text: str, name: str, index: tuple[int, ...]) -> str:
+        """A mistake's text with {here} and {q} → the labels at this cell's image and unit ('z2_1')."""
+        it, image, unit, _, _ = self.layout.index_parts(self.layout[name], index)
+
+        def label(m):
+            other = name if m.group(1) == "here" else m.group(1)
+            if other == name:
+                return self.places.label(name, index)
+            q = self.layout.by_name.get(other)
+            if q is None:
+                return m.group(0)
+            at = (min(unit, q.place.units - 1), 0, 0)
+            return self.places.label(other, (*((it,) if q.per_iteration else ()), *((image,) if q.per_image else ()), *at))
+
+        return re.sub(r"\{(\w+)\}", label, text)
 
     # -- the rest --------------------------------------------------------------------------------
     @staticmethod

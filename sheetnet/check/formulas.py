@@ -49,13 +49,16 @@ class Ref:
             for c in range(self.left, self.right + 1):
                 yield r, c
 
-    def shifted(self, dc: int) -> "Ref | None":
-        """Where this reference lands when the formula is filled dc columns across (None: off the sheet)."""
+    def shifted(self, dc: int, dr: int = 0) -> "Ref | None":
+        """Where this reference lands when the formula is filled dc columns across and dr rows down
+        (None: off the sheet)."""
         left = self.left + (0 if self.col_abs[0] else dc)
         right = self.right + (0 if self.col_abs[1] else dc)
-        if not (1 <= left <= MAX_COLS and 1 <= right <= MAX_COLS):
+        top = self.top + (0 if self.row_abs[0] else dr)
+        bottom = self.bottom + (0 if self.row_abs[1] else dr)
+        if not (1 <= left <= MAX_COLS and 1 <= right <= MAX_COLS and 1 <= top <= MAX_ROWS and 1 <= bottom <= MAX_ROWS):
             return None
-        return Ref(self.sheet, self.top, left, self.bottom, right, self.col_abs, self.row_abs)
+        return Ref(self.sheet, top, left, bottom, right, self.col_abs, self.row_abs)
 
     def same_cells(self, other: "Ref") -> bool:
         return (self.top, self.left, self.bottom, self.right) == (other.top, other.left, other.bottom, other.right)
@@ -84,11 +87,12 @@ class Parsed:
     def references(self) -> list[Ref]:
         return [r for r in self.refs if r is not None]
 
-    def canonical(self, shift: int = 0) -> str:
+    def canonical(self, shift: int = 0, row_shift: int = 0) -> str:
         """The formula in a form that compares equal when only spacing, case or sheet quoting differ.
 
-        With shift, relative columns are first moved by it: formulas filled across from one cell
-        have the same canonical form once each is shifted back by its own offset.
+        With shift (and row_shift), relative columns (rows) are first moved by it: formulas filled
+        across (or down) from one cell have the same canonical form once each is shifted back by
+        its own offset.
         """
         if self.unparsable:
             return re.sub(r"\s+", "", self.text).upper()
@@ -97,7 +101,7 @@ class Parsed:
             if kind == "WHITE-SPACE":
                 continue
             if ref is not None:
-                moved = ref.shifted(shift) if shift else ref
+                moved = ref.shifted(shift, row_shift) if shift or row_shift else ref
                 where = "" if ref.sheet is None else ref.sheet.upper() + "!"
                 out.append(where + (moved.text() if moved is not None else "#REF!"))
             elif kind == "FUNC" and sub == "OPEN":

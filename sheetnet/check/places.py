@@ -21,6 +21,7 @@ class Places:
         self.loaded = loaded
         self.layout = loaded.layout
         self.n = loaded.n_images
+        self.n_iterations = loaded.n_iterations
         self.role_of_sheet = {name.upper(): role for role, name in loaded.sheet_names.items()}
 
     @cached_property
@@ -29,7 +30,7 @@ class Places:
         for q in self.layout.quantities:
             if q.sheet not in self.loaded.sheet_names:
                 continue
-            pos = self.layout.positions(q, self.n)
+            pos = self.layout.positions(q, self.n, self.n_iterations)
             for index in np.ndindex(pos.shape[:-1]):
                 row, col = pos[index]
                 at[(q.sheet, int(row), int(col))] = (q.name, index)
@@ -58,12 +59,14 @@ class Places:
         groups: dict[tuple, list] = {}
         for name, index in places:
             q = self.layout[name]
-            groups.setdefault((name, index[0] if q.per_image else None), []).append(index)
+            it, image, *_ = self.layout.index_parts(q, index)
+            groups.setdefault((name, it if q.per_iteration else None, image if q.per_image else None), []).append(index)
         order = {q.name: i for i, q in enumerate(self.layout.quantities)}
         parts = []
-        for (name, image), indexes in sorted(groups.items(), key=lambda g: (order[g[0][0]], g[0][1] or 0)):
+        for (name, it, image), indexes in sorted(groups.items(),
+                                                 key=lambda g: (g[0][1] or 0, order[g[0][0]], g[0][2] or 0)):
             q = self.layout[name]
-            units = sorted({(i[1] if q.per_image else i[0]) for i in indexes})
+            units = sorted({self.layout.index_parts(q, i)[2] for i in indexes})
             what = name
             if len(indexes) == 1 and q.place.shape != (1, 1):
                 what = self.label(name, indexes[0])
@@ -71,13 +74,15 @@ class Places:
                 what += "_" + ",".join(str(u + 1) for u in units)
             if image is not None:
                 what += f" of image {image + 1}"
+            if it is not None and self.n_iterations > 1:
+                what += f" in iteration {it + 1}"
             parts.append(f"{what} ({self.address(name, indexes)})" if addresses else what)
         return ", ".join(parts)
 
     def address(self, name: str, indexes: list[tuple[int, ...]]) -> str:
         """The cells of one quantity as an address: a range when they fill their bounding box."""
         q = self.layout[name]
-        pos = self.layout.positions(q, self.n)
+        pos = self.layout.positions(q, self.n, self.n_iterations)
         cells = [tuple(int(v) for v in pos[i]) for i in indexes]
         rows, cols = [r for r, _ in cells], [c for _, c in cells]
         box = (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1)

@@ -11,7 +11,6 @@ import re
 from html import escape
 
 from sheetnet.check.checker import CheckResult, Finding, RootCause
-from sheetnet.check.local import GRADED
 from sheetnet.check.places import image_range
 
 SCHEMA = "sheetnet-check/1"
@@ -52,6 +51,14 @@ TITLES = {
     "wrong_reference": "wrong reference",
     "error_value": "error value",
     "unexplained": "wrong value",
+    "no_sigmoid_derivative": "sigmoid's derivative missing",
+    "update_sign": "update with the wrong sign",
+    "eta_twice": "η applied twice",
+    "gradient_not_summed": "gradient not summed over the images",
+    "pooled_z": "pooling z instead of a",
+    "shifted_window": "filter window shifted",
+    "wrong_filter": "wrong filter",
+    "error_to_every_position": "pooled error sent to every position",
     "inherited": "inherited",
 }
 
@@ -222,7 +229,7 @@ def junit_suite(result: CheckResult, seconds: float = 0.0) -> str:
     by_quantity: dict[str, list[Finding]] = {}
     for f in result.findings:
         by_quantity.setdefault(f.quantity, []).append(f)
-    for q in GRADED:
+    for q in result.loaded.layout.graded:
         if q not in result.loaded.cells:
             continue
         found = by_quantity.get(q, [])

@@ -7,7 +7,7 @@ parameters as constants in the same block, one input pattern through the same fo
 verdict, and the pattern drawn again below.
 """
 
-from sheetnet.layout.model import Label, Layout, Place, Quantity, SheetLayout, Shading
+from sheetnet.layout.model import Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout, Shading
 
 DATA = SheetLayout(
     role="data",
@@ -27,6 +27,7 @@ LEARN = SheetLayout(
     block=("L", 4),
     signature=("w2", "b2", "w3", "b3"),
     required=False,  # a data-only workbook (appendix A) is read with the default parameters
+    graded=True,
     column_widths=(("A", "B", 1.5), ("C", "C", 3.5), ("D", "G", 7.5), ("H", "H", 2.0), ("I", "K", 3.0), ("L", "XFD", 6.5)),
     freeze="L5",
     landscape=True,
@@ -61,7 +62,7 @@ QUANTITIES = (
     Quantity("b3", "learn", Place("G17", units=2), style="param", description="output-unit bias"),
     # -- 学习: one block per image ------------------------------------------------------------------
     Quantity("image_no", "learn", Place("L4"), per_image=True, first_formula="1", formula="={image_no:prev}+1",
-             style="image_no", description="image number"),
+             style="image_no", description="image number", graded=False),
     Quantity("x", "learn", Place("L5", **_pixel_grid), per_image=True, formula="={pixels.}", style="pixel",
              description="input x"),
     Quantity("t", "learn", Place("O9", units=2), per_image=True, formula="=IF({digit}={label},1,0)", style="teacher",
@@ -176,6 +177,48 @@ SHADINGS = (
     Shading("test_draw", "ink"),
 )
 
+# The network's quantities play the same parts in the chapter-4 workbook: both layouts name them so.
+ROLES = Roles(
+    bias=(("z2", "b2"), ("z3", "b3")),
+    weights=(("z2", "w2"), ("z3", "w3")),
+    activation=(("a2", "z2"), ("a3", "z3")),
+    links=(("x", "pixels"),),
+    totals=(("C_T", "C"), ("accuracy", "right")),
+)
+
+_SIGMOID_SIGN = "the sign of the exponent is wrong: this is 1/(1+EXP({z})) = 1 − σ({z}); σ(z) = 1/(1+EXP(−z))"
+_NO_SQUARE = "the differences are not squared: C = ½[(t1 − a3_1)² + (t2 − a3_2)²]"
+
+# What the typical mistakes compute, for naming a wrong value (the formula's references name the rest)
+MISTAKES = (
+    Mistake("t", "teacher_swapped", "=IF({digit}={label},1,0)",
+            "t1 and t2 are swapped: digit 0 → (t1, t2) = (1, 0), digit 1 → (0, 1)", other_units=True),
+    Mistake("z2", "missing_bias", "=SUMPRODUCT({x},{$w2})", "the bias is missing: {here} = Σ w·(input) + b"),
+    Mistake("z2", "wrong_weight_row", "=SUMPRODUCT({x},{$w2})+{$b2}",
+            "another unit's weights: {here} takes the weights in its own unit's row", other_units=True),
+    Mistake("z3", "missing_bias", "=MMULT({$w3},{a2:units})", "the bias is missing: {here} = Σ w·(input) + b"),
+    Mistake("z3", "wrong_weight_row", "=MMULT({$w3},{a2:units})+{$b3}",
+            "another unit's weights: {here} takes the weights in its own unit's row", other_units=True),
+    Mistake("z3", "z_for_a", "=MMULT({$w3},{z2:units})+{$b3}",
+            "z2 is used where a2 belongs: z3 = w3·a2 + b3, with a2 = σ(z2)"),
+    Mistake("a2", "exponent_sign", "=1/(1+EXP({z2}))", _SIGMOID_SIGN.replace("{z}", "{z2}")),
+    Mistake("a2", "no_sigmoid", "={z2}", "the sigmoid is missing: this is {z2} itself; {here} = 1/(1+EXP(−{z2}))"),
+    Mistake("a3", "exponent_sign", "=1/(1+EXP({z3}))", _SIGMOID_SIGN.replace("{z}", "{z3}")),
+    Mistake("a3", "no_sigmoid", "={z3}", "the sigmoid is missing: this is {z3} itself; {here} = 1/(1+EXP(−{z3}))"),
+    Mistake("C", "cost_without_half", "=SUMXMY2({a3:units},{t:units})",
+            "the ½ is missing: C = ½[(t1 − a3_1)² + (t2 − a3_2)²]"),
+    *(Mistake("C", "cost_without_square", t, _NO_SQUARE) for t in (
+        "=(SUM({a3:units})-SUM({t:units}))/2", "=(SUM({t:units})-SUM({a3:units}))/2",
+        "=SUMPRODUCT(ABS({a3:units}-{t:units}))/2", "=SUM({a3:units})-SUM({t:units})",
+        "=SUM({t:units})-SUM({a3:units})", "=SUMPRODUCT(ABS({a3:units}-{t:units}))")),
+    Mistake("C", "teacher_swapped", "=(({a3#1}-{t#2})^2+({a3#2}-{t#1})^2)/2",
+            "t1 and t2 are swapped in the cost: a3_1 belongs with t1 and a3_2 with t2"),
+    Mistake("C", "z_for_a", "=SUMXMY2({z3:units},{t:units})/2",
+            "z3 is used where a3 belongs: the cost compares the outputs a3 = σ(z3) with t"),
+    Mistake("predicted", "prediction_reversed", "=IF({a3#1}>={a3#2},1,0)",
+            "the prediction is the wrong way round: 0 when a3_1 ≥ a3_2, else 1"),
+)
+
 CHAPTER3 = Layout(
     kind="chapter3",
     sheets=(DATA, LEARN, TEST),
@@ -184,4 +227,6 @@ CHAPTER3 = Layout(
     class_labels=(0, 1),
     defined_names=SOLVER_NAMES,
     shadings=SHADINGS,
+    mistakes=MISTAKES,
+    roles=ROLES,
 )

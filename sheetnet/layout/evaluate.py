@@ -235,8 +235,19 @@ def _cell(v) -> np.ndarray:
 
 
 def _num(v):
+    """A value as numbers for arithmetic: text → NaN, and an error (inf) → NaN, so that it spoils
+    everything computed from it, as an error value does in a spreadsheet."""
     if isinstance(v, np.ndarray) and v.dtype == object:
         return np.array([[[x if isinstance(x, float) else np.nan for x in row] for row in img] for img in v], dtype=float)
+    if isinstance(v, np.ndarray):
+        return np.where(np.isinf(v), np.nan, v)
+    return v
+
+
+def _raw(v):
+    """A value as SUM and MAX read it: text → NaN (skipped), errors kept as inf."""
+    if isinstance(v, np.ndarray) and v.dtype == object:
+        return _num(v)
     return v
 
 
@@ -265,7 +276,7 @@ def _per_image(v) -> np.ndarray:
 
 def _skip_blanks(v) -> np.ndarray:
     """SUM/MAX's reading of a range: empty and text cells are skipped (NaN), errors kept (inf)."""
-    return _per_image(_num(v))
+    return _per_image(_raw(v))
 
 
 def _sum(*args):

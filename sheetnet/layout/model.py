@@ -69,6 +69,7 @@ class Quantity:
     description: str = ""
     per_iteration: bool = False  # repeated in every iteration block of its sheet
     first_iteration: str | None = None  # iteration 1's template where it differs; TYPED: the value itself
+    graded: bool = True  # on a graded sheet, the checker grades it (image numbers are labels: not graded)
 
     @property
     def computed(self) -> bool:
@@ -108,6 +109,7 @@ class SheetLayout:
     landscape: bool = False  # printed (and pictured) across the page: the blocks run to the right
     one_page: bool = False  # printed (and pictured) shrunk to fit one page
     iteration_step: tuple[int, int] = (0, 0)  # chapter 4: one block per iteration, this far apart
+    graded: bool = False  # the student's formulas live here: `sheetnet check` grades its computed cells
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,35 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Mistake:
+    """A typical mistake in one quantity, as the formula it amounts to.
+
+    The checker evaluates `template` over the student's own cells; a wrong value that equals it is
+    named by `code` and explained by `text`, where {q} stands for quantity q's label at the cell's
+    image and unit ('z2_1') and {here} for the cell's own.
+    other_units: the template as written for each other unit (another unit's weights, another filter).
+    """
+
+    quantity: str
+    code: str
+    template: str
+    text: str
+    other_units: bool = False
+
+
+@dataclass(frozen=True)
+class Roles:
+    """What plays which part in the formulas, for naming a student's reference mistakes:
+    (quantity, the quantity it reads in that part) pairs."""
+
+    bias: tuple[tuple[str, str], ...] = ()  # z2 adds b2
+    weights: tuple[tuple[str, str], ...] = ()  # z2 weighs with w2
+    activation: tuple[tuple[str, str], ...] = ()  # a2 = σ(z2): where a belongs, z is a mistake
+    links: tuple[tuple[str, str], ...] = ()  # x links the data sheet's pixels one by one
+    totals: tuple[tuple[str, str], ...] = ()  # C_T sums C over every image
+
+
+@dataclass(frozen=True)
 class Layout:
     kind: str
     sheets: tuple[SheetLayout, ...]
@@ -143,23 +174,57 @@ class Layout:
     labels: tuple[Label, ...] = ()
     class_labels: tuple[int, ...] = ()
     defined_names: tuple[tuple[str, str, str], ...] = ()  # (sheet role, name, value) — Solver's settings
+    cell_names: tuple[tuple[str, str], ...] = ()  # (name, one-cell quantity): visible workbook-wide names (η)
     max_images: int = 4096
     max_iterations: int = 1000  # iteration blocks read from a workbook, at most
     shadings: tuple[Shading, ...] = ()
     charts: tuple[Chart, ...] = ()
+    mistakes: tuple[Mistake, ...] = ()
+    roles: Roles = Roles()
 
     def __post_init__(self):
         object.__setattr__(self, "_positions", {})  # (name, images) → positions; layouts are immutable
         names = [q.name for q in self.quantities]
         if len(names) != len(set(names)):
             raise ValueError(f"layout {self.kind}: a quantity is described twice")
-        for used in [s.quantity for s in self.shadings] + [n for c in self.charts for n in (c.categories, c.values)]:
+        for used in ([s.quantity for s in self.shadings] + [n for c in self.charts for n in (c.categories, c.values)]
+                     + [m.quantity for m in self.mistakes]):
             if used not in names:
                 raise ValueError(f"layout {self.kind}: {used!r} is shaded or charted but not described")
 
     @cached_property
     def by_name(self) -> dict[str, Quantity]:
         return {q.name: q for q in self.quantities}
+
+    @cached_property
+    def graded(self) -> tuple[str, ...]:
+        """The quantities `sheetnet check` grades, in the order their values flow (a cell's inputs first)."""
+        sheets = {s.role for s in self.sheets if s.graded}
+        return tuple(name for name in self.flow_order if self[name].computed and self[name].graded
+                     and self[name].sheet in sheets)
+
+    @cached_property
+    def flow_order(self) -> tuple[str, ...]:
+        """Every quantity, each after the ones its formulas read within its own block (previous
+        iterations' blocks come first anyway): a topological order of the templates."""
+        reads = {q.name: {m.group(2) for t in (q.formula, q.first_formula, q.first_iteration) if t
+                          for m in _TOKEN.finditer(t) if m.group(2) != "label" and not m.group(3)} - {q.name}
+                 for q in self.quantities}  # reading itself: the previous image's cell (a running number)
+        order, done = [], set()
+
+        def visit(name, path=()):
+            if name in done:
+                return
+            if name in path:
+                raise ValueError(f"layout {self.kind}: {name} reads itself through {' → '.join(path)}")
+            for other in sorted(reads[name], key=[q.name for q in self.quantities].index):
+                visit(other, (*path, name))
+            done.add(name)
+            order.append(name)
+
+        for q in self.quantities:
+            visit(q.name)
+        return tuple(order)
 
     def sheet(self, role: str) -> SheetLayout:
         return next(s for s in self.sheets if s.role == role)
