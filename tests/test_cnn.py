@@ -3,9 +3,17 @@
 import numpy as np
 import pytest
 
-from sheetnet.data.chapter5 import chapter5_images, chapter5_params
+from sheetnet.data.chapter5 import PARAM_SETS, chapter5_eta, chapter5_images, chapter5_params, cnn_from_book
 from sheetnet.engine.cnn import CNN, backprop, evaluate, forward, max_pool, teacher
-from sheetnet.engine.cnn_training import gradient_descent, output_jacobian, residuals, solve
+from sheetnet.engine.cnn_training import (
+    CNN_GD_ETA,
+    CNN_GD_ITERATIONS,
+    CNN_SOLVE_TARGET,
+    gradient_descent,
+    output_jacobian,
+    residuals,
+    solve,
+)
 
 
 @pytest.fixture(scope="module")
@@ -122,26 +130,103 @@ def test_jacobian_matches_finite_differences(problem, initial):
     np.testing.assert_allclose(J.T @ residuals(initial, x, t), grad, rtol=1e-12, atol=1e-14)
 
 
-def test_gradient_descent_lowers_C_T_by_two_orders_of_magnitude(problem, initial):
+# issue 6: either method takes cnn_initial (C_T = 12.5445) to 96/96 and below a hundredth of its C_T
+@pytest.fixture(scope="module")
+def C0(problem, initial):
+    x, t = problem
+    return evaluate(initial, x, t).C_T
+
+
+@pytest.fixture(scope="module")
+def gd(problem, initial):
+    x, t = problem
+    return gradient_descent(initial, x, t)  # the defaults: the book's η, CNN_GD_ITERATIONS updates
+
+
+@pytest.fixture(scope="module")
+def solved(problem, initial):
+    x, t = problem
+    return solve(initial, x, t)  # the default: stop at C_T ≤ CNN_SOLVE_TARGET
+
+
+def test_gradient_descent_with_its_defaults_reaches_the_target(problem, initial, C0, gd):
+    x, t = problem
+    assert gd.eta == CNN_GD_ETA == chapter5_eta() and gd.iterations == CNN_GD_ITERATIONS
+    assert gd.C_T_history[0] == C0
+    # η = 0.2 overshoots for the first few updates, then C_T falls steadily
+    assert all(a > b for a, b in zip(gd.C_T_history[4:], gd.C_T_history[5:]))
+    ev = evaluate(gd.net, x, t)
+    assert gd.final_C_T == ev.C_T < C0 / 100 and gd.final_correct == int(ev.right.sum()) == 96
+    assert np.abs(gd.net.flat()).max() < 10
+
+
+def test_gradient_descent_is_deterministic_and_calls_back_once_per_update(problem, initial, gd):
     x, t = problem
     seen = []
-    gd = gradient_descent(initial, x, t, eta=0.2, iterations=210, callback=lambda k, c: seen.append((k, c)))
-    assert gd.C_T_history[0] == evaluate(initial, x, t).C_T
-    assert seen == list(zip(range(1, 211), gd.C_T_history))
-    # η = 0.2 overshoots for the first few updates, then C_T falls steadily
-    assert all(a > b for a, b in zip(gd.C_T_history[5:], gd.C_T_history[6:]))
-    assert gd.final_C_T == evaluate(gd.net, x, t).C_T < gd.C_T_history[0] / 100
-    assert gd.final_correct == 96
+    again = gradient_descent(initial, x, t, callback=lambda k, c: seen.append((k, c)))
+    np.testing.assert_array_equal(again.net.flat(), gd.net.flat())
+    assert again.C_T_history == gd.C_T_history and again.correct_history == gd.correct_history
+    assert seen == list(zip(range(1, CNN_GD_ITERATIONS + 1), gd.C_T_history))
 
 
-def test_solve_reaches_all_right_and_a_hundredth_of_the_initial_C_T(problem, initial):
+def test_gradient_descent_stops_before_the_first_update_that_starts_at_the_target(problem, initial, C0, gd):
     x, t = problem
-    C0 = evaluate(initial, x, t).C_T
-    run = solve(initial, x, t, target=C0 / 100)
-    assert run.stopped_because.startswith("target")
-    assert run.final_C_T == evaluate(run.net, x, t).C_T <= C0 / 100
-    assert run.final_correct == 96
-    assert isinstance(run.net, CNN) and run.C_T_history[0] == C0
+    seen = []
+    run = gradient_descent(initial, x, t, iterations=1000, target=C0 / 100, callback=lambda k, c: seen.append(k))
+    assert run.iterations == len(run.C_T_history) == len(seen) < CNN_GD_ITERATIONS
+    assert min(run.C_T_history) > C0 / 100 >= run.final_C_T and run.final_correct == 96
+    # the same updates as without a target, just fewer of them
+    assert run.C_T_history == gd.C_T_history[: run.iterations]
+    np.testing.assert_array_equal(run.net.flat(), gradient_descent(initial, x, t, iterations=run.iterations).net.flat())
+    # a start that already meets the target comes back unchanged
+    same = gradient_descent(run.net, x, t, target=C0 / 100)
+    assert same.iterations == 0 and same.C_T_history == [] and same.final_C_T == run.final_C_T
+    np.testing.assert_array_equal(same.net.flat(), run.net.flat())
+
+
+def test_solve_with_its_defaults_stops_at_the_target_with_moderate_weights(problem, C0, solved):
+    x, t = problem
+    assert "target" in solved.stopped_because and CNN_SOLVE_TARGET < C0 / 100
+    assert solved.C_T_history[0] == C0 and solved.C_T_history[-2] > CNN_SOLVE_TARGET
+    ev = evaluate(solved.net, x, t)
+    assert solved.final_C_T == ev.C_T <= CNN_SOLVE_TARGET and solved.final_correct == int(ev.right.sum()) == 96
+    assert isinstance(solved.net, CNN) and solved.iterations <= 10
+    assert np.abs(solved.net.flat()).max() < 10
+
+
+def test_solve_without_a_target_saturates_the_sigmoids(problem, initial, solved):
+    # why the default stops at a target: left alone, C_T → 0 by ever larger weights
+    x, t = problem
+    run = solve(initial, x, t, target=None)
+    assert run.final_C_T < solved.final_C_T / 1000 and run.final_correct == 96
+    assert np.abs(run.net.flat()).max() > 50
+
+
+def test_solve_is_deterministic(problem, initial, solved):
+    x, t = problem
+    again = solve(initial, x, t)
+    np.testing.assert_array_equal(again.net.flat(), solved.net.flat())
+    assert again.C_T_history == solved.C_T_history
+    assert (again.iterations, again.nfev, again.njev) == (solved.iterations, solved.nfev, solved.njev)
+
+
+def test_the_trained_set_is_all_right_with_a_hundredth_of_the_initial_C_T(problem, C0):
+    x, t = problem
+    assert PARAM_SETS == ("initial", "trained")
+    trained = chapter5_params("trained")
+    ev = evaluate(trained, x, t)
+    assert ev.right.all() and ev.C_T <= CNN_SOLVE_TARGET < C0 / 100
+    assert np.abs(trained.flat()).max() < 10
+
+
+def test_the_embedded_trained_set_is_what_the_solver_reaches(solved):
+    from sheetnet.data.cnn_trained import book_form, solve_from_initial
+
+    stored = chapter5_params("trained").flat()
+    np.testing.assert_allclose(solve_from_initial().flat(), stored, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(solved.net.flat(), stored, rtol=1e-6, atol=1e-6)
+    # book_form is the inverse of chapter5.json's reading
+    np.testing.assert_array_equal(cnn_from_book(book_form(solved.net)).flat(), solved.net.flat())
 
 
 def test_unknown_parameter_set_is_refused():

@@ -10,7 +10,7 @@ import numpy as np
 
 from sheetnet.engine.cnn import CNN
 
-PARAM_SETS = ("initial",)
+PARAM_SETS = ("initial", "trained")
 
 
 @cache
@@ -26,7 +26,8 @@ def chapter5_images() -> tuple[np.ndarray, np.ndarray]:
 
 
 def chapter5_params(name: str) -> CNN:
-    """A parameter set by name: 'initial' (the book's start, cnn_initial)."""
+    """A parameter set by name: 'initial' (the book's start, cnn_initial), 'trained' (sheetnet's own
+    Solver run from 'initial': see sheetnet/data/cnn_trained.py)."""
     if name not in PARAM_SETS:
         raise KeyError(f"unknown parameter set {name!r}; known: {', '.join(PARAM_SETS)}")
     return cnn_from_book(_chapter5()["params"][name])
@@ -38,4 +39,5 @@ def cnn_from_book(p: dict) -> CNN:
 
 
 def chapter5_eta() -> float:
+    """The book's learning rate η (engine.cnn_training.CNN_GD_ETA takes the same)."""
     return float(_chapter5()["eta"])

@@ -47,7 +47,8 @@ class GDResult:
 
     C_T_history[k-1] and correct_history[k-1] belong to the parameters *before* the k-th update
     (k = 1 … iterations), as in the book's iteration table; final_* belong to `net`, the
-    parameters after the last update.
+    parameters after the last update. `iterations` counts the updates made: fewer than asked
+    when a target stopped the descent early.
     """
 
     net: Network
@@ -67,13 +68,16 @@ def gradient_descent(
     *,
     eta: float = 0.2,
     iterations: int = 50,
+    target: float | None = None,
     callback: Callback | None = None,
     model: Model | None = None,
 ) -> GDResult:
     """Chapter 4: `iterations` full-batch updates w ← w − η Σ ∂C/∂w from `net`.
 
-    callback(k, C_T) is called once per iteration k = 1 … iterations with the cost before the
-    k-th update.
+    With a target, the descent stops early, before the first update whose starting cost is
+    already C_T ≤ target (so a start that meets it comes back unchanged, with 0 iterations).
+
+    callback(k, C_T) is called once per update k = 1, 2, … with the cost before the k-th update.
     """
     model = model or FULLY_CONNECTED
     if iterations < 0:
@@ -83,6 +87,8 @@ def gradient_descent(
     correct: list[int] = []
     for k in range(1, iterations + 1):
         ev = model.evaluate(net, x, t)
+        if target is not None and ev.C_T <= target:
+            break
         costs.append(ev.C_T)
         correct.append(int(ev.right.sum()))
         if callback is not None:
@@ -95,7 +101,7 @@ def gradient_descent(
         correct_history=correct,
         final_C_T=ev.C_T,
         final_correct=int(ev.right.sum()),
-        iterations=iterations,
+        iterations=len(costs),
         eta=float(eta),
         elapsed=time.perf_counter() - start,
     )
