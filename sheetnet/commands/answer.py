@@ -13,14 +13,16 @@ ANSWER_PARAMS = ("trained", "book", "initial", "backprop_initial")
 def register(sub) -> None:
     p = sub.add_parser("answer", help="write the teacher's answer workbook: Data, 学习, 测试 and the chapter-4 run")
     p.add_argument("-o", "--output", required=True, type=Path, help="the .xlsx to write")
-    p.add_argument("--params", choices=ANSWER_PARAMS, default="trained",
+    p.add_argument("--params", choices=ANSWER_PARAMS, default=None,
                    help="trained: solved from the book's initial values (default); book: Solver's result stored "
-                        "in the book; initial: the book's starting values")
+                        "in the book; initial: the book's starting values (cnn: its own sets, default trained "
+                        "when there is one, else initial)")
     p.add_argument("--test-image", type=int, default=1, metavar="N",
                    help="the image (1…64) the test sheet 测试 shows (default 1)")
-    p.add_argument("--kind", choices=("chapter3", "backprop"), default="chapter3",
+    p.add_argument("--kind", choices=("chapter3", "backprop", "cnn"), default="chapter3",
                    help="chapter3: the answer key above (default); backprop: the chapter-4 workbook, one block "
-                        "of formulas per gradient-descent iteration from the book's chapter-4 starting values")
+                        "of formulas per gradient-descent iteration from the book's chapter-4 starting values; "
+                        "cnn: the chapter-5 workbook (Data of appendix B and the CNN's learning sheet)")
     p.add_argument("--iterations", type=int, default=None, metavar="N",
                    help="backprop only: how many iterations (blocks) the learning sheet holds (default 50)")
     p.set_defaults(run=run, subject="output")
@@ -35,6 +37,9 @@ def run(args) -> int:
         return run_backprop(args)
     if args.iterations is not None:
         raise UnusableInput("--iterations belongs to --kind backprop")
+    if args.kind == "cnn":
+        return run_cnn(args)
+    args.params = args.params or "trained"
     if not 1 <= args.test_image <= 64:
         raise UnusableInput(f"--test-image {args.test_image}: the images are numbered 1…64")
     check_output_path(args.output)
@@ -58,4 +63,27 @@ def run_backprop(args) -> int:
     run = write_backprop_workbook(args.output, iterations=iterations)
     print(f"wrote {args.output} (backprop, η = {run.eta:g}, {run.iterations} iterations, {run.cells} cells): "
           f"C_T {run.C_T[0]:.6g} → {run.C_T[-1]:.6g} before the last update; {run.right[-1]}/64 right")
+    return EXIT_OK
+
+
+def cnn_params(name: str | None):
+    """--params for --kind cnn → (its name, the CNN): by default 'trained' when the data has it, else 'initial'."""
+    from sheetnet.data import chapter5
+    from sheetnet.errors import UnusableInput
+
+    if name is None:
+        name = "trained" if "trained" in chapter5.PARAM_SETS else "initial"
+    if name not in chapter5.PARAM_SETS:
+        raise UnusableInput(f"--params {name}: the CNN's parameter sets are {', '.join(chapter5.PARAM_SETS)}")
+    return name, chapter5.chapter5_params(name)
+
+
+def run_cnn(args) -> int:
+    from sheetnet.mirror.cnn import write_cnn_workbook
+
+    name, net = cnn_params(args.params)
+    check_output_path(args.output)
+    ev = write_cnn_workbook(args.output, net)
+    print(f"wrote {args.output} (cnn, parameters: {name}): "
+          f"C_T = {ev.C_T:.12g} · {int(ev.right.sum())}/{len(ev.C)} right ({ev.accuracy:.1%})")
     return EXIT_OK
