@@ -134,3 +134,44 @@ def test_the_iteration_axis_and_its_tokens():
     assert L.formula(L["w2"], 64, names, 0, 1, 2, 1, 2, 3) == f"=E{5 + 66 + 7}-$D$3*J{5 + 66 + 7}"
     assert L.formula(L["dw3"], 64, names, 5, 1, 2, 0) == "=AM24*AM17"  # {a2~}: a2 unit 3 for row 3
     assert L.formula(L["gw2"], 64, names, 0, 2, 3, 2) == "=SUM(P63:JK63)"  # unit 3, pixel (4,3): dw2's last row (5 + 23 + 2·12 + 11)
+
+
+def test_eta_has_a_visible_name_and_the_updates_still_read_its_cell(workbook, cells):
+    import zipfile
+
+    import openpyxl
+
+    with zipfile.ZipFile(workbook) as z:
+        names = re.findall(r"<definedName [^>]*>[^<]*</definedName>", z.read("xl/workbook.xml").decode())
+    assert names == [f'<definedName name="η">{LEARN}!$D$3</definedName>']  # workbook-wide, not hidden
+    book = openpyxl.load_workbook(workbook, read_only=True)
+    eta = book.defined_names["η"]
+    assert eta.localSheetId is None and not eta.hidden and list(eta.destinations) == [(LEARN, "$D$3")]
+    book.close()
+    assert cells[LEARN]["D3"].value == chapter3_eta()
+    assert cells[LEARN]["D72"].formula == "=D6-$D$3*I6"  # the checker compares references: $D$3, as before
+
+
+def test_the_answer_is_deterministic(workbook, tmp_path, capsys):
+    again = tmp_path / "again.xlsx"
+    assert main(["answer", "--kind", "backprop", "-o", str(again)]) == 0
+    assert again.read_bytes() == workbook.read_bytes()
+    capsys.readouterr()
+
+
+def test_our_quick_formula_preparation_is_xlsxwriters(cells):
+    """The writer skips XlsxWriter's function-name rewriting for formulas that cannot need it:
+    the text it stores must be what XlsxWriter itself would store, for every formula we write."""
+    from xlsxwriter.worksheet import Worksheet
+
+    from sheetnet.xlsx.writer import _ExactWorksheet
+
+    ours, theirs = _ExactWorksheet(), Worksheet()
+    formulas = {c.formula for sheet in cells.values() for c in sheet.values() if c.formula}
+    tricky = {"=SINGLE(A1)", "=XLOOKUP(A1,B:B,C:C)", "=SUM(SORT(A1:A3))", "=_xlfn.STDEV.S(A1:A3)", "=A.SORT(1)",
+              "=EXP(1)}", "{=MMULT(A1:B2,C1:D2)}", "=ACOT(1)", "=SUMPRODUCT(FILTER(A1:A3,B1:B3))", "=(1+EXP(-S12))"}
+    assert len(formulas) > 100_000
+    for formula in formulas | tricky:
+        assert ours._prepare_formula(formula) == theirs._prepare_formula(formula), formula
+    theirs.use_future_functions = ours.use_future_functions = True
+    assert ours._prepare_formula("=ACOT(1)") == theirs._prepare_formula("=ACOT(1)") == "_xlfn.ACOT(1)"

@@ -11,6 +11,11 @@ def register(sub) -> None:
     p = sub.add_parser("exercise", help="write the student's starting workbook: data, labels, initial parameters")
     p.add_argument("-o", "--output", required=True, type=Path, help="the .xlsx to write")
     p.add_argument("--params", choices=PARAM_CHOICES, default="initial", help="the starting parameters (default initial)")
+    p.add_argument("--kind", choices=("chapter3", "backprop", "cnn"), default="chapter3",
+                   help="chapter3: the chapter-3 workbook (default); backprop: the chapter-4 workbook (one block "
+                        "per iteration, starting from backprop_initial); cnn: the chapter-5 CNN workbook")
+    p.add_argument("--iterations", type=int, default=None, metavar="N",
+                   help="backprop only: how many iteration blocks the learning sheet holds (default 50)")
     p.set_defaults(run=run, subject="output")
 
 
@@ -18,8 +23,46 @@ def run(args) -> int:
     from sheetnet.data import chapter3_params
     from sheetnet.mirror.answer import write_book_workbook
 
+    if args.kind == "backprop":
+        return run_backprop(args)
+    if args.iterations is not None:
+        from sheetnet.errors import UnusableInput
+
+        raise UnusableInput("--iterations belongs to --kind backprop")
+    if args.kind == "cnn":
+        return run_cnn(args)
     check_output_path(args.output)
     write_book_workbook(args.output, chapter3_params(args.params), exercise=True)
     print(f"wrote {args.output} (exercise, parameters: {args.params}): "
           f"the learning sheet's formula cells are empty (light blue) for the student to fill")
+    return EXIT_OK
+
+
+def run_cnn(args) -> int:
+    from sheetnet.commands.answer import cnn_params
+    from sheetnet.mirror.cnn import write_cnn_workbook
+
+    name, net = cnn_params(args.params)
+    check_output_path(args.output)
+    ev = write_cnn_workbook(args.output, net, exercise=True)
+    print(f"wrote {args.output} (exercise cnn, parameters: {name}): the learning sheet's formula cells are empty "
+          f"(light blue) for the student to fill; with these parameters C_T = {ev.C_T:.12g} · "
+          f"{int(ev.right.sum())}/{len(ev.C)} right")
+    return EXIT_OK
+
+
+def run_backprop(args) -> int:
+    from sheetnet.errors import UnusableInput
+    from sheetnet.mirror.backprop import ITERATIONS, write_backprop_workbook
+
+    if args.params not in ("initial", "backprop_initial"):  # "initial" is the default: the chapter's own start
+        raise UnusableInput(f"--params {args.params}: the backprop exercise starts from backprop_initial")
+    iterations = ITERATIONS if args.iterations is None else args.iterations
+    if not 1 <= iterations <= 1000:
+        raise UnusableInput(f"--iterations {iterations}: choose 1…1000")
+    check_output_path(args.output)
+    run = write_backprop_workbook(args.output, iterations=iterations, exercise=True)
+    print(f"wrote {args.output} (exercise backprop, η = {run.eta:g}, {run.iterations} iteration blocks): "
+          f"iteration 1's parameters are typed; every formula cell is empty (light blue): fill iteration 1's "
+          f"block and copy it down")
     return EXIT_OK

@@ -12,8 +12,9 @@ labelled row of the block's last column (∂C/∂b = δ, so the b sums add the �
 one quantity across the images, so a gradient's sum is SUM of its row, like the book's C_T.
 """
 
-from sheetnet.layout.chapter3 import DATA, LABELS as CHAPTER3_LABELS, QUANTITIES as CHAPTER3_QUANTITIES, SHADINGS
-from sheetnet.layout.model import TYPED, Chart, Label, Layout, Place, Quantity, SheetLayout
+from sheetnet.layout.chapter3 import DATA, LABELS as CHAPTER3_LABELS, MISTAKES as CHAPTER3_MISTAKES
+from sheetnet.layout.chapter3 import QUANTITIES as CHAPTER3_QUANTITIES, ROLES as CHAPTER3_ROLES, SHADINGS
+from sheetnet.layout.model import TYPED, Chart, Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout
 from sheetnet.xlsx.refs import cell_name, parse_cell
 
 FIRST = 5  # the first iteration block's top row
@@ -30,6 +31,7 @@ LEARN = SheetLayout(
     freeze=f"P{FIRST}",
     landscape=True,
     iteration_step=(ITERATION_ROWS, 0),
+    graded=True,
 )
 
 SUMMARY = SheetLayout(
@@ -57,7 +59,7 @@ QUANTITIES = (
     *(q for q in CHAPTER3_QUANTITIES if q.sheet == "data"),
     Quantity("eta", "learn", Place("D3"), style="param", description="learning rate η"),
     Quantity("iteration", "learn", Place(_at(0, "D")), first_iteration="1", formula="={iteration^}+1",
-             style="image_no", description="iteration", **_it),
+             style="image_no", description="iteration", graded=False, **_it),
     # -- the parameters of this iteration: typed in the first, updated from the block above after --
     Quantity("w2", "learn", Place(_at(1, "D"), **_hidden), first_iteration=TYPED,
              formula="={w2^.}-{$eta}*{gw2^.}", style="param", description="hidden-unit weight", **_it),
@@ -71,7 +73,7 @@ QUANTITIES = (
              **_it),
     # -- one block per image --------------------------------------------------------------------
     Quantity("image_no", "learn", Place(_at(0, "P")), formula="={data_image_no}", style="image_no",
-             description="image number", **_img),
+             description="image number", graded=False, **_img),
     Quantity("x", "learn", Place(_at(1, "P"), shape=(4, 3)), formula="={pixels.}", style="pixel",
              description="input x", **_img),
     Quantity("t", "learn", Place(_at(5, "S"), units=2), formula="=IF({digit}={label},1,0)", style="teacher",
@@ -162,6 +164,37 @@ LABELS = (
     Label("summary", "C5", "ＣT（更新前）", "header"),
 )
 
+# The network's parts as in chapter 3, and each gradient sum over every image's row of its ∂C.
+ROLES = Roles(
+    bias=CHAPTER3_ROLES.bias,
+    weights=(*CHAPTER3_ROLES.weights, ("delta2", "w3")),
+    activation=CHAPTER3_ROLES.activation,
+    links=CHAPTER3_ROLES.links,
+    totals=(("C_T", "C"), ("gw2", "dw2"), ("gb2", "delta2"), ("gw3", "dw3"), ("gb3", "delta3")),
+)
+
+_NO_DERIVATIVE = "the sigmoid's derivative is missing: {here} = {rest}"
+_UPDATE = {"w2": ("={w2^.}", "{gw2^.}"), "b2": ("={b2^}", "{gb2^}"), "w3": ("={w3^.}", "{gw3^.}"), "b3": ("={b3^}", "{gb3^}")}
+
+MISTAKES = (
+    *(m for m in CHAPTER3_MISTAKES if m.quantity not in ("predicted",)),
+    Mistake("delta3", "no_sigmoid_derivative", "=({a3}-{t})",
+            _NO_DERIVATIVE.replace("{rest}", "({a3} − {t})·{a3}·(1 − {a3}), the error times σ′(z3) = a3(1 − a3)")),
+    Mistake("delta3", "no_sigmoid_derivative", "=({t}-{a3})*{a3}*(1-{a3})",
+            "the error is the wrong way round: {here} = ({a3} − {t})·{a3}·(1 − {a3}), output minus teacher"),
+    Mistake("delta2", "no_sigmoid_derivative", "=SUMPRODUCT({delta3:units},{$w3:col})",
+            _NO_DERIVATIVE.replace("{rest}", "(Σ δ3·w3)·{a2}·(1 − {a2}), the sum times σ′(z2) = a2(1 − a2)")),
+    *(Mistake(name, "update_sign", f"{prev}+{{$eta}}*{grad}",
+              "the update goes uphill: the new {here} = the previous one − η × ∂C_T/∂" + name[0] + " (minus, not plus)")
+      for name, (prev, grad) in _UPDATE.items()),
+    *(Mistake(name, "eta_twice", f"{prev}-{twice}*{grad}",
+              "η is applied twice: the new {here} = the previous one − η × ∂C_T/∂" + name[0] + ", one η")
+      for name, (prev, grad) in _UPDATE.items() for twice in ("{$eta}*{$eta}", "2*{$eta}")),
+    *(Mistake(total, "gradient_not_summed", f"={{{per_image}.}}" if total[1] == "w" else f"={{{per_image}}}",
+              "only image 1's gradient: {here} sums ∂C/∂" + total[1] + " over every image (SUM of its row)")
+      for total, per_image in (("gw2", "dw2"), ("gb2", "delta2"), ("gw3", "dw3"), ("gb3", "delta3"))),
+)
+
 BACKPROP = Layout(
     kind="chapter4_backprop",
     sheets=(DATA, LEARN, SUMMARY),
@@ -171,4 +204,7 @@ BACKPROP = Layout(
     shadings=tuple(s for s in SHADINGS if s.quantity == "pixels"),
     charts=(Chart("summary", "E5", "ＣT的变化", categories="s_iteration", values="s_C_T",
                   x_title="次数", y_title="ＣT", size=(560, 336)),),
+    mistakes=MISTAKES,
+    roles=ROLES,
+    cell_names=(("η", "eta"),),  # the Name Box shows η at D3; the update formulas still read $D$3
 )

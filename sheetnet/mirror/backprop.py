@@ -3,6 +3,9 @@
 The engine runs the book's gradient descent one iteration at a time (forward, backprop, the update
 w ← w − η Σ∂C/∂w as in engine/training.gradient_descent), and every intermediate of every
 iteration becomes the cached value of its cell.
+
+`sheetnet exercise --kind backprop`: the same workbook with the learning sheet's formula cells
+empty for the student, who fills iteration 1's block and copies it down.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import numpy as np
 from sheetnet.data import chapter3_eta, chapter3_params
 from sheetnet.engine.network import Network, backprop, evaluate
 from sheetnet.layout.backprop import BACKPROP
+from sheetnet.layout.depends import dependents
 from sheetnet.layout.model import Layout
 from sheetnet.layout.styles import CONDITIONAL, STYLES
 from sheetnet.mirror.answer import book_inputs
@@ -68,8 +72,13 @@ def backprop_values(layout: Layout, inputs: dict[str, np.ndarray], net: Network,
 
 
 def write_backprop_workbook(path: str | Path, *, iterations: int = ITERATIONS, eta: float | None = None,
-                            net: Network | None = None, layout: Layout = BACKPROP) -> BackpropRun:
-    """Data, the learning sheet with `iterations` blocks from backprop_initial, and the C_T summary."""
+                            net: Network | None = None, layout: Layout = BACKPROP,
+                            exercise: bool = False) -> BackpropRun:
+    """Data, the learning sheet with `iterations` blocks from backprop_initial, and the C_T summary.
+
+    An exercise leaves every formula cell of the learning sheet empty (iteration and image numbers
+    stay: they are labels), and the summary's formulas that read those cells without a cached value.
+    """
     if iterations < 1:
         raise ValueError("iterations must be ≥ 1")
     net = net or chapter3_params("backprop_initial")
@@ -79,6 +88,14 @@ def write_backprop_workbook(path: str | Path, *, iterations: int = ITERATIONS, e
     inputs = {"pixels": images["pixels"], "digit": images["digit"],
               "eta": np.full(layout.positions(layout["eta"], n).shape[:-1], eta)}
     run, values = backprop_values(layout, inputs, net, eta, iterations)
-    sheets = build_sheets(layout, n, inputs, values, n_iterations=iterations)
+    blank = exercise_blanks(layout) if exercise else frozenset()
+    uncached = frozenset(dependents(layout, set(blank)) - blank)  # the summary's C_T: nothing to show yet
+    sheets = build_sheets(layout, n, inputs, values, n_iterations=iterations, blank=blank, uncached=uncached)
     write_xlsx(path, sheets, STYLES, CONDITIONAL)
     return run
+
+
+def exercise_blanks(layout: Layout = BACKPROP) -> frozenset[str]:
+    """The quantities the student writes: every computed one of the learning sheet but the numbering."""
+    return frozenset(q.name for q in layout.quantities
+                     if q.computed and q.sheet == "learn" and q.name not in ("image_no", "iteration"))

@@ -6,18 +6,20 @@ from __future__ import annotations
 import numpy as np
 
 from sheetnet.layout.model import Layout
-from sheetnet.xlsx.refs import parse_cell
+from sheetnet.xlsx.refs import cell_name, parse_cell
 from sheetnet.xlsx.writer import CellOut, ChartOut, ConditionalOut, SheetOut
 
 
 def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], computed: dict[str, np.ndarray],
                  *, blank: frozenset[str] = frozenset(), roles: tuple[str, ...] | None = None,
-                 n_iterations: int = 1) -> list[SheetOut]:
+                 n_iterations: int = 1, uncached: frozenset[str] = frozenset()) -> list[SheetOut]:
     """Sheets for `write_xlsx`. `inputs` holds the typed quantities, `computed` the others' values.
 
     Only the sheets of `roles` are built (default: all of the layout's); quantities of the others
     need no values. Computed quantities named in `blank` are left as empty styled cells: a
     student's exercise. Per-iteration quantities and labels repeat `n_iterations` times (chapter 4).
+    Quantities named in `uncached` keep their formulas without a cached value: the spreadsheet
+    computes them on opening (an exercise's summary of cells the student has yet to fill).
     """
     chosen = [s for s in layout.sheets if roles is None or s.role in roles]
     names = {s.role: s.names[0] for s in layout.sheets}
@@ -63,7 +65,8 @@ def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], c
                 cells.append(CellOut(row, col, None, style="blank", merge_to=merge))
             else:
                 formula = layout.formula(q, n_images, names, image, unit, r, c, iteration, n_iterations)
-                cells.append(CellOut(row, col, value, formula=formula, style=q.style, merge_to=merge))
+                cached = None if q.name in uncached else value
+                cells.append(CellOut(row, col, cached, formula=formula, style=q.style, merge_to=merge))
     for shading in layout.shadings:
         q = layout[shading.quantity]
         if q.sheet in sheets:
@@ -78,6 +81,10 @@ def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], c
     for role, name, value in layout.defined_names:
         if role in sheets:
             sheets[role].hidden_names.append((name, value))
+    for name, quantity in layout.cell_names:  # a name for one cell: 'η' → $D$3 on its sheet
+        q = layout[quantity]
+        if q.sheet in sheets:
+            sheets[q.sheet].names.append((name, cell_name(*(int(v) for v in q.place.origin), absolute=True)))
     return [sheets[s.role] for s in chosen]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,12 +18,14 @@ from pathlib import Path
 import xlsxwriter
 import xlsxwriter.worksheet
 
+from sheetnet.xlsx.refs import quote_sheet
+
 
 @dataclass(frozen=True)
 class CellOut:
     row: int  # 1-based, as in the sheet
     col: int
-    value: float | int | str | bool | None
+    value: float | int | str | bool | None  # with a formula: its cached value; None: none (computed on opening)
     formula: str | None = None
     style: str = "number"
     merge_to: tuple[int, int] | None = None  # the last cell of a merged range starting here
@@ -59,6 +62,7 @@ class SheetOut:
     row_heights: list[tuple[int, int, float]] = field(default_factory=list)  # first row, last row, points
     freeze: tuple[int, int] | None = None  # the first unfrozen cell (row, col)
     hidden_names: list[tuple[str, str]] = field(default_factory=list)  # sheet-local, hidden defined names
+    names: list[tuple[str, str]] = field(default_factory=list)  # (name, cell of this sheet): visible, workbook-wide
     conditional: list[ConditionalOut] = field(default_factory=list)
     charts: list[ChartOut] = field(default_factory=list)
     landscape: bool = False  # page orientation when printed
@@ -86,11 +90,28 @@ def write_xlsx(path: str | Path, sheets: list[SheetOut], styles: dict[str, dict]
 
 class _ExactWorksheet(xlsxwriter.worksheet.Worksheet):
     """XlsxWriter stores numbers with 16 significant digits, which can change a float's last bit;
-    parameters must survive the round trip exactly, so numbers are written as repr() (≤ 17 digits)."""
+    parameters must survive the round trip exactly, so numbers are written as repr() (≤ 17 digits).
+    And formulas skip XlsxWriter's function-name rewriting when they cannot need it (speed only)."""
 
     def _xml_number_element(self, number, attributes=()):
         attr = "".join(f' {key}="{self._escape_attributes(value)}"' for key, value in attributes)
         self.fh.write(f"<c{attr}><v>{float(number)!r}</v></c>")
+
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        # XlsxWriter runs ~30 regex substitutions on every formula to prefix newer functions
+        # (_xlfn.…): most of the time spent writing a big workbook. A formula that calls only
+        # functions as old as the format needs none of them, so the text is the same without.
+        if self.use_future_functions or expand_future_functions or formula.startswith("{"):
+            return super()._prepare_formula(formula, expand_future_functions)
+        stripped = formula[1:] if formula.startswith("=") else formula
+        if stripped.endswith("}") or not _CLASSIC.issuperset(_CALLS.findall(stripped)):
+            return super()._prepare_formula(formula, expand_future_functions)
+        return stripped
+
+
+# The functions the layouts call: Excel 2007's own, never prefixed by XlsxWriter ("" is a bracket).
+_CLASSIC = frozenset({"", "ABS", "COUNTA", "COUNTIF", "EXP", "IF", "MAX", "MMULT", "SUM", "SUMPRODUCT", "SUMXMY2"})
+_CALLS = re.compile(r"([A-Za-z0-9_.]*)\(")  # the whole ASCII name before each bracket
 
 
 def _write(filename: str, sheets: list[SheetOut], styles: dict[str, dict], conditional: dict[str, dict]) -> None:
@@ -137,6 +158,8 @@ def _write(filename: str, sheets: list[SheetOut], styles: dict[str, dict], condi
         for name, value in spec.hidden_names:
             book.define_name(f"'{spec.name}'!{name}", "=" + value)
             book.defined_names[-1][3] = True  # XlsxWriter has no public switch for hidden names
+        for name, cell in spec.names:
+            book.define_name(name, f"={quote_sheet(spec.name)}!{cell}")
     book.close()
 
 
@@ -160,9 +183,10 @@ _EPOCH = datetime.datetime(2017, 1, 1, tzinfo=datetime.timezone.utc)  # the book
 
 
 def _cached(value):
-    # XlsxWriter writes a str cached value as a text result (t="str") and a number as <v>.
+    # XlsxWriter writes a str cached value as a text result (t="str") and a number as <v>;
+    # "" is an empty <v>: no result yet, the spreadsheet computes it.
     if value is None:
-        return 0
+        return ""
     if isinstance(value, str):
         return value
     return float(value)
