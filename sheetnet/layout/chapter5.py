@@ -42,6 +42,7 @@ CNN_LEARN = SheetLayout(
     merge_per_image=("image_no",),
     freeze="N5",
     landscape=True,
+    graded=True,
 )
 
 _learn = dict(per_image=True)
@@ -69,7 +70,7 @@ QUANTITIES = (
              description="output-unit bias"),
     # -- one block per image ------------------------------------------------------------------------
     Quantity("image_no", "learn", Place("N4"), formula="={data_image_no}", style="image_no",
-             description="image number", **_learn),
+             description="image number", graded=False, **_learn),
     Quantity("x", "learn", Place("N5", shape=(6, 6)), formula="={pixels.}", style="pixel", description="input x",
              **_learn),
     Quantity("t", "learn", Place("N11", **_units), formula="={teacher}", style="teacher", description="teacher t",

@@ -87,20 +87,39 @@ def _backprop_defaults(name, n):
             "eta": np.full(layout.positions(layout["eta"], n).shape[:-1], chapter3_eta())}
 
 
+# -- chapter 5: the convolutional network and Solver --------------------------------------------------
+def _cnn_compute(inputs, n, k):
+    from sheetnet.mirror.cnn import cnn_cell_values, cnn_of
+
+    layout = CNN_KIND.layout
+    ev, values = cnn_cell_values(layout, inputs, cnn_of(inputs, layout))
+    return Summary(ev.C_T, int(ev.right.sum()), n), values
+
+
+def _cnn_defaults(name, n):
+    from sheetnet.data.chapter5 import chapter5_params
+    from sheetnet.mirror.cnn import cnn_parameter_arrays
+
+    return cnn_parameter_arrays(chapter5_params(name), CNN_KIND.layout)
+
+
 def _kinds() -> tuple[Kind, ...]:
     from sheetnet.layout.backprop import BACKPROP
     from sheetnet.layout.chapter3 import CHAPTER3
+    from sheetnet.layout.chapter5 import CNN5
 
     return (
         Kind("chapter3", CHAPTER3, _chapter3_compute, _chapter3_defaults, ("initial", "book", "trained"),
              ("w2", "b2", "w3", "b3"), "the chapter-3 workbook (Solver)"),
         Kind("backprop", BACKPROP, _backprop_compute, _backprop_defaults, ("backprop_initial",),
              ("w2", "b2", "w3", "b3"), "the chapter-4 workbook (backpropagation, iteration blocks)"),
+        Kind("cnn", CNN5, _cnn_compute, _cnn_defaults, ("initial", "trained"),
+             ("filters", "filter_b", "output_w", "output_b"), "the chapter-5 CNN workbook (Solver)"),
     )
 
 
 KINDS = _kinds()
-CHAPTER3_KIND, BACKPROP_KIND = KINDS[0], KINDS[1]
+CHAPTER3_KIND, BACKPROP_KIND, CNN_KIND = KINDS
 NAMES = tuple(k.name for k in KINDS)
 
 
@@ -111,7 +130,7 @@ def by_name(name: str) -> Kind:
 def detect(path: str | Path) -> Kind:
     """The kind a workbook is: the first whose learning sheet it has (by name, then by content);
     else, for a data-only workbook, the first whose data sheet it has."""
-    from sheetnet.mirror.load import sheet_roles
+    from sheetnet.mirror.load import sheet_fits, sheet_roles
     from sheetnet.xlsx.reader import WorkbookCells
 
     with WorkbookCells(path) as book:
@@ -127,6 +146,10 @@ def detect(path: str | Path) -> Kind:
                 roles = found.get(kind.name, {})
                 if "learn" in roles and (not by_own_name or roles["learn"] in kind.layout.sheet("learn").names):
                     return kind
+        for kind in KINDS:  # data only: the kind whose data sheet holds numbers where its data belongs
+            data = kind.layout.sheet("data")
+            if kind.name in found and sheet_fits(book, kind.layout, data, found[kind.name].get("data")):
+                return kind
         for kind in KINDS:
             if kind.name in found:
                 return kind

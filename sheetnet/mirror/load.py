@@ -62,6 +62,11 @@ def sheet_roles(book: WorkbookCells, layout: Layout) -> dict[str, str]:
     return _find_sheets(book, layout)
 
 
+def sheet_fits(book: WorkbookCells, layout: Layout, s: SheetLayout, name: str | None) -> bool:
+    """Does the named sheet hold numbers in all of s's signature cells?"""
+    return name is not None and _sheet_fits(layout, s, book, name)
+
+
 def _find_sheets(book: WorkbookCells, layout: Layout) -> dict[str, str]:
     # By name first (the edition's own name), then by content: the first sheet, in the workbook's
     # order, whose signature cells hold numbers. Other editions name their sheets differently.
