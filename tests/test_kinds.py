@@ -1,0 +1,94 @@
+"""Workbook kinds: each written workbook is recognised as its kind, recomputes clean, and its layout's
+templates — evaluated over the engine's values — give back those values (the templates and the engine
+describe the same math: LibreOffice then judges the cell addresses)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sheetnet.check.checker import check
+from sheetnet.data import chapter3_params
+from sheetnet.layout.evaluate import Evaluator, grids
+from sheetnet.mirror import kinds
+from sheetnet.mirror.answer import write_book_workbook
+from sheetnet.mirror.backprop import write_backprop_workbook
+from sheetnet.mirror.cnn import write_cnn_workbook
+from sheetnet.mirror.load import load
+from sheetnet.mirror.recompute import recompute
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    from sheetnet.data.chapter5 import chapter5_params
+
+    out = tmp_path_factory.mktemp("kinds")
+    paths = {"chapter3": out / "c3.xlsx", "backprop": out / "bp.xlsx", "cnn": out / "cnn.xlsx",
+             "backprop-exercise": out / "bpx.xlsx"}
+    write_book_workbook(paths["chapter3"], chapter3_params("initial"))
+    write_backprop_workbook(paths["backprop"], iterations=4)
+    write_backprop_workbook(paths["backprop-exercise"], iterations=4, exercise=True)
+    write_cnn_workbook(paths["cnn"], chapter5_params("initial"))
+    return paths
+
+
+@pytest.mark.parametrize("name", ["chapter3", "backprop", "cnn"])
+def test_each_kind_is_recognised_and_recomputes_clean(written, name):
+    r = recompute(written[name])
+    assert r.kind.name == name
+    assert r.comparison.all_agree and r.comparison.cells > 1000
+
+
+def test_the_backprop_workbook_counts_its_iteration_blocks(written):
+    r = recompute(written["backprop"])
+    assert r.loaded.n_iterations == 4
+    assert r.evaluation.what == "iteration 4, before its update"
+    expected = [20.3121, 14.4899]  # book-values.json backprop_expected, iterations 1 and 2
+    C_T = [float(c.value) for c in r.loaded.cells["C_T"].reshape(-1)]
+    assert C_T[:2] == pytest.approx(expected, abs=5e-5)
+
+
+def test_a_backprop_exercise_is_checked_block_by_block(written):
+    # the student has filled nothing: one block (the typed one) counts, every formula cell is empty
+    r = check(written["backprop-exercise"])
+    assert r.loaded.n_iterations == 1
+    assert r.right == 0 and r.graded > 4000
+    assert {root.diagnosis.code for root in r.root_causes} == {"empty"}
+
+
+def test_the_answer_workbooks_check_clean(written):
+    for name in ("chapter3", "backprop", "cnn"):
+        r = check(written[name])
+        assert r.exit_code == 0 and r.graded > 1000, name
+
+
+@pytest.mark.parametrize("name", ["chapter3", "backprop", "cnn"])
+def test_templates_evaluated_over_the_engines_values_give_them_back(written, name):
+    kind = kinds.by_name(name)
+    loaded = load(written[name], kind.layout)
+    _, values = kind.compute(loaded.inputs, loaded.n_images, loaded.n_iterations)
+    layout, n, k = kind.layout, loaded.n_images, loaded.n_iterations
+    arrays = {**loaded.inputs, **values}
+    ev = Evaluator(layout, grids(layout, arrays, n, k), n, k)
+    for q in layout.quantities:
+        if not q.computed or q.name not in values:
+            continue
+        got, want = ev.quantity(q), values[q.name]
+        if q.text:
+            assert all(g == w for g, w in zip(got.reshape(-1), want.reshape(-1))), q.name
+            continue
+        got = got.astype(float)
+        evaluated = ~np.isnan(got)  # typed cells and constants are not evaluated
+        assert evaluated.sum() > 0, q.name
+        np.testing.assert_allclose(got[evaluated], np.asarray(want, dtype=float)[evaluated], rtol=1e-12, atol=1e-15,
+                                   err_msg=q.name)
+
+
+def test_a_mistaken_template_gives_a_different_value(written):
+    # the evaluator is not blind: the sigmoid with the wrong sign is 1 − σ(z), not σ(z)
+    kind = kinds.by_name("chapter3")
+    loaded = load(written["chapter3"], kind.layout)
+    _, values = kind.compute(loaded.inputs, loaded.n_images, 1)
+    ev = Evaluator(kind.layout, grids(kind.layout, {**loaded.inputs, **values}, 64), 64)
+    wrong = ev.quantity(kind.layout["a2"], "=1/(1+EXP({z2}))")
+    np.testing.assert_allclose(wrong, 1 - values["a2"], rtol=1e-9, atol=1e-15)  # 1 − σ loses digits near 1
