@@ -59,14 +59,17 @@ def workbooks(targets: list[Path]) -> list[Path]:
     return out
 
 
-def check_one(path: str, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False) -> Outcome:
+def check_one(path: str, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False,
+              kind: str = "auto") -> Outcome:
     """One workbook → its row. Every failure becomes the row's one-line error."""
     from sheetnet.check import report
     from sheetnet.check.checker import check
 
     start = time.perf_counter()
     try:
-        result = check(path, tol=tol, recalc=recalc)
+        from sheetnet.mirror.kinds import by_name
+
+        result = check(path, tol=tol, recalc=recalc, kind=None if kind == "auto" else by_name(kind))
     except UnusableInput as e:
         return _unusable(path, str(e), fmt, start)
     except MemoryError:
@@ -105,7 +108,7 @@ def _unusable(path: str, message: str, fmt: str, start: float) -> Outcome:
 
 
 def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False,
-        jobs: int | None = None, progress: bool = False) -> tuple[list[Outcome], float, int]:
+        jobs: int | None = None, progress: bool = False, kind: str = "auto") -> tuple[list[Outcome], float, int]:
     """Check every workbook; the outcomes in the order given, the wall time, and the workers used."""
     from concurrent.futures import ProcessPoolExecutor, as_completed  # only a class pays for the pool
 
@@ -117,11 +120,11 @@ def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), r
     try:
         if jobs == 1:
             for i, name in enumerate(names):
-                done[i] = check_one(name, fmt, tol, recalc)
+                done[i] = check_one(name, fmt, tol, recalc, kind)
                 show and show.step()
         else:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(check_one, name, fmt, tol, recalc): i for i, name in enumerate(names)}
+                futures = {pool.submit(check_one, name, fmt, tol, recalc, kind): i for i, name in enumerate(names)}
                 try:
                     for fut in as_completed(futures):
                         i = futures[fut]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sheetnet.commands.common import EXIT_UNUSABLE, check_output_path
+from sheetnet.commands.common import EXIT_UNUSABLE, KIND_CHOICES, check_output_path
 from sheetnet.errors import UnusableInput
 
 
@@ -19,6 +19,8 @@ def register(sub) -> None:
     p.add_argument("--annotate", type=Path, metavar="OUT.xlsx",
                    help="write a copy of the workbook with each wrong cell filled and commented")
     p.add_argument("--csv", type=Path, metavar="GRADES.csv", help="write one row per workbook: score, root causes, …")
+    p.add_argument("--kind", choices=KIND_CHOICES, default="auto",
+                   help="the kind of workbook (default auto: found from each workbook's sheets)")
     p.add_argument("-j", "--jobs", type=int, help="workbooks checked at once (default: one per core)")
     p.add_argument("--rel", type=float, default=1e-9, help="relative tolerance (default 1e-9)")
     p.add_argument("--abs", type=float, default=1e-12, help="absolute tolerance (default 1e-12)")
@@ -68,10 +70,11 @@ def _one(args, path: Path, tol) -> int:
     from sheetnet.check import report
     from sheetnet.check.batch import _unusable, csv_text, outcome, write_atomically
     from sheetnet.check.checker import check
+    from sheetnet.commands.common import kind_of
 
     start = time.perf_counter()
     try:
-        result = check(path, tol=tol, recalc=args.recalc)
+        result = check(path, tol=tol, recalc=args.recalc, kind=kind_of(args.kind, path))
     except UnusableInput as e:
         if args.csv is not None:
             write_atomically(args.csv, csv_text([_unusable(str(path), str(e), "text", start)]))
@@ -102,7 +105,7 @@ def _class(args, paths: list[Path], tol) -> int:
     from sheetnet.check import report
     from sheetnet.check.batch import csv_text, run as run_batch, summary, write_atomically
 
-    outcomes, seconds, jobs = run_batch(paths, fmt=args.format, tol=tol, recalc=args.recalc, jobs=args.jobs,
+    outcomes, seconds, jobs = run_batch(paths, fmt=args.format, tol=tol, recalc=args.recalc, jobs=args.jobs, kind=args.kind,
                                         progress=sys.stderr.isatty())
     if args.format == "json":
         print(json.dumps({"schema": "sheetnet-check-batch/1", "seconds": round(seconds, 3),
