@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sheetnet.commands.common import EXIT_OK, check_output_path
+from sheetnet.commands.common import EXIT_OK, KIND_CHOICES, check_output_path, kind_of
 from sheetnet.errors import UnusableInput
 
 
@@ -16,8 +16,12 @@ def register(sub) -> None:
     p.add_argument("--in-place", action="store_true", help="write the trained parameters into FILE itself")
     p.add_argument("--method", choices=("solver", "gd"), default="solver",
                    help="solver: least squares like Excel's Solver (default); gd: the book's gradient descent")
-    p.add_argument("--eta", type=float, default=0.2, help="learning rate η for gd (default 0.2)")
-    p.add_argument("--iterations", type=int, help="gd: updates (default 50); solver: at most this many (default 100)")
+    p.add_argument("--eta", type=float, help="learning rate η for gd (default: the kind's, 0.2)")
+    p.add_argument("--iterations", type=int,
+                   help="gd: updates (default: the kind's, chapter3 50, cnn 300); solver: at most this many "
+                        "(default 100; cnn also stops at C_T 0.01)")
+    p.add_argument("--kind", choices=KIND_CHOICES, default="auto",
+                   help="the kind of workbook (default auto: found from its sheets)")
     p.set_defaults(run=run, subject="file")
 
 
@@ -27,12 +31,13 @@ def run(args) -> int:
     output = _output(args)
     if args.iterations is not None and args.iterations < 0:
         raise UnusableInput("--iterations must be 0 or more")
-    if not args.eta > 0:
+    if args.eta is not None and not args.eta > 0:
         raise UnusableInput("--eta must be positive")
+    kind = kind_of(args.kind, args.file)
     progress = _Progress(args.method) if sys.stderr.isatty() else None
     try:
         result = train_workbook(args.file, output, method=args.method, eta=args.eta, iterations=args.iterations,
-                                callback=progress)
+                                callback=progress, kind=kind)
     finally:
         if progress:
             progress.done()

@@ -13,6 +13,7 @@ from typing import Callable
 
 import numpy as np
 
+from sheetnet.engine import cnn_training, training
 from sheetnet.errors import UnusableInput
 from sheetnet.layout.model import Layout
 
@@ -32,6 +33,20 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class Training:
+    """What `sheetnet train` needs of a kind: its engine network ↔ the sheet's parameter cells, the
+    problem it learns, and the book's two ways of learning it with their defaults."""
+
+    net_of: Callable[[dict], object]  # the learning sheet's parameters → the engine's network
+    parameter_arrays: Callable[[object], dict]  # the inverse: a network → the parameter quantities
+    problem: Callable[[dict], tuple[np.ndarray, np.ndarray]]  # the inputs → (x, t)
+    solve: Callable  # (net, x, t, *, max_iterations, callback) → training.SolveResult
+    gradient_descent: Callable  # (net, x, t, *, eta, iterations, callback) → training.GDResult
+    eta: float  # gradient descent's default η …
+    iterations: int  # … and number of updates
+
+
+@dataclass(frozen=True)
 class Kind:
     name: str  # as the command line says it: chapter3, backprop, cnn …
     layout: Layout
@@ -40,6 +55,8 @@ class Kind:
     parameter_sets: tuple[str, ...]
     parameters: tuple[str, ...]  # the quantities training changes
     description: str = ""
+    training: Training | None = None  # None: `sheetnet train` does not train this kind
+    not_trainable: str = ""  # why not, in words, when training is None
 
     def class_counts(self, inputs: dict) -> dict[int, int]:
         """How many images of each digit the data holds."""
@@ -103,6 +120,51 @@ def _cnn_defaults(name, n):
     return cnn_parameter_arrays(chapter5_params(name), CNN_KIND.layout)
 
 
+# -- training: the engine behind each trainable kind (the mirror's converters imported when used) ---
+def _chapter3_net_of(inputs):
+    from sheetnet.mirror.chapter3 import network_of
+
+    return network_of(inputs)
+
+
+def _chapter3_arrays(net):
+    from sheetnet.mirror.chapter3 import parameter_arrays
+
+    return parameter_arrays(net, CHAPTER3_KIND.layout)
+
+
+def _chapter3_problem(inputs):
+    from sheetnet.mirror.chapter3 import problem_of
+
+    return problem_of(inputs, CHAPTER3_KIND.layout)
+
+
+def _cnn_net_of(inputs):
+    from sheetnet.mirror.cnn import cnn_of
+
+    return cnn_of(inputs, CNN_KIND.layout)
+
+
+def _cnn_arrays(net):
+    from sheetnet.mirror.cnn import cnn_parameter_arrays
+
+    return cnn_parameter_arrays(net, CNN_KIND.layout)
+
+
+def _cnn_problem(inputs):
+    from sheetnet.mirror.cnn import cnn_problem
+
+    return cnn_problem(inputs, CNN_KIND.layout)
+
+
+# Chapter 3: η 0.2 × 50 is the book's chapter-4 run. The CNN: solve stops at C_T ≤ CNN_SOLVE_TARGET
+# (its own default), gradient descent takes CNN_GD_ETA × CNN_GD_ITERATIONS (see engine/cnn_training.py).
+CHAPTER3_TRAINING = Training(_chapter3_net_of, _chapter3_arrays, _chapter3_problem,
+                             training.solve, training.gradient_descent, eta=0.2, iterations=50)
+CNN_TRAINING = Training(_cnn_net_of, _cnn_arrays, _cnn_problem, cnn_training.solve, cnn_training.gradient_descent,
+                        eta=cnn_training.CNN_GD_ETA, iterations=cnn_training.CNN_GD_ITERATIONS)
+
+
 def _kinds() -> tuple[Kind, ...]:
     from sheetnet.layout.backprop import BACKPROP
     from sheetnet.layout.chapter3 import CHAPTER3
@@ -110,11 +172,14 @@ def _kinds() -> tuple[Kind, ...]:
 
     return (
         Kind("chapter3", CHAPTER3, _chapter3_compute, _chapter3_defaults, ("initial", "book", "trained"),
-             ("w2", "b2", "w3", "b3"), "the chapter-3 workbook (Solver)"),
+             ("w2", "b2", "w3", "b3"), "the chapter-3 workbook (Solver)", training=CHAPTER3_TRAINING),
         Kind("backprop", BACKPROP, _backprop_compute, _backprop_defaults, ("backprop_initial",),
-             ("w2", "b2", "w3", "b3"), "the chapter-4 workbook (backpropagation, iteration blocks)"),
+             ("w2", "b2", "w3", "b3"), "the chapter-4 workbook (backpropagation, iteration blocks)",
+             not_trainable="its parameters are a run, each iteration block's following from the first by the "
+                           "sheet's own formulas"),
         Kind("cnn", CNN5, _cnn_compute, _cnn_defaults, ("initial", "trained"),
-             ("filters", "filter_b", "output_w", "output_b"), "the chapter-5 CNN workbook (Solver)"),
+             ("filters", "filter_b", "output_w", "output_b"), "the chapter-5 CNN workbook (Solver)",
+             training=CNN_TRAINING),
     )
 
 
@@ -150,7 +215,6 @@ def detect(path: str | Path) -> Kind:
             data = kind.layout.sheet("data")
             if kind.name in found and sheet_fits(book, kind.layout, data, found[kind.name].get("data")):
                 return kind
-        for kind in KINDS:
-            if kind.name in found:
-                return kind
+        if first_error is None:  # the first kind's sheets are there but hold other things: say which, cell by cell
+            return KINDS[0]
     raise first_error  # chapter 3's answer: what the first kind's sheets lack (or what broke reading it)

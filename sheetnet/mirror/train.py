@@ -1,5 +1,8 @@
 """`sheetnet train`: a workbook's own data and parameters → trained parameters, written back into it.
 
+Everything particular to a workbook comes from its Kind (kinds.Training: the engine's network and
+problem from the cells, the two methods and their defaults); nothing here knows a layout.
+
 Only the parameter cells and the cached values of the cells that depend on them change; a
 dependent cell whose formula is not the layout's own keeps its cached value (we would otherwise
 show a number its formula does not compute), and is counted so the user can be told.
@@ -13,17 +16,13 @@ from typing import Callable
 
 import numpy as np
 
-from sheetnet.engine.network import Network, evaluate
 from sheetnet.errors import UnusableInput
-from sheetnet.layout.chapter3 import CHAPTER3
 from sheetnet.layout.depends import dependents
-from sheetnet.layout.model import Layout
-from sheetnet.mirror.chapter3 import cell_values, network_of, parameter_arrays, problem_of
 from sheetnet.mirror.formulas import expected_formulas, same_formula
+from sheetnet.mirror.kinds import CHAPTER3_KIND, KINDS, Kind
 from sheetnet.mirror.load import Loaded, load
 from sheetnet.xlsx.patch import patch_workbook
-
-PARAMETERS = ("w2", "b2", "w3", "b3")
+from sheetnet.xlsx.refs import cell_name
 
 
 @dataclass(frozen=True)
@@ -39,46 +38,59 @@ class Trained:
     stopped_because: str
     cells_written: int
     cells_left: int  # dependent cells whose formula differs from the layout's: cached value kept
-    net: Network
+    net: object  # the engine's network of the kind (Network, CNN)
+    kind: Kind = CHAPTER3_KIND
 
 
-def train_workbook(src: str | Path, dst: str | Path, *, method: str = "solver", eta: float = 0.2,
+def train_workbook(src: str | Path, dst: str | Path, *, method: str = "solver", eta: float | None = None,
                    iterations: int | None = None, callback: Callable[[int, float], None] | None = None,
-                   layout: Layout = CHAPTER3) -> Trained:
-    from sheetnet.engine import training
-
-    loaded = load(src, layout)
-    if not loaded.has("learn"):
-        raise UnusableInput("has no learning sheet (with the 47 parameters at D5:G18) to train")
-    start = network_of(loaded.inputs)
-    x, t = problem_of(loaded.inputs, layout)
-    before = evaluate(start, x, t)
-    if method == "gd":
-        run = training.gradient_descent(start, x, t, eta=eta, iterations=50 if iterations is None else iterations,
-                                        callback=callback)
-        stopped = f"{run.iterations} iterations done"
-    elif method == "solver":
-        run = training.solve(start, x, t, callback=callback,
-                             **({} if iterations is None else {"max_iterations": iterations}))
-        stopped = run.stopped_because
-    else:
+                   kind: Kind = CHAPTER3_KIND) -> Trained:
+    """Train from src's own parameters by `method` ('solver' or 'gd'; η and the number of gd updates
+    default to the kind's) and write dst: src with the trained parameters and their dependents' values."""
+    how = kind.training
+    if how is None:
+        trainable = " and ".join(other.name for other in KINDS if other.training)
+        raise UnusableInput(f"is a {kind.name} workbook, which sheetnet train does not train ({kind.not_trainable}); "
+                            f"it trains {trainable} workbooks")
+    if method not in ("solver", "gd"):
         raise ValueError(f"unknown method {method!r}")
-    net = run.net
-    inputs = {**loaded.inputs, **parameter_arrays(net, layout)}
-    after, values = cell_values(layout, inputs, net)
-    edits, left = _edits(loaded, inputs, values, layout)
+    loaded = load(src, kind.layout)
+    if not loaded.has("learn"):
+        raise UnusableInput(f"has no learning sheet (with the {_where_parameters(kind)}) to train")
+    n, k = loaded.n_images, loaded.n_iterations
+    before, _ = kind.compute(loaded.inputs, n, k)
+    start = how.net_of(loaded.inputs)
+    x, t = how.problem(loaded.inputs)
+    if method == "gd":
+        run = how.gradient_descent(start, x, t, eta=how.eta if eta is None else eta,
+                                   iterations=how.iterations if iterations is None else iterations, callback=callback)
+        stopped = f"{run.iterations} iterations done"
+    else:
+        run = how.solve(start, x, t, callback=callback, **({} if iterations is None else {"max_iterations": iterations}))
+        stopped = run.stopped_because
+    inputs = {**loaded.inputs, **how.parameter_arrays(run.net)}
+    after, values = kind.compute(inputs, n, k)
+    edits, left = _edits(loaded, inputs, values, kind.parameters)
     written = patch_workbook(src, dst, edits)
-    return Trained(loaded, method, before.C_T, after.C_T, int(before.right.sum()), int(after.right.sum()),
-                   run.iterations, run.elapsed, stopped, written, left, net)
+    return Trained(loaded, method, before.C_T, after.C_T, before.right, after.right,
+                   run.iterations, run.elapsed, stopped, written, left, run.net, kind)
 
 
-def _edits(loaded: Loaded, inputs: dict, values: dict, layout: Layout):
+def _where_parameters(kind: Kind) -> str:
+    """'47 parameters at D5:G18': the rectangle the layout puts the parameters in."""
+    layout = kind.layout
+    cells = np.concatenate([layout.positions(layout[name], 0).reshape(-1, 2) for name in kind.parameters])
+    first, last = cells.min(axis=0), cells.max(axis=0)
+    return f"{len(cells)} parameters at {cell_name(*map(int, first))}:{cell_name(*map(int, last))}"
+
+
+def _edits(loaded: Loaded, inputs: dict, values: dict, parameters: tuple[str, ...]):
     edits: dict[str, dict[tuple[int, int], float | str]] = {}
-    n, names = loaded.n_images, loaded.sheet_names
-    for name in PARAMETERS:
+    layout, n, names = loaded.layout, loaded.n_images, loaded.sheet_names
+    for name in parameters:
         _put(edits, loaded, name, inputs[name], np.ones(inputs[name].shape, dtype=bool))
     left = 0
-    for name in sorted(dependents(layout, set(PARAMETERS))):
+    for name in sorted(dependents(layout, set(parameters))):
         cells = loaded.cells[name]
         want = expected_formulas(layout, name, n, names)
         ours = np.vectorize(lambda c, f: c is not None and same_formula(c.formula, f), otypes=[bool])(cells, want)
