@@ -14,6 +14,7 @@ from sheetnet.mirror import kinds
 from sheetnet.mirror.answer import write_book_workbook
 from sheetnet.mirror.backprop import write_backprop_workbook
 from sheetnet.mirror.cnn import write_cnn_workbook
+from sheetnet.mirror.cnn_backprop import write_cnn_backprop_workbook
 from sheetnet.mirror.load import load
 from sheetnet.mirror.recompute import recompute
 
@@ -24,15 +25,21 @@ def written(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("kinds")
     paths = {"chapter3": out / "c3.xlsx", "backprop": out / "bp.xlsx", "cnn": out / "cnn.xlsx",
-             "backprop-exercise": out / "bpx.xlsx"}
+             "backprop-exercise": out / "bpx.xlsx", "cnn-backprop": out / "cbp.xlsx",
+             "cnn-backprop-exercise": out / "cbpx.xlsx"}
     write_book_workbook(paths["chapter3"], chapter3_params("initial"))
     write_backprop_workbook(paths["backprop"], iterations=4)
     write_backprop_workbook(paths["backprop-exercise"], iterations=4, exercise=True)
     write_cnn_workbook(paths["cnn"], chapter5_params("initial"))
+    write_cnn_backprop_workbook(paths["cnn-backprop"], iterations=2)
+    write_cnn_backprop_workbook(paths["cnn-backprop-exercise"], iterations=2, exercise=True)
     return paths
 
 
-@pytest.mark.parametrize("name", ["chapter3", "backprop", "cnn"])
+ALL = ["chapter3", "backprop", "cnn", "cnn-backprop"]
+
+
+@pytest.mark.parametrize("name", ALL)
 def test_each_kind_is_recognised_and_recomputes_clean(written, name):
     r = recompute(written[name])
     assert r.kind.name == name
@@ -48,21 +55,22 @@ def test_the_backprop_workbook_counts_its_iteration_blocks(written):
     assert C_T[:2] == pytest.approx(expected, abs=5e-5)
 
 
-def test_a_backprop_exercise_is_checked_block_by_block(written):
+@pytest.mark.parametrize("name", ["backprop-exercise", "cnn-backprop-exercise"])
+def test_an_iterated_exercise_is_checked_block_by_block(written, name):
     # the student has filled nothing: one block (the typed one) counts, every formula cell is empty
-    r = check(written["backprop-exercise"])
+    r = check(written[name])
     assert r.loaded.n_iterations == 1
     assert r.right == 0 and r.graded > 4000
     assert {root.diagnosis.code for root in r.root_causes} == {"empty"}
 
 
 def test_the_answer_workbooks_check_clean(written):
-    for name in ("chapter3", "backprop", "cnn"):
+    for name in ALL:
         r = check(written[name])
         assert r.exit_code == 0 and r.graded > 1000, name
 
 
-@pytest.mark.parametrize("name", ["chapter3", "backprop", "cnn"])
+@pytest.mark.parametrize("name", ALL)
 def test_templates_evaluated_over_the_engines_values_give_them_back(written, name):
     kind = kinds.by_name(name)
     loaded = load(written[name], kind.layout)

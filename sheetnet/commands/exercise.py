@@ -11,11 +11,13 @@ def register(sub) -> None:
     p = sub.add_parser("exercise", help="write the student's starting workbook: data, labels, initial parameters")
     p.add_argument("-o", "--output", required=True, type=Path, help="the .xlsx to write")
     p.add_argument("--params", choices=PARAM_CHOICES, default="initial", help="the starting parameters (default initial)")
-    p.add_argument("--kind", choices=("chapter3", "backprop", "cnn"), default="chapter3",
+    p.add_argument("--kind", choices=("chapter3", "backprop", "cnn", "cnn-backprop"), default="chapter3",
                    help="chapter3: the chapter-3 workbook (default); backprop: the chapter-4 workbook (one block "
-                        "per iteration, starting from backprop_initial); cnn: the chapter-5 CNN workbook")
+                        "per iteration, starting from backprop_initial); cnn: the chapter-5 CNN workbook; "
+                        "cnn-backprop: the CNN trained by backpropagation, one block per iteration")
     p.add_argument("--iterations", type=int, default=None, metavar="N",
-                   help="backprop only: how many iteration blocks the learning sheet holds (default 50)")
+                   help="backprop and cnn-backprop only: how many iteration blocks the learning sheet holds "
+                        "(default 50; cnn-backprop 10)")
     p.set_defaults(run=run, subject="output")
 
 
@@ -25,10 +27,12 @@ def run(args) -> int:
 
     if args.kind == "backprop":
         return run_backprop(args)
+    if args.kind == "cnn-backprop":
+        return run_cnn_backprop(args)
     if args.iterations is not None:
         from sheetnet.errors import UnusableInput
 
-        raise UnusableInput("--iterations belongs to --kind backprop")
+        raise UnusableInput("--iterations belongs to --kind backprop or cnn-backprop")
     if args.kind == "cnn":
         return run_cnn(args)
     check_output_path(args.output)
@@ -63,6 +67,23 @@ def run_backprop(args) -> int:
     check_output_path(args.output)
     run = write_backprop_workbook(args.output, iterations=iterations, exercise=True)
     print(f"wrote {args.output} (exercise backprop, η = {run.eta:g}, {run.iterations} iteration blocks): "
+          f"iteration 1's parameters are typed; every formula cell is empty (light blue): fill iteration 1's "
+          f"block and copy it down")
+    return EXIT_OK
+
+
+def run_cnn_backprop(args) -> int:
+    from sheetnet.errors import UnusableInput
+    from sheetnet.mirror.cnn_backprop import ITERATIONS, write_cnn_backprop_workbook
+
+    if args.params != "initial":
+        raise UnusableInput(f"--params {args.params}: the cnn-backprop exercise starts from the book's initial values")
+    iterations = ITERATIONS if args.iterations is None else args.iterations
+    if not 1 <= iterations <= 100:
+        raise UnusableInput(f"--iterations {iterations}: choose 1…100")
+    check_output_path(args.output)
+    run = write_cnn_backprop_workbook(args.output, iterations=iterations, exercise=True)
+    print(f"wrote {args.output} (exercise cnn-backprop, η = {run.eta:g}, {run.iterations} iteration blocks): "
           f"iteration 1's parameters are typed; every formula cell is empty (light blue): fill iteration 1's "
           f"block and copy it down")
     return EXIT_OK

@@ -1,4 +1,4 @@
-"""The vocabulary of a layout: places, quantities, sheets, and how a formula template becomes text.
+r"""The vocabulary of a layout: places, quantities, sheets, and how a formula template becomes text.
 
 A quantity's cells form an array indexed (image, unit, row, col): `anchor` is the top-left cell of
 image 1, unit 1; one unit is `shape` cells; units follow each other by `unit_step`; images follow
@@ -21,6 +21,16 @@ Formula templates name other quantities in braces, resolved at the cell being wr
     {q@3}      the 3×3 window of q's item (this unit's) whose top-left is this cell's (row, col):
                a convolution's input patch
     {q@2/2}    the 2×2 window at twice this cell's (row, col): a max-pooling window
+    {q@2\2}    the 2×2 window of q's item (this unit's) that holds this cell when the item is tiled
+               by 2: top-left (2·(r//2), 2·(c//2)) — the pooling window a feature-map cell belongs to;
+    {q@2\2<}   its rows from its top down to this cell's row, and
+    {q@2\2>}   this cell's row of it, from this cell to its right edge: the window's cells before
+               this one in reading order are the first less the second (a tie goes to the first maximum)
+    {q@4|3}    the 4×4 window of q's item whose top-left is (i//3, i%3), i = this cell's position in
+               reading order within its own item: a filter's gradient laid out one cell per row
+    {q%2}      the cell of q that pools this cell: this cell's place (R, C) in its image's units taken
+               together as one rectangle (its item and the others as they sit on the sheet) → q's cell at
+               (R//2, C//2) of q's units taken together (a feature-map cell → its pooled value or error)
 
 `.` matches positions in reading order, so an item may link to one of another shape with as many
 cells (a 4×3 grid ← a 12-row column).
@@ -316,7 +326,30 @@ class Layout:
         if m.group(6):
             k = int(m.group(6)) - 1
         at_cell = r * here.place.shape[1] + c  # this cell's position within its item, in reading order
-        if m.group(7):  # a window of the item: size×size cells at this cell's (r, c) times the stride
+        if m.group(9):  # the size×size window holding this cell, or its part before/after it
+            size, stride, part = int(m.group(9)), int(m.group(10)), m.group(11)
+            top, left = stride * (r // stride), stride * (c // stride)
+            bottom, right = top + size - 1, left + size - 1
+            if part == "<":
+                bottom = r
+            elif part == ">":
+                top, left, bottom = r, c, r
+            corners = (*item[k, top, left], *item[k, bottom, right])
+        elif m.group(12):  # a window at this cell's reading-order position, read in a grid `width` wide
+            size, width = int(m.group(12)), int(m.group(13))
+            top, left = divmod(at_cell, width)
+            corners = (*item[k, top, left], *item[k, top + size - 1, left + size - 1])
+        elif m.group(14):  # the cell that pools this one, both quantities' units taken as one rectangle
+            stride = int(m.group(14))
+            mine = self.positions(here, n_images, n_iterations)
+            mine = mine[iteration] if here.per_iteration else mine
+            mine = mine[image] if here.per_image else mine
+            R, C = mine[unit, r, c] - mine.reshape(-1, 2).min(axis=0)
+            target = item.reshape(-1, 2).min(axis=0) + (R // stride, C // stride)
+            if not (item.reshape(-1, 2) == target).all(axis=1).any():
+                raise ValueError(f"{{{name}%{stride}}} at {here.name}: no cell of {name} pools it")
+            corners = (*target, *target)
+        elif m.group(7):  # a window of the item: size×size cells at this cell's (r, c) times the stride
             size, stride = int(m.group(7)), int(m.group(8) or 1)
             top, left = r * stride, c * stride
             corners = (*item[k, top, left], *item[k, top + size - 1, left + size - 1])
@@ -360,4 +393,5 @@ class Span:
         return bottom - top + 1, right - left + 1
 
 
-_TOKEN = re.compile(r"\{(\$?)(\w+)(\^?)([.~]?)(?::(units|images|prev|col)|#(\d+)|@(\d+)(?:/(\d+))?)?\}")
+_TOKEN = re.compile(r"\{(\$?)(\w+)(\^?)([.~]?)(?::(units|images|prev|col)|#(\d+)|@(\d+)(?:/(\d+))?"
+                    r"|@(\d+)\\(\d+)([<>]?)|@(\d+)\|(\d+)|%(\d+))?\}")  # groups 9–14: added after 1–8

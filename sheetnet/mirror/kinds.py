@@ -169,6 +169,8 @@ def _kinds() -> tuple[Kind, ...]:
     from sheetnet.layout.backprop import BACKPROP
     from sheetnet.layout.chapter3 import CHAPTER3
     from sheetnet.layout.chapter5 import CNN5
+    from sheetnet.layout.chapter5_backprop import CNN_BACKPROP
+    from sheetnet.mirror.cnn_backprop import cnn_backprop_compute, cnn_backprop_defaults
 
     return (
         Kind("chapter3", CHAPTER3, _chapter3_compute, _chapter3_defaults, ("initial", "book", "trained"),
@@ -180,11 +182,16 @@ def _kinds() -> tuple[Kind, ...]:
         Kind("cnn", CNN5, _cnn_compute, _cnn_defaults, ("initial", "trained"),
              ("filters", "filter_b", "output_w", "output_b"), "the chapter-5 CNN workbook (Solver)",
              training=CNN_TRAINING),
+        Kind("cnn-backprop", CNN_BACKPROP, cnn_backprop_compute, cnn_backprop_defaults, ("initial",),
+             ("filters", "filter_b", "output_w", "output_b"),
+             "the chapter-5 CNN workbook trained by backpropagation (iteration blocks)",
+             not_trainable="its parameters are a run, each iteration block's following from the first by the "
+                           "sheet's own formulas"),
     )
 
 
 KINDS = _kinds()
-CHAPTER3_KIND, BACKPROP_KIND, CNN_KIND = KINDS
+CHAPTER3_KIND, BACKPROP_KIND, CNN_KIND, CNN_BACKPROP_KIND = KINDS
 NAMES = tuple(k.name for k in KINDS)
 
 
