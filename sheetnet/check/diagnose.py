@@ -17,6 +17,7 @@ import numpy as np
 
 from sheetnet.check.formulas import BOOK_FUNCTIONS, Parsed, Ref, parse
 from sheetnet.check.places import Place, Places, image_range
+from sheetnet.layout.model import _TOKEN
 
 MAX_EXPAND = 20_000  # cells of one reference looked at one by one; a whole column is not
 
@@ -68,7 +69,8 @@ class Diagnoser:
         if self._reads_itself(name, index, P):
             return Diagnosis("circular_reference", "reads its own cell (a circular reference): a spreadsheet cannot "
                                                    "calculate it", True)
-        return self._fill_across(name, index, P, E) or self._reads(name, index, P, E)
+        return self._fill_across(name, index, P, E) or self._as_declared(name, index, P, E,
+                                                                         self._reads(name, index, P, E))
 
     def _reads_itself(self, name: str, index: tuple[int, ...], P: Parsed) -> bool:
         q = self.layout[name]
@@ -158,9 +160,90 @@ class Diagnoser:
             own_image = {self._image(m) for m in missing}
             if images.isdisjoint(own_image):
                 return Diagnosis("wrong_image", f"reads {d(extra)} where {d(missing)} belongs", True)
+        shifted = self._shifted_window(own, P, E, missing, extra) if extra and not strays else None
+        if shifted is not None:
+            r, e, which = shifted
+            return Diagnosis("shifted_window", f"reads {r.text()} where {e.text()} ({self._what(own, e)}) belongs: "
+                                               f"the window is moved by one {which}", True)
         found = ", ".join([d(extra)] * bool(extra) + [self._stray(r, own) for r in strays] + list(P.names)) or "nothing"
         wanted = d(missing) if missing else "nothing more"
         return Diagnosis("wrong_reference", f"reads {found} where {wanted} belongs")
+
+    def _shifted_window(self, own: str, P: Parsed, E: Parsed, missing: set[Place],
+                        extra: set[Place]) -> tuple[Ref, Ref, str] | None:
+        """A reference of the expected one's size, moved by one row or one column within the same item
+        (this image's grid of that quantity): a convolution's or a pooling's window off by one. Every
+        cell read wrongly or not read must come from that one move."""
+        for e in E.references:
+            role = self.places.role(e.sheet, own)
+            if role is None or e.area < 2 or e.area > MAX_EXPAND:
+                continue
+            item = self._item(role, e)
+            if item is None:
+                continue
+            for r in P.references:
+                dr, dc = r.top - e.top, r.left - e.left
+                if (self.places.role(r.sheet, own) != role or abs(dr) + abs(dc) != 1
+                        or (r.bottom - r.top, r.right - r.left) != (e.bottom - e.top, e.right - e.left)
+                        or self._item(role, r) != item):
+                    continue
+                moved_in = {p for row, col in r.cells() if (p := self.places.at(role, row, col)) is not None}
+                moved_out = {p for row, col in e.cells() if (p := self.places.at(role, row, col)) is not None}
+                if extra <= moved_in and missing <= moved_out:
+                    return r, e, "row" if dr else "column"
+        return None
+
+    def _item(self, role: str, r: Ref) -> tuple | None:
+        """The one per-image grid item (quantity, [iteration,] image, unit) all of r's cells lie in, or None."""
+        items = set()
+        for row, col in r.cells():
+            p = self.places.at(role, row, col)
+            if p is None:
+                return None
+            q = self.layout[p[0]]
+            if not q.per_image or q.place.shape == (1, 1):
+                return None
+            items.add((p[0], *p[1][:-2]))
+        return items.pop() if len(items) == 1 else None
+
+    def _as_declared(self, name, index, P: Parsed, E: Parsed, d: Diagnosis | None) -> Diagnosis | None:
+        """A reference mistake the layout declares under a name of its own: when a structural finding's
+        formula reads what one of the quantity's Mistake templates reads (and a Mistake of the finding's
+        own code does not), the Mistake names it — MAX over zF's window is pooled_z, not the generic
+        z_for_a; another filter's weights are wrong_filter, not wrong_weight_row."""
+        if d is None or not d.structural:
+            return d
+        own = self.layout[name].sheet
+        fset, _ = self._cells(P, own)
+        eset, _ = self._cells(E, own)
+        extra = fset - eset
+        if not extra:
+            return d
+        fitting = [m for m, reads in self._mistake_reads(name, index) if extra <= reads and fset <= eset | reads]
+        if not fitting or any(m.code == d.code for m in fitting):
+            return d
+        m = fitting[0]
+        return Diagnosis(m.code, f"{self._explain(m.text, name, index)} ({d.text})", True)
+
+    def _mistake_reads(self, name, index):
+        """(Mistake, the layout cells its template reads at this cell) for each of the quantity's mistakes,
+        once per other unit when it is written for another unit."""
+        q = self.layout[name]
+        it, image, unit, r, c = self.layout.index_parts(q, index)
+        for m in self.layout.mistakes:
+            if m.quantity != name:
+                continue
+            units = [(unit + s) % q.place.units for s in range(1, q.place.units)] if m.other_units else [unit]
+            for u in units:
+                reads = set()
+                for t in _TOKEN.finditer(m.template):
+                    if t.group(2) == "label":
+                        continue
+                    span = self.layout.token_span(t, q, self.n, (image, u, r, c, it, self.places.n_iterations))
+                    top, left, bottom, right = span.corners
+                    reads |= {p for row in range(top, bottom + 1) for col in range(left, right + 1)
+                              if (p := self.places.at(span.role, row, col)) is not None}
+                yield m, reads
 
     def _image(self, place: Place) -> int:
         name, index = place

@@ -41,4 +41,9 @@ CONDITIONAL: dict[str, dict] = {
     "weight_scale": {"type": "3_color_scale", "mid_type": "num", "mid_value": 0,
                      "min_color": "#5A8AC6", "mid_color": "#FFFFFF", "max_color": "#F8696B"},
     "ink": {"type": "cell", "criteria": "==", "value": 1, "format": "ink"},
+    # activations a = σ(z) lie in 0…1 but a feature map's are mostly below 0.1: a fixed scale (maps
+    # compare across images) with its middle at 0.1, so that a weak answer already shows
+    "activation_scale": {"type": "3_color_scale", "min_type": "num", "min_value": 0, "mid_type": "num",
+                         "mid_value": 0.1, "max_type": "num", "max_value": 1,
+                         "min_color": _PAPER, "mid_color": "#F4B183", "max_color": "#C00000"},
 }
