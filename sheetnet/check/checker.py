@@ -266,15 +266,50 @@ def _group(findings: list[Finding], places: Places) -> list[RootCause]:
         if code in _WHOLE_QUANTITY:
             key = (f.quantity, code)
         else:  # the same mistake made once and filled across the images, down the units, down the iterations
-            pos = places.layout.positions(q, places.n, places.n_iterations)
-            dr, dc = (int(v) for v in pos[f.index] - pos[(0,) * (pos.ndim - 1)])
-            shape = parse(f.formula).canonical(-dc, -dr) if f.formula else None
+            shape = _mistake_shape(f, places) if f.formula else None
             key = (f.quantity, code, shape) if shape is not None else (f.quantity, code, f.index[-3:])
         if key not in groups:
             groups[key] = RootCause(f"R{len(groups) + 1}", f.quantity, f.diagnosis, [])
         groups[key].places.append(f)
         f.root_cause = groups[key].id
     return list(groups.values())
+
+
+def _mistake_shape(f: Finding, places: Places) -> str:
+    """The formula in a form equal for every copy of one mistake: a reference that names what the
+    book's formula names at that cell (with the same $ marks) is a placeholder — it was right, and
+    copying kept it right, even an absolute one that differs per unit or iteration block; every
+    other reference is moved back by the cell's offset from the quantity's first cell (absolute
+    rows too, by the iteration block's offset: a block copied down is edited to read its own block)."""
+    layout = places.layout
+    q = layout[f.quantity]
+    P = parse(f.formula)
+    if P.unparsable:
+        return P.canonical()
+    pos = layout.positions(q, places.n, places.n_iterations)
+    dr, dc = (int(v) for v in pos[f.index] - pos[(0,) * (pos.ndim - 1)])
+    E = parse(f.expected_formula) if f.expected_formula else None
+    expected = E.references if E is not None and not E.unparsable else []
+    block = layout.sheet(q.sheet).iteration_step[0] * layout.index_parts(q, f.index)[0] if q.per_iteration else 0
+    out = []
+    for (value, kind, _), ref in zip(P.tokens, P.refs):
+        if kind == "WHITE-SPACE":
+            continue
+        if ref is None:
+            out.append(value.upper())
+            continue
+        k = next((k for k, e in enumerate(expected) if e.same_cells(ref) and (e.col_abs, e.row_abs) == (ref.col_abs, ref.row_abs)
+                  and (e.sheet or "").upper() == (ref.sheet or "").upper()), None)
+        if k is not None:
+            out.append(f"@{k}")
+            continue
+        moved = ref.shifted(-dc, -dr)
+        if moved is not None and block and ref.sheet is None:
+            top = moved.top - block if moved.row_abs[0] and moved.top > block else moved.top
+            bottom = moved.bottom - block if moved.row_abs[1] and moved.bottom > block else moved.bottom
+            moved = dataclasses.replace(moved, top=top, bottom=bottom)
+        out.append((ref.sheet or "").upper() + "!" + (moved.text() if moved is not None else "#REF!"))
+    return "".join(out)
 
 
 def _attribute(findings: list[Finding], roots: list[RootCause], loaded: Loaded, v, places: Places) -> None:

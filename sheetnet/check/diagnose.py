@@ -217,9 +217,10 @@ class Diagnoser:
         fset, _ = self._cells(P, own)
         eset, _ = self._cells(E, own)
         extra = fset - eset
-        if not extra:
-            return d
-        fitting = [m for m, reads in self._mistake_reads(name, index) if extra <= reads and fset <= eset | reads]
+        if not extra:  # reads fewer cells: a declared mistake that reads exactly these (one image's gradient)
+            fitting = [m for m, reads in self._mistake_reads(name, index) if fset and fset == reads]
+        else:
+            fitting = [m for m, reads in self._mistake_reads(name, index) if extra <= reads and fset <= eset | reads]
         if not fitting or any(m.code == d.code for m in fitting):
             return d
         m = fitting[0]
