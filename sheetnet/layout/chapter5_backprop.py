@@ -27,8 +27,9 @@ function of the parameters, so the gradient is exact; IF(aF=MAX(window), …) al
 """
 
 from sheetnet.layout.chapter5 import DATA5, LABELS as CHAPTER5_LABELS, QUANTITIES as CHAPTER5_QUANTITIES
+from sheetnet.layout.chapter5 import MISTAKES as CHAPTER5_MISTAKES, ROLES as CHAPTER5_ROLES
 from sheetnet.layout.chapter5 import SHADINGS as CHAPTER5_SHADINGS
-from sheetnet.layout.model import TYPED, Chart, Label, Layout, Place, Quantity, SheetLayout
+from sheetnet.layout.model import Mistake, Roles, TYPED, Chart, Label, Layout, Place, Quantity, SheetLayout
 from sheetnet.xlsx.refs import cell_name, parse_cell
 
 FIRST = 5  # the first iteration block's top row
@@ -218,6 +219,34 @@ LABELS = (
 # stay on the Data sheet.
 SHADINGS = tuple(s for s in CHAPTER5_SHADINGS if s.quantity in ("pixels", "drawn"))
 
+# The forward pass plays the parts it plays in chapter 5; each gradient sum adds its ∂C row over the images.
+ROLES = Roles(
+    bias=CHAPTER5_ROLES.bias, weights=CHAPTER5_ROLES.weights, activation=CHAPTER5_ROLES.activation,
+    links=CHAPTER5_ROLES.links,
+    totals=(("C_T", "C"), ("g_filters", "d_filters"), ("g_filter_b", "d_filter_b"), ("g_output_w", "d_output_w"),
+            ("g_output_b", "delta_out")),
+)
+
+_UPDATE = {"filters": ("={filters^.}", "{g_filters^.}"), "filter_b": ("={filter_b^}", "{g_filter_b^}"),
+           "output_w": ("={output_w^.}", "{g_output_w^.}"), "output_b": ("={output_b^}", "{g_output_b^}")}
+
+MISTAKES = (
+    *(m for m in CHAPTER5_MISTAKES if m.quantity in {q.name for q in QUANTITIES}),
+    Mistake("delta_out", "no_sigmoid_derivative", "=({a_out}-{t})",
+            "the sigmoid's derivative is missing: {here} = ({a_out} − {t})·{a_out}·(1 − {a_out})"),
+    Mistake("delta_conv", "error_to_every_position", "={delta_pool%2}*{aF.}*(1-{aF.})",
+            "the pooled error reaches every cell of its 2×2 window: only the window's (first) maximum passed its "
+            "value on, so only that cell gets δP; the others get 0"),
+    Mistake("delta_conv", "no_sigmoid_derivative", f"={_FIRST_MAX}",
+            "the sigmoid's derivative is missing: δF = (the pooled error, at the window's maximum) × aF(1 − aF)"),
+    *(Mistake(name, "update_sign", f"{prev}+{{$eta}}*{grad}",
+              "the update goes uphill: the new {here} = the previous one − η × its gradient sum (minus, not plus)")
+      for name, (prev, grad) in _UPDATE.items()),
+    *(Mistake(name, "eta_twice", f"{prev}-{twice}*{grad}",
+              "η is applied twice: the new {here} = the previous one − η × its gradient sum, one η")
+      for name, (prev, grad) in _UPDATE.items() for twice in ("{$eta}*{$eta}", "2*{$eta}")),
+)
+
 CNN_BACKPROP = Layout(
     kind="chapter5_cnn_backprop",
     sheets=(DATA5, LEARN, SUMMARY),
@@ -228,4 +257,6 @@ CNN_BACKPROP = Layout(
     charts=(Chart("summary", "E5", "ＣT的变化", categories="s_iteration", values="s_C_T",
                   x_title="次数", y_title="ＣT", size=(560, 336)),),
     cell_names=(("η", "eta"),),
+    mistakes=MISTAKES,
+    roles=ROLES,
 )
