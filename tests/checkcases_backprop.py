@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+import checkmut
 from checkmut import fill_across, mutate
 from sheetnet.layout.backprop import BACKPROP
 from sheetnet.xlsx.refs import cell_name, parse_cell
@@ -34,12 +34,7 @@ NAMES = {"data": "Data", "learn": SHEET, "summary": BACKPROP.sheet("summary").na
 
 
 def cells_of(name: str) -> np.ndarray:
-    """The addresses of a quantity's cells, shaped like the layout (iteration, [image,] unit, row, col)."""
-    pos = BACKPROP.positions(BACKPROP[name], N, ITERATIONS)
-    out = np.empty(pos.shape[:-1], dtype=object)
-    for index in np.ndindex(out.shape):
-        out[index] = cell_name(*(int(v) for v in pos[index]))
-    return out
+    return checkmut.cells_of(name, N, BACKPROP, ITERATIONS)
 
 
 ETA = cell_name(*(int(v) for v in BACKPROP.positions(BACKPROP["eta"], N)[0, 0, 0]), True)  # $D$3: η
@@ -94,15 +89,8 @@ def row_span(cell: str, first_image: int, last_image: int) -> str:
 
 
 def learn_part(path: Path) -> str:
-    """The learning sheet's part name in a workbook (xl/worksheets/sheetN.xml), from its workbook.xml."""
-    with zipfile.ZipFile(path) as z:
-        book = z.read("xl/workbook.xml").decode("utf-8")
-        rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8")
-    sheet = re.search(rf'<sheet\b[^>]*name="{SHEET}"[^>]*/>', book).group(0)
-    rid = re.search(r'r:id="([^"]+)"', sheet).group(1)
-    rel = next(m.group(0) for m in re.finditer(r"<Relationship\b[^>]*/>", rels) if f'Id="{rid}"' in m.group(0))
-    target = re.search(r'Target="([^"]+)"', rel).group(1)
-    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    """The learning sheet's part name in a workbook (xl/worksheets/sheetN.xml)."""
+    return checkmut.sheet_part(path, SHEET)
 
 
 @dataclass(frozen=True)

@@ -11,18 +11,16 @@ every cell gives), or one formula filled across (Excel's relative shift).
 from __future__ import annotations
 
 import dataclasses
-import re
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+import checkmut
 from checkmut import fill_across, mutate
 from sheetnet.data.chapter5 import chapter5_params
 from sheetnet.layout.chapter5 import CNN5
-from sheetnet.xlsx.refs import cell_name
 
 N = 96
 SHEET = CNN5.sheet("learn").names[0]
@@ -30,12 +28,7 @@ NAMES = {"data": "Data", "learn": SHEET}
 
 
 def cells_of(name: str) -> np.ndarray:
-    """The addresses of a quantity's cells, shaped like the layout ([image,] unit, row, col)."""
-    pos = CNN5.positions(CNN5[name], N)
-    out = np.empty(pos.shape[:-1], dtype=object)
-    for index in np.ndindex(out.shape):
-        out[index] = cell_name(*(int(v) for v in pos[index]))
-    return out
+    return checkmut.cells_of(name, N, CNN5)
 
 
 Q = {name: cells_of(name) for name in ("x", "t", "zF", "aF", "pool", "z_out", "a_out", "C", "predicted")}
@@ -64,15 +57,8 @@ def across(formula: str, name: str, unit: int = 1, r: int = 1, c: int = 1) -> di
 
 
 def learn_part(path: Path) -> str:
-    """The learning sheet's part name in a workbook (xl/worksheets/sheetN.xml), from its workbook.xml."""
-    with zipfile.ZipFile(path) as z:
-        book = z.read("xl/workbook.xml").decode("utf-8")
-        rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8")
-    sheet = re.search(rf'<sheet\b[^>]*name="{SHEET}"[^>]*/>', book).group(0)
-    rid = re.search(r'r:id="([^"]+)"', sheet).group(1)
-    rel = next(m.group(0) for m in re.finditer(r"<Relationship\b[^>]*/>", rels) if f'Id="{rid}"' in m.group(0))
-    target = re.search(r'Target="([^"]+)"', rel).group(1)
-    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    """The learning sheet's part name in a workbook (xl/worksheets/sheetN.xml)."""
+    return checkmut.sheet_part(path, SHEET)
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,9 @@ class Saved(str):
         return s
 
 
-def cells_of(name: str, n: int = N) -> np.ndarray:
-    """The addresses of a quantity's cells, shaped like the layout (image, unit, row, col)."""
-    pos = CHAPTER3.positions(CHAPTER3[name], n)
+def cells_of(name: str, n: int = N, layout=CHAPTER3, iterations: int = 1) -> np.ndarray:
+    """The addresses of a quantity's cells, shaped like the layout ([iteration,] [image,] unit, row, col)."""
+    pos = layout.positions(layout[name], n, iterations)
     out = np.empty(pos.shape[:-1], dtype=object)
     for index in np.ndindex(out.shape):
         out[index] = cell_name(*(int(v) for v in pos[index]))
@@ -90,3 +90,15 @@ def _edit(xml: str, edits: dict[str, str | float | None]) -> str:
     missing = set(edits) - set(re.findall(r'<c r="([A-Z]+[0-9]+)"', xml))
     assert not missing, f"cells not in the sheet: {sorted(missing)[:5]}"
     return out
+
+
+def sheet_part(path: Path, sheet: str) -> str:
+    """A sheet's part name in a workbook (xl/worksheets/sheetN.xml), from its workbook.xml and rels."""
+    with zipfile.ZipFile(path) as z:
+        book = z.read("xl/workbook.xml").decode("utf-8")
+        rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    found = re.search(rf'<sheet\b[^>]*name="{sheet}"[^>]*/>', book).group(0)
+    rid = re.search(r'r:id="([^"]+)"', found).group(1)
+    rel = next(m.group(0) for m in re.finditer(r"<Relationship\b[^>]*/>", rels) if f'Id="{rid}"' in m.group(0))
+    target = re.search(r'Target="([^"]+)"', rel).group(1)
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
