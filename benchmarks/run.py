@@ -273,6 +273,28 @@ def bench(tmp: Path, R: int, R_LO: int, R_BIG: int) -> None:
         line("  optimization time it prints", fmt_s(opt), "<= 0.5 s", met(opt <= 0.5))
         line("  C_T after", f"{ct:.3g}", "<= 1.0452e-07", met(ct <= 1.0452e-07) + f" in {m.group(2)} iterations")
 
+    # ---- 6. the chapter-4 and chapter-5 kinds
+    print("\n6. the other kinds: write, recompute, check (no targets: figures to watch)")
+    for kind, extra, label in (("backprop", ["--iterations", "50"], "backprop, 50 iteration blocks"),
+                               ("cnn", [], "cnn, 96 images"),
+                               ("cnn-backprop", ["--iterations", "10"], "cnn-backprop, 10 iteration blocks")):
+        book = tmp / f"{kind}.xlsx"
+        repeats = 1 if kind != "cnn" else R
+        t_write, _, _ = median_wall([*SHEETNET, "answer", "--kind", kind, *extra, "-o", str(book)], repeats,
+                                    warmup=kind == "cnn")
+        t_re, _, _ = median_wall([*SHEETNET, "recompute", str(book)], repeats, warmup=False)
+        t_check, _, _ = median_wall([*SHEETNET, "check", str(book)], repeats, warmup=False)
+        mem = peak_rss_mb([*SHEETNET, "check", str(book)])
+        line(f"answer --kind {label}", fmt_s(t_write))
+        line("  recompute", fmt_s(t_re))
+        line("  check", fmt_s(t_check), extra=f"peak {mem:.0f} MB")
+    cnn = tmp / "cnn-initial.xlsx"
+    run([*SHEETNET, "answer", "--kind", "cnn", "--params", "initial", "-o", str(cnn)])
+    for method in ("solver", "gd"):
+        t, _, _ = median_wall([*SHEETNET, "train", str(cnn), "-o", str(tmp / f"cnn-{method}.xlsx"),
+                               "--method", method], R)
+        line(f"train --method {method} (cnn, from cnn_initial)", fmt_s(t))
+
     # ---- baseline
     print("\nbaseline")
     t_py, _, _ = median_wall([sys.executable, "-c", "pass"], R)

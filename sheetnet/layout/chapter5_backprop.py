@@ -217,7 +217,8 @@ LABELS = (
 
 # Shadings of per-iteration quantities would need one conditional format per block: the pictures
 # stay on the Data sheet.
-SHADINGS = tuple(s for s in CHAPTER5_SHADINGS if s.quantity in ("pixels", "drawn"))
+# the pictures of chapter 5 in every block: the filters as they learn, each image's feature maps
+SHADINGS = tuple(s for s in CHAPTER5_SHADINGS if s.quantity in ("pixels", "drawn", "x", "filters", "aF"))
 
 # The forward pass plays the parts it plays in chapter 5; each gradient sum adds its ∂C row over the images.
 ROLES = Roles(

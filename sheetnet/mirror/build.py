@@ -70,7 +70,8 @@ def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], c
     for shading in layout.shadings:
         q = layout[shading.quantity]
         if q.sheet in sheets:
-            sheets[q.sheet].conditional.extend(ConditionalOut(span, shading.style) for span in item_spans(layout, q.name, n_images))
+            sheets[q.sheet].conditional.extend(ConditionalOut(span, shading.style)
+                                               for span in item_spans(layout, q.name, n_images, n_iterations))
     for chart in layout.charts:
         if chart.sheet in sheets:
             sheets[chart.sheet].charts.append(ChartOut(
@@ -88,9 +89,9 @@ def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], c
     return [sheets[s.role] for s in chosen]
 
 
-def item_spans(layout: Layout, name: str, n_images: int) -> list[tuple[int, int, int, int]]:
-    """The range of each item of a quantity (one per image and unit): 'K5:M8', 'O5:Q8', …"""
-    pos = layout.positions(layout[name], n_images)
+def item_spans(layout: Layout, name: str, n_images: int, n_iterations: int = 1) -> list[tuple[int, int, int, int]]:
+    """The range of each item of a quantity (one per iteration, image and unit): 'K5:M8', 'O5:Q8', …"""
+    pos = layout.positions(layout[name], n_images, n_iterations)
     items = pos.reshape(-1, *pos.shape[-3:])  # (items, rows, cols, 2)
     return [(int(i[0, 0, 0]), int(i[0, 0, 1]), int(i[-1, -1, 0]), int(i[-1, -1, 1])) for i in items]
 
