@@ -24,7 +24,7 @@ from sheetnet.check.local import agree, known, mistakes, reads, values
 from sheetnet.check.places import Places
 from sheetnet.errors import UnusableInput
 from sheetnet.mirror.compare import Tolerance
-from sheetnet.mirror.kinds import Kind, detect
+from sheetnet.mirror.kinds import Kind, detect, open_as
 from sheetnet.mirror.load import Loaded, load
 from sheetnet.xlsx.reader import WorkbookCells
 
@@ -115,8 +115,7 @@ def check(path: str | Path, *, tol: Tolerance = Tolerance(), recalc: bool = Fals
     kind: what workbook it is (default: found from its sheets).
     """
     path = Path(path)
-    kind = kind or detect(path)
-    loaded, notes, recalculated = _load(path, kind, recalc)
+    kind, loaded, notes, recalculated = _load(path, kind, recalc)
     places = Places(loaded)
     with np.errstate(all="ignore"):  # a student's huge numbers overflow to inf: a wrong value, not a warning
         return _check(loaded, kind, places, notes, recalculated, tol)
@@ -142,14 +141,15 @@ def _check(loaded: Loaded, kind: Kind, places: Places, notes: list[str], recalcu
 
 
 # -- loading -----------------------------------------------------------------------------------
-def _load(path: Path, kind: Kind, recalc: bool) -> tuple[Loaded, list[str], bool]:
-    layout = kind.layout
+def _load(path: Path, kind: Kind | None, recalc: bool) -> tuple[Kind, Loaded, list[str], bool]:
     if recalc:
-        loaded, why_not = _recalculated(path, layout)
+        kind = kind or detect(path)
+        loaded, why_not = _recalculated(path, kind.layout)
         if loaded is not None:
             notes = package.notes(path) + ["recalculated by LibreOffice first (a copy: the file itself is untouched)"]
-            return loaded, notes, True
-    loaded = load(path, layout)
+            return kind, loaded, notes, True
+    kind, loaded = open_as(path, kind)
+    layout = kind.layout
     if not loaded.has("learn"):
         raise UnusableInput("has no learning sheet (the data only): there are no formulas to check")
     notes = package.notes(path)
@@ -161,7 +161,7 @@ def _load(path: Path, kind: Kind, recalc: bool) -> tuple[Loaded, list[str], bool
         raise UnusableInput("its formulas have no saved values (written by a program that does not calculate): "
                             "run `sheetnet check --recalc` to let LibreOffice calculate a copy, or open and save "
                             "it in a spreadsheet program")
-    return loaded, notes, False
+    return kind, loaded, notes, False
 
 
 def _recalculated(path: Path, layout) -> tuple[Loaded | None, str | None]:

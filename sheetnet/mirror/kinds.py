@@ -165,12 +165,24 @@ CNN_TRAINING = Training(_cnn_net_of, _cnn_arrays, _cnn_problem, cnn_training.sol
                         eta=cnn_training.CNN_GD_ETA, iterations=cnn_training.CNN_GD_ITERATIONS)
 
 
+# -- chapter 5 by backpropagation: the CNN's run in iteration blocks -----------------------------------
+def _cnn_backprop_compute(inputs, n, k):
+    from sheetnet.mirror.cnn_backprop import cnn_backprop_compute  # imported when used: it brings the writer
+
+    return cnn_backprop_compute(inputs, n, k)
+
+
+def _cnn_backprop_defaults(name, n):
+    from sheetnet.mirror.cnn_backprop import cnn_backprop_defaults
+
+    return cnn_backprop_defaults(name, n)
+
+
 def _kinds() -> tuple[Kind, ...]:
     from sheetnet.layout.backprop import BACKPROP
     from sheetnet.layout.chapter3 import CHAPTER3
     from sheetnet.layout.chapter5 import CNN5
     from sheetnet.layout.chapter5_backprop import CNN_BACKPROP
-    from sheetnet.mirror.cnn_backprop import cnn_backprop_compute, cnn_backprop_defaults
 
     return (
         Kind("chapter3", CHAPTER3, _chapter3_compute, _chapter3_defaults, ("initial", "book", "trained"),
@@ -182,7 +194,7 @@ def _kinds() -> tuple[Kind, ...]:
         Kind("cnn", CNN5, _cnn_compute, _cnn_defaults, ("initial", "trained"),
              ("filters", "filter_b", "output_w", "output_b"), "the chapter-5 CNN workbook (Solver)",
              training=CNN_TRAINING),
-        Kind("cnn-backprop", CNN_BACKPROP, cnn_backprop_compute, cnn_backprop_defaults, ("initial",),
+        Kind("cnn-backprop", CNN_BACKPROP, _cnn_backprop_compute, _cnn_backprop_defaults, ("initial",),
              ("filters", "filter_b", "output_w", "output_b"),
              "the chapter-5 CNN workbook trained by backpropagation (iteration blocks)",
              not_trainable="its parameters are a run, each iteration block's following from the first by the "
@@ -199,29 +211,41 @@ def by_name(name: str) -> Kind:
     return next(k for k in KINDS if k.name == name)
 
 
-def detect(path: str | Path) -> Kind:
-    """The kind a workbook is: the first whose learning sheet it has (by name, then by content);
-    else, for a data-only workbook, the first whose data sheet it has."""
-    from sheetnet.mirror.load import sheet_fits, sheet_roles
+def open_as(path: str | Path, kind: Kind | None = None):
+    """(kind, Loaded): the workbook read once, as `kind` or as the kind it is."""
+    from sheetnet.mirror.load import load
     from sheetnet.xlsx.reader import WorkbookCells
 
     with WorkbookCells(path) as book:
-        found, first_error = {}, None
+        kind = kind or detect(path, book)
+        return kind, load(path, kind.layout, book)
+
+
+def detect(path: str | Path, book=None) -> Kind:
+    """The kind a workbook is: the first whose learning sheet it has (by name, then by content);
+    else, for a data-only workbook, the first whose data sheet it has. `book`: the workbook already open."""
+    from sheetnet.mirror.load import sheet_fits, sheet_roles
+    from sheetnet.xlsx.reader import WorkbookCells
+
+    if book is None:
+        with WorkbookCells(path) as book:
+            return detect(path, book)
+    found, first_error = {}, None
+    for kind in KINDS:
+        try:
+            found[kind.name] = sheet_roles(book, kind.layout)
+        except UnusableInput as e:
+            first_error = first_error or e
+            continue
+    for by_own_name in (True, False):
         for kind in KINDS:
-            try:
-                found[kind.name] = sheet_roles(book, kind.layout)
-            except UnusableInput as e:
-                first_error = first_error or e
-                continue
-        for by_own_name in (True, False):
-            for kind in KINDS:
-                roles = found.get(kind.name, {})
-                if "learn" in roles and (not by_own_name or roles["learn"] in kind.layout.sheet("learn").names):
-                    return kind
-        for kind in KINDS:  # data only: the kind whose data sheet holds numbers where its data belongs
-            data = kind.layout.sheet("data")
-            if kind.name in found and sheet_fits(book, kind.layout, data, found[kind.name].get("data")):
+            roles = found.get(kind.name, {})
+            if "learn" in roles and (not by_own_name or roles["learn"] in kind.layout.sheet("learn").names):
                 return kind
-        if first_error is None:  # the first kind's sheets are there but hold other things: say which, cell by cell
-            return KINDS[0]
+    for kind in KINDS:  # data only: the kind whose data sheet holds numbers where its data belongs
+        data = kind.layout.sheet("data")
+        if kind.name in found and sheet_fits(book, kind.layout, data, found[kind.name].get("data")):
+            return kind
+    if first_error is None:  # the first kind's sheets are there but hold other things: say which, cell by cell
+        return KINDS[0]
     raise first_error  # chapter 3's answer: what the first kind's sheets lack (or what broke reading it)

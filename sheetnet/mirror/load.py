@@ -37,24 +37,27 @@ class Loaded:
         return f"{self.sheet_names[q.sheet]}!{cell_name(int(row), int(col))}"
 
 
-def load(path: str | Path, layout: Layout) -> Loaded:
-    with WorkbookCells(path) as book:
-        roles = _find_sheets(book, layout)
-        sheets = {role: book.sheet(name) for role, name in roles.items()}
-        n = _count_images(layout, sheets)
-        k = _count_iterations(layout, sheets)
-        inputs, cells = {}, {}
-        for q in layout.quantities:
-            if q.sheet not in sheets:
-                continue
-            grid = _gather(layout, q, n, sheets[q.sheet], k)
-            if q.computed:
-                cells[q.name] = grid
-            if not q.computed:
-                inputs[q.name] = _numbers(layout, q, grid, n, roles)
-            elif q.per_iteration and q.first_iteration == TYPED:  # iteration 1's parameters are typed: inputs
-                inputs[q.name] = _numbers(layout, q, grid[:1], n, roles)[0]
-        return Loaded(Path(path), layout, roles, n, inputs, cells, k)
+def load(path: str | Path, layout: Layout, book: WorkbookCells | None = None) -> Loaded:
+    """The workbook's quantities in `layout`; `book`: the workbook already open (its sheets parsed once)."""
+    if book is None:
+        with WorkbookCells(path) as book:
+            return load(path, layout, book)
+    roles = _find_sheets(book, layout)
+    sheets = {role: book.sheet(name) for role, name in roles.items()}
+    n = _count_images(layout, sheets)
+    k = _count_iterations(layout, sheets)
+    inputs, cells = {}, {}
+    for q in layout.quantities:
+        if q.sheet not in sheets:
+            continue
+        grid = _gather(layout, q, n, sheets[q.sheet], k)
+        if q.computed:
+            cells[q.name] = grid
+        if not q.computed:
+            inputs[q.name] = _numbers(layout, q, grid, n, roles)
+        elif q.per_iteration and q.first_iteration == TYPED:  # iteration 1's parameters are typed: inputs
+            inputs[q.name] = _numbers(layout, q, grid[:1], n, roles)[0]
+    return Loaded(Path(path), layout, roles, n, inputs, cells, k)
 
 
 def sheet_roles(book: WorkbookCells, layout: Layout) -> dict[str, str]:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sheetnet.errors import UnusableInput
 from sheetnet.mirror.compare import Comparison, Tolerance, compare
-from sheetnet.mirror.kinds import Kind, Summary, detect
-from sheetnet.mirror.load import Loaded, load
+from sheetnet.mirror.kinds import Kind, Summary, open_as
+from sheetnet.mirror.load import Loaded
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,7 @@ class Recomputed:
 
 def recompute(path: str | Path, *, tol: Tolerance = Tolerance(), default_params: str | None = None,
               kind: Kind | None = None) -> Recomputed:
-    kind = kind or detect(path)
-    loaded = load(path, kind.layout)
+    kind, loaded = open_as(path, kind)
     inputs = dict(loaded.inputs)
     if loaded.has("learn"):
         params_from = "workbook"
