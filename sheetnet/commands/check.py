@@ -74,7 +74,7 @@ def _one(args, path: Path, tol) -> int:
 
     start = time.perf_counter()
     try:
-        result = check(path, tol=tol, recalc=args.recalc, kind=kind_of(args.kind, path))
+        result = check(path, tol=tol, recalc=args.recalc, kind=kind_of(args.kind, detect=False))
     except UnusableInput as e:
         if args.csv is not None:
             write_atomically(args.csv, csv_text([_unusable(str(path), str(e), "text", start)]))

@@ -26,12 +26,13 @@ def check_output_path(path: Path) -> None:
 KIND_CHOICES = ("auto", "chapter3", "backprop", "cnn", "cnn-backprop")
 
 
-def kind_of(name: str, path: Path):
-    """--kind → a Kind: 'auto' finds it from the workbook's sheets."""
+def kind_of(name: str, path: Path | None = None, *, detect: bool = True):
+    """--kind → a Kind: 'auto' finds it from the workbook's sheets (detect=False: None, for a command
+    that finds it while reading the workbook anyway, so the file is read once)."""
     from sheetnet.mirror import kinds
 
     if name == "auto":
-        return kinds.detect(path)
+        return kinds.detect(path) if detect else None
     if name not in kinds.NAMES:
         raise UnusableInput(f"--kind {name}: not available yet (known: {', '.join(kinds.NAMES)})")
     return kinds.by_name(name)

@@ -27,6 +27,6 @@ def run(args) -> int:
     from sheetnet.report import recompute_json, recompute_text
 
     result = recompute(args.file, tol=Tolerance(rel=args.rel, abs=args.abs), default_params=args.params,
-                       kind=kind_of(args.kind, args.file))
+                       kind=kind_of(args.kind, detect=False))
     print(recompute_json(result) if args.format == "json" else recompute_text(result))
     return EXIT_OK if result.comparison.all_agree else EXIT_FINDINGS
