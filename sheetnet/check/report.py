@@ -167,6 +167,7 @@ def _finding_json(f: Finding) -> dict:
         "sheet": sheet,
         "cell": cell,
         "image": f.image,
+        **({"iteration": f.iteration} if f.iteration else {}),
         "quantity": f.label,
         "kind": f.kind,
         "expected": _jsonable(f.expected),
