@@ -86,7 +86,10 @@ def headline(r: RootCause) -> str:
     units = {label.split("(")[0] for label in labels}
     what = f.label if len(labels) == 1 else (f.label.split("(")[0] if len(units) == 1 else r.quantity)
     images = sorted({p.image - 1 for p in r.places if p.image})
-    where = f" ({image_range(images)})" if images else ""
+    iterations = sorted({p.iteration - 1 for p in r.places if p.iteration})
+    spans = ([image_range(images)] if images else []) + \
+        ([image_range(iterations).replace("image", "iteration")] if iterations else [])
+    where = f" ({', '.join(spans)})" if spans else ""
     count = "1 place" if len(r.places) == 1 else f"{len(r.places)} places"
     return f"{TITLES.get(r.diagnosis.code, r.diagnosis.code)} — {what}, {count}{where}"
 
