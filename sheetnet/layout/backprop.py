@@ -45,6 +45,25 @@ SUMMARY = SheetLayout(
 )
 
 
+# The summary sheet, as every iterated workbook has it: C_T before each update (read off the learning
+# sheet's blocks) and its line chart. It reads the quantities `iteration` and `C_T`.
+SUMMARY_QUANTITIES = (
+    Quantity("s_iteration", "summary", Place("B6"), formula="={iteration}", style="digit", description="iteration",
+             per_iteration=True),
+    Quantity("s_C_T", "summary", Place("C6"), formula="={C_T}", style="cost", description="C_T before the update",
+             per_iteration=True),
+)
+SUMMARY_CHART = Chart("summary", "E5", "ＣT的变化", categories="s_iteration", values="s_C_T",
+                      x_title="次数", y_title="ＣT", size=(560, 336))
+
+
+def summary_labels(title: str) -> tuple[Label, ...]:
+    return (Label("summary", "B1", title, "title"),
+            Label("summary", "B2", "每次更新前的ＣT（来自学习表各块）"),
+            Label("summary", "B5", "次数", "header"),
+            Label("summary", "C5", "ＣT（更新前）", "header"))
+
+
 def _at(row: int, col: str) -> str:
     """A cell of iteration 1's block: `row` rows below its top."""
     return f"{col}{FIRST + row}"
@@ -103,11 +122,7 @@ QUANTITIES = (
              description="∂C_T/∂w3", **_it),
     Quantity("gb3", "learn", Place(_at(13, "L"), units=2), formula="=SUM({delta3:images})",
              description="∂C_T/∂b3", **_it),
-    # -- the summary: C_T before each update ------------------------------------------------------
-    Quantity("s_iteration", "summary", Place("B6"), formula="={iteration}", style="digit", description="iteration",
-             **_it),
-    Quantity("s_C_T", "summary", Place("C6"), formula="={C_T}", style="cost", description="C_T before the update",
-             **_it),
+    *SUMMARY_QUANTITIES,
 )
 
 
@@ -158,10 +173,7 @@ LABELS = (
     Label("learn", "L4", "∂ＣT/∂b", "header"),
     *_parameter_labels(),
     *_row_labels(),
-    Label("summary", "B1", "误差反向传播法：ＣT的变化（第4章）", "title"),
-    Label("summary", "B2", "每次更新前的ＣT（来自学习表各块）"),
-    Label("summary", "B5", "次数", "header"),
-    Label("summary", "C5", "ＣT（更新前）", "header"),
+    *summary_labels("误差反向传播法：ＣT的变化（第4章）"),
 )
 
 # The network's parts as in chapter 3, and each gradient sum over every image's row of its ∂C.
@@ -202,8 +214,7 @@ BACKPROP = Layout(
     labels=LABELS,
     class_labels=(0, 1),
     shadings=tuple(s for s in SHADINGS if s.quantity == "pixels"),
-    charts=(Chart("summary", "E5", "ＣT的变化", categories="s_iteration", values="s_C_T",
-                  x_title="次数", y_title="ＣT", size=(560, 336)),),
+    charts=(SUMMARY_CHART,),
     mistakes=MISTAKES,
     roles=ROLES,
     cell_names=(("η", "eta"),),  # the Name Box shows η at D3; the update formulas still read $D$3

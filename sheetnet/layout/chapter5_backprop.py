@@ -29,7 +29,8 @@ function of the parameters, so the gradient is exact; IF(aF=MAX(window), …) al
 from sheetnet.layout.chapter5 import DATA5, LABELS as CHAPTER5_LABELS, QUANTITIES as CHAPTER5_QUANTITIES
 from sheetnet.layout.chapter5 import MISTAKES as CHAPTER5_MISTAKES, ROLES as CHAPTER5_ROLES
 from sheetnet.layout.chapter5 import SHADINGS as CHAPTER5_SHADINGS
-from sheetnet.layout.model import Mistake, Roles, TYPED, Chart, Label, Layout, Place, Quantity, SheetLayout
+from sheetnet.layout.backprop import SUMMARY, SUMMARY_CHART, SUMMARY_QUANTITIES, summary_labels
+from sheetnet.layout.model import TYPED, Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout
 from sheetnet.xlsx.refs import cell_name, parse_cell
 
 FIRST = 5  # the first iteration block's top row
@@ -49,17 +50,6 @@ LEARN = SheetLayout(
     iteration_step=(ITERATION_ROWS, 0),
     graded=True,
 )
-
-SUMMARY = SheetLayout(
-    role="summary",
-    names=("ＣT的变化",),
-    signature=("s_iteration", "s_C_T"),
-    required=False,
-    column_widths=(("A", "A", 1.5), ("B", "B", 8.0), ("C", "C", 16.0), ("D", "D", 2.0)),
-    freeze="B6",
-    iteration_step=(1, 0),
-)
-
 
 def _at(row: int, col: str) -> str:
     """A cell of iteration 1's block: `row` rows below its top."""
@@ -143,11 +133,7 @@ QUANTITIES = (
              description="∂C_T/∂w (output)", **_it),
     Quantity("g_output_b", "learn", Place(_at(20, "L"), **_output_b), formula="=SUM({delta_out:images})",
              description="∂C_T/∂b (output)", **_it),
-    # -- the summary: C_T before each update ------------------------------------------------------
-    Quantity("s_iteration", "summary", Place("B6"), formula="={iteration}", style="digit", description="iteration",
-             **_it),
-    Quantity("s_C_T", "summary", Place("C6"), formula="={C_T}", style="cost", description="C_T before the update",
-             **_it),
+    *SUMMARY_QUANTITIES,
 )
 
 
@@ -209,10 +195,7 @@ LABELS = (
     Label("learn", "C3", "η", "header"),
     *_parameter_labels(),
     *_row_labels(),
-    Label("summary", "B1", "卷积神经网络的误差反向传播法：ＣT的变化（第5章）", "title"),
-    Label("summary", "B2", "每次更新前的ＣT（来自学习表各块）"),
-    Label("summary", "B5", "次数", "header"),
-    Label("summary", "C5", "ＣT（更新前）", "header"),
+    *summary_labels("卷积神经网络的误差反向传播法：ＣT的变化（第5章）"),
 )
 
 # Shadings of per-iteration quantities would need one conditional format per block: the pictures
@@ -255,8 +238,7 @@ CNN_BACKPROP = Layout(
     labels=LABELS,
     class_labels=(1, 2, 3),
     shadings=SHADINGS,
-    charts=(Chart("summary", "E5", "ＣT的变化", categories="s_iteration", values="s_C_T",
-                  x_title="次数", y_title="ＣT", size=(560, 336)),),
+    charts=(SUMMARY_CHART,),
     cell_names=(("η", "eta"),),
     mistakes=MISTAKES,
     roles=ROLES,
