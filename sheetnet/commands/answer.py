@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sheetnet.commands.common import EXIT_OK, check_output_path
+from sheetnet.commands.common import EXIT_OK, check_output_path, iteration_count
 
 # 'trained' is sheetnet's own Solver run from the book's initial values (sheetnet/data/trained.py)
 ANSWER_PARAMS = ("trained", "book", "initial", "backprop_initial")
@@ -58,12 +58,9 @@ def run(args) -> int:
 
 
 def run_backprop(args) -> int:
-    from sheetnet.errors import UnusableInput
-    from sheetnet.mirror.backprop import ITERATIONS, write_backprop_workbook
+    from sheetnet.mirror.backprop import ITERATIONS, MAX_ITERATIONS, write_backprop_workbook
 
-    iterations = ITERATIONS if args.iterations is None else args.iterations
-    if not 1 <= iterations <= 1000:  # 1000 blocks are 66,000 rows and about 4.8 million cells
-        raise UnusableInput(f"--iterations {iterations}: choose 1…1000")
+    iterations = iteration_count(args.iterations, ITERATIONS, MAX_ITERATIONS)
     check_output_path(args.output)
     run = write_backprop_workbook(args.output, iterations=iterations)
     print(f"wrote {args.output} (backprop, η = {run.eta:g}, {run.iterations} iterations, {run.cells} cells): "
@@ -96,13 +93,11 @@ def run_cnn(args) -> int:
 
 def run_cnn_backprop(args) -> int:
     from sheetnet.errors import UnusableInput
-    from sheetnet.mirror.cnn_backprop import ITERATIONS, write_cnn_backprop_workbook
+    from sheetnet.mirror.cnn_backprop import ITERATIONS, MAX_ITERATIONS, write_cnn_backprop_workbook
 
     if args.params is not None:
         raise UnusableInput("--params: --kind cnn-backprop starts from the book's initial values")
-    iterations = ITERATIONS if args.iterations is None else args.iterations
-    if not 1 <= iterations <= 100:  # 100 blocks: 13,500 rows, 2.8 million cells, ≈ 1.7 GB while writing
-        raise UnusableInput(f"--iterations {iterations}: choose 1…100")
+    iterations = iteration_count(args.iterations, ITERATIONS, MAX_ITERATIONS)
     check_output_path(args.output)
     run = write_cnn_backprop_workbook(args.output, iterations=iterations)
     print(f"wrote {args.output} (cnn-backprop, η = {run.eta:g}, {run.iterations} iterations, {run.cells} cells): "

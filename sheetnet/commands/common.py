@@ -23,6 +23,14 @@ def check_output_path(path: Path) -> None:
         raise UnusableInput(f"cannot write into the folder {str(path.parent)!r}", path)
 
 
+def iteration_count(given: int | None, default: int, most: int) -> int:
+    """--iterations for an iterated workbook: the writer's default, or a count it can write."""
+    iterations = default if given is None else given
+    if not 1 <= iterations <= most:
+        raise UnusableInput(f"--iterations {iterations}: choose 1…{most}")
+    return iterations
+
+
 KIND_CHOICES = ("auto", "chapter3", "backprop", "cnn", "cnn-backprop")
 
 

@@ -56,34 +56,31 @@ def run_cnn(args) -> int:
 
 
 def run_backprop(args) -> int:
-    from sheetnet.errors import UnusableInput
-    from sheetnet.mirror.backprop import ITERATIONS, write_backprop_workbook
+    from sheetnet.mirror import backprop as m
 
-    if args.params not in ("initial", "backprop_initial"):  # "initial" is the default: the chapter's own start
-        raise UnusableInput(f"--params {args.params}: the backprop exercise starts from backprop_initial")
-    iterations = ITERATIONS if args.iterations is None else args.iterations
-    if not 1 <= iterations <= 1000:
-        raise UnusableInput(f"--iterations {iterations}: choose 1…1000")
-    check_output_path(args.output)
-    run = write_backprop_workbook(args.output, iterations=iterations, exercise=True)
-    print(f"wrote {args.output} (exercise backprop, η = {run.eta:g}, {run.iterations} iteration blocks): "
-          f"iteration 1's parameters are typed; every formula cell is empty (light blue): fill iteration 1's "
-          f"block and copy it down")
-    return EXIT_OK
+    # "initial" is the default: the chapter's own start
+    return _run_iterated(args, "backprop", m.write_backprop_workbook, m.ITERATIONS, m.MAX_ITERATIONS,
+                         ("initial", "backprop_initial"), "backprop_initial")
 
 
 def run_cnn_backprop(args) -> int:
-    from sheetnet.errors import UnusableInput
-    from sheetnet.mirror.cnn_backprop import ITERATIONS, write_cnn_backprop_workbook
+    from sheetnet.mirror import cnn_backprop as m
 
-    if args.params != "initial":
-        raise UnusableInput(f"--params {args.params}: the cnn-backprop exercise starts from the book's initial values")
-    iterations = ITERATIONS if args.iterations is None else args.iterations
-    if not 1 <= iterations <= 100:
-        raise UnusableInput(f"--iterations {iterations}: choose 1…100")
+    return _run_iterated(args, "cnn-backprop", m.write_cnn_backprop_workbook, m.ITERATIONS, m.MAX_ITERATIONS,
+                         ("initial",), "the book's initial values")
+
+
+def _run_iterated(args, kind: str, write, default: int, most: int, params: tuple[str, ...], start: str) -> int:
+    """An iterated workbook's exercise, written by `write(path, iterations=…, exercise=True)`."""
+    from sheetnet.commands.common import iteration_count
+    from sheetnet.errors import UnusableInput
+
+    if args.params not in params:
+        raise UnusableInput(f"--params {args.params}: the {kind} exercise starts from {start}")
+    iterations = iteration_count(args.iterations, default, most)
     check_output_path(args.output)
-    run = write_cnn_backprop_workbook(args.output, iterations=iterations, exercise=True)
-    print(f"wrote {args.output} (exercise cnn-backprop, η = {run.eta:g}, {run.iterations} iteration blocks): "
+    run = write(args.output, iterations=iterations, exercise=True)
+    print(f"wrote {args.output} (exercise {kind}, η = {run.eta:g}, {run.iterations} iteration blocks): "
           f"iteration 1's parameters are typed; every formula cell is empty (light blue): fill iteration 1's "
           f"block and copy it down")
     return EXIT_OK

@@ -27,6 +27,7 @@ from sheetnet.mirror.chapter3 import parameter_arrays, problem_of
 from sheetnet.xlsx.writer import write_xlsx
 
 ITERATIONS = 50  # the book's chapter-4 experiment
+MAX_ITERATIONS = 1000  # 66,000 rows and about 4.8 million cells
 
 
 @dataclass(frozen=True)

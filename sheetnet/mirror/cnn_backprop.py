@@ -26,6 +26,7 @@ from sheetnet.mirror.cnn import cnn_book_inputs, cnn_problem
 from sheetnet.xlsx.writer import write_xlsx
 
 ITERATIONS = 10  # 96 images × 290 cells a block: 10 iterations are ≈ 280,000 cells
+MAX_ITERATIONS = 100  # 13,500 rows, 2.8 million cells, ≈ 1.7 GB while writing
 
 PARAMETERS = ("filters", "filter_b", "output_w", "output_b")
 GRADIENTS = ("g_filters", "g_filter_b", "g_output_w", "g_output_b")  # Σ over the images, the same shapes
