@@ -108,12 +108,12 @@ def bp_cells(name, iterations=50):
 
 def test_the_backprop_exercise_leaves_every_formula_of_every_block_to_the_student(bp_exercise):
     from sheetnet.layout.backprop import BACKPROP
-    from sheetnet.mirror.backprop import exercise_blanks
+    from sheetnet.mirror.build import exercise_blanks
 
     with WorkbookCells(bp_exercise) as wb:
         assert wb.sheet_names == ["Data", BP_LEARN, BP_SUMMARY]
         learn = {cell_name(*pos): c for pos, c in wb.sheet(BP_LEARN).items()}
-    blanks = exercise_blanks()
+    blanks = exercise_blanks(BACKPROP)
     assert blanks >= {"x", "t", "z2", "delta2", "dw2", "dw3", "gw2", "gb3", "C_T", "w2", "b3"}
     first_block = {cell_name(int(r), int(c)) for name in ("w2", "b2", "w3", "b3")
                    for r, c in BACKPROP.positions(BACKPROP[name], 64, 1).reshape(-1, 2)}

@@ -19,7 +19,7 @@ from sheetnet.layout.chapter3 import CHAPTER3
 from sheetnet.layout.gd_run import GD_RUN
 from sheetnet.layout.model import Layout
 from sheetnet.layout.styles import CONDITIONAL, STYLES
-from sheetnet.mirror.build import build_sheets
+from sheetnet.mirror.build import build_sheets, exercise_blanks
 from sheetnet.mirror.chapter3 import cell_values, parameter_arrays, problem_of
 from sheetnet.xlsx.writer import write_xlsx
 
@@ -53,8 +53,7 @@ def write_book_workbook(path: str | Path, net: Network, *, exercise: bool = Fals
     n = len(inputs["pixels"])
     ev, values = cell_values(layout, inputs, net)
     # An exercise leaves the learning sheet's math to the student; image numbers stay as labels.
-    blank = frozenset(q.name for q in layout.quantities
-                      if exercise and q.computed and q.sheet == "learn" and q.name != "image_no")
+    blank = exercise_blanks(layout) if exercise else frozenset()
     write_xlsx(path, build_sheets(layout, n, inputs, values, blank=blank, roles=BOOK_ROLES), STYLES, CONDITIONAL)
     return ev
 

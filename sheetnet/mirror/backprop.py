@@ -22,7 +22,7 @@ from sheetnet.layout.depends import dependents
 from sheetnet.layout.model import Layout
 from sheetnet.layout.styles import CONDITIONAL, STYLES
 from sheetnet.mirror.answer import book_inputs
-from sheetnet.mirror.build import build_sheets
+from sheetnet.mirror.build import build_sheets, exercise_blanks
 from sheetnet.mirror.chapter3 import parameter_arrays, problem_of
 from sheetnet.xlsx.writer import write_xlsx
 
@@ -96,7 +96,3 @@ def write_backprop_workbook(path: str | Path, *, iterations: int = ITERATIONS, e
     return run
 
 
-def exercise_blanks(layout: Layout = BACKPROP) -> frozenset[str]:
-    """The quantities the student writes: every computed one of the learning sheet but the numbering."""
-    return frozenset(q.name for q in layout.quantities
-                     if q.computed and q.sheet == "learn" and q.name not in ("image_no", "iteration"))

@@ -89,6 +89,12 @@ def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], c
     return [sheets[s.role] for s in chosen]
 
 
+def exercise_blanks(layout: Layout) -> frozenset[str]:
+    """What a student's exercise leaves empty: the quantities the checker grades (image and
+    iteration numbers stay: they are labels)."""
+    return frozenset(layout.graded)
+
+
 def item_spans(layout: Layout, name: str, n_images: int, n_iterations: int = 1) -> list[tuple[int, int, int, int]]:
     """The range of each item of a quantity (one per iteration, image and unit): 'K5:M8', 'O5:Q8', …"""
     pos = layout.positions(layout[name], n_images, n_iterations)

@@ -18,7 +18,7 @@ from sheetnet.errors import UnusableInput
 from sheetnet.layout.chapter5 import CNN5
 from sheetnet.layout.model import Layout
 from sheetnet.layout.styles import CONDITIONAL, STYLES
-from sheetnet.mirror.build import build_sheets
+from sheetnet.mirror.build import build_sheets, exercise_blanks
 from sheetnet.mirror.chapter3 import RIGHT, WRONG
 from sheetnet.xlsx.writer import write_xlsx
 
@@ -122,7 +122,6 @@ def write_cnn_workbook(path: str | Path, net: CNN, *, exercise: bool = False, la
     n = len(inputs["pixels"])
     ev, values = cnn_cell_values(layout, inputs, net)
     # An exercise leaves the learning sheet's math to the student; image numbers stay as labels.
-    blank = frozenset(q.name for q in layout.quantities
-                      if exercise and q.computed and q.sheet == "learn" and q.name != "image_no")
+    blank = exercise_blanks(layout) if exercise else frozenset()
     write_xlsx(path, build_sheets(layout, n, inputs, values, blank=blank), STYLES, CONDITIONAL)
     return ev

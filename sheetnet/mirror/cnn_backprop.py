@@ -21,7 +21,7 @@ from sheetnet.layout.chapter5_backprop import CNN_BACKPROP
 from sheetnet.layout.depends import dependents
 from sheetnet.layout.model import Layout
 from sheetnet.layout.styles import CONDITIONAL, STYLES
-from sheetnet.mirror.build import build_sheets
+from sheetnet.mirror.build import build_sheets, exercise_blanks
 from sheetnet.mirror.cnn import cnn_book_inputs, cnn_problem
 from sheetnet.xlsx.writer import write_xlsx
 
@@ -151,12 +151,6 @@ def write_cnn_backprop_workbook(path: str | Path, *, iterations: int = ITERATION
     sheets = build_sheets(layout, n, inputs, values, n_iterations=iterations, blank=blank, uncached=uncached)
     write_xlsx(path, sheets, STYLES, CONDITIONAL)
     return run
-
-
-def exercise_blanks(layout: Layout = CNN_BACKPROP) -> frozenset[str]:
-    """The quantities the student writes: every computed one of the learning sheet but the numbering."""
-    return frozenset(q.name for q in layout.quantities
-                     if q.computed and q.sheet == "learn" and q.name not in ("image_no", "iteration"))
 
 
 # -- for sheetnet/mirror/kinds.py: a Kind's compute (inputs, images, iterations) and default_parameters --
