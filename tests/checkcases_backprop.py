@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 import checkmut
-from checkmut import fill_across, mutate
+from checkmut import fill_across
 from sheetnet.layout.backprop import BACKPROP
 from sheetnet.xlsx.refs import cell_name, parse_cell
 
@@ -144,22 +143,9 @@ def build(out: Path) -> dict[str, Path]:
     """Every workbook of the suite (name → path), LibreOffice-calculated; built once per session."""
     if _built:
         return _built
-    from sheetnet.libreoffice import recalculate
     from sheetnet.mirror.backprop import write_backprop_workbook
 
     clean = out / "clean.xlsx"
     write_backprop_workbook(clean, iterations=ITERATIONS)
-    part = learn_part(clean)
-    jobs = {"clean (LibreOffice)": clean}
-    for k, case in enumerate(CASES):
-        jobs[case.name] = mutate(clean, out / f"case{k:02d}-edit.xlsx", case.edits, part=part)
-
-    def calc(item):
-        name, path = item
-        return name, recalculate(path, path.with_name(path.stem.replace("-edit", "") + "-calculated.xlsx"))
-
-    books = {"clean": clean}
-    with ThreadPoolExecutor(max_workers=3) as pool:  # LibreOffice uses one core per run
-        books.update(pool.map(calc, jobs.items()))
-    _built.update(books)
+    _built.update(checkmut.build_suite(clean, CASES, learn_part(clean)))
     return _built

@@ -102,3 +102,28 @@ def sheet_part(path: Path, sheet: str) -> str:
     rel = next(m.group(0) for m in re.finditer(r"<Relationship\b[^>]*/>", rels) if f'Id="{rid}"' in m.group(0))
     target = re.search(r'Target="([^"]+)"', rel).group(1)
     return target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+
+def recalculate_all(jobs: dict[str, Path]) -> dict[str, Path]:
+    """Each workbook (name → path) calculated by LibreOffice into '…-calculated.xlsx' beside it,
+    several runs at a time (LibreOffice uses one core per run)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sheetnet.libreoffice import recalculate
+
+    def calc(item):
+        name, path = item
+        return name, recalculate(path, path.with_name(path.stem.replace("-edit", "") + "-calculated.xlsx"))
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        return dict(pool.map(calc, jobs.items()))
+
+
+def build_suite(clean: Path, cases, part: str) -> dict[str, Path]:
+    """The clean workbook and each case's mutated copy, LibreOffice-calculated: name → path
+    ('clean' is the workbook as sheetnet wrote it)."""
+    out = clean.parent
+    jobs = {"clean (LibreOffice)": clean}
+    for k, case in enumerate(cases):
+        jobs[case.name] = mutate(clean, out / f"case{k:02d}-edit.xlsx", case.edits, part=part)
+    return {"clean": clean, **recalculate_all(jobs)}
