@@ -15,6 +15,7 @@ under another), the pooled maps zP (2×2 each, side by side), zO, aO, C, the dig
 and the verdict, every quantity in its own labelled rows (names in L, unit numbers in M).
 """
 
+from sheetnet.layout.chapter3 import solver_names
 from sheetnet.layout.model import Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout, Shading
 from sheetnet.xlsx.refs import cell_name
 
@@ -162,18 +163,7 @@ def _solver_adj(sheet: str) -> str:
 _L = CNN_LEARN.names[0]
 
 # Excel's Solver settings, as in chapter 3: minimize C_T over the 69 parameters (GRG Nonlinear).
-SOLVER_NAMES = (
-    ("learn", "solver_opt", f"{_L}!$I$5"),
-    ("learn", "solver_typ", "2"),
-    ("learn", "solver_adj", _solver_adj(_L)),
-    ("learn", "solver_eng", "1"),
-    ("learn", "solver_neg", "2"),
-    ("learn", "solver_num", "0"),
-    ("learn", "solver_ver", "3"),
-    ("learn", "solver_cvg", "0.0001"),
-    ("learn", "solver_pre", "0.000001"),
-    ("learn", "solver_tol", "0.01"),
-)
+SOLVER_NAMES = solver_names(f"{_L}!$I$5", _solver_adj(_L))
 
 # Pictures: the images in grey, each filter's and each output unit's weights blue/white/red, and each
 # image's feature maps by how strongly a filter answers (aF: a fixed 0…1 scale of its own, in colour).
