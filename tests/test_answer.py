@@ -18,6 +18,7 @@ from sheetnet.mirror.load import load
 from sheetnet.mirror.recompute import recompute
 from sheetnet.xlsx.reader import WorkbookCells
 from sheetnet.xlsx.refs import cell_name
+from written import formula_cells
 
 SHEETS = ["Data", "学习", "测试", "梯度下降"]
 
@@ -37,11 +38,6 @@ def sheet_xml(path, sheet_name):
     with zipfile.ZipFile(path) as z:  # XlsxWriter numbers the parts in sheet order
         return z.read(f"xl/worksheets/sheet{SHEETS.index(sheet_name) + 1}.xml").decode()
 
-
-def formula_cells(path):
-    """{(sheet, row, col): Cell} of every cell holding a formula."""
-    with WorkbookCells(path) as wb:
-        return {(s, *pos): c for s in wb.sheet_names for pos, c in wb.sheet(s).items() if c.formula is not None}
 
 
 # -- the workbook as a whole ------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sheetnet.engine.training import gradient_descent
 from sheetnet.layout.backprop import ITERATION_ROWS
 from sheetnet.xlsx.reader import WorkbookCells
 from sheetnet.xlsx.refs import cell_name, parse_cell
+from written import formula_cells
 
 LEARN, SUMMARY = "误差反向传播", "ＣT的变化"
 
@@ -31,10 +32,6 @@ def cells(workbook):
         assert wb.sheet_names == ["Data", LEARN, SUMMARY]
         return {s: {cell_name(*pos): c for pos, c in wb.sheet(s).items()} for s in wb.sheet_names}
 
-
-def formula_cells(path):
-    with WorkbookCells(path) as wb:
-        return {(s, *pos): c for s in wb.sheet_names for pos, c in wb.sheet(s).items() if c.formula is not None}
 
 
 def c_t_cell(iteration: int) -> str:
