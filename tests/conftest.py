@@ -54,3 +54,13 @@ def recalc(soffice, tmp_path_factory):
         return done[src]
 
     return run
+
+
+@pytest.fixture(scope="session")
+def lo_edit(soffice):
+    """lo_edit(folder, {name: (source, ops)}) → {name: workbook edited and saved by LibreOffice} (tests/student.py)."""
+    from student import edit_many, uno_python
+
+    if uno_python() is None:
+        _absent("LibreOffice's Python UNO bridge (python3-uno)")
+    return edit_many
