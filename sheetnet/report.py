@@ -46,15 +46,12 @@ def _value(v) -> str:
 
 def recompute_text(r: Recomputed, limit: int = 20) -> str:
     ld, ev, cmp = r.loaded, r.evaluation, r.comparison
-    counts = r.kind.class_counts(ld.inputs)
-    counts = ", ".join(f"{c} of digit {d}" for d, c in counts.items())
     sheets = " and ".join(f"{role} sheet {name!r}" for role, name in ld.sheet_names.items())
-    iterations = f", {ld.n_iterations} iterations" if ld.n_iterations > 1 else ""
-    lines = [f"{ld.path}: {r.kind.name} workbook; {sheets}; {ld.n_images} images ({counts}){iterations}"]
+    contents = r.kind.contents(ld.inputs, ld.n_images, ld.n_iterations)
+    lines = [f"{ld.path}: {r.kind.name} workbook; {sheets}; {contents}"]
     if r.params_from != "workbook":
         lines.append(f"no learning sheet: parameters are {PARAM_SET_NAMES.get(r.params_from, r.params_from)}")
-    which = f" ({ev.what})" if ev.what else ""
-    lines.append(f"C_T = {ev.C_T:.12g}{which} · {ev.right}/{ld.n_images} right ({ev.accuracy:.1%})")
+    lines.append(ev.figures())
     lines.append(
         f"computed cells: {cmp.agree} of {cmp.cells} agree with the cached values "
         f"(largest difference {cmp.max_abs_diff:.3g}, relative {cmp.max_rel_diff:.3g})"

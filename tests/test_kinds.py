@@ -100,3 +100,13 @@ def test_a_mistaken_template_gives_a_different_value(written):
     ev = Evaluator(kind.layout, grids(kind.layout, {**loaded.inputs, **values}, 64), 64)
     wrong = ev.quantity(kind.layout["a2"], "=1/(1+EXP({z2}))")
     np.testing.assert_allclose(wrong, 1 - values["a2"], rtol=1e-9, atol=1e-15)  # 1 − σ loses digits near 1
+
+
+def test_every_kind_is_written_by_answer_and_exercise_through_its_own_row():
+    # the command line offers the kinds of the authoring table; recompute/check/train those of kinds.py
+    from sheetnet.commands.common import KIND_CHOICES
+    from sheetnet.mirror import authoring
+
+    assert authoring.NAMES == kinds.NAMES and KIND_CHOICES == ("auto", *kinds.NAMES)
+    for row in authoring.WORKBOOKS:
+        assert callable(row.author()), row.kind

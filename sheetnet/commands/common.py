@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 from sheetnet.errors import UnusableInput
+from sheetnet.mirror.authoring import NAMES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
-PARAM_CHOICES = ("initial", "book", "backprop_initial")
 
 
 def check_output_path(path: Path) -> None:
@@ -23,15 +23,7 @@ def check_output_path(path: Path) -> None:
         raise UnusableInput(f"cannot write into the folder {str(path.parent)!r}", path)
 
 
-def iteration_count(given: int | None, default: int, most: int) -> int:
-    """--iterations for an iterated workbook: the writer's default, or a count it can write."""
-    iterations = default if given is None else given
-    if not 1 <= iterations <= most:
-        raise UnusableInput(f"--iterations {iterations}: choose 1…{most}")
-    return iterations
-
-
-KIND_CHOICES = ("auto", "chapter3", "backprop", "cnn", "cnn-backprop")
+KIND_CHOICES = ("auto", *NAMES)  # every kind sheetnet writes, it reads
 
 
 def kind_of(name: str, path: Path | None = None, *, detect: bool = True):

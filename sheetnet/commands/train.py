@@ -41,9 +41,9 @@ def run(args) -> int:
     finally:
         if progress:
             progress.done()
-    n = result.loaded.n_images
-    print(f"C_T before: {result.C_T_before:.12g} ({result.right_before}/{n} right)")
-    print(f"C_T after:  {result.C_T_after:.12g} ({result.right_after}/{n} right) — {result.method}, "
+    before, after = result.before, result.after  # the kind's cost (C_T, E …) and, for a classifier, images right
+    print(f"{before.cost} before: {before.brief()}")
+    print(f"{after.cost} after:  {after.brief()} — {result.method}, "
           f"{result.iterations} iterations, {result.seconds:.3f} s, {result.stopped_because}")
     print(f"wrote {output}: {result.cells_written} cells updated (the parameters and the cached values that depend on them)")
     if result.cells_left:

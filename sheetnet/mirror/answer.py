@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from sheetnet.data import chapter3_eta, chapter3_images, chapter3_params
 from sheetnet.engine.network import Evaluation, Network
 from sheetnet.engine.training import GDResult, gradient_descent
+from sheetnet.errors import UnusableInput
+from sheetnet.i18n import _
 from sheetnet.layout.chapter3 import CHAPTER3
 from sheetnet.layout.gd_run import GD_RUN
 from sheetnet.layout.model import Layout
@@ -44,6 +47,27 @@ def book_inputs(net: Network, layout: Layout = CHAPTER3) -> dict[str, np.ndarray
         "digit": digits.astype(float).reshape(layout.positions(layout["digit"], n).shape[:-1]),
         **parameter_arrays(net, layout),
     }
+
+
+def author(path: Path, *, exercise: bool, params: str | None, iterations: int | None, test_image: int,
+           ready: Callable[[Path], None]) -> str:
+    """`sheetnet answer` / `exercise` (the default kind): the answer key, or the student's workbook."""
+    if exercise:
+        ready(path)
+        write_book_workbook(path, chapter3_params(params), exercise=True)
+        return _("wrote {path} (exercise, parameters: {params}): the learning sheet's formula cells are empty "
+                 "(light blue) for the student to fill").format(path=path, params=params)
+    params = params or "trained"
+    if not 1 <= test_image <= 64:
+        raise UnusableInput(_("--test-image {n}: the images are numbered 1…64").format(n=test_image))
+    ready(path)
+    answer = write_answer_workbook(path, chapter3_params(params), test_image=test_image)
+    ev, gd = answer.evaluation, answer.gd
+    return _("wrote {path} (answer, parameters: {params}): C_T = {C_T:.12g} · {right}/{n} right ({accuracy:.1%}); "
+             "测试: image {image} → {verdict}; chapter-4 run: C_T {first:.6g} → {last:.6g} in {k} iterations").format(
+        path=path, params=params, C_T=ev.C_T, right=int(ev.right.sum()), n=len(ev.C), accuracy=ev.accuracy,
+        image=answer.test_image, verdict=answer.test_verdict, first=gd.C_T_history[0], last=gd.C_T_history[-1],
+        k=gd.iterations)
 
 
 def write_book_workbook(path: str | Path, net: Network, *, exercise: bool = False,

@@ -12,21 +12,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from sheetnet.data import chapter3_eta, chapter3_params
 from sheetnet.engine.network import Network, backprop, evaluate
+from sheetnet.i18n import _
 from sheetnet.layout.backprop import BACKPROP
 from sheetnet.layout.depends import dependents
 from sheetnet.layout.model import Layout
 from sheetnet.layout.styles import CONDITIONAL, STYLES
+from sheetnet.mirror.authoring import by_name, iterated_exercise_line, iteration_count, refuse_params, run_line
 from sheetnet.mirror.answer import book_inputs
 from sheetnet.mirror.build import build_sheets, exercise_blanks
 from sheetnet.mirror.chapter3 import parameter_arrays, problem_of
 from sheetnet.xlsx.writer import write_xlsx
 
-ITERATIONS = 50  # the book's chapter-4 experiment
+ITERATIONS = by_name("backprop").iterations  # the book's chapter-4 experiment: 50
 MAX_ITERATIONS = 1000  # 66,000 rows and about 4.8 million cells
 
 
@@ -96,3 +99,14 @@ def write_backprop_workbook(path: str | Path, *, iterations: int = ITERATIONS, e
     return run
 
 
+
+
+def author(path: Path, *, exercise: bool, params: str | None, iterations: int | None, test_image: int,
+           ready: Callable[[Path], None]) -> str:
+    """`sheetnet answer/exercise --kind backprop`: the run from the book's chapter-4 starting values."""
+    if exercise:  # "initial" is the default: the chapter's own start
+        refuse_params(params, ("initial", "backprop_initial"), _("the backprop exercise starts from backprop_initial"))
+    k = iteration_count(iterations, ITERATIONS, MAX_ITERATIONS)
+    ready(path)
+    run = write_backprop_workbook(path, iterations=k, exercise=exercise)
+    return iterated_exercise_line(path, "backprop", run) if exercise else run_line(path, "backprop", run, 64)

@@ -9,12 +9,14 @@ value — is read off the layout's own positions, not assumed.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from sheetnet.data.chapter5 import chapter5_images
 from sheetnet.engine.cnn import CNN, CNNEvaluation, evaluate, teacher
 from sheetnet.errors import UnusableInput
+from sheetnet.i18n import _
 from sheetnet.layout.chapter5 import CNN5
 from sheetnet.layout.model import Layout
 from sheetnet.layout.styles import CONDITIONAL, STYLES
@@ -125,3 +127,29 @@ def write_cnn_workbook(path: str | Path, net: CNN, *, exercise: bool = False, la
     blank = exercise_blanks(layout) if exercise else frozenset()
     write_xlsx(path, build_sheets(layout, n, inputs, values, blank=blank), STYLES, CONDITIONAL)
     return ev
+
+
+def author(path: Path, *, exercise: bool, params: str | None, iterations: int | None, test_image: int,
+           ready: Callable[[Path], None]) -> str:
+    """`sheetnet answer/exercise --kind cnn`: appendix B's data and the CNN with one of its parameter sets."""
+    name, net = cnn_params(params)
+    ready(path)
+    ev = write_cnn_workbook(path, net, exercise=exercise)
+    if exercise:
+        return _("wrote {path} (exercise cnn, parameters: {name}): the learning sheet's formula cells are empty "
+                 "(light blue) for the student to fill; with these parameters C_T = {C_T:.12g} · {right}/{n} "
+                 "right").format(path=path, name=name, C_T=ev.C_T, right=int(ev.right.sum()), n=len(ev.C))
+    return _("wrote {path} (cnn, parameters: {name}): C_T = {C_T:.12g} · {right}/{n} right ({accuracy:.1%})").format(
+        path=path, name=name, C_T=ev.C_T, right=int(ev.right.sum()), n=len(ev.C), accuracy=ev.accuracy)
+
+
+def cnn_params(name: str | None) -> tuple[str, CNN]:
+    """--params for the CNN → (its name, the CNN): by default 'trained' when the data has it, else 'initial'."""
+    from sheetnet.data import chapter5
+
+    if name is None:
+        name = "trained" if "trained" in chapter5.PARAM_SETS else "initial"
+    if name not in chapter5.PARAM_SETS:
+        raise UnusableInput(_("--params {name}: the CNN's parameter sets are {sets}").format(
+            name=name, sets=", ".join(chapter5.PARAM_SETS)))
+    return name, chapter5.chapter5_params(name)

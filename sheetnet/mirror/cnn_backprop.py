@@ -12,20 +12,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from sheetnet.data.chapter5 import chapter5_eta, chapter5_params
 from sheetnet.engine.cnn import CNN, backprop, evaluate
+from sheetnet.errors import UnusableInput
+from sheetnet.i18n import _
 from sheetnet.layout.chapter5_backprop import CNN_BACKPROP
 from sheetnet.layout.depends import dependents
 from sheetnet.layout.model import Layout
 from sheetnet.layout.styles import CONDITIONAL, STYLES
+from sheetnet.mirror.authoring import by_name, iterated_exercise_line, iteration_count, refuse_params, run_line
 from sheetnet.mirror.build import build_sheets, exercise_blanks
 from sheetnet.mirror.cnn import cnn_book_inputs, cnn_problem
 from sheetnet.xlsx.writer import write_xlsx
 
-ITERATIONS = 10  # 96 images × 290 cells a block: 10 iterations are ≈ 280,000 cells
+ITERATIONS = by_name("cnn-backprop").iterations  # 10: 96 images × 290 cells a block, ≈ 280,000 cells
 MAX_ITERATIONS = 100  # 13,500 rows, 2.8 million cells, ≈ 1.7 GB while writing
 
 PARAMETERS = ("filters", "filter_b", "output_w", "output_b")
@@ -169,3 +173,16 @@ def cnn_backprop_defaults(name: str, n: int, layout: Layout = CNN_BACKPROP) -> d
     arrays = {q: np.asarray(a, dtype=float).reshape(layout.positions(layout[q], 0, 1).shape[1:-1])
               for q, a in _parameters(chapter5_params(name), index).items()}
     return {**arrays, "eta": np.full(layout.positions(layout["eta"], n).shape[:-1], chapter5_eta())}
+
+
+def author(path: Path, *, exercise: bool, params: str | None, iterations: int | None, test_image: int,
+           ready: Callable[[Path], None]) -> str:
+    """`sheetnet answer/exercise --kind cnn-backprop`: the run from the book's initial values."""
+    if exercise:
+        refuse_params(params, ("initial",), _("the cnn-backprop exercise starts from the book's initial values"))
+    elif params is not None:
+        raise UnusableInput(_("--params: --kind cnn-backprop starts from the book's initial values"))
+    k = iteration_count(iterations, ITERATIONS, MAX_ITERATIONS)
+    ready(path)
+    run = write_cnn_backprop_workbook(path, iterations=k, exercise=exercise)
+    return iterated_exercise_line(path, "cnn-backprop", run) if exercise else run_line(path, "cnn-backprop", run, 96)

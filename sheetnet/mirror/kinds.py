@@ -15,21 +15,39 @@ import numpy as np
 
 from sheetnet.engine import cnn_training, training
 from sheetnet.errors import UnusableInput
+from sheetnet.i18n import _
 from sheetnet.layout.model import Layout
 
 
 @dataclass(frozen=True)
 class Summary:
-    """The figures a reader looks at first."""
+    """The figures a reader looks at first: the cost the kind minimizes and, for a classifier, how many
+    images it gets right."""
 
-    C_T: float
+    C_T: float  # the cost: C_T, or the kind's own (E of the regression, z of the descent)
     right: int
     n_images: int
     what: str = ""  # which C_T: '' or 'iteration 50, before its update'
+    cost: str = "C_T"  # the cost's name, as the book writes it
+    classifies: bool = True  # right / n_images mean something (a network answering which digit)
 
     @property
     def accuracy(self) -> float:
         return self.right / self.n_images if self.n_images else 0.0
+
+    def figures(self) -> str:
+        """'C_T = 18.3470935205 · 42/64 right (65.6%)', 'E = 2.33011…', with which one in parentheses."""
+        which = f" ({self.what})" if self.what else ""
+        text = f"{self.cost} = {self.C_T:.12g}{which}"
+        if self.classifies:
+            text += _(" · {right}/{n} right ({accuracy:.1%})").format(right=self.right, n=self.n_images,
+                                                                      accuracy=self.accuracy)
+        return text
+
+    def brief(self) -> str:
+        """'18.3470935205 (42/64 right)': the cost and, for a classifier, images right."""
+        text = f"{self.C_T:.12g}"
+        return text + _(" ({right}/{n} right)").format(right=self.right, n=self.n_images) if self.classifies else text
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,16 @@ class Kind:
     description: str = ""
     training: Training | None = None  # None: `sheetnet train` does not train this kind
     not_trainable: str = ""  # why not, in words, when training is None
+    describe: Callable[[dict, int, int], str] | None = None  # (inputs, images, iterations) → contents(); None: images
+
+    def contents(self, inputs: dict, n_images: int, n_iterations: int) -> str:
+        """What the workbook holds, in a few words: '64 images (32 of digit 0, 32 of digit 1), 4 iterations'."""
+        if self.describe is not None:
+            return self.describe(inputs, n_images, n_iterations)
+        counts = ", ".join(_("{count} of digit {digit}").format(count=c, digit=d)
+                           for d, c in self.class_counts(inputs).items())
+        iterations = _(", {k} iterations").format(k=n_iterations) if n_iterations > 1 else ""
+        return _("{n} images ({counts})").format(n=n_images, counts=counts) + iterations
 
     def class_counts(self, inputs: dict) -> dict[int, int]:
         """How many images of each digit the data holds."""

@@ -19,7 +19,7 @@ import numpy as np
 from sheetnet.errors import UnusableInput
 from sheetnet.layout.depends import dependents
 from sheetnet.mirror.formulas import expected_formulas, same_formula
-from sheetnet.mirror.kinds import CHAPTER3_KIND, KINDS, Kind
+from sheetnet.mirror.kinds import CHAPTER3_KIND, KINDS, Kind, Summary
 from sheetnet.mirror.load import Loaded, load
 from sheetnet.xlsx.patch import patch_workbook
 from sheetnet.xlsx.refs import cell_name
@@ -40,6 +40,8 @@ class Trained:
     cells_left: int  # dependent cells whose formula differs from the layout's: cached value kept
     net: object  # the engine's network of the kind (Network, CNN)
     kind: Kind = CHAPTER3_KIND
+    before: Summary | None = None  # the figures before and after, worded the kind's way
+    after: Summary | None = None
 
 
 def train_workbook(src: str | Path, dst: str | Path, *, method: str = "solver", eta: float | None = None,
@@ -73,7 +75,7 @@ def train_workbook(src: str | Path, dst: str | Path, *, method: str = "solver", 
     edits, left = _edits(loaded, inputs, values, kind.parameters)
     written = patch_workbook(src, dst, edits)
     return Trained(loaded, method, before.C_T, after.C_T, before.right, after.right,
-                   run.iterations, run.elapsed, stopped, written, left, run.net, kind)
+                   run.iterations, run.elapsed, stopped, written, left, run.net, kind, before, after)
 
 
 def _where_parameters(kind: Kind) -> str:
