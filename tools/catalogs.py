@@ -2,6 +2,7 @@
 
     python3 tools/catalogs.py            # extract → sheetnet/locale/sheetnet.pot, update each .po, compile .mo
     python3 tools/catalogs.py --check    # only say what is out of date or untranslated (exit 1 if anything)
+    python3 tools/catalogs.py --fill T.json   # put translations in: {"zh_CN": {msgid: text}, "ja": {…}}
 
 The same steps as `pybabel extract -F babel.cfg -k N_ -k ngettext:1,2`, `pybabel update` and
 `pybabel compile`, through Babel's API so that the files carry no dates and re-running changes
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import re
 import sys
 from datetime import datetime, timezone
@@ -90,10 +92,24 @@ def problems(template: Catalog, catalog: Catalog, language: str) -> list[str]:
     return out
 
 
+def fill(tables: dict[str, dict[str, str]]) -> None:
+    """Translations into the .po files (an entry already translated is replaced)."""
+    for language, table in tables.items():
+        catalog = read(language)
+        for m in catalog:
+            if m.id in table:
+                m.string = table[m.id]
+        po_path(language).write_bytes(dump_po(catalog))
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--check", action="store_true", help="change nothing; exit 1 when a catalog is not complete")
+    p.add_argument("--fill", type=Path, metavar="TABLE.json",
+                   help='first put these translations in: {"zh_CN": {msgid: text, …}, "ja": {…}}')
     args = p.parse_args()
+    if args.fill:
+        fill(json.loads(args.fill.read_text(encoding="utf-8")))
     template = extract()
     pot = LOCALE / f"{DOMAIN}.pot"
     found = []
