@@ -10,17 +10,51 @@ import sys
 import threading
 import warnings
 
+from sheetnet import __version__
 from sheetnet.commands import NAMES
 from sheetnet.commands.common import EXIT_OK, EXIT_UNUSABLE
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import LANGUAGES, _, normalize, set_language
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+class UsageError(Exception):
+    """A command line argparse refuses, said in one line (argparse's own message inside it)."""
+
+    def __init__(self, prog: str, message: str):
+        super().__init__(_("{where}: {problem} (see {prog} --help)").format(
+            where=prog.replace(" ", ": ", 1), problem=message, prog=prog))
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Descriptions wrapped to the terminal; a text of several lines (the examples) kept as written."""
+
+    def _fill_text(self, text, width, indent):
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a refused command line raises UsageError instead of printing the usage block."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message):
+        raise UsageError(self.prog, message)
+
+
+def _parser() -> Parser:
+    p = Parser(
         prog="sheetnet",
         description=_("Mirror the workbooks of 'The Mathematics of Deep Learning' in NumPy, cell by cell."),
+        epilog=_("examples:\n"
+                 "  sheetnet check my.xlsx                  grade a student's workbook\n"
+                 "  sheetnet answer -o answer.xlsx          the teacher's answer workbook\n"
+                 "  sheetnet COMMAND --help                 what a command does, with examples"),
     )
+    p.add_argument("--version", action="version", version=f"sheetnet {__version__}")
     p.add_argument("--lang", choices=tuple(LANGUAGES), metavar="{" + ",".join(LANGUAGES) + "}",
                    help=_("the language of every text sheetnet prints and writes: en, zh (简体中文), ja (日本語); "
                           "default: the locale ($SHEETNET_LANG, LANGUAGE, LC_ALL, LANG; Windows: the display language)"))
@@ -28,6 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     for name in NAMES:
         importlib.import_module(f"sheetnet.commands.{name}").register(sub)
     return p
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    """The command line (without --lang) → its namespace; UsageError naming the command and the problem."""
+    args, extra = _parser().parse_known_args(argv)
+    if extra:  # found by the top-level parser, which does not know whose they were: say it
+        after_command = argv.index(args.command) < argv.index(extra[0]) if extra[0] in argv else True
+        raise UsageError(f"sheetnet {args.command}" if after_command else "sheetnet",
+                         _("unrecognized arguments: %s") % " ".join(extra))  # argparse's own text
+    return args
 
 
 def _language_option(argv: list[str]) -> tuple[str | None, list[str]]:
@@ -58,20 +102,28 @@ def _on_sigterm(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    lang, argv = _language_option(argv)
-    if lang is not None and normalize(lang) is None:
-        set_language()
-        return _fail(_("--lang {lang}: choose en, zh or ja").format(lang=lang))
-    set_language(lang)  # before the parser exists: --help and argparse's own messages are translated too
-    args = _parser().parse_args(argv)
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
-    try:
-        return _run(args)
-    finally:
-        if in_main_thread:
-            signal.signal(signal.SIGTERM, previous)
+    from sheetnet import console
+
+    with console.tolerant():  # nothing we print may end the command: the console shows what it can
+        argv = list(sys.argv[1:] if argv is None else argv)
+        lang, argv = _language_option(argv)
+        if lang is not None and normalize(lang) is None:
+            set_language()
+            return _fail(_("--lang {lang}: choose en, zh or ja").format(lang=lang))
+        set_language(lang)  # before the parser exists: --help and argparse's own messages are translated too
+        try:
+            args = parse(argv)
+        except UsageError as e:
+            return _fail(str(e), prefix=False)
+        except SystemExit as e:  # --help, --version: printed, and done
+            return e.code if isinstance(e.code, int) else EXIT_OK
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
+        try:
+            return _run(args)
+        finally:
+            if in_main_thread:
+                signal.signal(signal.SIGTERM, previous)
 
 
 def _run(args) -> int:
@@ -88,15 +140,16 @@ def _run(args) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except KeyboardInterrupt:
-        return _fail("interrupted", code=130)
+        return _fail(_("interrupted"), code=130)
     except _Terminated:
-        return _fail("terminated", code=143)
+        return _fail(_("terminated"), code=143)
     except MemoryError:
-        return _fail(f"{subject}: out of memory")
+        return _fail(_("{subject}: out of memory").format(subject=subject))
     except Exception as e:  # a bug of ours: still one line, never a traceback for the user
-        return _fail(f"{subject}: internal error ({type(e).__name__}: {e}); please report it")
+        return _fail(_("{subject}: internal error ({error}); please report it").format(
+            subject=subject, error=f"{type(e).__name__}: {e}"))
 
 
-def _fail(message: str, code: int = EXIT_UNUSABLE) -> int:
-    print(f"sheetnet: {message}", file=sys.stderr)
+def _fail(message: str, code: int = EXIT_UNUSABLE, prefix: bool = True) -> int:
+    print(f"sheetnet: {message}" if prefix else message, file=sys.stderr)
     return code

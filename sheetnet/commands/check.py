@@ -6,24 +6,38 @@ import sys
 from pathlib import Path
 
 from sheetnet.commands.common import EXIT_UNUSABLE, KIND_CHOICES, check_output_path
+from sheetnet.console import print_json, print_xml
 from sheetnet.errors import UnusableInput
+from sheetnet.i18n import _
 
 
 def register(sub) -> None:
-    p = sub.add_parser("check", help="grade a student's workbook cell by cell: root causes, diagnoses, a score")
+    p = sub.add_parser(
+        "check", help=_("grade a student's workbook cell by cell: root causes, diagnoses, a score"),
+        description=_("Grade students' workbooks cell by cell: every computed cell is recomputed from the "
+                      "student's own cells; each mistake is reported once, at its root, with the cells it "
+                      "spoils. Exit 0: all right, 1: findings, 2: a workbook could not be used."),
+        epilog=_("examples:\n"
+                 "  sheetnet check my.xlsx\n"
+                 "  sheetnet check my.xlsx --annotate my-marked.xlsx\n"
+                 "  sheetnet check \"作业 第3章\" --csv grades.csv        (a folder: the whole class)\n"
+                 "  sheetnet check my.xlsx --format json > my.json"))
     p.add_argument("files", nargs="+", type=Path, metavar="FILE",
-                   help="a workbook; several workbooks or a folder of them grade a class")
-    p.add_argument("--format", choices=("text", "json", "junit"), default="text")
+                   help=_("a workbook; several workbooks or a folder of them grade a class"))
+    p.add_argument("--format", choices=("text", "json", "junit"), default="text",
+                   help=_("text for people (default), json or junit for programs"))
     p.add_argument("--recalc", action="store_true",
-                   help="let LibreOffice recalculate a copy first (for files saved without values; the file is untouched)")
+                   help=_("let LibreOffice recalculate a copy first (for files saved without values; the file "
+                          "is untouched)"))
     p.add_argument("--annotate", type=Path, metavar="OUT.xlsx",
-                   help="write a copy of the workbook with each wrong cell filled and commented")
-    p.add_argument("--csv", type=Path, metavar="GRADES.csv", help="write one row per workbook: score, root causes, …")
+                   help=_("write a copy of the workbook with each wrong cell filled and commented"))
+    p.add_argument("--csv", type=Path, metavar="GRADES.csv",
+                   help=_("write one row per workbook: score, root causes, …"))
     p.add_argument("--kind", choices=KIND_CHOICES, default="auto",
-                   help="the kind of workbook (default auto: found from each workbook's sheets)")
-    p.add_argument("-j", "--jobs", type=int, help="workbooks checked at once (default: one per core)")
-    p.add_argument("--rel", type=float, default=1e-9, help="relative tolerance (default 1e-9)")
-    p.add_argument("--abs", type=float, default=1e-12, help="absolute tolerance (default 1e-12)")
+                   help=_("the kind of workbook (default auto: found from each workbook's sheets)"))
+    p.add_argument("-j", "--jobs", type=int, help=_("workbooks checked at once (default: one per core)"))
+    p.add_argument("--rel", type=float, default=1e-9, help=_("relative tolerance (default 1e-9)"))
+    p.add_argument("--abs", type=float, default=1e-12, help=_("absolute tolerance (default 1e-12)"))
     p.set_defaults(run=run, subject="files")
 
 
@@ -80,9 +94,9 @@ def _one(args, path: Path, tol) -> int:
             write_atomically(args.csv, csv_text([_unusable(str(path), str(e), "text", start)]))
         return _fail(f"{path}: {e}")
     if args.format == "json":
-        print(report.json_text(result))
+        print_json(report.json_text(result))
     elif args.format == "junit":
-        print(report.junit([report.junit_suite(result, time.perf_counter() - start)]))
+        print_xml(report.junit([report.junit_suite(result, time.perf_counter() - start)]))
     else:
         print(report.text(result))
     if args.annotate is not None:
@@ -108,10 +122,10 @@ def _class(args, paths: list[Path], tol) -> int:
     outcomes, seconds, jobs = run_batch(paths, fmt=args.format, tol=tol, recalc=args.recalc, jobs=args.jobs, kind=args.kind,
                                         progress=sys.stderr.isatty())
     if args.format == "json":
-        print(json.dumps({"schema": "sheetnet-check-batch/1", "seconds": round(seconds, 3),
-                          "workbooks": [o.json for o in outcomes]}, ensure_ascii=False, indent=2))
+        print_json(json.dumps({"schema": "sheetnet-check-batch/1", "seconds": round(seconds, 3),
+                               "workbooks": [o.json for o in outcomes]}, ensure_ascii=False, indent=2))
     elif args.format == "junit":
-        print(report.junit([o.junit for o in outcomes]))
+        print_xml(report.junit([o.junit for o in outcomes]))
     else:
         print(summary(outcomes, seconds, jobs))
     if args.csv is not None:

@@ -7,21 +7,30 @@ from pathlib import Path
 
 from sheetnet.commands.common import EXIT_OK, KIND_CHOICES, check_output_path, kind_of
 from sheetnet.errors import UnusableInput
+from sheetnet.i18n import _
 
 
 def register(sub) -> None:
-    p = sub.add_parser("train", help="train the network from the workbook's parameters and write them back")
-    p.add_argument("file", type=Path)
-    p.add_argument("-o", "--output", type=Path, help="the trained copy to write")
-    p.add_argument("--in-place", action="store_true", help="write the trained parameters into FILE itself")
+    p = sub.add_parser(
+        "train", help=_("train the network from the workbook's parameters and write them back"),
+        description=_("Train from the workbook's own data and parameters and write the trained parameters "
+                      "into the same cells of a copy, with the new cached value of every cell that depends on "
+                      "them; the rest of the file stays as it was."),
+        epilog=_("examples:\n"
+                 "  sheetnet train my.xlsx -o my-trained.xlsx\n"
+                 "  sheetnet train my.xlsx -o my-gd.xlsx --method gd --eta 0.2 --iterations 50\n"
+                 "  sheetnet train \"C:\\Users\\李\\Documents\\my book.xlsx\" --in-place"))
+    p.add_argument("file", type=Path, metavar="FILE", help=_("the workbook (.xlsx)"))
+    p.add_argument("-o", "--output", type=Path, help=_("the trained copy to write"))
+    p.add_argument("--in-place", action="store_true", help=_("write the trained parameters into FILE itself"))
     p.add_argument("--method", choices=("solver", "gd"), default="solver",
-                   help="solver: least squares like Excel's Solver (default); gd: the book's gradient descent")
-    p.add_argument("--eta", type=float, help="learning rate η for gd (default: the kind's, 0.2)")
+                   help=_("solver: least squares like Excel's Solver (default); gd: the book's gradient descent"))
+    p.add_argument("--eta", type=float, help=_("learning rate η for gd (default: the kind's, 0.2)"))
     p.add_argument("--iterations", type=int,
-                   help="gd: updates (default: the kind's, chapter3 50, cnn 300); solver: at most this many "
-                        "(default 100; cnn also stops at C_T 0.01)")
+                   help=_("gd: updates (default: the kind's, chapter3 50, cnn 300); solver: at most this many "
+                          "(default 100; cnn also stops at C_T 0.01)"))
     p.add_argument("--kind", choices=KIND_CHOICES, default="auto",
-                   help="the kind of workbook (default auto: found from its sheets)")
+                   help=_("the kind of workbook (default auto: found from its sheets)"))
     p.set_defaults(run=run, subject="file")
 
 
