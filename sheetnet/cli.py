@@ -102,7 +102,7 @@ def _on_sigterm(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sheetnet import console
+    from sheetnet import console, progress
 
     with console.tolerant():  # nothing we print may end the command: the console shows what it can
         argv = list(sys.argv[1:] if argv is None else argv)
@@ -120,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         in_main_thread = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
         try:
-            return _run(args)
+            with progress.shown():  # on a terminal, for work that takes long
+                return _run(args)
         finally:
             if in_main_thread:
                 signal.signal(signal.SIGTERM, previous)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import os
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sheetnet import progress
 from sheetnet.errors import UnusableInput
+from sheetnet.i18n import _
 from sheetnet.mirror.compare import Tolerance
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")  # what a teacher's folder may hold; all get a row
@@ -108,7 +109,7 @@ def _unusable(path: str, message: str, fmt: str, start: float) -> Outcome:
 
 
 def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False,
-        jobs: int | None = None, progress: bool = False, kind: str = "auto") -> tuple[list[Outcome], float, int]:
+        jobs: int | None = None, kind: str = "auto") -> tuple[list[Outcome], float, int]:
     """Check every workbook; the outcomes in the order given, the wall time, and the workers used."""
     from concurrent.futures import ProcessPoolExecutor, as_completed  # only a class pays for the pool
 
@@ -116,12 +117,12 @@ def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), r
     names = [str(p) for p in paths]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(names)))
     done: dict[int, Outcome] = {}
-    show = _Progress(len(names)) if progress else None
+    show = progress.begin(_("checking workbooks"), len(names), _("workbooks"))  # on a terminal only
     try:
         if jobs == 1:
             for i, name in enumerate(names):
                 done[i] = check_one(name, fmt, tol, recalc, kind)
-                show and show.step()
+                show.advance()
         else:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
                 futures = {pool.submit(check_one, name, fmt, tol, recalc, kind): i for i, name in enumerate(names)}
@@ -132,27 +133,13 @@ def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), r
                             done[i] = fut.result()
                         except Exception as e:  # a worker died (killed, out of memory): that row only
                             done[i] = Outcome(names[i], "unusable", error=f"the check stopped ({type(e).__name__})")
-                        show and show.step()
+                        show.advance()
                 except BaseException:
                     pool.shutdown(wait=False, cancel_futures=True)
                     raise
     finally:
-        show and show.done()
+        show.done()
     return [done[i] for i in range(len(names))], time.perf_counter() - start, jobs
-
-
-class _Progress:
-    """'checked 12/52' on one terminal line (only when stderr is a terminal)."""
-
-    def __init__(self, total: int):
-        self.total, self.n = total, 0
-
-    def step(self) -> None:
-        self.n += 1
-        print(f"\rchecked {self.n}/{self.total}", end="", file=sys.stderr, flush=True)
-
-    def done(self) -> None:
-        print("\r\033[K", end="", file=sys.stderr, flush=True)
 
 
 # -- output ------------------------------------------------------------------------------------

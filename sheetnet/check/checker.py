@@ -17,12 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
+from sheetnet import progress
 from sheetnet.check import package
 from sheetnet.check.diagnose import Diagnoser, Diagnosis
 from sheetnet.check.formulas import parse, same_formula
 from sheetnet.check.local import agree, known, mistakes, reads, values
 from sheetnet.check.places import Places
 from sheetnet.errors import UnusableInput
+from sheetnet.i18n import _
 from sheetnet.mirror.compare import Tolerance
 from sheetnet.mirror.kinds import Kind, detect, open_as
 from sheetnet.mirror.load import Loaded, load
@@ -127,7 +129,7 @@ def _check(loaded: Loaded, kind: Kind, places: Places, notes: list[str], recalcu
     diagnoser = Diagnoser(places, lambda f, e: bool(agree(np.atleast_1d(f), np.atleast_1d(e), tol)[0]))
     findings: list[Finding] = []
     graded = 0
-    for name in v.found:
+    for name in progress.each(v.found, _("checking the cells"), _("quantities")):
         judged, count = _judge_quantity(loaded, places, diagnoser, v, name, tol)
         findings += judged
         graded += count

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sheetnet import progress
+from sheetnet.i18n import _
 from sheetnet.layout.evaluate import ERROR, Evaluator, grids
 from sheetnet.mirror.compare import Tolerance
 from sheetnet.mirror.kinds import Kind
@@ -61,9 +63,9 @@ def values(loaded: Loaded, kind: Kind) -> Values:
     graded = [name for name in layout.graded if name in loaded.cells]
     local = {}
     with np.errstate(all="ignore"):
-        for name in graded:
+        for name in progress.each(graded, _("evaluating the workbook's own formulas"), _("quantities")):
             local[name] = evaluator.quantity(layout[name])
-    _, e2e = kind.compute(loaded.inputs, n, k)
+    e2e = kind.compute(loaded.inputs, n, k)[1]  # (the summary is not needed: `_` is the translator here)
     return Values({name: found[name] for name in graded}, local, {name: e2e[name] for name in graded}, evaluator)
 
 

@@ -119,8 +119,7 @@ def _class(args, paths: list[Path], tol) -> int:
     from sheetnet.check import report
     from sheetnet.check.batch import csv_text, run as run_batch, summary, write_atomically
 
-    outcomes, seconds, jobs = run_batch(paths, fmt=args.format, tol=tol, recalc=args.recalc, jobs=args.jobs, kind=args.kind,
-                                        progress=sys.stderr.isatty())
+    outcomes, seconds, jobs = run_batch(paths, fmt=args.format, tol=tol, recalc=args.recalc, jobs=args.jobs, kind=args.kind)
     if args.format == "json":
         print_json(json.dumps({"schema": "sheetnet-check-batch/1", "seconds": round(seconds, 3),
                                "workbooks": [o.json for o in outcomes]}, ensure_ascii=False, indent=2))

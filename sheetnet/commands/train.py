@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
+from sheetnet import progress
 from sheetnet.commands.common import EXIT_OK, KIND_CHOICES, check_output_path, kind_of
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import _
@@ -43,13 +43,13 @@ def run(args) -> int:
     if args.eta is not None and not args.eta > 0:
         raise UnusableInput("--eta must be positive")
     kind = kind_of(args.kind, args.file)
-    progress = _Progress(args.method) if sys.stderr.isatty() else None
-    try:
+    with progress.stage(_("training ({method})").format(method=args.method), unit=_("iterations")) as step:
+        def shown(k: int, cost: float) -> None:
+            step.note(_("cost {value:.6g}").format(value=cost))  # C_T, or the kind's own (E …)
+            step.advance()
+
         result = train_workbook(args.file, output, method=args.method, eta=args.eta, iterations=args.iterations,
-                                callback=progress, kind=kind)
-    finally:
-        if progress:
-            progress.done()
+                                callback=shown, kind=kind)
     before, after = result.before, result.after  # the kind's cost (C_T, E …) and, for a classifier, images right
     print(f"{before.cost} before: {before.brief()}")
     print(f"{after.cost} after:  {after.brief()} — {result.method}, "
@@ -72,16 +72,3 @@ def _output(args) -> Path:
         raise UnusableInput("-o is the input itself: use --in-place to overwrite it")
     check_output_path(args.output)
     return args.output
-
-
-class _Progress:
-    """One line on the terminal, rewritten as training goes."""
-
-    def __init__(self, method: str):
-        self.method = method
-
-    def __call__(self, k: int, cost: float) -> None:
-        print(f"\r{self.method}: iteration {k}, C_T = {cost:.6g}   ", end="", file=sys.stderr, flush=True)
-
-    def done(self) -> None:
-        print("\r\033[K", end="", file=sys.stderr, flush=True)

@@ -16,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from sheetnet import progress
 from sheetnet.data import chapter3_eta, chapter3_params
 from sheetnet.engine.network import Network, backprop, evaluate
 from sheetnet.i18n import _
@@ -49,7 +50,7 @@ def backprop_values(layout: Layout, inputs: dict[str, np.ndarray], net: Network,
     n = len(x)
     rows: dict[str, list] = {}
     C_T, right = [], []
-    for k in range(iterations):
+    for k in progress.each(range(iterations), _("computing the iterations"), _("iterations")):
         ev = evaluate(net, x, t)
         g = backprop(net, ev.forward, t)
         fw = ev.forward

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sheetnet import progress
+from sheetnet.i18n import _
 from sheetnet.layout.model import Layout
 from sheetnet.xlsx.refs import cell_name, parse_cell
 from sheetnet.xlsx.writer import CellOut, ChartOut, ConditionalOut, SheetOut
@@ -39,7 +41,7 @@ def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], c
             row, col = _shifted(parse_cell(label.cell), step, k)
             merge = _shifted(parse_cell(label.merge_to), step, k) if label.merge_to else None
             sheets[label.sheet].cells.append(CellOut(row, col, label.text, style=label.style, merge_to=merge))
-    for q in layout.quantities:
+    for q in progress.each(layout.quantities, _("building the cells"), _("quantities")):
         if q.sheet not in sheets:
             continue
         pos = layout.positions(q, n_images, n_iterations)

@@ -16,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from sheetnet import progress
 from sheetnet.data.chapter5 import chapter5_eta, chapter5_params
 from sheetnet.engine.cnn import CNN, backprop, evaluate
 from sheetnet.errors import UnusableInput
@@ -97,7 +98,7 @@ def cnn_backprop_values(layout: Layout, inputs: dict[str, np.ndarray], net: CNN,
     w_index, p_index = _pooled_index(layout, "output_w"), _pooled_index(layout, "delta_pool")
     rows: dict[str, list] = {}
     C_T, right = [], []
-    for k in range(iterations):
+    for k in progress.each(range(iterations), _("computing the iterations"), _("iterations")):
         ev = evaluate(net, x, t)
         fw = ev.forward
         g = backprop(net, fw, t)

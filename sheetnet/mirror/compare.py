@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sheetnet import progress
+from sheetnet.i18n import _
 from sheetnet.xlsx.reader import Cell
 
 
@@ -54,7 +56,7 @@ def compare(cells: dict[str, np.ndarray], expected: dict[str, np.ndarray], tol: 
     total = agree = formulas = no_cache = 0
     max_abs = max_rel = 0.0
     diffs: list[Difference] = []
-    for name, grid in cells.items():
+    for name, grid in progress.each(cells.items(), _("comparing the cells"), _("quantities")):
         want = expected[name]
         for index, cell in np.ndenumerate(grid):
             total += 1

@@ -18,7 +18,9 @@ from pathlib import Path
 from defusedxml.ElementTree import iterparse
 from defusedxml.common import DefusedXmlException
 
+from sheetnet import progress
 from sheetnet.errors import UnusableInput
+from sheetnet.i18n import _
 from sheetnet.xlsx.refs import cell_name, parse_cell
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -49,8 +51,8 @@ SheetCells = dict[tuple[int, int], Cell]
 class _Limited(io.RawIOBase):
     """A read-only stream that refuses to give more than `limit` bytes (a zip bomb stops here)."""
 
-    def __init__(self, raw, limit: int, what: str):
-        self._raw, self._left, self._what = raw, limit, what
+    def __init__(self, raw, limit: int, what: str, on_read=None):
+        self._raw, self._left, self._what, self._on_read = raw, limit, what, on_read
 
     def readable(self) -> bool:
         return True
@@ -61,6 +63,8 @@ class _Limited(io.RawIOBase):
             raise UnusableInput(f"{self._what} inflates past {MAX_PART_BYTES // 2**20} MiB")
         self._left -= len(data)
         buffer[: len(data)] = data
+        if self._on_read is not None:
+            self._on_read(len(data))
         return len(data)
 
 
@@ -97,7 +101,7 @@ class WorkbookCells:
             raise UnusableInput(f"there is no sheet named {sheet!r}")
         return self._sheet_parts[sheet]
 
-    def _stream(self, name: str):
+    def _stream(self, name: str, on_read=None):
         try:
             raw = self._zip.open(name)
         except KeyError:
@@ -105,10 +109,10 @@ class WorkbookCells:
         except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError, ValueError) as e:
             # a damaged local header, an unsupported compression method, an encrypted entry
             raise UnusableInput(f"{name} cannot be inflated ({e})") from None
-        return io.BufferedReader(_Limited(raw, MAX_PART_BYTES, name))
+        return io.BufferedReader(_Limited(raw, MAX_PART_BYTES, name, on_read))
 
-    def _parse(self, name: str, events=("end",)):
-        stream = self._stream(name)
+    def _parse(self, name: str, events=("end",), on_read=None):
+        stream = self._stream(name, on_read)
         try:
             yield from iterparse(stream, events=events)
         except (DefusedXmlException,) as e:
@@ -155,10 +159,13 @@ class WorkbookCells:
         if name not in self._sheets:
             if name not in self._sheet_parts:
                 raise UnusableInput(f"there is no sheet named {name!r}")
-            self._sheets[name] = self._read_sheet(self._sheet_parts[name], name)
+            part = self._sheet_parts[name]
+            size = self._zip.NameToInfo[part].file_size if part in self._zip.NameToInfo else None
+            with progress.stage(_("reading sheet {name}").format(name=name), total=size, unit="B") as step:
+                self._sheets[name] = self._read_sheet(part, name, step.advance)
         return self._sheets[name]
 
-    def _read_sheet(self, part: str, sheet: str) -> SheetCells:
+    def _read_sheet(self, part: str, sheet: str, on_read=None) -> SheetCells:
         if part not in self._zip.NameToInfo:
             raise UnusableInput(f"sheet {sheet!r} has no worksheet part (a chart sheet?)")
         cells: SheetCells = {}
@@ -166,7 +173,7 @@ class WorkbookCells:
         strings = None
         c_tag, v_tag, f_tag, is_tag = NS + "c", NS + "v", NS + "f", NS + "is"
         row_tag = NS + "row"
-        for _, el in self._parse(part):
+        for _, el in self._parse(part, on_read=on_read):
             if el.tag == row_tag:
                 el.clear()  # its cells were read at their own end events
                 continue

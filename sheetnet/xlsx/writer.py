@@ -18,6 +18,8 @@ from pathlib import Path
 import xlsxwriter
 import xlsxwriter.worksheet
 
+from sheetnet import progress
+from sheetnet.i18n import _
 from sheetnet.xlsx.refs import quote_sheet
 
 
@@ -119,7 +121,7 @@ def _write(filename: str, sheets: list[SheetOut], styles: dict[str, dict], condi
     # A fixed creation date: the same cells give the same bytes, so outputs can be compared and cached.
     book.set_properties({"created": _EPOCH, "author": "sheetnet"})
     formats = {name: book.add_format(props) for name, props in styles.items()}
-    for spec in sheets:
+    for spec in progress.each(sheets, _("writing the sheets"), _("sheets")):
         ws = book.add_worksheet(spec.name, worksheet_class=_ExactWorksheet)
         for first, last, width in spec.column_widths:
             ws.set_column(first - 1, last - 1, width)
@@ -160,7 +162,8 @@ def _write(filename: str, sheets: list[SheetOut], styles: dict[str, dict], condi
             book.defined_names[-1][3] = True  # XlsxWriter has no public switch for hidden names
         for name, cell in spec.names:
             book.define_name(name, f"={quote_sheet(spec.name)}!{cell}")
-    book.close()
+    with progress.stage(_("saving the workbook")):
+        book.close()
 
 
 def _zero_based(span: Span) -> tuple[int, int, int, int]:
