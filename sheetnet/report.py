@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import numpy as np
 
+from sheetnet.i18n import _
 from sheetnet.mirror.load import Loaded
 from sheetnet.mirror.recompute import Recomputed
 
@@ -34,6 +36,55 @@ def cell_title(loaded: Loaded, name: str, index: tuple[int, ...]) -> str:
     return " · ".join(parts)
 
 
+# -- the cost's path over an iterated workbook's iterations ----------------------------------------
+@dataclass(frozen=True)
+class Rise:
+    """C_T going up at every update from iteration `start` to iteration `end` (numbered from 1)."""
+
+    start: int
+    end: int
+    before: float
+    after: float
+
+
+def rises(history) -> list[Rise]:
+    """Every stretch of iterations over which C_T rises (differences below rounding noise ignored)."""
+    out: list[Rise] = []
+    start = None
+    for k in range(1, len(history) + 1):
+        up = k < len(history) and history[k] > history[k - 1] + 1e-12 * abs(history[k - 1])
+        if up and start is None:
+            start = k - 1
+        elif not up and start is not None:
+            out.append(Rise(start + 1, k, float(history[start]), float(history[k - 1])))
+            start = None
+    return out
+
+
+def cost_path_text(history, cost: str = "C_T", shown: int = 3) -> str:
+    """One line: the cost's first, lowest and last values over the iterations, and every rise."""
+    if len(history) == 1:
+        return _("{cost} = {c:.6g} (one iteration)").format(cost=cost, c=history[0])
+    lowest = int(np.argmin(history))
+    line = _("{cost} over {n} iterations: first {first:.6g}, lowest {lowest:.6g} (iteration {at}), "
+             "last {last:.6g}").format(cost=cost, n=len(history), first=history[0], lowest=history[lowest],
+                                       at=lowest + 1, last=history[-1])
+    up = rises(history)
+    if not up:
+        return line + _("; it never rises")
+    spans = [_("{before:.6g} → {after:.6g} over iterations {start}–{end}").format(
+        before=r.before, after=r.after, start=r.start, end=r.end) for r in up[:shown]]
+    more = _(" and {n} more").format(n=len(up) - shown) if len(up) > shown else ""
+    return line + _("; it RISES {spans}{more}").format(spans=", ".join(spans), more=more)
+
+
+def cost_path_json(history) -> dict:
+    """C_T of every iteration and the stretches where it rises, for --format json."""
+    return {"C_T_by_iteration": [float(c) for c in history],
+            "C_T_rises": [{"from_iteration": r.start, "to_iteration": r.end, "from": r.before, "to": r.after}
+                          for r in rises(history)]}
+
+
 def _value(v) -> str:
     if v is None:
         return "(nothing)"
@@ -52,6 +103,8 @@ def recompute_text(r: Recomputed, limit: int = 20) -> str:
     if r.params_from != "workbook":
         lines.append(f"no learning sheet: parameters are {PARAM_SET_NAMES.get(r.params_from, r.params_from)}")
     lines.append(ev.figures())
+    if len(ev.history) > 1:
+        lines.append(cost_path_text(ev.history, ev.cost))
     lines.append(
         f"computed cells: {cmp.agree} of {cmp.cells} agree with the cached values "
         f"(largest difference {cmp.max_abs_diff:.3g}, relative {cmp.max_rel_diff:.3g})"
@@ -92,6 +145,7 @@ def recompute_json(r: Recomputed) -> str:
         "C_T": ev.C_T,
         "correct": ev.right,
         "accuracy": ev.accuracy,
+        **cost_path_json(ev.history),
         "cells": cmp.cells,
         "agree": cmp.agree,
         "no_cache": cmp.no_cache,

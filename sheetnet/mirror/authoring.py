@@ -114,11 +114,13 @@ def refuse_params(given: str | None, allowed: tuple[str, ...], why: str) -> None
 
 # -- the lines the iterated workbooks print (chapter 4's and chapter 5's runs read alike) ---------------
 def run_line(path, kind: str, run, images: int) -> str:
-    """An iterated answer: η, blocks, cells, C_T from the first block to the last, images right."""
-    return _("wrote {path} ({kind}, η = {eta:g}, {k} iterations, {cells} cells): C_T {first:.6g} → {last:.6g} before "
-             "the last update; {right}/{n} right").format(path=path, kind=kind, eta=run.eta, k=run.iterations,
-                                                         cells=run.cells, first=run.C_T[0], last=run.C_T[-1],
-                                                         right=run.right[-1], n=images)
+    """An iterated answer: η, blocks, cells, images right at the last block; then the cost's path over
+    the blocks (first, lowest, last, every rise)."""
+    from sheetnet.report import cost_path_text  # the run is written: NumPy and the layouts are loaded anyway
+
+    return _("wrote {path} ({kind}, η = {eta:g}, {k} iterations, {cells} cells): {right}/{n} right at iteration "
+             "{k}, before its update").format(path=path, kind=kind, eta=run.eta, k=run.iterations, cells=run.cells,
+                                             right=run.right[-1], n=images) + "\n" + cost_path_text(run.C_T)
 
 
 def iterated_exercise_line(path, kind: str, run) -> str:

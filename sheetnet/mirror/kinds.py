@@ -30,6 +30,7 @@ class Summary:
     what: str = ""  # which C_T: '' or 'iteration 50, before its update'
     cost: str = "C_T"  # the cost's name, as the book writes it
     classifies: bool = True  # right / n_images mean something (a network answering which digit)
+    history: tuple[float, ...] = ()  # an iterated kind's cost before each update, iteration 1 … n
 
     @property
     def accuracy(self) -> float:
@@ -120,7 +121,8 @@ def _backprop_compute(inputs, n, k):
     layout = BACKPROP_KIND.layout
     eta = float(inputs["eta"].reshape(-1)[0])
     run, values = backprop_values(layout, inputs, network_of(inputs), eta, k)
-    return Summary(run.C_T[-1], run.right[-1], n, f"iteration {k}, before its update"), values
+    return Summary(run.C_T[-1], run.right[-1], n, f"iteration {k}, before its update",
+                   history=tuple(run.C_T)), values
 
 
 def _backprop_defaults(name, n):
