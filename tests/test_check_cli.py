@@ -19,6 +19,8 @@ from sheetnet.data import chapter3_params
 from sheetnet.mirror.answer import write_book_workbook
 from sheetnet.xlsx.reader import WorkbookCells
 
+LEGEND = "sheetnet check"  # the annotated copy's first sheet
+
 
 @pytest.fixture(scope="module")
 def books(soffice, tmp_path_factory):
@@ -76,12 +78,20 @@ def test_annotate_fills_and_comments_each_wrong_cell_and_changes_nothing_else(bo
     assert main(["check", str(src), "--annotate", str(out)]) == 1
     assert f"wrote {out}: 7 cells marked" in capsys.readouterr().out
     assert _sha(src) == before and sorted(p.name for p in tmp_path.iterdir()) == ["marked.xlsx"]
-    assert _cells(out) == _cells(src)  # every formula and cached value as it was
+    cells = _cells(out)
+    assert list(cells) == [LEGEND, "Data", "学习"]  # the legend first
+    assert {k: v for k, v in cells.items() if k != LEGEND} == _cells(src)  # every formula and cached value as it was
     with zipfile.ZipFile(src) as a, zipfile.ZipFile(out) as b:
         changed = {n for n in a.namelist() if a.read(n) != b.read(n)}
         added = set(b.namelist()) - set(a.namelist())
-    assert changed == {"[Content_Types].xml", "xl/styles.xml", LEARN_PART}
-    assert added == {"xl/comments1.xml", "xl/drawings/vmlDrawing1.vml", "xl/worksheets/_rels/sheet2.xml.rels"}
+        # the sheet that was selected is not any more (the legend is): that attribute and nothing else
+        for part in changed - {"[Content_Types].xml", "xl/styles.xml", LEARN_PART, "xl/workbook.xml",
+                               "xl/_rels/workbook.xml.rels"}:
+            assert part.startswith("xl/worksheets/")
+            assert a.read(part).decode().replace(' tabSelected="true"', "") == b.read(part).decode()
+    assert {"[Content_Types].xml", "xl/styles.xml", LEARN_PART, "xl/workbook.xml"} <= changed
+    assert added == {"xl/comments1.xml", "xl/drawings/vmlDrawing1.vml", "xl/worksheets/_rels/sheet2.xml.rels",
+                     "xl/worksheets/sheet3.xml"}
 
     original, marked = openpyxl.load_workbook(src)["学习"], openpyxl.load_workbook(out)["学习"]
     root = marked[at("a2", 3, 2)]
@@ -102,6 +112,37 @@ def test_annotate_fills_and_comments_each_wrong_cell_and_changes_nothing_else(bo
     assert {f.cell for f in again.findings if f.is_root} == {f"学习!{at('a2', 3, 2)}"}
     with zipfile.ZipFile(judged) as z:
         assert any(n.startswith("xl/comments") for n in z.namelist())
+    _assert_legend_and_comments_as_libreoffice_keeps_them(judged, again, root.comment.text)
+
+
+def _assert_legend_and_comments_as_libreoffice_keeps_them(judged, result, note: str) -> None:
+    """The copy LibreOffice saved: the legend is still its first sheet and opens first, each root cause's
+    link leads to its first cell, and each comment's box is as large as its text needs."""
+    import openpyxl
+
+    from sheetnet.check.annotate import comment_size
+
+    wb = openpyxl.load_workbook(judged)
+    assert wb.sheetnames[0] == LEGEND and wb.active.title == LEGEND
+    legend = wb[LEGEND]
+    links = {c.value: c.hyperlink.location for row in legend.iter_rows() for c in row if c.hyperlink}
+    for r in result.root_causes:
+        sheet, ref = r.first.cell.split("!")
+        assert links[r.first.cell] == f"'{sheet}'!{ref}"
+    texts = " ".join(str(c.value) for row in legend.iter_rows() for c in row if c.value is not None)
+    assert "R1" in texts and result.root_causes[0].diagnosis.text in texts
+    # LibreOffice writes the box it read: as wide and as high as the note's text needs (9 pt lines)
+    with zipfile.ZipFile(judged) as z:
+        vml = next(z.read(n).decode() for n in z.namelist() if n.endswith(".vml"))
+    from sheetnet.xlsx.refs import parse_cell
+
+    r0, c0 = parse_cell(at("a2", 3, 2))
+    shape = next(s for s in re.findall(r"<v:shape\b.*?</v:shape>", vml, re.S)
+                 if f"<x:Row>{r0 - 1}</x:Row>" in s and f"<x:Column>{c0 - 1}</x:Column>" in s)
+    width, height = (float(re.search(rf"{k}:([0-9.]+)pt", shape).group(1)) for k in ("width", "height"))
+    want_w, want_h = comment_size(note)
+    assert height >= 0.95 * want_h * 0.75 and width >= 0.95 * want_w * 0.75, (width, height, want_w, want_h)
+    assert height >= 12 * len(note.split("\n"))  # every line of the note, at least, at 9 pt
 
 
 def test_annotate_adds_to_comments_the_sheet_already_has(books, tmp_path, recalc):
@@ -120,7 +161,9 @@ def test_annotate_adds_to_comments_the_sheet_already_has(books, tmp_path, recalc
     ws = openpyxl.load_workbook(second)["学习"]
     assert ws[at("a2", 5, 1)].comment.text.startswith("sheetnet")
     assert ws[at("C", 3)].comment.text.startswith("sheetnet")
-    assert _cells(second) == _cells(resaved)
+    cells = _cells(second)
+    assert list(cells)[:2] == [f"{LEGEND} (2)", LEGEND]  # a second legend, named apart from the first
+    assert {k: v for k, v in cells.items() if k != f"{LEGEND} (2)"} == _cells(resaved)
 
 
 def test_annotate_adds_cells_and_rows_the_sheet_does_not_hold(tmp_path):
@@ -144,7 +187,7 @@ def test_annotate_adds_cells_and_rows_the_sheet_does_not_hold(tmp_path):
     for ref in ("G21", at("C", 1), at("C", 64), at("a2", 2, 3)):
         assert ws[ref].comment.text.startswith("sheetnet"), ref
         assert ws[ref].fill.fgColor.rgb == "FFFFC7CE"
-    assert _cells(out) == _cells(holes)
+    assert {k: v for k, v in _cells(out).items() if k != LEGEND} == _cells(holes)
     rows = [int(r) for r in re.findall(r'<row r="(\d+)"', zipfile.ZipFile(out).read(LEARN_PART).decode())]
     assert rows == sorted(rows) and 21 in rows
     cols = re.findall(r'<c r="([A-Z]+)21"', zipfile.ZipFile(out).read(LEARN_PART).decode())

@@ -4,8 +4,11 @@ openpyxl would drop every cached value and chart when saving, so the copy is mad
 package's XML where it stands: styles.xml gains two fills and, for each style a marked cell had, a
 copy of that style with the fill; the marked cells' start tags get the new style (cells that do not
 exist yet are added, empty); each marked sheet gains a comments part and the legacy VML drawing that
-shows comments in Excel and LibreOffice. Every other part is copied byte for byte, and the copy is
-written next to its destination and renamed into place.
+shows comments in Excel and LibreOffice, each comment's box sized for its text. A legend sheet
+(sheetnet.check.legend) is added first and made the active one: the workbook's sheet list and its
+relationships gain it, sheet-local names keep pointing at their sheets, and the sheet that was selected
+is no longer (two selected tabs would group them). Every other part is copied byte for byte, and the
+copy is written next to its destination and renamed into place.
 """
 
 from __future__ import annotations
@@ -28,12 +31,21 @@ REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 COMMENTS_TYPE = REL_NS + "/comments"
 VML_TYPE = REL_NS + "/vmlDrawing"
+WORKSHEET_TYPE = REL_NS + "/worksheet"
+WORKSHEET_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 COMMENTS_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 VML_CONTENT = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 AUTHOR = "sheetnet"
 
 # Fill colours: a root cause, and a cell that only inherits one (Excel's "bad" and "neutral" tones).
 FILLS = {"root": "FFFFC7CE", "inherited": "FFFFEB9C"}
+
+# The legend sheet's cell formats: (font change, fill, alignment).
+LEGEND_STYLES = {
+    "plain": (None, None, None), "percent": (None, None, None), "title": ("title", None, None), "bold": ("bold", None, None),
+    "link": ("link", None, None), "wrap": (None, None, "wrap"),
+    "root": ("bold", "root", "center"), "inherited": ("bold", "inherited", "center"),
+}
 
 # Where <legacyDrawing> goes: before the first of these (CT_Worksheet's element order), else at the end.
 _AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
@@ -52,11 +64,15 @@ class Mark:
     comment: str
 
 
-def annotate_workbook(src: Path, dst: Path, marks: dict[str, list[Mark]]) -> int:
-    """Write dst: src with the marked cells (sheet name → marks) filled and commented. Returns cells marked."""
+def annotate_workbook(src: Path, dst: Path, marks: dict[str, list[Mark]], legend=None) -> int:
+    """Write dst: src with the marked cells (sheet name → marks) filled and commented. Returns cells marked.
+
+    legend: a function (the workbook's sheet names) → (the legend sheet's name, its rows of legend.Cell),
+    for a first sheet that explains the marks; None: no such sheet."""
     src, dst = Path(src), Path(dst)
     with WorkbookCells(src) as book:
         parts = {book.part_of(sheet): ms for sheet, ms in marks.items() if ms}
+        sheet_names = list(book.sheet_names)
     with zipfile.ZipFile(src) as z:
         files = {info.filename: info for info in z.infolist()}
         edited: dict[str, bytes] = {}
@@ -79,6 +95,9 @@ def annotate_workbook(src: Path, dst: Path, marks: dict[str, list[Mark]]) -> int
             xml = _mark_cells(read(part), {(m.row, m.col): m for m in ms}, new_styles)
             edited[part] = _add_comments(xml, part, ms, k, files, edited, added, taken, read).encode("utf-8")
             marked += len(ms)
+        if legend is not None:
+            name, table = legend(sheet_names)
+            _add_legend_sheet(name, table, new_styles, files, edited, added, taken, read)
         (added if styles_part in added else edited)[styles_part] = new_styles.xml().encode("utf-8")
         _write(z, dst, edited, added)
     return marked
@@ -123,7 +142,8 @@ class _StyleMap:
         self._xfs = re.findall(rf"<{re.escape(p)}xf\b(?:[^>]*/>|[^>]*>.*?</{re.escape(p)}xf>)", xfs.group(1), re.S)
         self._xml = xml
         self._added: list[str] = []
-        self._index: dict[tuple[int, str], int] = {}
+        self._index: dict[tuple, int] = {}
+        self._fonts: dict[str, int] = {}  # legend font → its index
 
     def style(self, original: int, fill: str) -> int:
         key = (original, fill)
@@ -133,6 +153,46 @@ class _StyleMap:
             self._added.append(_with_fill(base, self.fill_id[fill]))
             self._index[key] = len(self._xfs) + len(self._added) - 1
         return self._index[key]
+
+    def legend(self, key: str) -> int:
+        """The cell format of one of LEGEND_STYLES (made once, on first use)."""
+        if ("legend", key) not in self._index:
+            font_change, fill, align = LEGEND_STYLES[key]
+            p = self.prefix
+            font = self._font(font_change) if font_change else 0
+            fill_id = self.fill_id[fill] if fill else 0
+            halign = ' horizontal="center"' if align == "center" else ""
+            wrap = ' wrapText="1"' if align == "wrap" else ""
+            number = 10 if key == "percent" else 0  # 10: Excel's built-in 0.00%
+            self._added.append(f'<{p}xf numFmtId="{number}" fontId="{font}" fillId="{fill_id}" borderId="0" xfId="0" '
+                               f'applyFont="1" applyFill="1" applyAlignment="1"><{p}alignment vertical="top"{halign}{wrap}/>'
+                               f"</{p}xf>")
+            self._index[("legend", key)] = len(self._xfs) + len(self._added) - 1
+        return self._index[("legend", key)]
+
+    def _font(self, change: str) -> int:
+        """A copy of the workbook's first font, bold / larger / a link's blue underline: its index."""
+        if change in self._fonts:
+            return self._fonts[change]
+        p = re.escape(self.prefix)
+        fonts = re.search(rf"<{p}fonts\b[^>]*>(.*?)</{p}fonts>", self._xml, re.S)
+        if fonts is None:
+            return 0
+        existing = re.findall(rf"<{p}font\b(?:[^>]*/>|[^>]*>.*?</{p}font>)", fonts.group(1), re.S)
+        base = existing[0] if existing else f"<{self.prefix}font></{self.prefix}font>"
+        if base.endswith("/>"):
+            base = base[:-2] + f"></{self.prefix}font>"
+        inner = re.sub(rf"<{p}(b|u|color|sz)\b[^>]*/>", "", base[base.index(">") + 1: base.rindex("<")])
+        q = self.prefix
+        extra = {"bold": f"<{q}b/>", "title": f'<{q}b/><{q}sz val="14"/>',
+                 "link": f'<{q}u/><{q}color rgb="FF0563C1"/>'}[change]
+        size = "" if "sz" in extra else (re.search(rf"<{p}sz\b[^>]*/>", base) or [""])[0]
+        new = f"<{q}font>{extra}{size}{inner}</{q}font>"
+        end = fonts.end(1)
+        index = len(existing)  # the fonts added before are in `existing` too: this one goes after them
+        self._xml = _set_count(self._xml[:end] + new + self._xml[end:], f"{q}fonts", index + 1)
+        self._fonts[change] = index
+        return index
 
     def xml(self) -> str:
         p = re.escape(self.prefix)
@@ -254,12 +314,12 @@ def _add_comments(xml: str, part: str, marks: list[Mark], k: int, files, edited,
         have = set(re.findall(r'<(?:\w+:)?comment\b[^>]*\bref="([A-Z]+[0-9]+)"', read(existing)))
         ours = [m for m in marks if cell_name(m.row, m.col) not in have]
         edited[existing] = _append_comments(read(existing), ours).encode("utf-8")
-        edited[vml_existing] = _append_shapes(read(vml_existing), ours, 4000 + 10 * k).encode("utf-8")
+        edited[vml_existing] = _append_shapes(read(vml_existing), ours, 4000 + 10 * k, _Geometry(xml)).encode("utf-8")
         return xml
     comments = _free_name("xl/comments{}.xml", taken)
     vml = _free_name("xl/drawings/vmlDrawing{}.vml", taken)
     added[comments] = _comments_xml(marks).encode("utf-8")
-    added[vml] = _vml_xml(marks, 4000 + 10 * k).encode("utf-8")
+    added[vml] = _vml_xml(marks, 4000 + 10 * k, _Geometry(xml)).encode("utf-8")
     base = posixpath.dirname(part)
     _add_relationship(edited, added, files, read, rels_part, COMMENTS_TYPE, posixpath.relpath(comments, base))
     vml_id = _add_relationship(edited, added, files, read, rels_part, VML_TYPE, posixpath.relpath(vml, base))
@@ -342,15 +402,22 @@ _SHAPETYPE = ('<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202"
               '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>')
 
 
-def _shapes(marks: list[Mark], block: int) -> str:
+def _shapes(marks: list[Mark], block: int, geometry: "_Geometry") -> str:
     out = []
     for i, m in enumerate(marks):
         row, col = m.row - 1, m.col - 1
         sid = block * 1024 + 1 + i
-        anchor = f"{col + 1}, 15, {max(row - 1, 0)}, 10, {col + 4}, 15, {row + 5}, 4"
+        width, height = comment_size(m.comment)
+        # the box starts right of the cell's column, a row above it; the anchor (which Excel and
+        # LibreOffice both follow) is where its corners fall on this sheet's columns and rows
+        left, top = (col + 1, _NOTE_DX), (max(row - 1, 0), _NOTE_DY)
+        right, bottom = geometry.columns_over(*left, width), geometry.rows_over(*top, height)
+        anchor = f"{left[0]}, {left[1]}, {top[0]}, {top[1]}, {right[0]}, {right[1]}, {bottom[0]}, {bottom[1]}"
+        x, y = geometry.column_x(left[0]) + left[1], geometry.row_y(top[0]) + top[1]
         out.append(
-            f'<v:shape id="_x0000_s{sid}" type="#_x0000_t202" style="position:absolute;margin-left:60pt;'
-            f'margin-top:2pt;width:220pt;height:90pt;z-index:{i + 1};visibility:hidden" fillcolor="#ffffe1" '
+            f'<v:shape id="_x0000_s{sid}" type="#_x0000_t202" style="position:absolute;margin-left:{_pt(x)}pt;'
+            f'margin-top:{_pt(y)}pt;width:{_pt(width)}pt;height:{_pt(height)}pt;z-index:{i + 1};visibility:hidden" '
+            f'fillcolor="#ffffe1" '
             f'o:insetmode="auto"><v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
             f'<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto"><div style="text-align:left">'
             f"</div></v:textbox><x:ClientData ObjectType=\"Note\"><x:MoveWithCells/><x:SizeWithCells/>"
@@ -359,24 +426,145 @@ def _shapes(marks: list[Mark], block: int) -> str:
     return "".join(out)
 
 
+# A comment's box, in pixels: characters of the note's font (9 pt: about 7 px for a Latin one, 13 px
+# for a CJK one), lines of 16 px, a margin round the text; between 180 and 400 px wide.
+_NOTE_DX, _NOTE_DY = 15, 10
+_CHAR_PX, _LINE_PX, _PAD_PX = 7, 16, 14
+_MIN_WIDTH, _MAX_WIDTH = 180, 400
+
+
+def comment_size(text: str) -> tuple[int, int]:
+    """The (width, height) in pixels a comment's box needs to show all of its text, wrapped."""
+    from sheetnet.check.legend import text_units
+
+    lines = text.split("\n")
+    widest = max((text_units(line) for line in lines), default=0)
+    width = min(max(widest * _CHAR_PX + _PAD_PX, _MIN_WIDTH), _MAX_WIDTH)
+    per_line = max((width - _PAD_PX) // _CHAR_PX, 1)
+    count = sum(max(1, -(-text_units(line) // per_line)) for line in lines)
+    return width, count * _LINE_PX + _PAD_PX
+
+
+def _pt(px: float) -> str:
+    return f"{px * 0.75:g}"
+
+
+class _Geometry:
+    """A sheet's column widths and row heights in pixels, from its XML (Excel's conversions: a column
+    `width` characters wide is trunc(7·width + 0.5) px at the default font; a row of h points is h·4/3 px)."""
+
+    def __init__(self, xml: str):
+        head = xml[:xml.find("<sheetData") if "<sheetData" in xml else len(xml)]
+        fmt = re.search(r"<(?:\w+:)?sheetFormatPr\b([^>]*)>", head)
+        attrs = fmt.group(1) if fmt else ""
+        default_w = re.search(r'defaultColWidth="([\d.]+)"', attrs)
+        base_w = re.search(r'baseColWidth="(\d+)"', attrs)
+        self.default_col = self._px(float(default_w.group(1))) if default_w else (
+            (int(base_w.group(1)) * 7 + 5 + 7) // 8 * 8 if base_w else 64)
+        default_h = re.search(r'defaultRowHeight="([\d.]+)"', attrs)
+        self.default_row = float(default_h.group(1)) * 4 / 3 if default_h else 20.0
+        self.col_ranges: list[tuple[int, int, float]] = []  # 0-based first, last column, px
+        for m in re.finditer(r"<(?:\w+:)?col\b([^>]*)/?>", head):
+            lo, hi = re.search(r'\bmin="(\d+)"', m.group(1)), re.search(r'\bmax="(\d+)"', m.group(1))
+            w = re.search(r'\bwidth="([\d.]+)"', m.group(1))
+            if lo and hi and w:
+                self.col_ranges.append((int(lo.group(1)) - 1, int(hi.group(1)) - 1, self._px(float(w.group(1)))))
+        self.rows: dict[int, float] = {}
+        for m in re.finditer(r'<(?:\w+:)?row\b[^>]*?\br="(\d+)"[^>]*?\bht="([\d.]+)"', xml):
+            self.rows[int(m.group(1)) - 1] = float(m.group(2)) * 4 / 3
+        self._x, self._y = [0.0], [0.0]  # where each column and row starts, as far as asked
+
+    @staticmethod
+    def _px(width: float) -> float:
+        return float(int(7 * width + 0.5))
+
+    def col_px(self, c: int) -> float:
+        return next((px for lo, hi, px in self.col_ranges if lo <= c <= hi), self.default_col)
+
+    def row_px(self, r: int) -> float:
+        return self.rows.get(r, self.default_row)
+
+    def column_x(self, c: int) -> float:
+        while len(self._x) <= c:
+            self._x.append(self._x[-1] + self.col_px(len(self._x) - 1))
+        return self._x[c]
+
+    def row_y(self, r: int) -> float:
+        while len(self._y) <= r:
+            self._y.append(self._y[-1] + self.row_px(len(self._y) - 1))
+        return self._y[r]
+
+    def columns_over(self, c: int, offset: int, length: float) -> tuple[int, int]:
+        """The (column, offset) `length` px right of (c, offset)."""
+        return self._walk(c, offset, length, self.col_px)
+
+    def rows_over(self, r: int, offset: int, length: float) -> tuple[int, int]:
+        return self._walk(r, offset, length, self.row_px)
+
+    @staticmethod
+    def _walk(i: int, offset: float, length: float, size) -> tuple[int, int]:
+        left = offset + length
+        while left >= size(i) and size(i) > 0:
+            left -= size(i)
+            i += 1
+        return i, int(left)
+
+
 def _blocks(n: int, block: int) -> str:
     return ",".join(str(block + i) for i in range((n + 1023) // 1024 or 1))
 
 
-def _vml_xml(marks: list[Mark], block: int) -> str:
+def _vml_xml(marks: list[Mark], block: int, geometry: "_Geometry") -> str:
     # shape ids run on past 1024 per block: declare every block they use
     blocks = _blocks(len(marks) + 1, block)
     return ('<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
             'xmlns:x="urn:schemas-microsoft-com:office:excel">'
             f'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{blocks}"/></o:shapelayout>'
-            + _SHAPETYPE + _shapes(marks, block) + "</xml>")
+            + _SHAPETYPE + _shapes(marks, block, geometry) + "</xml>")
 
 
-def _append_shapes(xml: str, marks: list[Mark], block: int) -> str:
+def _append_shapes(xml: str, marks: list[Mark], block: int, geometry: "_Geometry") -> str:
     if "_x0000_t202" not in xml:
         xml = xml.replace("</xml>", _SHAPETYPE + "</xml>")
     at = xml.rindex("</xml>")
-    return xml[:at] + _shapes(marks, block) + xml[at:]
+    return xml[:at] + _shapes(marks, block, geometry) + xml[at:]
+
+
+# -- the legend sheet --------------------------------------------------------------------------
+def _add_legend_sheet(name: str, table, styles: _StyleMap, files, edited, added, taken: set[str], read) -> None:
+    """The legend as the workbook's first sheet, the one it opens on."""
+    from sheetnet.check.legend import worksheet_xml
+
+    part = _free_name("xl/worksheets/sheet{}.xml", taken)
+    xml = worksheet_xml(table, styles.legend, main_ns=MAIN_NS, rel_ns=REL_NS)
+    added[part] = xml.encode("utf-8")
+    rid = _add_relationship(edited, added, files, read, "xl/_rels/workbook.xml.rels", WORKSHEET_TYPE,
+                            posixpath.relpath(part, "xl"))
+    _add_override(edited, read, "/" + part, WORKSHEET_CONTENT)
+    wb = read("xl/workbook.xml")
+    sheets = re.search(r"<((?:\w+:)?)sheets\b[^>]*>", wb)
+    p = sheets.group(1)
+    root = re.search(r"<(?:\w+:)?workbook\b[^>]*>", wb).group(0)
+    r_prefix = re.search(rf'xmlns:(\w+)="{re.escape(REL_NS)}"', root)
+    ids = [int(v) for v in re.findall(r'<(?:\w+:)?sheet\b[^>]*\bsheetId="(\d+)"', wb)]
+    rel = f'{r_prefix.group(1)}:id="{rid}"' if r_prefix else f'xmlns:r="{REL_NS}" r:id="{rid}"'
+    element = f'<{p}sheet name={_attr(name)} sheetId="{max(ids, default=0) + 1}" {rel}/>'
+    wb = wb[:sheets.end()] + element + wb[sheets.end():]
+    # sheet-local names (Solver's, print areas) count sheets by position: one more sheet before them
+    wb = re.sub(r'(<(?:\w+:)?definedName\b[^>]*\blocalSheetId=")(\d+)"', lambda m: f'{m.group(1)}{int(m.group(2)) + 1}"', wb)
+    wb = re.sub(r"<((?:\w+:)?)workbookView\b([^>]*?)(/?)>", _first_tab_active, wb)
+    edited["xl/workbook.xml"] = wb.encode("utf-8")
+    for other in files:  # the tab that was selected is not any more (two would be grouped)
+        if re.fullmatch(r"xl/(?:worksheets|chartsheets|dialogsheets)/[^/]+\.xml", other):
+            text = read(other)
+            unselected = re.sub(r'(<(?:\w+:)?sheetView\b[^>]*?)\s+tabSelected="(?:1|true)"', r"\1", text)
+            if unselected != text:
+                edited[other] = unselected.encode("utf-8")
+
+
+def _first_tab_active(m) -> str:
+    attrs = re.sub(r'\s(activeTab|firstSheet)="[^"]*"', "", m.group(2))
+    return f'<{m.group(1)}workbookView{attrs} activeTab="0"{m.group(3)}>'
 
 
 # -- package plumbing --------------------------------------------------------------------------
@@ -446,8 +634,10 @@ _MINIMAL_STYLES = (
 )
 
 
-def annotate(result, dst: Path) -> int:
-    """The checked workbook's copy at dst, each wrong cell filled (root cause or inherited) and commented."""
+def annotate(result, dst: Path, *, hints: bool = False, legend: bool = True) -> int:
+    """The checked workbook's copy at dst, each wrong cell filled (root cause or inherited) and commented,
+    and a first sheet with the legend and the findings. hints: no expected formula in the copy."""
+    from sheetnet.check import legend as legend_sheet
     from sheetnet.check.report import cell_note
     from sheetnet.xlsx.refs import parse_cell
 
@@ -455,5 +645,12 @@ def annotate(result, dst: Path) -> int:
     for f in result.findings:
         sheet, cell = f.cell.rsplit("!", 1)
         row, col = parse_cell(cell)
-        marks.setdefault(sheet, []).append(Mark(row, col, "root" if f.is_root else "inherited", cell_note(f, result)))
-    return annotate_workbook(result.path, Path(dst), marks)
+        note = cell_note(f, result)
+        if hints:  # the expected formula is what the student is to find
+            note = "\n".join(line for line in note.split("\n") if not line.startswith("expected formula:"))
+        marks.setdefault(sheet, []).append(Mark(row, col, "root" if f.is_root else "inherited", note))
+
+    def first_sheet(names):
+        return legend_sheet.sheet_name(names), legend_sheet.rows(result, hints=hints)
+
+    return annotate_workbook(result.path, Path(dst), marks, first_sheet if legend else None)
