@@ -64,3 +64,14 @@ def lo_edit(soffice):
     if uno_python() is None:
         _absent("LibreOffice's Python UNO bridge (python3-uno)")
     return edit_many
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's headless chromium, the real browser the HTML report is judged in."""
+    from browser import find_chromium
+
+    path = find_chromium()
+    if path is None:
+        _absent("chromium (a headless browser)")
+    return path

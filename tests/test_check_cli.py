@@ -199,13 +199,38 @@ def test_annotate_adds_cells_and_rows_the_sheet_does_not_hold(tmp_path):
 def test_annotate_refuses_what_it_cannot_do(books, tmp_path, capsys):
     src = books["clean"]
     for argv, words in (
-        (["check", str(src), str(src), "--annotate", str(tmp_path / "x.xlsx")], "exactly one file"),
+        (["check", str(src), str(src), "--annotate", str(tmp_path / "x.xlsx")], "names a folder"),
         (["check", str(src), "--annotate", str(src)], "never modified"),
         (["check", str(src), "--annotate", str(tmp_path / "nowhere" / "x.xlsx")], "does not exist"),
     ):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and words in err, err
+
+
+def test_annotate_into_a_folder_names_each_copy_after_its_workbook(books, tmp_path, capsys):
+    import openpyxl
+
+    src = books["exponent sign, one image"]
+    assert main(["check", str(src), "--annotate", str(tmp_path)]) == 1  # one workbook, a folder
+    assert f"wrote {tmp_path / src.name}: 7 cells marked" in capsys.readouterr().out
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("ann.xlsx", "bob.xlsx"):
+        shutil.copy(src, folder / name)
+    marked = tmp_path / "marked"  # made by the command
+    assert main(["check", str(folder), "--annotate", str(marked)]) == 1
+    assert "wrote 2 annotated copies into" in capsys.readouterr().out
+    assert sorted(p.name for p in marked.iterdir()) == ["ann.xlsx", "bob.xlsx"]
+    assert openpyxl.load_workbook(marked / "bob.xlsx").sheetnames[0] == LEGEND
+    # the copies may not replace the workbooks they are made from, nor go where the class is graded
+    for argv, words in ((["check", str(folder / "ann.xlsx"), str(folder / "bob.xlsx"), "--annotate", str(folder)],
+                         "would replace it"),
+                        (["check", str(folder), "--annotate", str(folder / "marked")], "inside the class folder")):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and words in err, err
+    assert sorted(p.name for p in folder.iterdir()) == ["ann.xlsx", "bob.xlsx"]
 
 
 # -- grading a class -----------------------------------------------------------------------------

@@ -39,6 +39,8 @@ class Outcome:
     seconds: float = 0.0
     json: dict | None = None  # the JSON document, when asked for
     junit: str | None = None  # the JUnit <testsuite>, when asked for
+    wrote: dict = field(default_factory=dict)  # what outputs.Outputs wrote for it: 'html'/'annotate' → path
+    output_errors: list = field(default_factory=list)  # one line each: an output that could not be written
 
     @property
     def exit_code(self) -> int:
@@ -61,8 +63,11 @@ def workbooks(targets: list[Path]) -> list[Path]:
 
 
 def check_one(path: str, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False,
-              kind: str = "auto") -> Outcome:
-    """One workbook → its row. Every failure becomes the row's one-line error."""
+              kind: str = "auto", outputs=None) -> Outcome:
+    """One workbook → its row. Every failure becomes the row's one-line error.
+
+    outputs: an outputs.Outputs that writes the workbook's own files (its page, its annotated copy)
+    here, in the worker, while its result is at hand."""
     from sheetnet.check import report
     from sheetnet.check.checker import check
 
@@ -77,7 +82,10 @@ def check_one(path: str, fmt: str = "text", tol: Tolerance = Tolerance(), recalc
         return _unusable(path, "out of memory", fmt, start)
     except Exception as e:  # a bug of ours: still one row, and the other workbooks go on
         return _unusable(path, f"internal error ({type(e).__name__}: {e}); please report it", fmt, start)
-    return outcome(path, result, fmt, time.perf_counter() - start)
+    o = outcome(path, result, fmt, time.perf_counter() - start)
+    if outputs is not None:
+        o.wrote, o.output_errors = outputs.write(path, result)
+    return o
 
 
 def outcome(path: str, result, fmt: str = "text", seconds: float = 0.0) -> Outcome:
@@ -109,7 +117,7 @@ def _unusable(path: str, message: str, fmt: str, start: float) -> Outcome:
 
 
 def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False,
-        jobs: int | None = None, kind: str = "auto") -> tuple[list[Outcome], float, int]:
+        jobs: int | None = None, kind: str = "auto", outputs=None) -> tuple[list[Outcome], float, int]:
     """Check every workbook; the outcomes in the order given, the wall time, and the workers used."""
     from concurrent.futures import ProcessPoolExecutor, as_completed  # only a class pays for the pool
 
@@ -121,11 +129,12 @@ def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), r
     try:
         if jobs == 1:
             for i, name in enumerate(names):
-                done[i] = check_one(name, fmt, tol, recalc, kind)
+                done[i] = check_one(name, fmt, tol, recalc, kind, outputs)
                 show.advance()
         else:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(check_one, name, fmt, tol, recalc, kind): i for i, name in enumerate(names)}
+                futures = {pool.submit(check_one, name, fmt, tol, recalc, kind, outputs): i
+                           for i, name in enumerate(names)}
                 try:
                     for fut in as_completed(futures):
                         i = futures[fut]
@@ -184,12 +193,12 @@ def _number(v) -> str:
     return "" if v is None or isinstance(v, str) else repr(float(v))
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str, encoding: str = "utf-8-sig") -> None:
     part = path.parent / f".{path.name}.{uuid.uuid4().hex}.part"
     fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
-        # utf-8 with a BOM: Excel, where teachers open grade sheets, then reads 学习 as it is
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
+        # utf-8 with a BOM by default: Excel, where teachers open grade sheets, then reads 学习 as it is
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
             fh.write(text)
         os.replace(part, path)
     except BaseException:

@@ -96,10 +96,16 @@ class Places:
 def image_range(images) -> str:
     """[0, 1, 2, 5] → 'images 1–3, 6' (0-based in, 1-based out, like the book)."""
     images = sorted(set(images))
+    return ("image " if len(images) == 1 else "images ") + number_runs(images)
+
+
+def number_runs(numbers) -> str:
+    """[0, 1, 2, 5] → '1–3, 6' (0-based in, 1-based out)."""
+    numbers = sorted(set(numbers))
     runs, start = [], None
-    for k, i in enumerate(images):
+    for k, i in enumerate(numbers):
         start = i if start is None else start
-        if k + 1 == len(images) or images[k + 1] != i + 1:
+        if k + 1 == len(numbers) or numbers[k + 1] != i + 1:
             runs.append(f"{start + 1}" if start == i else f"{start + 1}–{i + 1}")
             start = None
-    return ("image " if len(images) == 1 else "images ") + ", ".join(runs)
+    return ", ".join(runs)

@@ -24,13 +24,18 @@ def register(sub) -> None:
                  "  sheetnet check my.xlsx --format json > my.json"))
     p.add_argument("files", nargs="+", type=Path, metavar="FILE",
                    help=_("a workbook; several workbooks or a folder of them grade a class"))
-    p.add_argument("--format", choices=("text", "json", "junit"), default="text",
-                   help=_("text for people (default), json or junit for programs"))
+    p.add_argument("--format", choices=("text", "json", "junit", "html"), default="text",
+                   help=_("text for people (default), json or junit for programs, html: a self-contained page per "
+                          "workbook, to read in a browser or on a phone (needs -o)"))
+    p.add_argument("-o", "--output", type=Path, metavar="REPORT.html|DIR",
+                   help=_("with --format html: the page's file (one workbook) or a folder for a class (one page "
+                          "per workbook and index.html linking them)"))
     p.add_argument("--recalc", action="store_true",
                    help=_("let LibreOffice recalculate a copy first (for files saved without values; the file "
                           "is untouched)"))
-    p.add_argument("--annotate", type=Path, metavar="OUT.xlsx",
-                   help=_("write a copy of the workbook with each wrong cell filled and commented"))
+    p.add_argument("--annotate", type=Path, metavar="OUT.xlsx|DIR",
+                   help=_("write a copy of the workbook with each wrong cell filled and commented, and a first "
+                          "sheet listing the findings; for a class, a folder: one copy per workbook, named after it"))
     p.add_argument("--csv", type=Path, metavar="GRADES.csv",
                    help=_("write one row per workbook: score, root causes, …"))
     p.add_argument("--kind", choices=KIND_CHOICES, default="auto",
@@ -57,18 +62,30 @@ def run(args) -> int:
 
 
 def _refuse_bad_options(args) -> None:
-    if args.annotate is not None:
-        if len(args.files) != 1 or args.files[0].is_dir():
-            raise UnusableInput("--annotate writes the copy of one workbook: give exactly one file")
-        if args.annotate.exists() and args.files[0].exists() and args.annotate.resolve() == args.files[0].resolve():
-            raise UnusableInput("--annotate: the copy cannot be the workbook itself (it is never modified)")
-        _output(args.annotate, "--annotate")
+    one = len(args.files) == 1 and not args.files[0].is_dir()
+    if (args.format == "html") != (args.output is not None):
+        raise UnusableInput(_("--format html writes files: give -o REPORT.html (a folder for several workbooks)")
+                            if args.format == "html" else _("-o names the page that --format html writes"))
+    if one:
+        for path, option in ((args.annotate, "--annotate"), (args.output, "-o")):
+            if path is None or path.is_dir():  # a folder: the file inside it is named after the workbook
+                continue
+            if path.exists() and args.files[0].exists() and path.resolve() == args.files[0].resolve():
+                raise UnusableInput(_("{option}: the copy cannot be the workbook itself (it is never modified)")
+                                    .format(option=option))
+            _output(path, option)
     if args.csv is not None:
         _output(args.csv, "--csv")
     if args.jobs is not None and args.jobs < 1:
         raise UnusableInput("--jobs must be 1 or more")
     if not (args.rel >= 0 and args.abs >= 0):
         raise UnusableInput("--rel and --abs must be 0 or more")
+    if not one:  # last: this makes the folders
+        from sheetnet.check.outputs import prepare_folder
+
+        for folder, option in ((args.annotate, "--annotate"), (args.output, "-o")):
+            if folder is not None:
+                prepare_folder(folder, option, args.files)
 
 
 def _output(path: Path, option: str) -> None:
@@ -97,17 +114,25 @@ def _one(args, path: Path, tol) -> int:
         print_json(report.json_text(result))
     elif args.format == "junit":
         print_xml(report.junit([report.junit_suite(result, time.perf_counter() - start)]))
+    elif args.format == "html":
+        print(_("{right} of {cells} computed cells right ({score}), {roots} root causes").format(
+            right=result.right, cells=result.graded, score=f"{result.score:.1%}", roots=len(result.root_causes)))
     else:
         print(report.text(result))
-    if args.annotate is not None:
-        from sheetnet.check.annotate import annotate
-
-        try:
-            n = annotate(result, args.annotate)
-        except UnusableInput as e:
-            return _fail(f"{path}: --annotate: {e}")
-        # stdout stays one JSON / XML document; the note goes to stderr then
-        print(f"wrote {args.annotate}: {n} cells marked", file=sys.stdout if args.format == "text" else sys.stderr)
+    outputs = _outputs(args, [path], single=True)
+    try:
+        outputs.refuse_overwriting([path])
+        wrote, errors = outputs.write(str(path), result)
+    except UnusableInput as e:
+        return _fail(f"{path}: {e}")
+    # stdout stays one JSON / XML document; the notes go to stderr then
+    note = sys.stdout if args.format in ("text", "html") else sys.stderr
+    if "html" in wrote:
+        print(_("wrote {path}").format(path=wrote["html"]), file=note)
+    if "annotate" in wrote:
+        print(_("wrote {path}: {n} cells marked").format(path=wrote["annotate"], n=len(result.findings)), file=note)
+    if errors:
+        return _fail(f"{path}: {errors[0]}")
     if args.csv is not None:
         write_atomically(args.csv, csv_text([outcome(str(path), result)]))
     return result.exit_code
@@ -118,8 +143,15 @@ def _class(args, paths: list[Path], tol) -> int:
 
     from sheetnet.check import report
     from sheetnet.check.batch import csv_text, run as run_batch, summary, write_atomically
+    from sheetnet.check.outputs import write_index
 
-    outcomes, seconds, jobs = run_batch(paths, fmt=args.format, tol=tol, recalc=args.recalc, jobs=args.jobs, kind=args.kind)
+    outputs = _outputs(args, paths, single=False)
+    try:
+        outputs.refuse_overwriting(paths)
+    except UnusableInput as e:
+        return _fail(str(e))
+    outcomes, seconds, jobs = run_batch(paths, fmt=args.format, tol=tol, recalc=args.recalc, jobs=args.jobs, kind=args.kind,
+                                        outputs=outputs if outputs.wanted else None)
     if args.format == "json":
         print_json(json.dumps({"schema": "sheetnet-check-batch/1", "seconds": round(seconds, 3),
                                "workbooks": [o.json for o in outcomes]}, ensure_ascii=False, indent=2))
@@ -131,7 +163,34 @@ def _class(args, paths: list[Path], tol) -> int:
         write_atomically(args.csv, csv_text(outcomes))
         if args.format == "text":
             print(f"wrote {args.csv}")
-    return max(o.exit_code for o in outcomes)
+    if args.output is not None:
+        index = write_index(outcomes, args.output, _("Check of {n} workbooks").format(n=len(outcomes)))
+        pages = sum("html" in o.wrote for o in outcomes)
+        print(_("wrote {index} and {n} pages beside it").format(index=index, n=pages))
+    if args.annotate is not None:
+        copies = sum("annotate" in o.wrote for o in outcomes)
+        print(_("wrote {n} annotated copies into {folder}").format(n=copies, folder=args.annotate),
+              file=sys.stdout if args.format in ("text", "html") else sys.stderr)
+    failed = [(o.path, e) for o in outcomes for e in o.output_errors]
+    for path, error in failed:
+        print(f"sheetnet: {path}: {error}", file=sys.stderr)
+    return max([o.exit_code for o in outcomes] + ([EXIT_UNUSABLE] if failed else []))
+
+
+def _outputs(args, paths: list[Path], single: bool):
+    """Where each workbook's page and annotated copy go (a folder given for one workbook: named after it)."""
+    from sheetnet.check.outputs import Outputs, class_names
+
+    hints = bool(getattr(args, "hints", False))
+    folders = [p for p in (args.output, args.annotate) if p is not None and (not single or p.is_dir())]
+    names = class_names(paths) if folders else {}
+    html, annotate = args.output, args.annotate
+    if single:  # a file as given; a folder gets the one workbook's name inside it
+        name = names.get(str(paths[0]))
+        html = html / (name + ".html") if html is not None and html.is_dir() else html
+        annotate = annotate / (name + paths[0].suffix.lower()) if annotate is not None and annotate.is_dir() else annotate
+        names = {}
+    return Outputs(html, annotate, names, hints)
 
 
 def _fail(message: str) -> int:
