@@ -50,6 +50,7 @@ a{color:#0b57d0}
 table.totals{border-collapse:collapse;margin:.4em 0}
 .totals th,.totals td{border:1px solid #ccc;padding:.25em .6em;text-align:right}
 .totals th{background:#f3f3f3;text-align:left}
+.totals td{word-break:break-all}
 .notes{color:#555;font-size:.9rem}
 .legend{display:flex;flex-wrap:wrap;gap:.4em 1.2em;padding:0;list-style:none;margin:.6em 0}
 .legend li{display:flex;align-items:center;gap:.4em}
@@ -179,7 +180,8 @@ def _summary(result: CheckResult) -> str:
         same = found is not None and expected is not None and fmt(found) == fmt(expected)
         mark = (f'<span class="ok">{RIGHT_MARK}</span>' if same else f'<span class="bad">{ROOT_MARK}</span>')
         label = sheetgrid.sheet_label(layout, q) or q
-        rows.append(f"<tr><th>{_h(label)}</th><td>{_h(fmt(found))}</td><td>{_h(fmt(expected))}</td><td>{mark}</td></tr>")
+        shown = (fmt(found), fmt(expected)) if fmt is _percent else _few_digits(found, expected)
+        rows.append(f"<tr><th>{_h(label)}</th><td>{_h(shown[0])}</td><td>{_h(shown[1])}</td><td>{mark}</td></tr>")
     if rows:
         lines.append(f'<table class="totals"><thead><tr><th></th><th>{_h(_("your sheet"))}</th>'
                      f'<th>{_h(_("expected"))}</th><th></th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
@@ -187,6 +189,18 @@ def _summary(result: CheckResult) -> str:
         lines.append('<ul class="notes">' + "".join(f"<li>{_h(n)}</li>" for n in result.notes) + "</ul>")
     lines.append("</section>")
     return "\n".join(lines)
+
+
+def _few_digits(found, expected) -> tuple[str, str]:
+    """Both numbers with as few digits (6 at least) as still tell them apart, as the text report does."""
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (found, expected)):
+        return value_text(found), value_text(expected)
+    differ = value_text(found) != value_text(expected)
+    for digits in range(6, 13):
+        a, b = f"{float(found):.{digits}g}", f"{float(expected):.{digits}g}"
+        if (a != b) == differ:
+            return a, b
+    return value_text(found), value_text(expected)
 
 
 def _percent(v) -> str:
