@@ -23,7 +23,7 @@ from sheetnet.check import sheetgrid
 from sheetnet.check.checker import CheckResult, Finding, RootCause
 from sheetnet.check.places import number_runs
 from sheetnet.check.report import TITLES, _what_was_found, headline, value_text
-from sheetnet.i18n import _
+from sheetnet.i18n import _, language, ngettext
 from sheetnet.xlsx.refs import col_letters
 
 ROOT_MARK, INHERITED_MARK, RIGHT_MARK = "✗", "↓", "✓"  # drawn in every cell they mark, beside the colour
@@ -104,15 +104,13 @@ def _h(text) -> str:
     return escape(str(text), quote=True)
 
 
-def _lang() -> str:
-    return _("en")  # translators: the language code of this translation (zh, ja, …)
-
-
 def _document(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="{_h(_lang())}">\n<head>\n<meta charset="utf-8">\n'
+    # texts are translated outside the f-strings: Babel does not look into them
+    footer = _h(_("made by sheetnet {version}").format(version=__version__))
+    return (f'<!DOCTYPE html>\n<html lang="{_h(language())}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{_h(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}\n"
-            f'<footer>{_h(_("made by sheetnet {version}").format(version=__version__))}</footer>\n'
+            f"<footer>{footer}</footer>\n"
             "</main>\n</body>\n</html>\n")
 
 
@@ -139,8 +137,9 @@ def page(result: CheckResult, *, hints: bool = False, name: str | None = None) -
     name = name or result.path.name
     grid = sheetgrid.build(result)
     drawn = {(c.quantity, c.index) for b in grid.blocks for c in b.cells.values() if c.finding is not None}
+    title = _("Check of {file}").format(file=name)
     parts = [
-        f"<header><h1>{_h(_('Check of {file}').format(file=name))}</h1>",
+        f"<header><h1>{_h(title)}</h1>",
         f'<p class="file">{_h(_describe(result))}</p></header>',
         _summary(result),
         _legend(),
@@ -148,14 +147,17 @@ def page(result: CheckResult, *, hints: bool = False, name: str | None = None) -
         _grid(result, grid),
         _weights(result),
     ]
-    return _document(_("Check of {file}").format(file=name), "\n".join(p for p in parts if p))
+    return _document(title, "\n".join(p for p in parts if p))
 
 
 def _describe(result: CheckResult) -> str:
     ld = result.loaded
-    text = _("{kind} workbook · {images} images").format(kind=ld.layout.kind, images=ld.n_images)
+    role = sheetgrid.graded_role(ld.layout)
+    title = next((str(label.text) for label in ld.layout.labels if label.sheet == role and label.style == "title"),
+                 ld.sheet_names[role])  # the sheet's own title: 0和1的识别（求解器）
+    text = title + " · " + ngettext("{n} image", "{n} images", ld.n_images).format(n=ld.n_images)
     if ld.n_iterations > 1:
-        text += " · " + _("{n} iteration blocks").format(n=ld.n_iterations)
+        text += " · " + ngettext("{n} iteration block", "{n} iteration blocks", ld.n_iterations).format(n=ld.n_iterations)
     return text
 
 
@@ -166,9 +168,11 @@ def _summary(result: CheckResult) -> str:
     lines = [f'<section><p class="score {cls}"><b>{_h(score)}</b></p>']
     if result.findings:
         roots = len(result.root_causes)
-        lines.append("<p>" + _h(_("{roots} root causes (the mistakes to fix); {inherited} more cells are wrong only "
-                                    "because they inherit them.").format(roots=roots, inherited=result.inherited))
-                     + "</p>")
+        lines.append("<p>" + _h(ngettext("{roots} root cause (the mistake to fix); {inherited} more cells are wrong "
+                                         "only because they inherit it.",
+                                         "{roots} root causes (the mistakes to fix); {inherited} more cells are wrong "
+                                         "only because they inherit them.", roots)
+                                .format(roots=roots, inherited=result.inherited)) + "</p>")
     else:
         lines.append("<p>" + _h(_("Every computed cell is right.")) + "</p>")
     rows = []
@@ -183,8 +187,9 @@ def _summary(result: CheckResult) -> str:
         shown = (fmt(found), fmt(expected)) if fmt is _percent else _few_digits(found, expected)
         rows.append(f"<tr><th>{_h(label)}</th><td>{_h(shown[0])}</td><td>{_h(shown[1])}</td><td>{mark}</td></tr>")
     if rows:
-        lines.append(f'<table class="totals"><thead><tr><th></th><th>{_h(_("your sheet"))}</th>'
-                     f'<th>{_h(_("expected"))}</th><th></th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+        yours, expected = _h(_("your sheet")), _h(_("expected"))
+        lines.append(f'<table class="totals"><thead><tr><th></th><th>{yours}</th>'
+                     f'<th>{expected}</th><th></th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
     if result.notes:
         lines.append('<ul class="notes">' + "".join(f"<li>{_h(n)}</li>" for n in result.notes) + "</ul>")
     lines.append("</section>")
@@ -208,30 +213,32 @@ def _percent(v) -> str:
 
 
 def _legend() -> str:
-    return ('<ul class="legend">'
-            f'<li><span class="swatch root">{ROOT_MARK}</span>{_h(_("root cause: this cell itself is wrong"))}</li>'
-            f'<li><span class="swatch inh">{INHERITED_MARK}</span>'
-            f'{_h(_("inherited: right from the cells it reads, spoilt by an earlier mistake"))}</li></ul>')
+    root = _h(_("root cause: this cell itself is wrong (its formula or its value)"))
+    inherited = _h(_("inherited: right from the cells it reads, spoilt by an earlier mistake"))
+    return (f'<ul class="legend"><li><span class="swatch root">{ROOT_MARK}</span>{root}</li>'
+            f'<li><span class="swatch inh">{INHERITED_MARK}</span>{inherited}</li></ul>')
 
 
 # -- the findings -----------------------------------------------------------------------------------
 def _findings(result: CheckResult, hints: bool, drawn: set) -> str:
     if not result.root_causes:
         return ""
-    out = [f"<section><h2>{_h(_('What to fix'))}</h2>"]
+    out = ["<section><h2>" + _h(_("What to fix")) + "</h2>"]
     for r in result.root_causes:
         out.append(_finding(r, hints, (r.first.quantity, r.first.index) in drawn))
     orphans = sum(1 for f in result.findings if not f.is_root and not f.caused_by)
     if orphans:
-        out.append("<p>" + _h(_("{n} cells are wrong only end to end, with no root cause upstream (tiny differences?)")
-                              .format(n=orphans)) + "</p>")
+        out.append("<p>" + _h(ngettext("{n} cell is wrong only end to end, with no root cause upstream (a tiny "
+                                       "difference?)", "{n} cells are wrong only end to end, with no root cause "
+                                       "upstream (tiny differences?)", orphans).format(n=orphans)) + "</p>")
     out.append("</section>")
     return "\n".join(out)
 
 
 def _finding(r: RootCause, hints: bool, drawn: bool) -> str:
     f = r.first
-    rows = [(_("where"), _h(f.title) + (f' · <a href="#at-{_h(r.id)}">{_h(_("see it on the sheet"))}</a>' if drawn else "")),
+    see = _h(_("see it on the sheet"))
+    rows = [(_("where"), _h(f.title) + (f' · <a href="#at-{_h(r.id)}">{see}</a>' if drawn else "")),
             (_("found"), _h(_what_was_found(f)))]
     if f.kind != "empty":
         rows.append((_("your formula"), f"<code>{_h(f.formula)}</code>" if f.formula is not None
@@ -244,7 +251,8 @@ def _finding(r: RootCause, hints: bool, drawn: bool) -> str:
         rows.append((_("places"), _h(shown + more)))
     if r.spoils:
         parts = ", ".join(f"{k} ×{v}" for k, v in r.spoiled.items())
-        rows.append((_("spoils"), _h(_("{n} cells downstream: {parts}").format(n=r.spoils, parts=parts))))
+        rows.append((_("spoils"), _h(ngettext("{n} cell downstream: {parts}", "{n} cells downstream: {parts}",
+                                              r.spoils).format(n=r.spoils, parts=parts))))
     body = "".join(f"<dt>{_h(k)}</dt><dd>{v}</dd>" for k, v in rows)
     return (f'<article class="finding" id="{_h(r.id)}"><h3><span class="swatch root">{ROOT_MARK}</span> '
             f"{_h(r.id)} · {_h(_title(r))}</h3>"
@@ -259,11 +267,11 @@ def _title(r: RootCause) -> str:
 
 # -- the grid ---------------------------------------------------------------------------------------
 def _grid(result: CheckResult, grid: sheetgrid.Grid) -> str:
-    out = [f"<section><h2>{_h(_('The sheet {sheet}').format(sheet=grid.sheet))}</h2>"]
+    out = ["<section><h2>" + _h(_("The sheet {sheet}").format(sheet=grid.sheet)) + "</h2>"]
     first_ids = {(r.first.quantity, r.first.index): r.id for r in result.root_causes}
     for block in grid.blocks:
         if block.iteration is not None:
-            out.append(f"<h3>{_h(_('Iteration {n}').format(n=block.iteration + 1))}</h3>")
+            out.append(_iteration_heading(block.iteration))
         out.append(f'<div class="sheetbox">{_table(block, first_ids)}</div>')
         gaps = [c.gap for c in block.columns if c.gap is not None]
         if gaps:
@@ -273,7 +281,7 @@ def _grid(result: CheckResult, grid: sheetgrid.Grid) -> str:
                 if g.with_findings:
                     what += " " + _("({n} of them with findings, listed above)").format(n=g.with_findings)
                 words.append(what)
-            out.append(f'<p class="blocknote">⋯ {_h(_("not drawn: {what}").format(what="; ".join(words)))}</p>')
+            out.append('<p class="blocknote">⋯ ' + _h(_("not drawn: {what}").format(what="; ".join(words))) + "</p>")
     if grid.iterations_left_out:
         out.append('<p class="blocknote">' + _h(_("Iteration blocks not drawn that hold findings too: {blocks}")
                                                 .format(blocks=number_runs(grid.iterations_left_out))) + "</p>")
@@ -281,12 +289,17 @@ def _grid(result: CheckResult, grid: sheetgrid.Grid) -> str:
     return "\n".join(out)
 
 
+def _iteration_heading(iteration: int) -> str:
+    return "<h3>" + _h(_("Iteration {n}").format(n=iteration + 1)) + "</h3>"
+
+
 def _table(block: sheetgrid.Block, first_ids: dict) -> str:
     cols = block.columns
     head = ["<th></th>"]
     for c in cols:
         if c.gap is not None:
-            head.append(f'<th class="gap" title="{_h(_("images {images}").format(images=number_runs(range(c.gap.first, c.gap.last + 1))))}">⋯</th>')
+            images = _("images {images}").format(images=number_runs(range(c.gap.first, c.gap.last + 1)))
+            head.append(f'<th class="gap" title="{_h(images)}">⋯</th>')
         else:
             head.append(f"<th>{col_letters(c.col)}</th>")
     body = []
@@ -370,15 +383,15 @@ def _weights(result: CheckResult) -> str:
             sets.append((ld.n_iterations - 1, np.vectorize(_number, otypes=[float])(last)))
     if not sets:
         return ""
-    title = _("The {what}s, drawn: blue negative, white 0, red positive (each on its own scale, as the workbook "
-              "shades them)").format(what=_(q.description))
-    out = [f"<section><h2>{_h(title)}</h2>"]
+    out = ["<section><h2>" + _h(_("The weights, drawn")) + "</h2>",
+           "<p>" + _h(_("Blue negative, white 0, red positive: each grid on its own scale, as the workbook shades "
+                        "it.")) + "</p>"]
     for it, values in sets:
         if it is not None:
-            out.append(f"<h3>{_h(_('Iteration {n}').format(n=it + 1))}</h3>")
+            out.append(_iteration_heading(it))
         out.append('<div class="weights">')
         for unit in range(values.shape[0]):
-            caption = _("{what} {unit}").format(what=_(q.description), unit=sheetgrid.unit_label(layout, name, unit))
+            caption = _(q.description) + " " + sheetgrid.unit_label(layout, name, unit)
             out.append(f"<figure>{weight_svg(values[unit], caption)}<figcaption>{_h(caption)}</figcaption></figure>")
         out.append("</div>")
     out.append("</section>")

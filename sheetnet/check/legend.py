@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from html import escape
 
 from sheetnet.check.checker import CheckResult
-from sheetnet.i18n import _
+from sheetnet.i18n import _, ngettext
 from sheetnet.xlsx.refs import cell_name
 
 ROOT_MARK, INHERITED_MARK = "✗", "↓"
@@ -54,9 +54,8 @@ def rows(result: CheckResult, *, hints: bool = False) -> list[list[Cell]]:
 
     out: list[list[Cell]] = [
         [Cell(_("sheetnet check of {file}").format(file=result.path.name), "title")],
-        [Cell(_("{right} of {cells} computed cells right ({score}); {roots} root causes, {inherited} inherited cells")
-              .format(right=result.right, cells=result.graded, score=f"{result.score:.1%}",
-                      roots=len(result.root_causes), inherited=result.inherited))],
+        [Cell(_("{right} of {cells} computed cells right ({score})").format(
+            right=result.right, cells=result.graded, score=f"{result.score:.1%}") + "; " + _counts(result))],
     ]
     from sheetnet.check.sheetgrid import sheet_label
 
@@ -92,8 +91,15 @@ def rows(result: CheckResult, *, hints: bool = False) -> list[list[Cell]]:
     inherited = next((f for f in result.findings if not f.is_root), None)
     if inherited is not None:
         out += [[], [Cell(INHERITED_MARK, "inherited"), Cell(inherited.cell, "link", location(inherited.cell)),
-                     Cell(_("{n} cells inherit these mistakes; the first of them").format(n=result.inherited), "wrap")]]
+                     Cell(ngettext("{n} cell inherits these mistakes: this one", "{n} cells inherit these mistakes; "
+                                   "the first of them", result.inherited).format(n=result.inherited), "wrap")]]
     return out
+
+
+def _counts(result: CheckResult) -> str:
+    roots = ngettext("{n} root cause", "{n} root causes", len(result.root_causes)).format(n=len(result.root_causes))
+    return roots + ", " + ngettext("{n} inherited cell", "{n} inherited cells", result.inherited).format(
+        n=result.inherited)
 
 
 def _number(v):

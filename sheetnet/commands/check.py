@@ -8,7 +8,7 @@ from pathlib import Path
 from sheetnet.commands.common import EXIT_UNUSABLE, KIND_CHOICES, check_output_path
 from sheetnet.console import print_json, print_xml
 from sheetnet.errors import UnusableInput
-from sheetnet.i18n import _
+from sheetnet.i18n import _, ngettext
 
 
 def register(sub) -> None:
@@ -115,8 +115,9 @@ def _one(args, path: Path, tol) -> int:
     elif args.format == "junit":
         print_xml(report.junit([report.junit_suite(result, time.perf_counter() - start)]))
     elif args.format == "html":
-        print(_("{right} of {cells} computed cells right ({score}), {roots} root causes").format(
-            right=result.right, cells=result.graded, score=f"{result.score:.1%}", roots=len(result.root_causes)))
+        print(_("{right} of {cells} computed cells right ({score})").format(
+            right=result.right, cells=result.graded, score=f"{result.score:.1%}") + ", "
+            + ngettext("{n} root cause", "{n} root causes", len(result.root_causes)).format(n=len(result.root_causes)))
     else:
         print(report.text(result))
     outputs = _outputs(args, [path], single=True)
@@ -130,7 +131,9 @@ def _one(args, path: Path, tol) -> int:
     if "html" in wrote:
         print(_("wrote {path}").format(path=wrote["html"]), file=note)
     if "annotate" in wrote:
-        print(_("wrote {path}: {n} cells marked").format(path=wrote["annotate"], n=len(result.findings)), file=note)
+        n = len(result.findings)
+        print(ngettext("wrote {path}: {n} cell marked", "wrote {path}: {n} cells marked", n).format(
+            path=wrote["annotate"], n=n), file=note)
     if errors:
         return _fail(f"{path}: {errors[0]}")
     if args.csv is not None:
@@ -166,10 +169,12 @@ def _class(args, paths: list[Path], tol) -> int:
     if args.output is not None:
         index = write_index(outcomes, args.output, _("Check of {n} workbooks").format(n=len(outcomes)))
         pages = sum("html" in o.wrote for o in outcomes)
-        print(_("wrote {index} and {n} pages beside it").format(index=index, n=pages))
+        print(ngettext("wrote {index} and {n} page beside it", "wrote {index} and {n} pages beside it", pages)
+              .format(index=index, n=pages))
     if args.annotate is not None:
         copies = sum("annotate" in o.wrote for o in outcomes)
-        print(_("wrote {n} annotated copies into {folder}").format(n=copies, folder=args.annotate),
+        print(ngettext("wrote {n} annotated copy into {folder}", "wrote {n} annotated copies into {folder}", copies)
+              .format(n=copies, folder=args.annotate),
               file=sys.stdout if args.format in ("text", "html") else sys.stderr)
     failed = [(o.path, e) for o in outcomes for e in o.output_errors]
     for path, error in failed:
