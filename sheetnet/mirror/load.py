@@ -79,7 +79,7 @@ def _find_sheets(book: WorkbookCells, layout: Layout) -> dict[str, str]:
     named_for = {n: s.role for s in layout.sheets for n in s.names}
     for s in layout.sheets:
         named = next((n for n in s.names if n in book.sheet_names), None)
-        if named is None or not _fits(layout, s, book.sheet(named)):
+        if named is None or not _sheet_fits(layout, s, book, named):
             taken = set(roles.values())
             fitting = [n for n in book.sheet_names if n not in taken and named_for.get(n, s.role) == s.role
                        and _sheet_fits(layout, s, book, n)]
@@ -96,8 +96,10 @@ def _find_sheets(book: WorkbookCells, layout: Layout) -> dict[str, str]:
 
 
 def _sheet_fits(layout: Layout, s: SheetLayout, book: WorkbookCells, name: str) -> bool:
+    # only the rows down to the signature's last are looked at: a large unrelated sheet is not read whole
+    last_row = max((int(layout.positions(layout[q], 1)[..., 0].max()) for q in s.signature), default=1)
     try:
-        cells = book.sheet(name)
+        cells = book.first_rows(name, last_row)
     except UnusableInput:  # a sheet that holds no cells we can read (a chart sheet) holds no role's data
         return False
     return _fits(layout, s, cells)

@@ -9,6 +9,7 @@ are read: Transitional (what Excel saves by default) and Strict.
 
 from __future__ import annotations
 
+import codecs
 import io
 import posixpath
 import re
@@ -21,7 +22,7 @@ from sheetnet.errors import UnusableInput
 from sheetnet.i18n import _
 from sheetnet.xlsx import safexml
 from sheetnet.xlsx.refs import cell_name
-from sheetnet.xlsx.sheetxml import MAX_CELLS, Cell, SheetCells, read_sheet  # noqa: F401 (the reader's interface)
+from sheetnet.xlsx.sheetxml import MAX_CELLS, Cell, SheetCells, first_rows, read_sheet  # noqa: F401 (the reader's interface)
 
 MAX_PART_BYTES = 256 * 1024 * 1024  # one inflated XML part
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024  # all parts together, as declared
@@ -141,6 +142,34 @@ class WorkbookCells:
                 self._sheets[name] = read_sheet(self._read(part, step.advance), part, name, self._shared_strings)
         return self._sheets[name]
 
+    def first_rows(self, name: str, last_row: int) -> SheetCells:
+        """The cells of rows 1…last_row of the named sheet (perhaps more), inflating only the start
+        of its part when it is large: enough to see whether a sheet holds a role's signature cells
+        without reading a whole unrelated sheet. A sheet already read gives all its cells."""
+        if name in self._sheets or name not in self._sheet_parts or self._sheet_parts[name] not in self._zip.NameToInfo:
+            return self.sheet(name)
+        part = self._sheet_parts[name]
+        if self._zip.getinfo(part).file_size <= _PEEK_BYTES:
+            return self.sheet(name)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        head: list[str] = []
+        try:
+            with io.BufferedReader(_Limited(self._zip.open(part), MAX_PART_BYTES, part)) as stream:
+                while piece := stream.read(_PEEK_BYTES):
+                    head.append(decoder.decode(piece))
+                    cells = first_rows("".join(head), last_row, name, self._shared_strings)
+                    if cells is not None:
+                        return cells
+                    if len(head) * _PEEK_BYTES > _PEEK_LIMIT:
+                        break
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
+                RuntimeError, UnicodeDecodeError):
+            pass  # the whole read says what is wrong with it
+        return self.sheet(name)
+
+
+_PEEK_BYTES = 1 << 18  # a sheet's start is inflated this much at a time to look at its first rows …
+_PEEK_LIMIT = 1 << 23  # … and at most this much: past it, the sheet is read whole
 
 # The shared-string table in its plain form: every item one <t> (the scanner); else expat.
 _PLAIN_ITEM = re.compile(r'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>|<si><t/></si>')

@@ -153,14 +153,20 @@ class _Cells:
                 raise self.too_many(len(self.cells), MAX_CELLS)
 
 
-def _plain_text(data: bytes) -> tuple[str, int] | None:
-    """(the document as text, where its root's start tag ends) when the scanner may read it, else None."""
+def _decoded(data: bytes) -> str | None:
+    """The document as text when it is UTF-8 (the scanner reads no other encoding), else None."""
     m = _DECL_ENCODING.match(data)
-    if m and m.group(1).lower() not in (b"utf-8", b"utf8"):
+    if (m and m.group(1).lower() not in (b"utf-8", b"utf8")) or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return None
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
         return None
-    text = data.decode("utf-8")  # expat has read it as UTF-8 already
+
+
+def _plain_start(text: str) -> int | None:
+    """Where the root's start tag ends, when the scanner may read the document (see the module's
+    docstring), else None."""
     root = _ROOT.match(text)
     if root is None or "<!" in text or text.find("<?", root.end()) >= 0 or text.find("xmlns", root.end()) >= 0:
         return None
@@ -173,17 +179,15 @@ def _plain_text(data: bytes) -> tuple[str, int] | None:
             default = value
         elif name.startswith("xmlns:") and value in safexml.MAIN_NAMESPACES:
             return None  # a prefix for the main namespace: its elements would be cells the scanner skips
-    if default not in safexml.MAIN_NAMESPACES:
-        return None
-    return text, root.end()
+    return root.end() if default in safexml.MAIN_NAMESPACES else None
 
 
 def _scan(data: bytes, cells: _Cells) -> bool | None:
     """Read the cells with the scanner; None when the document is not in the plain form (nothing read)."""
-    plain = _plain_text(data)
-    if plain is None:
+    text = _decoded(data)
+    start = None if text is None else _plain_start(text)
+    if start is None:
         return None
-    text, start = plain
     if text.count("<sheetData", start) != 1:
         return None if "<sheetData" in text else True  # none: a sheet without cells
     first = text.index("<sheetData", start)
@@ -191,7 +195,14 @@ def _scan(data: bytes, cells: _Cells) -> bool | None:
         return True
     begin = text.index(">", first) + 1
     end = text.find("</sheetData>", begin)
-    if end < 0 or "\r" in text[begin:end]:
+    if end < 0:
+        return None
+    return _scan_cells(text, begin, end, cells)
+
+
+def _scan_cells(text: str, begin: int, end: int, cells: _Cells) -> bool | None:
+    """The cells of text[begin:end] (whole <c> elements of <sheetData>); None: one is not in the plain form."""
+    if "\r" in text[begin:end]:
         return None
     count = text.count("<c", begin, end)  # no comments, CDATA or PIs: every '<c' starts an element
     if count > MAX_ELEMENTS:
@@ -212,6 +223,29 @@ def _scan(data: bytes, cells: _Cells) -> bool | None:
     if matched != count:  # an element the scanner does not read: start again with the general reader
         return None
     return True
+
+
+_ROW = re.compile(r'<row r="([0-9]+)"')
+
+
+def first_rows(head: str, last_row: int, sheet: str, strings) -> SheetCells | None:
+    """The cells of rows 1…last_row from the start of a worksheet's text (`head`, cut anywhere), when
+    it reaches past them and the scanner can read them; else None (read the whole part instead).
+
+    For looking at a few cells of a sheet that may be large and unrelated (which sheet plays which
+    role): only the start of the part is inflated. Rows must come in order, as the format says."""
+    if "<!" in head:  # a DTD, a comment, CDATA: only the whole document is judged
+        return None
+    start = _plain_start(head)
+    first = -1 if start is None else head.find("<sheetData", start)
+    if first < 0 or head.startswith("<sheetData/>", first) or ">" not in head[first:]:
+        return None
+    begin = head.index(">", first) + 1
+    for m in _ROW.finditer(head, begin):
+        if int(m.group(1)) > last_row:
+            cells = _Cells(sheet, strings)
+            return cells.cells if _scan_cells(head, begin, m.start(), cells) else None
+    return None
 
 
 def _take(found: list[tuple], cells: _Cells, columns: dict[str, int]) -> None:
