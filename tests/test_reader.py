@@ -4,7 +4,7 @@ import pytest
 
 from minixlsx import write_xlsx
 from sheetnet.errors import UnusableInput
-from sheetnet.xlsx.reader import WorkbookCells
+from sheetnet.xlsx.reader import Cell, WorkbookCells
 
 
 def cells(tmp_path, body, strings=None):
@@ -182,7 +182,7 @@ def test_a_strict_open_xml_workbook_is_read(tmp_path):
             zout.writestr(info, text)
     with WorkbookCells(strict) as wb:
         assert wb.sheet_names == ["S"]
-        assert wb.sheet("S")[(1, 1)] == (2.0, "n", "=1+1") and wb.sheet("S")[(1, 2)].value == "text"
+        assert wb.sheet("S")[(1, 1)] == Cell(2.0, "n", "=1+1") and wb.sheet("S")[(1, 2)].value == "text"
 
 
 def test_duplicate_zip_entries_are_one_clear_refusal_without_a_warning(tmp_path):

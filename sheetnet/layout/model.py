@@ -194,6 +194,7 @@ class Layout:
 
     def __post_init__(self):
         object.__setattr__(self, "_positions", {})  # (name, images) → positions; layouts are immutable
+        object.__setattr__(self, "_texts", {})  # (name, images, iterations, sheet names) → formula_texts
         names = [q.name for q in self.quantities]
         if len(names) != len(set(names)):
             raise ValueError(f"layout {self.kind}: a quantity is described twice")
@@ -298,10 +299,111 @@ class Layout:
     def formula(self, q: Quantity, n_images: int, sheet_names: dict[str, str], image: int, unit: int, r: int, c: int,
                 iteration: int = 0, n_iterations: int = 1) -> str:
         """The formula text that belongs in one cell of q (at image, unit, row r, col c of the item)."""
-        template = q.formula_for(image, iteration)
-        assert template, f"{q.name} is not computed"
-        here = (image, unit, r, c, iteration, n_iterations)
-        return _TOKEN.sub(lambda m: self._resolve(m, q, n_images, sheet_names, here), template)
+        texts = self.formula_texts(q, n_images, sheet_names, n_iterations)
+        index = (image, unit, r, c) if q.per_image else (unit, r, c)
+        text = texts[(iteration, *index) if q.per_iteration else index]
+        assert text is not None, f"{q.name} holds no formula there"
+        return text
+
+    def formula_texts(self, q: Quantity, n_images: int, sheet_names: dict[str, str], n_iterations: int = 1) -> np.ndarray:
+        """Every cell's formula text, shaped like q's positions (None where the template is a typed
+        value or a constant). Made per family — the cells of one (template, unit, row, col), across
+        images and iterations: each token is resolved at the family's first cell and at one step
+        along each axis, and moved from there (every position in a layout is affine in the image and
+        iteration numbers); one format string then writes all of them. Kept for the next call."""
+        last = self._texts.get("names")  # the sheet names of the last call (one workbook's, many calls)
+        if last is not None and last[0] is sheet_names:
+            names = last[1]
+        else:
+            names = tuple(sorted(sheet_names.items()))
+            self._texts["names"] = (sheet_names, names)
+        key = (q.name, n_images, n_iterations, names)  # a total over images depends on their number too
+        texts = self._texts.get(key)
+        if texts is None:
+            if len(self._texts) > 64:  # a long-running worker sees many image counts: keep the memory bounded
+                self._texts.clear()
+            texts = self._texts[key] = self._formula_texts(q, n_images, sheet_names, n_iterations)
+            texts.flags.writeable = False
+        return texts
+
+    def _formula_texts(self, q: Quantity, n_images: int, sheet_names: dict[str, str], n_iterations: int) -> np.ndarray:
+        shape = self.positions(q, n_images, n_iterations).shape[:-1]
+        out = np.full(shape, None, dtype=object)
+        its = n_iterations if q.per_iteration else 1
+        imgs = n_images if q.per_image else 1
+        units, (rows, cols) = q.place.units, q.place.shape
+        grid = out.reshape(its, imgs, units, rows, cols)
+        # regions of one template: iteration 1 (first_iteration), image 1 (first_formula), the rest
+        regions = []
+        later = 0
+        if q.first_iteration is not None:
+            regions.append((q.first_iteration, 0, 1, 0, imgs))
+            later = 1
+        if q.first_formula is not None:
+            regions += [(q.first_formula, later, its, 0, 1), (q.formula, later, its, 1, imgs)]
+        else:
+            regions.append((q.formula, later, its, 0, imgs))
+        for template, it0, it1, im0, im1 in regions:
+            if it1 > it0 and im1 > im0 and template and template.startswith("="):
+                grid[it0:it1, im0:im1] = self._region_texts(q, template, n_images, sheet_names, n_iterations,
+                                                            range(it0, it1), range(im0, im1))
+        return out
+
+    def _region_texts(self, q: Quantity, template: str, n_images: int, sheet_names: dict[str, str],
+                      n_iterations: int, its: range, imgs: range) -> np.ndarray:
+        """The texts of one template over iterations `its` × images `imgs` × every unit, row, col."""
+        units, (rows, cols) = q.place.units, q.place.shape
+        out = np.empty((len(its), len(imgs), units, rows, cols), dtype=object)
+        tokens = list(_TOKEN.finditer(template))
+        literal = [_braced(template[(tokens[k - 1].end() if k else 0):(tokens[k].start() if k < len(tokens) else None)])
+                   for k in range(len(tokens) + 1)]
+        letters = _column_letters()
+        size = len(its) * len(imgs)
+        for unit in range(units):
+            for r in range(rows):
+                for c in range(cols):  # one family: this cell of the item, across iterations and images
+                    fmt, columns = [literal[0]], []
+                    for k, m in enumerate(tokens):
+                        if m.group(2) == "label":
+                            fmt.append(_braced(str(self.class_labels[unit])))
+                        else:
+                            span, corners = self._family_corners(m, q, n_images, n_iterations, its, imgs, (unit, r, c))
+                            d = "$" if span.absolute else ""
+                            fmt.append("" if span.role == q.sheet else _braced(quote_sheet(sheet_names[span.role]) + "!"))
+                            top, left, bottom, right = (corners[:, i].tolist() for i in range(4))
+                            if span.single:
+                                fmt.append(f"{d}{{}}{d}{{}}")
+                                columns += [map(letters.__getitem__, left), top]
+                            else:
+                                fmt.append(f"{d}{{}}{d}{{}}:{d}{{}}{d}{{}}")
+                                columns += [map(letters.__getitem__, left), top, map(letters.__getitem__, right), bottom]
+                        fmt.append(literal[k + 1])
+                    text = "".join(fmt)
+                    family = list(map(text.format, *columns)) if columns else [text.format()] * size
+                    out[:, :, unit, r, c] = np.array(family, dtype=object).reshape(len(its), len(imgs))
+        return out
+
+    def _family_corners(self, m, q: Quantity, n_images: int, n_iterations: int, its: range, imgs: range, cell):
+        """(the token's Span at the family's first cell, its corners at every cell of the family:
+        (iterations × images, 4)) — moved by one step per image and per iteration from the first."""
+        unit, r, c = cell
+
+        def at(it, image):
+            return self.token_span(m, q, n_images, (image, unit, r, c, it, n_iterations))
+
+        first = at(its[0], imgs[0])
+        base = np.array(first.corners)
+        step_img = np.subtract(at(its[0], imgs[1]).corners, base) if len(imgs) > 1 else 0 * base
+        step_it = np.subtract(at(its[1], imgs[0]).corners, base) if len(its) > 1 else 0 * base
+        i = np.arange(len(its))[:, None, None]
+        j = np.arange(len(imgs))[None, :, None]
+        corners = (base + i * step_it + j * step_img).reshape(-1, 4)
+        last = at(its[-1], imgs[-1])
+        if (len(its) > 1 or len(imgs) > 1) and (tuple(corners[-1]) != last.corners or last.single != first.single):
+            corners = np.array([at(it, image).corners for it in its for image in imgs])  # not a plain move
+            if len({at(it, image).single for it in its for image in imgs}) > 1:
+                raise ValueError(f"{q.name}: a token names a cell at some images and a range at others")
+        return first, corners
 
     def _resolve(self, m, here: Quantity, n_images, sheet_names, at) -> str:
         if m.group(2) == "label":
@@ -372,6 +474,21 @@ class Layout:
         else:
             corners = (*item[k, 0, 0], *item[k, -1, -1])
         return Span(q.sheet, tuple(int(v) for v in corners), dollar == "$", name)
+
+
+def _braced(text: str) -> str:
+    """Literal text inside a str.format template."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _column_letters() -> list[str]:
+    """Column number → letters, for every column of a sheet (made once)."""
+    if not _LETTERS:
+        _LETTERS.extend([""] + [cell_name(1, c)[:-1] for c in range(1, 16385)])
+    return _LETTERS
+
+
+_LETTERS: list[str] = []
 
 
 @dataclass(frozen=True)

@@ -152,9 +152,8 @@ def _count_iterations(layout: Layout, sheets: dict[str, SheetCells]) -> int:
 def _gather(layout: Layout, q: Quantity, n: int, cells: SheetCells, n_iterations: int = 1) -> np.ndarray:
     pos = layout.positions(q, n, n_iterations)
     out = np.empty(pos.shape[:-1], dtype=object)
-    flat = out.reshape(-1)
-    for i, (row, col) in enumerate(pos.reshape(-1, 2)):
-        flat[i] = cells.get((int(row), int(col)))
+    flat = pos.reshape(-1, 2)
+    out.reshape(-1)[:] = list(map(cells.get, zip(flat[:, 0].tolist(), flat[:, 1].tolist())))
     return out
 
 

@@ -21,8 +21,7 @@ from __future__ import annotations
 import gc
 import math
 import re
-from itertools import compress, repeat
-from typing import NamedTuple
+from itertools import compress
 
 from sheetnet.errors import UnusableInput
 from sheetnet.xlsx import safexml
@@ -33,20 +32,35 @@ MAX_CELLS = 2_000_000  # cells with a value or formula, per sheet; the largest b
 MAX_ELEMENTS = 4_000_000  # cell elements, empty ones included (styled blanks): past it, refused unread
 
 
-class Cell(NamedTuple):
-    """One cell: its cached value and, for a formula cell, the formula ('=…')."""
+class Cell:
+    """One cell: its cached value and, for a formula cell, the formula ('=…'). Immutable by
+    convention (a plain class with slots: the reader makes hundreds of thousands of them, and it is
+    not a sequence, so NumPy keeps it whole in an object array)."""
 
-    value: float | str | bool | None
-    kind: str  # 'n' number, 's' text, 'b' boolean, 'e' error value, '' no value
-    formula: str | None = None
+    __slots__ = ("value", "kind", "formula")
+
+    def __init__(self, value: float | str | bool | None, kind: str, formula: str | None = None):
+        self.value = value
+        self.kind = kind  # 'n' number, 's' text, 'b' boolean, 'e' error value, '' no value
+        self.formula = formula
 
     @property
     def is_number(self) -> bool:
         return self.kind == "n"
 
+    def __eq__(self, other) -> bool:
+        if other.__class__ is not Cell:
+            return NotImplemented
+        return (self.value, self.kind, self.formula) == (other.value, other.kind, other.formula)
+
+    def __hash__(self) -> int:
+        return hash((self.value, self.kind, self.formula))
+
+    def __repr__(self) -> str:
+        return f"Cell(value={self.value!r}, kind={self.kind!r}, formula={self.formula!r})"
+
 
 SheetCells = dict[tuple[int, int], Cell]
-_new = tuple.__new__
 _INF = math.inf  # Cell(…) without the keyword handling: the scanner makes one per cell
 
 # One cell in the plain form: groups col, row, t, other attributes, <f> attributes, <f> text,
@@ -148,7 +162,7 @@ class _Cells:
         else:  # 'str' (a formula's text result), 'd' (an ISO date) and anything unknown: text
             value, kind = v, "s"
         if formula is not None or kind:
-            self.cells[(row, col)] = _new(Cell, (value, kind, formula))
+            self.cells[(row, col)] = Cell(value, kind, formula)
             if len(self.cells) > MAX_CELLS:
                 raise self.too_many(len(self.cells), MAX_CELLS)
 
@@ -288,7 +302,7 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int]) -> None:
     if keep:
         kinds = ["n" if v else "" for v in compress(vs, keep)]
         keys = compress(zip(numbers, map(c_of, cols)), keep)
-        cells.cells.update(zip(keys, map(_new, repeat(Cell), zip(values, kinds, compress(formulas, keep)))))
+        cells.cells.update(zip(keys, map(Cell, values, kinds, compress(formulas, keep))))
     for i in sorted(set(odd)):
         col, row, t, rest, _, _, v, is_, inline = found[i]
         if rest:
