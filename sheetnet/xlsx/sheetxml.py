@@ -61,7 +61,7 @@ class Cell:
 
 
 SheetCells = dict[tuple[int, int], Cell]
-_INF = math.inf  # Cell(…) without the keyword handling: the scanner makes one per cell
+_INF = math.inf
 
 # One cell in the plain form: groups col, row, t, other attributes, <f> attributes, <f> text,
 # <v> text, '<is>' when an inline string, its text.
