@@ -9,7 +9,7 @@ from sheetnet import progress
 from sheetnet.i18n import _
 from sheetnet.layout.model import Layout
 from sheetnet.xlsx.refs import cell_name, parse_cell
-from sheetnet.xlsx.writer import CellOut, ChartOut, ConditionalOut, SheetOut
+from sheetnet.xlsx.writer import CellOut, ChartOut, ConditionalOut, SheetOut, book_dialect
 
 
 def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], computed: dict[str, np.ndarray],
@@ -44,31 +44,8 @@ def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], c
     for q in progress.each(layout.quantities, _("building the cells"), _("quantities")):
         if q.sheet not in sheets:
             continue
-        pos = layout.positions(q, n_images, n_iterations)
-        merge_cols = layout.sheet(q.sheet).block[1] - 1 if q.name in layout.sheet(q.sheet).merge_per_image else 0
-        values = inputs[q.name] if not q.computed else computed[q.name]
-        cells = sheets[q.sheet].cells
-        for index in np.ndindex(pos.shape[:-1]):
-            row, col = (int(v) for v in pos[index])
-            merge = (row, col + merge_cols) if merge_cols else None
-            value = values[index]
-            value = value if isinstance(value, str) else float(value)
-            if not q.computed:
-                cells.append(CellOut(row, col, value, style=q.style, merge_to=merge))
-                continue
-            iteration, index = (index[0], index[1:]) if q.per_iteration else (0, index)
-            image, unit, r, c = index if q.per_image else (0, *index)
-            template = q.formula_for(image, iteration)
-            if template == "":  # TYPED: the value itself (chapter 4's parameters in iteration 1)
-                cells.append(CellOut(row, col, value, style=q.style, merge_to=merge))
-            elif template is not None and not template.startswith("="):  # a constant (image 1's number)
-                cells.append(CellOut(row, col, float(template), style=q.style, merge_to=merge))
-            elif q.name in blank:
-                cells.append(CellOut(row, col, None, style="blank", merge_to=merge))
-            else:
-                formula = layout.formula(q, n_images, names, image, unit, r, c, iteration, n_iterations)
-                cached = None if q.name in uncached else value
-                cells.append(CellOut(row, col, cached, formula=formula, style=q.style, merge_to=merge))
+        _quantity_cells(layout, q, n_images, n_iterations, names, inputs if not q.computed else computed,
+                        sheets[q.sheet].cells, q.name in blank, q.name in uncached)
     for shading in layout.shadings:
         q = layout[shading.quantity]
         if q.sheet in sheets:
@@ -89,6 +66,38 @@ def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], c
         if q.sheet in sheets:
             sheets[q.sheet].names.append((name, cell_name(*(int(v) for v in q.place.origin), absolute=True)))
     return [sheets[s.role] for s in chosen]
+
+
+def _quantity_cells(layout: Layout, q, n_images: int, n_iterations: int, names: dict[str, str], arrays: dict,
+                    cells: list[CellOut], blank: bool, uncached: bool) -> None:
+    """Append the cells of one quantity: its values, or its formulas (with their cached values)."""
+    pos = layout.positions(q, n_images, n_iterations)
+    merge_cols = layout.sheet(q.sheet).block[1] - 1 if q.name in layout.sheet(q.sheet).merge_per_image else 0
+    values = np.asarray(arrays[q.name]).reshape(-1).tolist()
+    values = [v if isinstance(v, str) else float(v) for v in values]
+    rows, cols = pos[..., 0].reshape(-1).tolist(), pos[..., 1].reshape(-1).tolist()
+    merges = [(row, col + merge_cols) for row, col in zip(rows, cols)] if merge_cols else [None] * len(rows)
+    style = q.style
+    if not q.computed:
+        cells.extend(CellOut(row, col, value, style=style, merge_to=merge)
+                     for row, col, value, merge in zip(rows, cols, values, merges))
+        return
+    texts = layout.formula_texts(q, n_images, names, n_iterations).reshape(-1).tolist()
+    templates = (q.formula, q.first_formula, q.first_iteration)
+    dialect = all(book_dialect(t) for t in templates if t and t.startswith("="))
+    for index, row, col, value, merge, formula in zip(np.ndindex(pos.shape[:-1]), rows, cols, values, merges, texts):
+        if formula is None:  # no formula here: the template is TYPED ("") or a constant (image 1's number)
+            iteration, image = layout.index_parts(q, index)[:2]
+            template = q.formula_for(image, iteration)
+            if template == "":  # TYPED: the value itself (chapter 4's parameters in iteration 1)
+                cells.append(CellOut(row, col, value, style=style, merge_to=merge))
+            elif template is not None:
+                cells.append(CellOut(row, col, float(template), style=style, merge_to=merge))
+        elif blank:
+            cells.append(CellOut(row, col, None, style="blank", merge_to=merge))
+        else:
+            cells.append(CellOut(row, col, None if uncached else value, formula=formula, style=style,
+                                 merge_to=merge, book_dialect=dialect))
 
 
 def exercise_blanks(layout: Layout) -> frozenset[str]:

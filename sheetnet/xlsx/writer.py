@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import xlsxwriter
+import xlsxwriter.utility
 import xlsxwriter.worksheet
 
 from sheetnet import progress
@@ -31,6 +32,9 @@ class CellOut:
     formula: str | None = None
     style: str = "number"
     merge_to: tuple[int, int] | None = None  # the last cell of a merged range starting here
+    # The formula calls only functions as old as the format (the book's dialect, no _xlfn. prefix to
+    # add): stored as it is, without XlsxWriter's per-formula rewriting. Same bytes either way.
+    book_dialect: bool = False
 
 
 Span = tuple[int, int, int, int]  # first row, first col, last row, last col (1-based, inclusive)
@@ -111,9 +115,51 @@ class _ExactWorksheet(xlsxwriter.worksheet.Worksheet):
         return stripped
 
 
+    def _write_cell(self, row, col, cell):
+        # XlsxWriter's own, for the two kinds of cell a book-style sheet is made of (same bytes),
+        # without its attribute lists and escaping passes: most of the time spent writing a big sheet.
+        kind = cell.__class__
+        if cell.format is None or (kind is not _FORMULA and kind is not _NUMBER):
+            return super()._write_cell(row, col, cell)
+        head = f'<c r="{_LETTERS[col]}{row + 1}" s="{cell.format._get_xf_index()}"'
+        if kind is _NUMBER:
+            self.fh.write(f"{head}><v>{float(cell.number)!r}</v></c>")
+            return
+        value = cell.value
+        if isinstance(value, bool):
+            return super()._write_cell(row, col, cell)
+        if isinstance(value, str):
+            if value in _ERROR_CODES:
+                head += ' t="e"'
+            elif value:
+                head += ' t="str"'
+            value = _escape(value)
+        self.fh.write(f"{head}><f>{_escape(cell.formula)}</f><v>{value}</v></c>")
+
+    def store_formula(self, row: int, col: int, formula: str, fmt, value) -> None:
+        """write_formula for a formula in the book's dialect ('=…'): the same cell stored directly."""
+        if self._check_dimensions(row, col):
+            raise ValueError(f"cell ({row}, {col}) is outside the sheet")
+        self.table[row][col] = _FORMULA(formula[1:] if formula.startswith("=") else formula, fmt, value)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # as XlsxWriter's _escape_data
+
+
+_FORMULA = xlsxwriter.worksheet.CellFormulaTuple
+_NUMBER = xlsxwriter.worksheet.CellNumberTuple
+_ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
+_LETTERS = [xlsxwriter.utility.xl_col_to_name(c) for c in range(16384)]
+
 # The functions the layouts call: Excel 2007's own, never prefixed by XlsxWriter ("" is a bracket).
 _CLASSIC = frozenset({"", "ABS", "COUNTA", "COUNTIF", "EXP", "IF", "MAX", "MMULT", "SUM", "SUMPRODUCT", "SUMXMY2"})
 _CALLS = re.compile(r"([A-Za-z0-9_.]*)\(")  # the whole ASCII name before each bracket
+
+
+def book_dialect(formula: str) -> bool:
+    """Does the formula (or a layout's template) call only functions as old as the format (no _xlfn. prefix)?"""
+    return _CLASSIC.issuperset(_CALLS.findall(formula))
 
 
 def _write(filename: str, sheets: list[SheetOut], styles: dict[str, dict], conditional: dict[str, dict]) -> None:
@@ -134,7 +180,10 @@ def _write(filename: str, sheets: list[SheetOut], styles: dict[str, dict], condi
             if c.merge_to is not None:
                 ws.merge_range(r, k, c.merge_to[0] - 1, c.merge_to[1] - 1, None, fmt)
             if c.formula is not None:
-                ws.write_formula(r, k, c.formula, fmt, _cached(c.value))
+                if c.book_dialect and not c.formula.startswith("{"):
+                    ws.store_formula(r, k, c.formula, fmt, _cached(c.value))
+                else:
+                    ws.write_formula(r, k, c.formula, fmt, _cached(c.value))
             elif isinstance(c.value, str):
                 ws.write_string(r, k, c.value, fmt)
             elif isinstance(c.value, bool):
