@@ -51,7 +51,7 @@ from functools import cached_property
 
 import numpy as np
 
-from sheetnet.xlsx.refs import cell_name, parse_cell, quote_sheet, range_name
+from sheetnet.xlsx.refs import cell_name, column_letters, parse_cell, quote_sheet, range_name
 
 
 @dataclass(frozen=True)
@@ -357,7 +357,7 @@ class Layout:
         tokens = list(_TOKEN.finditer(template))
         literal = [_braced(template[(tokens[k - 1].end() if k else 0):(tokens[k].start() if k < len(tokens) else None)])
                    for k in range(len(tokens) + 1)]
-        letters = _column_letters()
+        letters = column_letters()
         size = len(its) * len(imgs)
         for unit in range(units):
             for r in range(rows):
@@ -479,16 +479,6 @@ class Layout:
 def _braced(text: str) -> str:
     """Literal text inside a str.format template."""
     return text.replace("{", "{{").replace("}", "}}")
-
-
-def _column_letters() -> list[str]:
-    """Column number → letters, for every column of a sheet (made once)."""
-    if not _LETTERS:
-        _LETTERS.extend([""] + [cell_name(1, c)[:-1] for c in range(1, 16385)])
-    return _LETTERS
-
-
-_LETTERS: list[str] = []
 
 
 @dataclass(frozen=True)

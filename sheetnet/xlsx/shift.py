@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from sheetnet.xlsx.refs import MAX_COLS, MAX_ROWS, col_letters, col_number
+from sheetnet.xlsx.refs import MAX_COLS, MAX_ROWS, col_letters, col_number, column_letters
 
 # One alternative per kind of text; only the three reference kinds have groups.
 _PART = re.compile(r"""
@@ -62,7 +62,7 @@ class Shape:
         if not self.refs:
             return pieces[0]
         out = [pieces[0]]
-        letters = _LETTERS or _letters()
+        letters = column_letters()
         for k, (kind, a, a_abs, b, b_abs) in enumerate(self.refs):
             if kind == "cell":  # the common case, inline
                 col, row = a if a_abs else a + cols, b if b_abs else b + rows
@@ -85,15 +85,6 @@ class Shape:
             out.append(_relative(ref, row, col))
             out.append(piece)
         return "".join(out)
-
-
-_LETTERS: list[str] = []
-
-
-def _letters() -> list[str]:
-    """Column number → its letters, for every column of a sheet (built once, when first needed)."""
-    _LETTERS.extend([""] + [col_letters(c) for c in range(1, MAX_COLS + 1)])
-    return _LETTERS
 
 
 def _moved(ref, rows: int, cols: int) -> str:

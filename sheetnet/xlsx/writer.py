@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import xlsxwriter
-import xlsxwriter.utility
 import xlsxwriter.worksheet
 
 from sheetnet import progress
 from sheetnet.i18n import _
-from sheetnet.xlsx.refs import quote_sheet
+from sheetnet.xlsx.refs import column_letters, quote_sheet
 
 
 @dataclass(frozen=True)
@@ -121,7 +120,7 @@ class _ExactWorksheet(xlsxwriter.worksheet.Worksheet):
         kind = cell.__class__
         if cell.format is None or (kind is not _FORMULA and kind is not _NUMBER):
             return super()._write_cell(row, col, cell)
-        head = f'<c r="{_LETTERS[col]}{row + 1}" s="{cell.format._get_xf_index()}"'
+        head = f'<c r="{column_letters()[col + 1]}{row + 1}" s="{cell.format._get_xf_index()}"'
         if kind is _NUMBER:
             self.fh.write(f"{head}><v>{float(cell.number)!r}</v></c>")
             return
@@ -150,7 +149,6 @@ def _escape(text: str) -> str:
 _FORMULA = xlsxwriter.worksheet.CellFormulaTuple
 _NUMBER = xlsxwriter.worksheet.CellNumberTuple
 _ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
-_LETTERS = [xlsxwriter.utility.xl_col_to_name(c) for c in range(16384)]
 
 # The functions the layouts call: Excel 2007's own, never prefixed by XlsxWriter ("" is a bracket).
 _CLASSIC = frozenset({"", "ABS", "COUNTA", "COUNTIF", "EXP", "IF", "MAX", "MMULT", "SUM", "SUMPRODUCT", "SUMXMY2"})
