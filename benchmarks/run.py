@@ -322,7 +322,7 @@ def formulas_python() -> str | None:
     print(f"  (making {FORMULAS_VENV} with the `formulas` package from the package index …)")
     try:
         subprocess.run([sys.executable, "-m", "venv", str(FORMULAS_VENV)], check=True, capture_output=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", "formulas"], check=True, capture_output=True, timeout=900)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "formulas[excel]"], check=True, capture_output=True, timeout=900)
     except (subprocess.SubprocessError, OSError) as e:
         print(f"  (formulas could not be installed: {e})")
         return None

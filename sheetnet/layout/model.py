@@ -317,14 +317,17 @@ class Layout:
         else:
             names = tuple(sorted(sheet_names.items()))
             self._texts["names"] = (sheet_names, names)
-        key = (q.name, n_images, n_iterations, names)  # a total over images depends on their number too
-        texts = self._texts.get(key)
-        if texts is None:
+        # keyed by the Quantity object itself (a variant made with dataclasses.replace is another
+        # quantity), which the entry keeps alive; a total over images depends on their number too
+        key = (id(q), n_images, n_iterations, names)
+        entry = self._texts.get(key)
+        if entry is None or entry[0] is not q:
             if len(self._texts) > 64:  # a long-running worker sees many image counts: keep the memory bounded
                 self._texts.clear()
-            texts = self._texts[key] = self._formula_texts(q, n_images, sheet_names, n_iterations)
+            texts = self._formula_texts(q, n_images, sheet_names, n_iterations)
             texts.flags.writeable = False
-        return texts
+            entry = self._texts[key] = (q, texts)
+        return entry[1]
 
     def _formula_texts(self, q: Quantity, n_images: int, sheet_names: dict[str, str], n_iterations: int) -> np.ndarray:
         shape = self.positions(q, n_images, n_iterations).shape[:-1]
