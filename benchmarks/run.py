@@ -316,7 +316,7 @@ def formulas_python() -> str | None:
     """The `formulas` package in the benchmark's own virtualenv (made on first use; never a
     dependency of sheetnet). None when it cannot be installed here."""
     py = FORMULAS_VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    probe = [str(py), "-c", "import formulas"]
+    probe = [str(py), "-c", "import formulas, openpyxl"]
     if py.exists() and subprocess.run(probe, capture_output=True).returncode == 0:
         return str(py)
     print(f"  (making {FORMULAS_VENV} with the `formulas` package from the package index …)")
