@@ -22,7 +22,7 @@ from sheetnet.errors import UnusableInput
 from sheetnet.i18n import _
 from sheetnet.xlsx import safexml
 from sheetnet.xlsx.refs import cell_name
-from sheetnet.xlsx.sheetxml import MAX_CELLS, Cell, SheetCells, first_rows, read_sheet  # noqa: F401 (the reader's interface)
+from sheetnet.xlsx.sheetxml import MAX_CELLS, Cell, SheetCells, first_rows, past_rows, read_sheet  # noqa: F401 (the reader's interface)
 
 MAX_PART_BYTES = 256 * 1024 * 1024  # one inflated XML part
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024  # all parts together, as declared
@@ -59,6 +59,7 @@ class WorkbookCells:
         self.path = Path(path)
         self._zip = _open_zip(self.path)
         self._sheets: dict[str, SheetCells] = {}
+        self._peeked: dict[str, tuple[int, SheetCells]] = {}  # sheet → (last row, its first rows' cells)
         try:
             self.sheet_names, self._sheet_parts, self.defined_names = self._read_workbook()
             self._strings: list[str] | None = None
@@ -151,17 +152,26 @@ class WorkbookCells:
         part = self._sheet_parts[name]
         if self._zip.getinfo(part).file_size <= _PEEK_BYTES:
             return self.sheet(name)
+        if name in self._peeked and self._peeked[name][0] >= last_row:
+            return self._peeked[name][1]
         decoder = codecs.getincrementaldecoder("utf-8")()
-        head: list[str] = []
+        head, size = [], 0
         try:
             with io.BufferedReader(_Limited(self._zip.open(part), MAX_PART_BYTES, part)) as stream:
-                while piece := stream.read(_PEEK_BYTES):
-                    head.append(decoder.decode(piece))
-                    cells = first_rows("".join(head), last_row, name, self._shared_strings)
-                    if cells is not None:
+                while size <= _PEEK_WHOLE and (piece := stream.read(_PEEK_BYTES)):
+                    text = decoder.decode(piece)
+                    head.append(text)
+                    size += len(piece)
+                    # scanned only once the text reaches a row past the last one wanted (a wide sheet's
+                    # first rows may take megabytes: never parse a growing start again and again)
+                    if past_rows(head[-2][-40:] + text if len(head) > 1 else text, last_row):
+                        if size > _PEEK_WHOLE:  # wide rows: the start is much of the sheet, read it all (once)
+                            break
+                        cells = first_rows("".join(head), last_row, name, self._shared_strings)
+                        if cells is None:
+                            break
+                        self._peeked[name] = (last_row, cells)
                         return cells
-                    if len(head) * _PEEK_BYTES > _PEEK_LIMIT:
-                        break
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
                 RuntimeError, UnicodeDecodeError):
             pass  # the whole read says what is wrong with it
@@ -169,7 +179,7 @@ class WorkbookCells:
 
 
 _PEEK_BYTES = 1 << 18  # a sheet's start is inflated this much at a time to look at its first rows …
-_PEEK_LIMIT = 1 << 23  # … and at most this much: past it, the sheet is read whole
+_PEEK_WHOLE = 1 << 20  # first rows that take more than this (a wide sheet): the sheet is read whole, once
 
 # The shared-string table in its plain form: every item one <t> (the scanner); else expat.
 _PLAIN_ITEM = re.compile(r'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>|<si><t/></si>')

@@ -242,6 +242,11 @@ def _scan_cells(text: str, begin: int, end: int, cells: _Cells) -> bool | None:
 _ROW = re.compile(r'<row r="([0-9]+)"')
 
 
+def past_rows(text: str, last_row: int) -> bool:
+    """Does the text hold the start of a row numbered past last_row?"""
+    return any(int(m.group(1)) > last_row for m in _ROW.finditer(text))
+
+
 def first_rows(head: str, last_row: int, sheet: str, strings) -> SheetCells | None:
     """The cells of rows 1…last_row from the start of a worksheet's text (`head`, cut anywhere), when
     it reaches past them and the scanner can read them; else None (read the whole part instead).
