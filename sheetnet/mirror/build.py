@@ -9,7 +9,7 @@ from sheetnet import progress
 from sheetnet.i18n import _
 from sheetnet.layout.model import Layout
 from sheetnet.xlsx.refs import cell_name, parse_cell
-from sheetnet.xlsx.writer import CellOut, ChartOut, ConditionalOut, SheetOut, book_dialect
+from sheetnet.xlsx.writer import CellBlock, CellOut, ChartOut, ConditionalOut, SheetOut, book_dialect
 
 
 def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], computed: dict[str, np.ndarray],
@@ -41,11 +41,20 @@ def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], c
             row, col = _shifted(parse_cell(label.cell), step, k)
             merge = _shifted(parse_cell(label.merge_to), step, k) if label.merge_to else None
             sheets[label.sheet].cells.append(CellOut(row, col, label.text, style=label.style, merge_to=merge))
+    charted = {name for c in layout.charts for name in (c.categories, c.values)}
     for q in progress.each(layout.quantities, _("building the cells"), _("quantities")):
         if q.sheet not in sheets:
             continue
-        _quantity_cells(layout, q, n_images, n_iterations, names, inputs if not q.computed else computed,
-                        sheets[q.sheet].cells, q.name in blank, q.name in uncached)
+        arrays = inputs if not q.computed else computed
+        if q.computed and q.per_iteration and n_iterations > 1 and q.name not in charted \
+                and q.name not in layout.sheet(q.sheet).merge_per_image \
+                and all(book_dialect(t) for t in (q.formula, q.first_formula, q.first_iteration) if t):
+            # a long run's quantity: streamed one iteration block at a time (same bytes)
+            sheets[q.sheet].blocks.append(_quantity_block(layout, q, n_images, n_iterations, names, arrays,
+                                                          q.name in blank, q.name in uncached))
+        else:
+            _quantity_cells(layout, q, n_images, n_iterations, names, arrays,
+                            sheets[q.sheet].cells, q.name in blank, q.name in uncached)
     for shading in layout.shadings:
         q = layout[shading.quantity]
         if q.sheet in sheets:
@@ -98,6 +107,39 @@ def _quantity_cells(layout: Layout, q, n_images: int, n_iterations: int, names: 
         else:
             cells.append(CellOut(row, col, None if uncached else value, formula=formula, style=style,
                                  merge_to=merge, book_dialect=dialect))
+
+
+def _quantity_block(layout: Layout, q, n_images: int, n_iterations: int, names: dict[str, str], arrays: dict,
+                    blank: bool, uncached: bool) -> CellBlock:
+    """A per-iteration quantity as a block streamed by the writer, one chunk per iteration: the same
+    cells _quantity_cells would give, made only when the writer reaches them."""
+    pos = layout.positions(q, n_images, n_iterations)
+    chunk_shape = pos.shape[1:-1]
+    values = arrays[q.name]
+    images = n_images if q.per_image else 1
+    per_cell = int(np.prod(chunk_shape)) // images
+
+    def content(k: int):
+        texts = layout.formula_texts_at(q, n_images, names, n_iterations, k).reshape(-1).tolist()
+        vals = [v if isinstance(v, str) else float(v) for v in np.asarray(values[k]).reshape(-1).tolist()]
+        formulas, blanks, out = [], [], []
+        for i, (text, value) in enumerate(zip(texts, vals)):
+            if text is None:  # the template is TYPED ("") or a constant (image 1's number)
+                template = q.formula_for(i // per_cell, k)
+                out.append(value if template == "" else float(template))
+                formulas.append(None)
+                blanks.append(False)
+            elif blank:
+                out.append(None)
+                formulas.append(None)
+                blanks.append(True)
+            else:
+                out.append(None if uncached else value)
+                formulas.append(text)
+                blanks.append(False)
+        return out, formulas, blanks
+
+    return CellBlock(q.style, pos[..., 0].reshape(n_iterations, -1), pos[..., 1].reshape(n_iterations, -1), content)
 
 
 def exercise_blanks(layout: Layout) -> frozenset[str]:
