@@ -134,7 +134,12 @@ def _run(args) -> int:
             # NumPy's overflow / invalid-value notes on a student's extreme numbers (1e308 …) are not
             # for the user: the results say what happened, in cells. Only sheetnet's own lines warn.
             warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"sheetnet\.")
-            return args.run(args)
+            import numpy  # noqa: F401 (loaded first, so that its BLAS is the one limited)
+
+            from sheetnet.blas import one_thread
+
+            with one_thread():
+                return args.run(args)
     except UnusableInput as e:
         return _fail(f"{e.subject if e.subject is not None else subject}: {e}")
     except BrokenPipeError:  # `sheetnet … | head`: the reader left; say nothing more

@@ -1,5 +1,6 @@
 """The chapter-3 layout writes exactly the book's formulas (../shared/book/README.md) in the book's cells."""
 
+import numpy as np
 import pytest
 
 from sheetnet.layout.chapter3 import CHAPTER3 as L
@@ -75,3 +76,29 @@ def test_addresses_round_trip():
     assert quote_sheet("A1") == "'A1'"
     with pytest.raises(ValueError):
         parse_cell("XFE1")
+
+
+def test_formula_texts_made_per_family_are_each_cells_own_and_follow_the_quantity_asked():
+    # Layout.formula looks the cell up in texts made per family (moved along images and iterations):
+    # every cell equals the template resolved at that cell alone; a variant of a quantity (another
+    # template, same name) gets its own texts, not the cached ones of the original.
+    import dataclasses
+
+    from sheetnet.layout.model import _TOKEN
+    from sheetnet.mirror.kinds import KINDS
+
+    for layout in [k.layout for k in KINDS]:
+        names = {s.role: s.names[0] for s in layout.sheets}
+        for q in layout.quantities:
+            if not q.computed:
+                continue
+            texts = layout.formula_texts(q, 3, names, 2)
+            for index in np.ndindex(texts.shape):
+                it, image, unit, r, c = layout.index_parts(q, index)
+                t = q.formula_for(image, it)
+                here = (image, unit, r, c, it, 2)
+                want = _TOKEN.sub(lambda m: layout._resolve(m, q, 3, names, here), t) if t and t.startswith("=") else None
+                assert texts[index] == want, (layout.kind, q.name, index)
+    z2 = L["z2"]
+    other = dataclasses.replace(z2, formula="={z2:prev}*2", first_formula="=1")
+    assert L.formula(z2, 64, NAMES, 3, 0, 0, 0) != L.formula(other, 64, NAMES, 3, 0, 0, 0) == "=W11*2"

@@ -4,7 +4,7 @@ import pytest
 
 from minixlsx import write_xlsx
 from sheetnet.errors import UnusableInput
-from sheetnet.xlsx.reader import WorkbookCells
+from sheetnet.xlsx.reader import Cell, WorkbookCells
 
 
 def cells(tmp_path, body, strings=None):
@@ -91,3 +91,119 @@ def test_a_part_lying_about_its_size_is_stopped_while_inflating(tmp_path, monkey
         monkeypatch.setattr(reader, "MAX_PART_BYTES", 10_000)
         with pytest.raises(UnusableInput, match="inflates past"):
             wb.sheet("S")
+
+
+# -- the two ways of reading a sheet, shared formulas, Strict files, bounds -------------------------
+TRICKY = (  # forms only the general reader takes: comments, CDATA, prefixes, attributes in another order
+    '<row r="1"><!-- a comment --><c r="A1"><v>1.5</v></c><c s="0" r="B1"><v>2</v></c>'
+    '<c r="C1" t="str"><f><![CDATA[IF(A1>1,"a","b")]]></f><v>a</v></c>'
+    '<c r="D1"><f>A1&amp;B1&lt;2</f><v>0</v></c><c r="E1" t="inlineStr"><is><r><t>x</t></r><r><t>y</t></r></is></c></row>'
+)
+
+
+def _both_ways(tmp_path, monkeypatch, body, strings=None):
+    import sheetnet.xlsx.sheetxml as sheetxml
+
+    scanned = cells(tmp_path, body, strings)
+    monkeypatch.setattr(sheetxml, "_scan", lambda data, cells: None)
+    general = cells(tmp_path, body, strings)
+    monkeypatch.undo()
+    return scanned, general
+
+
+@pytest.mark.parametrize("body", [
+    TRICKY,
+    '<row r="1"><c r="A1"><f>1+1</f><v>2</v></c><c r="B1" s="3"/><c r="C1" t="s"><v>0</v></c>'
+    '<c r="D1" t="b"><v>0</v></c><c r="E1" t="e"><f>1/0</f><v>#DIV/0!</v></c><c r="F1"><f>IF(A1&gt;1,1,0)</f><v>1</v></c>'
+    '<c r="G1" t="n"><f aca="false">A1*2</f><v>4</v></c><c r="H1" t="inlineStr"><is><t xml:space="preserve"> a </t></is></c></row>'
+    '<row r="2"><c r="A2"><f t="shared" ref="A2:C2" si="0">A1+$B$1</f><v>3</v></c><c r="B2"><f t="shared" si="0"/><v>3</v></c>'
+    '<c r="C2" t="str"><f t="shared" si="0"/><v>x</v></c><c r="D2"><v>&#49;2</v></c></row>',
+])
+def test_the_scanner_and_the_general_reader_read_alike(tmp_path, monkeypatch, body):
+    scanned, general = _both_ways(tmp_path, monkeypatch, body, ["zero"])
+    assert scanned == general and len(scanned) >= 5
+    if body is TRICKY:
+        assert scanned[(1, 3)].formula == '=IF(A1>1,"a","b")' and scanned[(1, 4)].formula == "=A1&B1<2"
+        assert scanned[(1, 5)].value == "xy" and scanned[(1, 2)].value == 2
+    else:
+        assert scanned[(2, 3)].formula == "=C1+$B$1" and scanned[(2, 4)].value == 12
+        assert scanned[(1, 6)].formula == "=IF(A1>1,1,0)" and scanned[(1, 8)].value == " a "
+
+
+def test_an_excel_style_workbook_reads_cell_for_cell_like_the_plain_one(tmp_path):
+    # The chapter-3 answer rewritten with Excel's shared-formula groups (tests/excelstyle.py): every
+    # member's formula is rebuilt from its group's master, moved to the member's place.
+    from excelstyle import excel_style
+
+    from sheetnet.data import chapter3_params
+    from sheetnet.mirror.answer import write_answer_workbook
+
+    plain, shared = tmp_path / "plain.xlsx", tmp_path / "excel.xlsx"
+    write_answer_workbook(plain, chapter3_params("trained"))
+    assert excel_style(plain, shared) > 1500
+    with WorkbookCells(plain) as a, WorkbookCells(shared) as b:
+        assert a.sheet_names == b.sheet_names
+        for name in a.sheet_names:
+            assert a.sheet(name) == b.sheet(name), name
+        assert b.sheet("学习")[(11, 19)].formula == "=SUMPRODUCT(P5:R8,$D$5:$F$8)+$G$5"
+
+
+def test_shared_formulas_move_as_excel_fills_them():
+    from openpyxl.formula.translate import Translator
+
+    from sheetnet.xlsx.refs import cell_name
+    from sheetnet.xlsx.shift import moved, relative_form
+
+    formulas = ["=SUMPRODUCT(L5:N8,$D$5:$F$8)+$G$5", "=1/(1+EXP(-O11))", "='My data'!K5+'it''s'!$A1",
+                "=SUM(A:A)+SUM($B:C)+SUM(3:4)+SUM($5:6)", '="A1"&B2&"x""C3"', "=LOG10(A1)+ATAN2(B1,C1)",
+                "=Sheet1!A1+Data!$B$2", "=A1*1E5+B2*2.5E-3", '=COUNTIF(L19:JG19,"○")', "=-A1%"]
+    for f in formulas:
+        for dr, dc in ((0, 0), (0, 4), (7, 0), (3, 251)):
+            assert moved(f, dr, dc) == Translator(f, origin="A1").translate_formula(cell_name(1 + dr, 1 + dc))
+    assert moved("=A1+B$2", -1, 0) == "=#REF!+B$2"  # moved off the sheet: as Excel says it
+    assert relative_form("=SUMPRODUCT(L5:N8,$D$5:$F$8)", 11, 15) == "=SUMPRODUCT(R[-6]C[-3]:R[-3]C[-1],R5C4:R8C6)"
+    assert relative_form("=O11*2", 11, 16) == relative_form("=P11*2", 11, 17) != relative_form("=O11*2", 11, 17)
+
+
+def test_a_strict_open_xml_workbook_is_read(tmp_path):
+    # Excel's "Strict Open XML Spreadsheet": the same cells under the ISO namespaces
+    import zipfile
+
+    path = write_xlsx(tmp_path / "t.xlsx", {"S": '<row r="1"><c r="A1"><f>1+1</f><v>2</v></c><c r="B1" t="s"><v>0</v></c></row>'},
+                      ["text"])
+    strict = tmp_path / "strict.xlsx"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(strict, "w") as zout:
+        for info in zin.infolist():
+            text = zin.read(info.filename).decode()
+            text = text.replace("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                                "http://purl.oclc.org/ooxml/spreadsheetml/main")
+            text = text.replace("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                                "http://purl.oclc.org/ooxml/officeDocument/relationships")
+            zout.writestr(info, text)
+    with WorkbookCells(strict) as wb:
+        assert wb.sheet_names == ["S"]
+        assert wb.sheet("S")[(1, 1)] == Cell(2.0, "n", "=1+1") and wb.sheet("S")[(1, 2)].value == "text"
+
+
+def test_duplicate_zip_entries_are_one_clear_refusal_without_a_warning(tmp_path):
+    import warnings
+    import zipfile
+
+    path = write_xlsx(tmp_path / "t.xlsx", {"S": '<row r="1"><c r="A1"><v>1</v></c></row>'})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with zipfile.ZipFile(path, "a") as z:
+            z.writestr("xl/worksheets/sheet1.xml", "<worksheet/>")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # zipfile's UserWarning would fail here
+        with pytest.raises(UnusableInput, match="two parts named xl/worksheets/sheet1.xml"):
+            WorkbookCells(path)
+
+
+def test_a_sheet_of_too_many_cells_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    import sheetnet.xlsx.sheetxml as sheetxml
+
+    monkeypatch.setattr(sheetxml, "MAX_ELEMENTS", 1000)
+    row = "".join(f'<c r="A1" s="{k}"/>' for k in range(1001))  # empty cells count too
+    with pytest.raises(UnusableInput, match="has more than 1,000 cells"):
+        cells(tmp_path, f'<row r="1">{row}</row>')

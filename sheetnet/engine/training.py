@@ -258,7 +258,17 @@ def solve(
             own_stop.append(f"max_iterations = {max_iterations} reached")
             raise StopIteration
 
-    res = least_squares(
+    from sheetnet.blas import one_thread
+
+    with one_thread():  # SciPy's own BLAS, loaded with scipy.optimize: one thread too (tiny matrices)
+        res = _least_squares(least_squares, fun, theta0, jac, gtol, max_iterations, on_iteration)
+    reason = own_stop[0] if res.status == -2 and own_stop else _STATUS.get(res.status, res.message)
+    iterations = len(history) - 1
+    return done(reason, net.with_flat(res.x), iterations, int(res.nfev), int(res.njev))
+
+
+def _least_squares(least_squares, fun, theta0, jac, gtol, max_iterations, on_iteration):
+    return least_squares(
         fun,
         theta0,
         jac=jac,
@@ -271,9 +281,6 @@ def solve(
         max_nfev=10 * max_iterations + 10,
         callback=on_iteration,
     )
-    reason = own_stop[0] if res.status == -2 and own_stop else _STATUS.get(res.status, res.message)
-    iterations = len(history) - 1
-    return done(reason, net.with_flat(res.x), iterations, int(res.nfev), int(res.njev))
 
 
 FULLY_CONNECTED = Model(

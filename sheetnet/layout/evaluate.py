@@ -156,24 +156,28 @@ class Evaluator:
         iterations = range(self.n_iterations) if q.per_iteration else range(1)
         images = self.n if q.per_image else 1
         units, (rows, cols) = q.place.units, q.place.shape
+        # one batch per template: every (iteration, image) it is written at, evaluated at once
+        groups: dict[str, list[tuple[int, int]]] = {}
         for it in iterations:
-            groups: dict[str, list[int]] = {}
             for image in range(images):
                 t = template if template is not None else q.formula_for(image, it)
                 if t and t.startswith("="):
-                    groups.setdefault(t, []).append(image)
-            for t, imgs in groups.items():
-                tree = parse_template(t)
-                for unit in range(units):
-                    for r in range(rows):
-                        for c in range(cols):
-                            at = (unit if unit_of is None else unit_of(unit), r, c, it)
-                            v = _cell(self._eval(tree, q, imgs, at))
-                            target = out[it] if q.per_iteration else out
-                            if q.per_image:
-                                target[imgs, unit, r, c] = v
-                            else:
-                                target[unit, r, c] = v[0]
+                    groups.setdefault(t, []).append((it, image))
+        for t, batch in groups.items():
+            tree = parse_template(t)
+            its, imgs = np.array([b[0] for b in batch]), np.array([b[1] for b in batch])
+            for unit in range(units):
+                for r in range(rows):
+                    for c in range(cols):
+                        v = _cell(self._eval(tree, q, batch, (unit if unit_of is None else unit_of(unit), r, c)))
+                        if q.per_iteration and q.per_image:
+                            out[its, imgs, unit, r, c] = v
+                        elif q.per_iteration:
+                            out[its, unit, r, c] = v
+                        elif q.per_image:
+                            out[imgs, unit, r, c] = v
+                        else:
+                            out[unit, r, c] = v[0]
         return out
 
     def spans(self, q: Quantity, index: tuple[int, ...], template: str | None = None) -> list[Span]:
@@ -186,7 +190,7 @@ class Evaluator:
         return [self.layout.token_span(m, q, self.n, at) for m in _TOKEN.finditer(t) if m.group(2) != "label"]
 
     # -- one syntax tree, for a group of images at once --------------------------------------------
-    def _eval(self, node, q: Quantity, imgs: list[int], at):
+    def _eval(self, node, q: Quantity, imgs: list[tuple[int, int]], at):
         kind = node[0]
         if kind in ("num", "str"):
             return node[1]
@@ -199,29 +203,35 @@ class Evaluator:
         name, args = node[1], [self._eval(a, q, imgs, at) for a in node[2]]
         return _FUNCTIONS[name](*args)
 
-    def _token(self, m, q: Quantity, imgs: list[int], at):
-        unit, r, c, it = at
+    def _token(self, m, q: Quantity, batch: list[tuple[int, int]], at):
+        unit, r, c = at
         if m.group(2) == "label":
             return float(self.layout.class_labels[unit])
-        first = self.layout.token_span(m, q, self.n, (imgs[0], unit, r, c, it, self.n_iterations))
+
+        def span(it, image):
+            return self.layout.token_span(m, q, self.n, (image, unit, r, c, it, self.n_iterations))
+
+        it0, im0 = batch[0]
+        first = span(it0, im0)
         corners = np.array([first.corners])
-        if len(imgs) > 1:  # filled across: the same rectangle, moved by a fixed step per image
-            second = self.layout.token_span(m, q, self.n, (imgs[1], unit, r, c, it, self.n_iterations))
-            step = (np.array(second.corners) - corners[0]) // (imgs[1] - imgs[0])
-            offsets = np.array(imgs) - imgs[0]
-            corners = corners[0] + offsets[:, None] * step
-            last = self.layout.token_span(m, q, self.n, (imgs[-1], unit, r, c, it, self.n_iterations))
-            if tuple(corners[-1]) != last.corners:  # not a plain shift: resolve image by image
-                corners = np.array([self.layout.token_span(m, q, self.n, (i, unit, r, c, it, self.n_iterations)).corners
-                                    for i in imgs])
+        if len(batch) > 1:  # filled across and down: the same rectangle, moved by a fixed step per image and iteration
+            its = np.array([b[0] for b in batch]) - it0
+            ims = np.array([b[1] for b in batch]) - im0
+            base = corners[0]
+            step_img = np.subtract(span(it0, im0 + 1).corners, base) if ims.any() else 0 * base
+            step_it = np.subtract(span(it0 + 1, im0).corners, base) if its.any() else 0 * base
+            corners = base + ims[:, None] * step_img + its[:, None] * step_it
+            if tuple(corners[-1]) != span(*batch[-1]).corners:  # not a plain shift: resolve cell by cell
+                corners = np.array([span(*b).corners for b in batch])
         h, w = first.shape
         rows = corners[:, 0, None, None] + np.arange(h)[None, :, None]
         cols = corners[:, 1, None, None] + np.arange(w)[None, None, :]
         grid = self.grids.get(first.role)
         if grid is None:
-            return np.full((len(imgs), h, w), np.nan)
-        rows = np.clip(rows, 0, grid.numbers.shape[0] - 1)  # beyond the known cells: nothing there
-        cols = np.clip(cols, 0, grid.numbers.shape[1] - 1)
+            return np.full((len(batch), h, w), np.nan)
+        # beyond the known cells: nothing there
+        rows = np.minimum(np.maximum(rows, 0), grid.numbers.shape[0] - 1)
+        cols = np.minimum(np.maximum(cols, 0), grid.numbers.shape[1] - 1)
         if self.layout[first.quantity].text:
             return grid.text[rows, cols]
         return grid.numbers[rows, cols]

@@ -51,7 +51,7 @@ from functools import cached_property
 
 import numpy as np
 
-from sheetnet.xlsx.refs import cell_name, parse_cell, quote_sheet, range_name
+from sheetnet.xlsx.refs import cell_name, column_letters, parse_cell, quote_sheet, range_name
 
 
 @dataclass(frozen=True)
@@ -194,6 +194,7 @@ class Layout:
 
     def __post_init__(self):
         object.__setattr__(self, "_positions", {})  # (name, images) → positions; layouts are immutable
+        object.__setattr__(self, "_texts", {})  # (name, images, iterations, sheet names) → formula_texts
         names = [q.name for q in self.quantities]
         if len(names) != len(set(names)):
             raise ValueError(f"layout {self.kind}: a quantity is described twice")
@@ -298,10 +299,130 @@ class Layout:
     def formula(self, q: Quantity, n_images: int, sheet_names: dict[str, str], image: int, unit: int, r: int, c: int,
                 iteration: int = 0, n_iterations: int = 1) -> str:
         """The formula text that belongs in one cell of q (at image, unit, row r, col c of the item)."""
-        template = q.formula_for(image, iteration)
-        assert template, f"{q.name} is not computed"
-        here = (image, unit, r, c, iteration, n_iterations)
-        return _TOKEN.sub(lambda m: self._resolve(m, q, n_images, sheet_names, here), template)
+        texts = self.formula_texts(q, n_images, sheet_names, n_iterations)
+        index = (image, unit, r, c) if q.per_image else (unit, r, c)
+        text = texts[(iteration, *index) if q.per_iteration else index]
+        assert text is not None, f"{q.name} holds no formula there"
+        return text
+
+    def formula_texts(self, q: Quantity, n_images: int, sheet_names: dict[str, str], n_iterations: int = 1) -> np.ndarray:
+        """Every cell's formula text, shaped like q's positions (None where the template is a typed
+        value or a constant). Made per family — the cells of one (template, unit, row, col), across
+        images and iterations: each token is resolved at the family's first cell and at one step
+        along each axis, and moved from there (every position in a layout is affine in the image and
+        iteration numbers); one format string then writes all of them. Kept for the next call."""
+        last = self._texts.get("names")  # the sheet names of the last call (one workbook's, many calls)
+        if last is not None and last[0] is sheet_names:
+            names = last[1]
+        else:
+            names = tuple(sorted(sheet_names.items()))
+            self._texts["names"] = (sheet_names, names)
+        # keyed by the Quantity object itself (a variant made with dataclasses.replace is another
+        # quantity), which the entry keeps alive; a total over images depends on their number too
+        key = (id(q), n_images, n_iterations, names)
+        entry = self._texts.get(key)
+        if entry is None or entry[0] is not q:
+            if len(self._texts) > 64:  # a long-running worker sees many image counts: keep the memory bounded
+                self._texts.clear()
+            texts = self._formula_texts(q, n_images, sheet_names, n_iterations)
+            texts.flags.writeable = False
+            entry = self._texts[key] = (q, texts)
+        return entry[1]
+
+    def formula_texts_at(self, q: Quantity, n_images: int, sheet_names: dict[str, str], n_iterations: int,
+                         iteration: int) -> np.ndarray:
+        """One iteration block's formula texts of a per-iteration quantity (shaped like its positions
+        there), made without keeping them: a writer streams a long run block by block."""
+        shape = self.positions(q, n_images, n_iterations).shape[1:-1]
+        out = np.full(shape, None, dtype=object)
+        grid = out.reshape(1, n_images if q.per_image else 1, q.place.units, *q.place.shape)
+        for it0, it1, im0, im1, plan in self._plans(q, n_images, sheet_names, n_iterations):
+            if it0 <= iteration < it1:
+                grid[:, im0:im1] = _render(plan, it1 - it0, im1 - im0, iteration - it0, iteration - it0 + 1, q)
+        return out
+
+    def _formula_texts(self, q: Quantity, n_images: int, sheet_names: dict[str, str], n_iterations: int) -> np.ndarray:
+        shape = self.positions(q, n_images, n_iterations).shape[:-1]
+        out = np.full(shape, None, dtype=object)
+        its = n_iterations if q.per_iteration else 1
+        imgs = n_images if q.per_image else 1
+        grid = out.reshape(its, imgs, q.place.units, *q.place.shape)
+        for it0, it1, im0, im1, plan in self._plans(q, n_images, sheet_names, n_iterations):
+            grid[it0:it1, im0:im1] = _render(plan, it1 - it0, im1 - im0, 0, it1 - it0, q)
+        return out
+
+    def _plans(self, q: Quantity, n_images: int, sheet_names: dict[str, str], n_iterations: int) -> list:
+        """(first iteration, end, first image, end, the region's family plans) for each region of one
+        template — iteration 1 (first_iteration), image 1 (first_formula), the rest. Kept (small)."""
+        key = ("plans", id(q), n_images, n_iterations, tuple(sorted(sheet_names.items())))
+        entry = self._texts.get(key)
+        if entry is not None and entry[0] is q:
+            return entry[1]
+        its = n_iterations if q.per_iteration else 1
+        imgs = n_images if q.per_image else 1
+        regions = []
+        later = 0
+        if q.first_iteration is not None:
+            regions.append((q.first_iteration, 0, 1, 0, imgs))
+            later = 1
+        if q.first_formula is not None:
+            regions += [(q.first_formula, later, its, 0, 1), (q.formula, later, its, 1, imgs)]
+        else:
+            regions.append((q.formula, later, its, 0, imgs))
+        plans = [(it0, it1, im0, im1, self._region_plan(q, template, n_images, sheet_names, n_iterations,
+                                                         range(it0, it1), range(im0, im1)))
+                 for template, it0, it1, im0, im1 in regions
+                 if it1 > it0 and im1 > im0 and template and template.startswith("=")]
+        self._texts[key] = (q, plans)
+        return plans
+
+    def _region_plan(self, q: Quantity, template: str, n_images: int, sheet_names: dict[str, str],
+                     n_iterations: int, its: range, imgs: range) -> list:
+        """Per family (this cell of the item, across iterations `its` and images `imgs`): its format
+        string and, per reference in it, (single cell?, corners at the first cell, step per iteration,
+        step per image, every cell's corners when the reference does not simply move, else None)."""
+        units, (rows, cols) = q.place.units, q.place.shape
+        tokens = list(_TOKEN.finditer(template))
+        literal = [_braced(template[(tokens[k - 1].end() if k else 0):(tokens[k].start() if k < len(tokens) else None)])
+                   for k in range(len(tokens) + 1)]
+        plan = []
+        for unit in range(units):
+            for r in range(rows):
+                for c in range(cols):
+                    fmt, fields = [literal[0]], []
+                    for k, m in enumerate(tokens):
+                        if m.group(2) == "label":
+                            fmt.append(_braced(str(self.class_labels[unit])))
+                        else:
+                            span, field = self._family_steps(m, q, n_images, n_iterations, its, imgs, (unit, r, c))
+                            d = "$" if span.absolute else ""
+                            fmt.append("" if span.role == q.sheet else _braced(quote_sheet(sheet_names[span.role]) + "!"))
+                            fmt.append(f"{d}{{}}{d}{{}}" if span.single else f"{d}{{}}{d}{{}}:{d}{{}}{d}{{}}")
+                            fields.append((span.single, *field))
+                        fmt.append(literal[k + 1])
+                    plan.append(((unit, r, c), "".join(fmt), fields))
+        return plan
+
+    def _family_steps(self, m, q: Quantity, n_images: int, n_iterations: int, its: range, imgs: range, cell):
+        """(the token's Span at the family's first cell, (its corners there, the step per iteration,
+        the step per image, every cell's corners when the token does not simply move, else None))."""
+        unit, r, c = cell
+
+        def at(it, image):
+            return self.token_span(m, q, n_images, (image, unit, r, c, it, n_iterations))
+
+        first = at(its[0], imgs[0])
+        base = np.array(first.corners)
+        step_img = np.subtract(at(its[0], imgs[1]).corners, base) if len(imgs) > 1 else 0 * base
+        step_it = np.subtract(at(its[1], imgs[0]).corners, base) if len(its) > 1 else 0 * base
+        predicted = base + (len(its) - 1) * step_it + (len(imgs) - 1) * step_img
+        last = at(its[-1], imgs[-1])
+        if (len(its) > 1 or len(imgs) > 1) and (tuple(predicted) != last.corners or last.single != first.single):
+            spans = [at(it, image) for it in its for image in imgs]  # not a plain move
+            if len({s.single for s in spans}) > 1:
+                raise ValueError(f"{q.name}: a token names a cell at some images and a range at others")
+            return first, (base, step_it, step_img, np.array([s.corners for s in spans]))
+        return first, (base, step_it, step_img, None)
 
     def _resolve(self, m, here: Quantity, n_images, sheet_names, at) -> str:
         if m.group(2) == "label":
@@ -372,6 +493,34 @@ class Layout:
         else:
             corners = (*item[k, 0, 0], *item[k, -1, -1])
         return Span(q.sheet, tuple(int(v) for v in corners), dollar == "$", name)
+
+
+def _render(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, q: Quantity) -> np.ndarray:
+    """The texts of iterations lo…hi-1 (of the region's n_its) × its n_imgs images, from its family plans."""
+    out = np.empty((hi - lo, n_imgs, q.place.units, *q.place.shape), dtype=object)
+    letters = column_letters()
+    i = np.arange(lo, hi)[:, None, None]
+    j = np.arange(n_imgs)[None, :, None]
+    size = (hi - lo) * n_imgs
+    for (unit, r, c), text, fields in plan:
+        columns = []
+        for single, base, step_it, step_img, every in fields:
+            if every is None:
+                corners = (base + i * step_it + j * step_img).reshape(-1, 4)
+            else:
+                corners = every.reshape(n_its, n_imgs, 4)[lo:hi].reshape(-1, 4)
+            top, left, bottom, right = (corners[:, k].tolist() for k in range(4))
+            columns += [map(letters.__getitem__, left), top]
+            if not single:
+                columns += [map(letters.__getitem__, right), bottom]
+        family = list(map(text.format, *columns)) if columns else [text.format()] * size
+        out[:, :, unit, r, c] = np.array(family, dtype=object).reshape(hi - lo, n_imgs)
+    return out
+
+
+def _braced(text: str) -> str:
+    """Literal text inside a str.format template."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from sheetnet import progress
 from sheetnet.i18n import _
 from sheetnet.layout.model import Layout
 from sheetnet.xlsx.refs import cell_name, parse_cell
-from sheetnet.xlsx.writer import CellOut, ChartOut, ConditionalOut, SheetOut
+from sheetnet.xlsx.writer import CellBlock, CellOut, ChartOut, ConditionalOut, SheetOut, book_dialect
 
 
 def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], computed: dict[str, np.ndarray],
@@ -41,34 +41,20 @@ def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], c
             row, col = _shifted(parse_cell(label.cell), step, k)
             merge = _shifted(parse_cell(label.merge_to), step, k) if label.merge_to else None
             sheets[label.sheet].cells.append(CellOut(row, col, label.text, style=label.style, merge_to=merge))
+    charted = {name for c in layout.charts for name in (c.categories, c.values)}
     for q in progress.each(layout.quantities, _("building the cells"), _("quantities")):
         if q.sheet not in sheets:
             continue
-        pos = layout.positions(q, n_images, n_iterations)
-        merge_cols = layout.sheet(q.sheet).block[1] - 1 if q.name in layout.sheet(q.sheet).merge_per_image else 0
-        values = inputs[q.name] if not q.computed else computed[q.name]
-        cells = sheets[q.sheet].cells
-        for index in np.ndindex(pos.shape[:-1]):
-            row, col = (int(v) for v in pos[index])
-            merge = (row, col + merge_cols) if merge_cols else None
-            value = values[index]
-            value = value if isinstance(value, str) else float(value)
-            if not q.computed:
-                cells.append(CellOut(row, col, value, style=q.style, merge_to=merge))
-                continue
-            iteration, index = (index[0], index[1:]) if q.per_iteration else (0, index)
-            image, unit, r, c = index if q.per_image else (0, *index)
-            template = q.formula_for(image, iteration)
-            if template == "":  # TYPED: the value itself (chapter 4's parameters in iteration 1)
-                cells.append(CellOut(row, col, value, style=q.style, merge_to=merge))
-            elif template is not None and not template.startswith("="):  # a constant (image 1's number)
-                cells.append(CellOut(row, col, float(template), style=q.style, merge_to=merge))
-            elif q.name in blank:
-                cells.append(CellOut(row, col, None, style="blank", merge_to=merge))
-            else:
-                formula = layout.formula(q, n_images, names, image, unit, r, c, iteration, n_iterations)
-                cached = None if q.name in uncached else value
-                cells.append(CellOut(row, col, cached, formula=formula, style=q.style, merge_to=merge))
+        arrays = inputs if not q.computed else computed
+        if q.computed and q.per_iteration and n_iterations > 1 and q.name not in charted \
+                and q.name not in layout.sheet(q.sheet).merge_per_image \
+                and all(book_dialect(t) for t in (q.formula, q.first_formula, q.first_iteration) if t):
+            # a long run's quantity: streamed one iteration block at a time (same bytes)
+            sheets[q.sheet].blocks.append(_quantity_block(layout, q, n_images, n_iterations, names, arrays,
+                                                          q.name in blank, q.name in uncached))
+        else:
+            _quantity_cells(layout, q, n_images, n_iterations, names, arrays,
+                            sheets[q.sheet].cells, q.name in blank, q.name in uncached)
     for shading in layout.shadings:
         q = layout[shading.quantity]
         if q.sheet in sheets:
@@ -89,6 +75,71 @@ def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], c
         if q.sheet in sheets:
             sheets[q.sheet].names.append((name, cell_name(*(int(v) for v in q.place.origin), absolute=True)))
     return [sheets[s.role] for s in chosen]
+
+
+def _quantity_cells(layout: Layout, q, n_images: int, n_iterations: int, names: dict[str, str], arrays: dict,
+                    cells: list[CellOut], blank: bool, uncached: bool) -> None:
+    """Append the cells of one quantity: its values, or its formulas (with their cached values)."""
+    pos = layout.positions(q, n_images, n_iterations)
+    merge_cols = layout.sheet(q.sheet).block[1] - 1 if q.name in layout.sheet(q.sheet).merge_per_image else 0
+    values = np.asarray(arrays[q.name]).reshape(-1).tolist()
+    values = [v if isinstance(v, str) else float(v) for v in values]
+    rows, cols = pos[..., 0].reshape(-1).tolist(), pos[..., 1].reshape(-1).tolist()
+    merges = [(row, col + merge_cols) for row, col in zip(rows, cols)] if merge_cols else [None] * len(rows)
+    style = q.style
+    if not q.computed:
+        cells.extend(CellOut(row, col, value, style=style, merge_to=merge)
+                     for row, col, value, merge in zip(rows, cols, values, merges))
+        return
+    texts = layout.formula_texts(q, n_images, names, n_iterations).reshape(-1).tolist()
+    templates = (q.formula, q.first_formula, q.first_iteration)
+    dialect = all(book_dialect(t) for t in templates if t and t.startswith("="))
+    for index, row, col, value, merge, formula in zip(np.ndindex(pos.shape[:-1]), rows, cols, values, merges, texts):
+        if formula is None:  # no formula here: the template is TYPED ("") or a constant (image 1's number)
+            iteration, image = layout.index_parts(q, index)[:2]
+            template = q.formula_for(image, iteration)
+            if template == "":  # TYPED: the value itself (chapter 4's parameters in iteration 1)
+                cells.append(CellOut(row, col, value, style=style, merge_to=merge))
+            elif template is not None:
+                cells.append(CellOut(row, col, float(template), style=style, merge_to=merge))
+        elif blank:
+            cells.append(CellOut(row, col, None, style="blank", merge_to=merge))
+        else:
+            cells.append(CellOut(row, col, None if uncached else value, formula=formula, style=style,
+                                 merge_to=merge, book_dialect=dialect))
+
+
+def _quantity_block(layout: Layout, q, n_images: int, n_iterations: int, names: dict[str, str], arrays: dict,
+                    blank: bool, uncached: bool) -> CellBlock:
+    """A per-iteration quantity as a block streamed by the writer, one chunk per iteration: the same
+    cells _quantity_cells would give, made only when the writer reaches them."""
+    pos = layout.positions(q, n_images, n_iterations)
+    chunk_shape = pos.shape[1:-1]
+    values = arrays[q.name]
+    images = n_images if q.per_image else 1
+    per_cell = int(np.prod(chunk_shape)) // images
+
+    def content(k: int):
+        texts = layout.formula_texts_at(q, n_images, names, n_iterations, k).reshape(-1).tolist()
+        vals = [v if isinstance(v, str) else float(v) for v in np.asarray(values[k]).reshape(-1).tolist()]
+        formulas, blanks, out = [], [], []
+        for i, (text, value) in enumerate(zip(texts, vals)):
+            if text is None:  # the template is TYPED ("") or a constant (image 1's number)
+                template = q.formula_for(i // per_cell, k)
+                out.append(value if template == "" else float(template))
+                formulas.append(None)
+                blanks.append(False)
+            elif blank:
+                out.append(None)
+                formulas.append(None)
+                blanks.append(True)
+            else:
+                out.append(None if uncached else value)
+                formulas.append(text)
+                blanks.append(False)
+        return out, formulas, blanks
+
+    return CellBlock(q.style, pos[..., 0].reshape(n_iterations, -1), pos[..., 1].reshape(n_iterations, -1), content)
 
 
 def exercise_blanks(layout: Layout) -> frozenset[str]:

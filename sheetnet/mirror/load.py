@@ -79,7 +79,7 @@ def _find_sheets(book: WorkbookCells, layout: Layout) -> dict[str, str]:
     named_for = {n: s.role for s in layout.sheets for n in s.names}
     for s in layout.sheets:
         named = next((n for n in s.names if n in book.sheet_names), None)
-        if named is None or not _fits(layout, s, book.sheet(named)):
+        if named is None or not _sheet_fits(layout, s, book, named):
             taken = set(roles.values())
             fitting = [n for n in book.sheet_names if n not in taken and named_for.get(n, s.role) == s.role
                        and _sheet_fits(layout, s, book, n)]
@@ -96,8 +96,10 @@ def _find_sheets(book: WorkbookCells, layout: Layout) -> dict[str, str]:
 
 
 def _sheet_fits(layout: Layout, s: SheetLayout, book: WorkbookCells, name: str) -> bool:
+    # only the rows down to the signature's last are looked at: a large unrelated sheet is not read whole
+    last_row = max((int(layout.positions(layout[q], 1)[..., 0].max()) for q in s.signature), default=1)
     try:
-        cells = book.sheet(name)
+        cells = book.first_rows(name, last_row)
     except UnusableInput:  # a sheet that holds no cells we can read (a chart sheet) holds no role's data
         return False
     return _fits(layout, s, cells)
@@ -150,9 +152,8 @@ def _count_iterations(layout: Layout, sheets: dict[str, SheetCells]) -> int:
 def _gather(layout: Layout, q: Quantity, n: int, cells: SheetCells, n_iterations: int = 1) -> np.ndarray:
     pos = layout.positions(q, n, n_iterations)
     out = np.empty(pos.shape[:-1], dtype=object)
-    flat = out.reshape(-1)
-    for i, (row, col) in enumerate(pos.reshape(-1, 2)):
-        flat[i] = cells.get((int(row), int(col)))
+    flat = pos.reshape(-1, 2)
+    out.reshape(-1)[:] = list(map(cells.get, zip(flat[:, 0].tolist(), flat[:, 1].tolist())))
     return out
 
 

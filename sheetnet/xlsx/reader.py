@@ -1,51 +1,31 @@
 """Read every cell of an .xlsx (formula text and cached value) straight from its XML, safely.
 
 Student workbooks are untrusted: the zip's parts are size-bounded before and while they inflate,
-XML is parsed with defusedxml (no DTDs, no entities), and nothing in the file is evaluated or
-followed. Sheets are parsed lazily, once each.
+XML is parsed by expat with every DTD refused (sheetnet.xlsx.safexml: no entities, no external
+references), and nothing in the file is evaluated or followed. Sheets are read lazily, once each,
+and only those asked for: a sheet nobody asks about is never inflated. Both dialects of the format
+are read: Transitional (what Excel saves by default) and Strict.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
-import math
 import posixpath
+import re
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
-
-from defusedxml.ElementTree import iterparse
-from defusedxml.common import DefusedXmlException
 
 from sheetnet import progress
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import _
-from sheetnet.xlsx.refs import cell_name, parse_cell
-
-NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+from sheetnet.xlsx import safexml
+from sheetnet.xlsx.refs import cell_name
+from sheetnet.xlsx.sheetxml import MAX_CELLS, Cell, SheetCells, first_rows, past_rows, read_sheet  # noqa: F401 (the reader's interface)
 
 MAX_PART_BYTES = 256 * 1024 * 1024  # one inflated XML part
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024  # all parts together, as declared
-MAX_CELLS = 2_000_000  # per sheet; the largest book-style sheet (4,000 images) has ~200,000
-
-
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """One cell: its cached value and, for a formula cell, the formula ('=…')."""
-
-    value: float | str | bool | None
-    kind: str  # 'n' number, 's' text, 'b' boolean, 'e' error value, '' no value
-    formula: str | None = None
-
-    @property
-    def is_number(self) -> bool:
-        return self.kind == "n"
-
-
-SheetCells = dict[tuple[int, int], Cell]
 
 
 class _Limited(io.RawIOBase):
@@ -68,6 +48,10 @@ class _Limited(io.RawIOBase):
         return len(data)
 
 
+def _tags(local: str) -> tuple[str, ...]:
+    return tuple(f"{ns}{safexml.SEP}{local}" for ns in safexml.MAIN_NAMESPACES)
+
+
 class WorkbookCells:
     """The cells of one workbook file. Use as a context manager or call close()."""
 
@@ -75,6 +59,7 @@ class WorkbookCells:
         self.path = Path(path)
         self._zip = _open_zip(self.path)
         self._sheets: dict[str, SheetCells] = {}
+        self._peeked: dict[str, tuple[int, SheetCells]] = {}  # sheet → (last row, its first rows' cells)
         try:
             self.sheet_names, self._sheet_parts, self.defined_names = self._read_workbook()
             self._strings: list[str] | None = None
@@ -101,7 +86,8 @@ class WorkbookCells:
             raise UnusableInput(f"there is no sheet named {sheet!r}")
         return self._sheet_parts[sheet]
 
-    def _stream(self, name: str, on_read=None):
+    def _read(self, name: str, on_read=None) -> bytes:
+        """A part's bytes, inflated within MAX_PART_BYTES (on_read(n): n more bytes read, for progress)."""
         try:
             raw = self._zip.open(name)
         except KeyError:
@@ -109,48 +95,38 @@ class WorkbookCells:
         except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError, ValueError) as e:
             # a damaged local header, an unsupported compression method, an encrypted entry
             raise UnusableInput(f"{name} cannot be inflated ({e})") from None
-        return io.BufferedReader(_Limited(raw, MAX_PART_BYTES, name, on_read))
-
-    def _parse(self, name: str, events=("end",), on_read=None):
-        stream = self._stream(name, on_read)
         try:
-            yield from iterparse(stream, events=events)
-        except (DefusedXmlException,) as e:
-            raise UnusableInput(f"{name} holds forbidden XML ({type(e).__name__}: entities or a DTD)") from None
-        except SyntaxError as e:  # xml.etree.ElementTree.ParseError
-            raise UnusableInput(f"{name} is not well-formed XML ({e})") from None
+            with io.BufferedReader(_Limited(raw, MAX_PART_BYTES, name, on_read)) as stream:
+                return stream.read()
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as e:
             raise UnusableInput(f"{name} cannot be inflated ({e})") from None
-        finally:
-            stream.close()
 
     def _read_workbook(self):
         rels = {}
         rels_part = "xl/_rels/workbook.xml.rels"
         if rels_part in self._zip.NameToInfo:
-            for _, el in self._parse(rels_part):
-                if el.tag == PKG_REL_NS + "Relationship":
-                    rels[el.get("Id")] = el.get("Target", "")
+            wanted = {f"{safexml.PKG_REL_NS}{safexml.SEP}Relationship": "rel"}
+            for _label, attrs, _text in safexml.collect(self._read(rels_part), rels_part, wanted):
+                rels[attrs.get("Id")] = attrs.get("Target", "")
+        data = self._read("xl/workbook.xml")
+        wanted = {**{t: "sheet" for t in _tags("sheet")}, **{t: "name" for t in _tags("definedName")}}
         names, parts, defined = [], {}, []
-        for _, el in self._parse("xl/workbook.xml"):
-            if el.tag == NS + "sheet":
-                name = el.get("name") or ""
-                target = rels.get(el.get(REL_NS + "id") or "", "")
+        rid = [f"{ns}{safexml.SEP}id" for ns in safexml.REL_NAMESPACES]
+        for label, attrs, text in safexml.collect(data, "xl/workbook.xml", wanted, frozenset(("name",))):
+            if label == "sheet":
+                name = attrs.get("name") or ""
+                target = rels.get(next((attrs[k] for k in rid if k in attrs), ""), "")
                 part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
                 names.append(name)
                 parts[name] = part
-            elif el.tag == NS + "definedName":
-                defined.append((el.get("name"), el.get("localSheetId"), el.text or ""))
+            else:
+                defined.append((attrs.get("name"), attrs.get("localSheetId"), text))
         return names, parts, defined
 
     def _shared_strings(self) -> list[str]:
         if self._strings is None:
-            self._strings = []
-            if "xl/sharedStrings.xml" in self._zip.NameToInfo:
-                for _, el in self._parse("xl/sharedStrings.xml"):
-                    if el.tag == NS + "si":
-                        self._strings.append(_text_of(el))
-                        el.clear()
+            part = "xl/sharedStrings.xml"
+            self._strings = _strings(self._read(part), part) if part in self._zip.NameToInfo else []
         return self._strings
 
     # -- cells -------------------------------------------------------------------------------
@@ -160,108 +136,99 @@ class WorkbookCells:
             if name not in self._sheet_parts:
                 raise UnusableInput(f"there is no sheet named {name!r}")
             part = self._sheet_parts[name]
-            size = self._zip.NameToInfo[part].file_size if part in self._zip.NameToInfo else None
-            with progress.stage(_("reading sheet {name}").format(name=name), total=size, unit="B") as step:
-                self._sheets[name] = self._read_sheet(part, name, step.advance)
+            if part not in self._zip.NameToInfo:
+                raise UnusableInput(f"sheet {name!r} has no worksheet part (a chart sheet?)")
+            with progress.stage(_("reading sheet {name}").format(name=name), total=self._zip.NameToInfo[part].file_size,
+                                unit="B") as step:
+                self._sheets[name] = read_sheet(self._read(part, step.advance), part, name, self._shared_strings)
         return self._sheets[name]
 
-    def _read_sheet(self, part: str, sheet: str, on_read=None) -> SheetCells:
-        if part not in self._zip.NameToInfo:
-            raise UnusableInput(f"sheet {sheet!r} has no worksheet part (a chart sheet?)")
-        cells: SheetCells = {}
-        shared: dict[str, tuple[str, str]] = {}  # si → (origin cell, formula of the origin)
-        strings = None
-        c_tag, v_tag, f_tag, is_tag = NS + "c", NS + "v", NS + "f", NS + "is"
-        row_tag = NS + "row"
-        for _, el in self._parse(part, on_read=on_read):
-            if el.tag == row_tag:
-                el.clear()  # its cells were read at their own end events
-                continue
-            if el.tag != c_tag:
-                continue
-            ref = el.get("r")
-            if ref is None:
-                raise UnusableInput(f"sheet {sheet!r} has a cell without an address")
-            try:
-                pos = parse_cell(ref)
-            except ValueError as e:
-                raise UnusableInput(f"sheet {sheet!r}: {e}") from None
-            t = el.get("t", "n")
-            v = el.find(v_tag)
-            f = el.find(f_tag)
-            formula = None
-            if f is not None:
-                formula = _formula(f, ref, shared, sheet)
-            raw = v.text if v is not None else None
-            if t == "inlineStr":
-                is_ = el.find(is_tag)
-                value, kind = (_text_of(is_), "s") if is_ is not None else (None, "")
-            elif raw is None:
-                value, kind = None, ""
-            elif t == "n":
-                try:
-                    value, kind = float(raw), "n"
-                except ValueError:
-                    value = math.nan
-                if not math.isfinite(value):  # Python reads 'nan', 'inf', '1e999'; Excel never stores them
-                    raise UnusableInput(f"{sheet}!{ref} holds {raw[:20]!r} where a number is stored")
-            elif t == "s":
-                if strings is None:
-                    strings = self._shared_strings()
-                try:
-                    value, kind = strings[int(raw)], "s"
-                except (ValueError, IndexError):
-                    raise UnusableInput(f"{sheet}!{ref} points at a shared string that does not exist") from None
-            elif t == "str":
-                value, kind = raw, "s"
-            elif t == "b":
-                value, kind = raw.strip() in ("1", "true"), "b"
-            elif t == "e":
-                value, kind = raw, "e"
-            else:
-                value, kind = raw, "s"
-            if formula is not None or kind:
-                cells[pos] = Cell(value, kind, formula)
-                if len(cells) > MAX_CELLS:
-                    raise UnusableInput(f"sheet {sheet!r} has more than {MAX_CELLS:,} cells")
-            el.clear()
-        return cells
+    def first_rows(self, name: str, last_row: int) -> SheetCells:
+        """The cells of rows 1…last_row of the named sheet (perhaps more), inflating only the start
+        of its part when it is large: enough to see whether a sheet holds a role's signature cells
+        without reading a whole unrelated sheet. A sheet already read gives all its cells."""
+        if name in self._sheets or name not in self._sheet_parts or self._sheet_parts[name] not in self._zip.NameToInfo:
+            return self.sheet(name)
+        part = self._sheet_parts[name]
+        if self._zip.getinfo(part).file_size <= _PEEK_BYTES:
+            return self.sheet(name)
+        if name in self._peeked and self._peeked[name][0] >= last_row:
+            return self._peeked[name][1]
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        head, size = [], 0
+        try:
+            with io.BufferedReader(_Limited(self._zip.open(part), MAX_PART_BYTES, part)) as stream:
+                while size <= _PEEK_WHOLE and (piece := stream.read(_PEEK_BYTES)):
+                    text = decoder.decode(piece)
+                    head.append(text)
+                    size += len(piece)
+                    # scanned only once the text reaches a row past the last one wanted (a wide sheet's
+                    # first rows may take megabytes: never parse a growing start again and again)
+                    if past_rows(head[-2][-40:] + text if len(head) > 1 else text, last_row):
+                        if size > _PEEK_WHOLE:  # wide rows: the start is much of the sheet, read it all (once)
+                            break
+                        cells = first_rows("".join(head), last_row, name, self._shared_strings)
+                        if cells is None:
+                            break
+                        self._peeked[name] = (last_row, cells)
+                        return cells
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
+                RuntimeError, UnicodeDecodeError):
+            pass  # the whole read says what is wrong with it
+        return self.sheet(name)
 
 
-def _text_of(el) -> str:
-    """The text of a string item: its <t>, or its rich-text runs' <t>s, without phonetic (rPh) runs."""
-    parts = []
-    for child in el:
-        if child.tag == NS + "t":
-            parts.append(child.text or "")
-        elif child.tag == NS + "r":
-            t = child.find(NS + "t")
-            if t is not None:
-                parts.append(t.text or "")
-    return "".join(parts)
+_PEEK_BYTES = 1 << 18  # a sheet's start is inflated this much at a time to look at its first rows …
+_PEEK_WHOLE = 1 << 20  # first rows that take more than this (a wide sheet): the sheet is read whole, once
+
+# The shared-string table in its plain form: every item one <t> (the scanner); else expat.
+_PLAIN_ITEM = re.compile(r'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>|<si><t/></si>')
 
 
-def _formula(f, ref: str, shared: dict, sheet: str) -> str | None:
-    text = f.text
-    if f.get("t") == "shared":
-        si = f.get("si")
-        if text:  # the master of a shared formula
-            shared[si] = (ref, text)
-        elif si in shared:
-            origin, master = shared[si]
-            text = _shifted("=" + master, origin, ref)[1:]
-        else:
-            raise UnusableInput(f"{sheet}!{ref} uses shared formula {si} before it is defined")
-    if text is None:
-        return None
-    return "=" + text
+def _strings(data: bytes, part: str) -> list[str]:
+    """The shared-string table: each item's <t>, or its rich-text runs' <t>s, without phonetic (rPh) runs."""
+    safexml.check(data, part)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""
+    if text and "<!" not in text and "\r" not in text and "xmlns:" not in text:
+        items = _PLAIN_ITEM.findall(text)
+        if len(items) == text.count("<si"):
+            return [safexml.unescape(s) for s in items]
+    strings: list[str] = []
+    si, t, r, rph = _tags("si"), _tags("t"), _tags("r"), _tags("rPh")
+    state = {"item": None, "depth": 0, "rph": 0, "capture": False}
 
+    def start(tag, attrs):
+        if tag in si:
+            state["item"], state["depth"] = [], 0
+        elif state["item"] is not None:
+            state["depth"] += 1
+            if tag in rph:
+                state["rph"] += 1
+            # a <t> of the item itself (depth 1) or of one of its runs (depth 2, inside <r>)
+            state["capture"] = tag in t and not state["rph"] and state["depth"] in (1, 2)
 
-def _shifted(formula: str, origin: str, target: str) -> str:
-    """Excel's fill: the origin's formula with every relative reference moved by target − origin."""
-    from openpyxl.formula.translate import Translator  # only workbooks with shared formulas pay for it
+    def end(tag):
+        state["capture"] = False
+        if tag in si:
+            strings.append("".join(state["item"]))
+            state["item"] = None
+        elif state["item"] is not None:
+            state["depth"] -= 1
+            if tag in rph:
+                state["rph"] -= 1
 
-    return Translator(formula, origin=origin).translate_formula(target)
+    def chars(data):
+        if state["capture"]:
+            state["item"].append(data)
+
+    p = safexml.parser()
+    p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
+    p.buffer_text = True
+    safexml.run(p, data, part)
+    return strings
 
 
 def _open_zip(path: Path) -> zipfile.ZipFile:
@@ -283,7 +250,11 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
     except (zipfile.BadZipFile, OSError, ValueError):
         raise UnusableInput("is not an .xlsx workbook (not a zip file, or a truncated one)") from None
     try:
-        names = set(zf.namelist())
+        listed = zf.namelist()
+        names = set(listed)
+        if len(names) != len(listed):  # which copy counts differs between programs: refuse, do not guess
+            twice = next(n for n in listed if listed.count(n) > 1)
+            raise UnusableInput(f"is a damaged zip file: it holds two parts named {twice}")
         if "mimetype" in names and b"opendocument" in zf.read("mimetype")[:100]:
             raise UnusableInput("is an OpenDocument spreadsheet (.ods), not an .xlsx: save it as .xlsx")
         if "xl/workbook.xml" not in names:

@@ -22,6 +22,22 @@ def col_letters(col: int) -> str:
     return letters
 
 
+_LETTERS: list[str] = []
+
+
+def column_letters() -> list[str]:
+    """Column number → its letters ('' for 0, 'A' for 1 … 'XFD' for 16384): one table, made once."""
+    if not _LETTERS:
+        from itertools import product
+        from string import ascii_uppercase as az
+
+        _LETTERS.append("")
+        for width in (1, 2, 3):
+            _LETTERS.extend("".join(p) for p in product(az, repeat=width))
+        del _LETTERS[MAX_COLS + 1:]
+    return _LETTERS
+
+
 def col_number(letters: str) -> int:
     n = 0
     for ch in letters:

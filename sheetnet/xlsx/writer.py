@@ -14,13 +14,16 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
+
+import numpy as np
 
 import xlsxwriter
 import xlsxwriter.worksheet
 
 from sheetnet import progress
 from sheetnet.i18n import _
-from sheetnet.xlsx.refs import quote_sheet
+from sheetnet.xlsx.refs import column_letters, quote_sheet
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ class CellOut:
     formula: str | None = None
     style: str = "number"
     merge_to: tuple[int, int] | None = None  # the last cell of a merged range starting here
+    # The formula calls only functions as old as the format (the book's dialect, no _xlfn. prefix to
+    # add): stored as it is, without XlsxWriter's per-formula rewriting. Same bytes either way.
+    book_dialect: bool = False
 
 
 Span = tuple[int, int, int, int]  # first row, first col, last row, last col (1-based, inclusive)
@@ -57,6 +63,20 @@ class ChartOut:
 
 
 @dataclass
+class CellBlock:
+    """Many cells streamed into the sheet's XML chunk by chunk, never one object per cell (a long
+    run's quantity: one chunk per iteration block, made only when the writer reaches its rows).
+    The same bytes as the same cells given as CellOut (formulas in the book's dialect)."""
+
+    style: str  # the cells' style; a blank cell's is "blank"
+    rows: np.ndarray  # (chunks, cells): each cell's row (1-based); a chunk's cells lie in a band of rows
+    cols: np.ndarray
+    # chunk → (cached values, formulas, blanks): per cell its value (a formula's cached value; None:
+    # none), its formula (None: a value cell) and whether it is an empty styled cell instead
+    content: Callable[[int], tuple[list, list, list]]
+
+
+@dataclass
 class SheetOut:
     name: str
     cells: list[CellOut] = field(default_factory=list)
@@ -69,6 +89,7 @@ class SheetOut:
     charts: list[ChartOut] = field(default_factory=list)
     landscape: bool = False  # page orientation when printed
     one_page: bool = False  # printed shrunk to fit one page
+    blocks: list[CellBlock] = field(default_factory=list)  # streamed cells, besides `cells`
 
 
 def write_xlsx(path: str | Path, sheets: list[SheetOut], styles: dict[str, dict],
@@ -111,9 +132,177 @@ class _ExactWorksheet(xlsxwriter.worksheet.Worksheet):
         return stripped
 
 
+    def _write_cell(self, row, col, cell):
+        # XlsxWriter's own, for the two kinds of cell a book-style sheet is made of (same bytes),
+        # without its attribute lists and escaping passes: most of the time spent writing a big sheet.
+        kind = cell.__class__
+        if cell.format is None or (kind is not _FORMULA and kind is not _NUMBER):
+            return super()._write_cell(row, col, cell)
+        head = f'<c r="{column_letters()[col + 1]}{row + 1}" s="{cell.format._get_xf_index()}"'
+        if kind is _NUMBER:
+            self.fh.write(f"{head}><v>{float(cell.number)!r}</v></c>")
+            return
+        value = cell.value
+        if isinstance(value, bool):
+            return super()._write_cell(row, col, cell)
+        if isinstance(value, str):
+            if value in _ERROR_CODES:
+                head += ' t="e"'
+            elif value:
+                head += ' t="str"'
+            value = _escape(value)
+        self.fh.write(f"{head}><f>{_escape(cell.formula)}</f><v>{value}</v></c>")
+
+    # -- streamed blocks: rows written from the table and the blocks' chunks merged by column -------
+    blocks: list = []  # (CellBlock, its format, the blank format), set by _write
+
+    def add_blocks(self, blocks: list) -> None:
+        self.blocks = blocks
+        for block, _, _ in blocks:
+            if block.rows.size:  # the sheet's extent, as _check_dimensions keeps it (0-based)
+                self._check_dimensions(int(block.rows.min()) - 1, int(block.cols.min()) - 1)
+                self._check_dimensions(int(block.rows.max()) - 1, int(block.cols.max()) - 1)
+
+    def _calculate_spans(self):
+        super()._calculate_spans()
+        if not self.blocks:
+            return
+        # XlsxWriter's spans (per band of 16 rows: the first and last column holding a cell), blocks included
+        bands: dict[int, list[int]] = {}
+        for row_num, cells in self.table.items():
+            if cells:
+                b = bands.setdefault(row_num // 16, [min(cells), max(cells)])
+                b[0], b[1] = min(b[0], min(cells)), max(b[1], max(cells))
+        for block, _, _ in self.blocks:
+            rows, cols = block.rows.reshape(-1) - 1, block.cols.reshape(-1) - 1
+            for band in np.unique(rows // 16).tolist():
+                inside = cols[rows // 16 == band]
+                b = bands.setdefault(band, [int(inside.min()), int(inside.max())])
+                b[0], b[1] = min(b[0], int(inside.min())), max(b[1], int(inside.max()))
+        self.row_spans = {band: f"{lo + 1}:{hi + 1}" for band, (lo, hi) in bands.items()}
+
+    def _write_rows(self):
+        if not self.blocks:
+            return super()._write_rows()
+        self._calculate_spans()
+        chunks = _Chunks(self.blocks)
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            table_row = self.table[row_num]
+            streamed = chunks.row(row_num)
+            if not (row_num in self.row_info or row_num in self.comments or table_row or streamed):
+                continue
+            span = self.row_spans.get(int(row_num / 16))
+            info = self.row_info.get(row_num)
+            if not (table_row or streamed):
+                self._write_empty_row(row_num, span, info)
+                continue
+            self._write_row(row_num, span, info)
+            if not table_row and len(streamed) == 1:  # the common row: one chunk's cells, already in order
+                cols, xmls, fmt, blank = streamed[0]
+                self.fh.write(_indexed("".join(xmls), fmt, blank))
+            else:
+                items = [(col, 0, cell) for col, cell in table_row.items()]
+                for cols, xmls, fmt, blank in streamed:
+                    items += [(col, 1, (xml, fmt, blank)) for col, xml in zip(cols, xmls)]
+                items.sort(key=lambda item: item[0])
+                run: list[str] = []  # consecutive streamed cells of one style pair: written at once
+                style = None
+                for col, kind, payload in items:
+                    if run and (kind == 0 or payload[1:] != style):
+                        self.fh.write(_indexed("".join(run), *style))
+                        run = []
+                    if kind == 0:
+                        self._write_cell(row_num, col, payload)
+                    else:
+                        run.append(payload[0])
+                        style = payload[1:]
+                if run:
+                    self.fh.write(_indexed("".join(run), *style))
+            self._xml_end_tag("row")
+
+    def store_formula(self, row: int, col: int, formula: str, fmt, value) -> None:
+        """write_formula for a formula in the book's dialect ('=…'): the same cell stored directly."""
+        if self._check_dimensions(row, col):
+            raise ValueError(f"cell ({row}, {col}) is outside the sheet")
+        self.table[row][col] = _FORMULA(formula[1:] if formula.startswith("=") else formula, fmt, value)
+
+
+class _Chunks:
+    """The blocks' chunks, made when the rows reach them and dropped after: row → its streamed cells."""
+
+    def __init__(self, blocks: list):
+        self.pending = sorted((int(b.rows[k].min()) - 1, i, k) for i, (b, _, _) in enumerate(blocks)
+                              for k in range(len(b.rows)) if b.rows[k].size)
+        self.blocks = blocks
+        self.active: list[tuple[int, dict]] = []  # (last row, row → (cols, xmls, format, blank format))
+
+    def row(self, row_num: int) -> list:
+        """[(cols, xmls, format, blank format)], one per chunk with cells in this row."""
+        while self.pending and self.pending[0][0] <= row_num:
+            _, i, k = self.pending.pop(0)
+            self.active.append(self._make(i, k))
+        if self.active and self.active[0][0] < row_num:
+            self.active = [a for a in self.active if a[0] >= row_num]
+        return [rows[row_num] for _, rows in self.active if row_num in rows]
+
+    def _make(self, i: int, k: int) -> tuple[int, dict]:
+        block, fmt, blank = self.blocks[i]
+        rows, cols = block.rows[k].reshape(-1) - 1, block.cols[k].reshape(-1) - 1
+        values, formulas, blanks = block.content(k)
+        letters = column_letters()
+        heads = [f'<c r="{letters[c + 1]}{r + 1}" s=' for r, c in zip(rows.tolist(), cols.tolist())]
+        texts = [f[1:] if f and f.startswith("=") else f for f in formulas]
+        if any(ch in "".join(t for t in texts if t) for ch in "&<>"):
+            texts = [_escape(t) if t else t for t in texts]
+        xmls = [f'{h}"\x01"/>' if empty
+                else f'{h}"\x00"><v>{float(v)!r}</v></c>' if t is None
+                else f'{h}"\x00"><f>{t}</f><v>{v!r}</v></c>' if v.__class__ is float
+                else _formula_xml(h, t, _cached(v))
+                for h, t, v, empty in zip(heads, texts, values, blanks)]
+        order = np.lexsort((cols, rows))
+        rows_sorted = rows[order]
+        cuts = np.flatnonzero(np.diff(rows_sorted)) + 1
+        by_row = {}
+        cols_list, order_list = cols[order].tolist(), order.tolist()
+        for start, stop in zip([0, *cuts.tolist()], [*cuts.tolist(), len(order_list)]):
+            by_row[int(rows_sorted[start])] = (cols_list[start:stop], [xmls[j] for j in order_list[start:stop]], fmt, blank)
+        return int(rows.max()), by_row
+
+
+def _formula_xml(head: str, formula: str, value) -> str:
+    """A formula cell as XlsxWriter writes it (head: '<c r="A1" s=', the style index a placeholder;
+    the formula already without its '=' and escaped)."""
+    if isinstance(value, str):
+        t = ' t="e"' if value in _ERROR_CODES else (' t="str"' if value else "")
+        return f'{head}"\x00"{t}><f>{formula}</f><v>{_escape(value)}</v></c>'
+    return f'{head}"\x00"><f>{formula}</f><v>{value}</v></c>'
+
+
+def _indexed(xml: str, fmt, blank) -> str:
+    """Streamed cells' XML with their style indices, taken in the order the cells use them (as
+    XlsxWriter takes them: an index is given to a style the first time a cell of it is written)."""
+    marks = sorted((p, mark) for p, mark in ((xml.find("\x00"), "\x00"), (xml.find("\x01"), "\x01")) if p >= 0)
+    for _, mark in marks:
+        xml = xml.replace(mark, str((fmt if mark == "\x00" else blank)._get_xf_index()))
+    return xml
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # as XlsxWriter's _escape_data
+
+
+_FORMULA = xlsxwriter.worksheet.CellFormulaTuple
+_NUMBER = xlsxwriter.worksheet.CellNumberTuple
+_ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
+
 # The functions the layouts call: Excel 2007's own, never prefixed by XlsxWriter ("" is a bracket).
 _CLASSIC = frozenset({"", "ABS", "COUNTA", "COUNTIF", "EXP", "IF", "MAX", "MMULT", "SUM", "SUMPRODUCT", "SUMXMY2"})
 _CALLS = re.compile(r"([A-Za-z0-9_.]*)\(")  # the whole ASCII name before each bracket
+
+
+def book_dialect(formula: str) -> bool:
+    """Does the formula (or a layout's template) call only functions as old as the format (no _xlfn. prefix)?"""
+    return _CLASSIC.issuperset(_CALLS.findall(formula))
 
 
 def _write(filename: str, sheets: list[SheetOut], styles: dict[str, dict], conditional: dict[str, dict]) -> None:
@@ -134,7 +323,10 @@ def _write(filename: str, sheets: list[SheetOut], styles: dict[str, dict], condi
             if c.merge_to is not None:
                 ws.merge_range(r, k, c.merge_to[0] - 1, c.merge_to[1] - 1, None, fmt)
             if c.formula is not None:
-                ws.write_formula(r, k, c.formula, fmt, _cached(c.value))
+                if c.book_dialect and not c.formula.startswith("{"):
+                    ws.store_formula(r, k, c.formula, fmt, _cached(c.value))
+                else:
+                    ws.write_formula(r, k, c.formula, fmt, _cached(c.value))
             elif isinstance(c.value, str):
                 ws.write_string(r, k, c.value, fmt)
             elif isinstance(c.value, bool):
@@ -143,6 +335,8 @@ def _write(filename: str, sheets: list[SheetOut], styles: dict[str, dict], condi
                 ws.write_blank(r, k, None, fmt)
             else:
                 ws.write_number(r, k, float(c.value), fmt)
+        if spec.blocks:
+            ws.add_blocks([(b, formats[b.style], formats.get("blank")) for b in spec.blocks])
         if spec.freeze:
             ws.freeze_panes(spec.freeze[0] - 1, spec.freeze[1] - 1)
         if spec.landscape:

@@ -1,0 +1,380 @@
+"""A worksheet part's XML → its cells {(row, col): Cell}, at a cost per cell close to the parse itself.
+
+Every part is first parsed by expat without any Python handler (well-formedness, no DTD: see
+safexml) — C speed. Then the cells are read one of two ways, with one meaning:
+
+- the *scanner*: one regular expression over the text of <sheetData>, one match per cell, no
+  object per XML element. It reads only documents in the plain form every spreadsheet program
+  writes: UTF-8, the main namespace as the one default namespace, no comments, CDATA or
+  processing instructions, no carriage returns in the cells, `r` as a cell's first attribute. It
+  counts the cell elements first and must match every one of them, or it gives up;
+- the *general* reader (anything else: namespace prefixes, CDATA, rich inline text, attributes in
+  another order …): expat with element callbacks.
+
+Both hand each cell's raw parts to one function (_Cells.add), so a cell means the same whichever
+way it was read. Shared formulas (Excel's fill of one formula over a block) are tokenized once per
+group (sheetnet.xlsx.shift), each member is the master moved by its offset.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import re
+from itertools import compress
+
+from sheetnet.errors import UnusableInput
+from sheetnet.xlsx import safexml
+from sheetnet.xlsx.refs import MAX_COLS, MAX_ROWS, col_number, parse_cell
+from sheetnet.xlsx.shift import shape
+
+MAX_CELLS = 2_000_000  # cells with a value or formula, per sheet; the largest book-style sheet has ~400,000
+MAX_ELEMENTS = 4_000_000  # cell elements, empty ones included (styled blanks): past it, refused unread
+
+
+class Cell:
+    """One cell: its cached value and, for a formula cell, the formula ('=…'). Immutable by
+    convention (a plain class with slots: the reader makes hundreds of thousands of them, and it is
+    not a sequence, so NumPy keeps it whole in an object array)."""
+
+    __slots__ = ("value", "kind", "formula")
+
+    def __init__(self, value: float | str | bool | None, kind: str, formula: str | None = None):
+        self.value = value
+        self.kind = kind  # 'n' number, 's' text, 'b' boolean, 'e' error value, '' no value
+        self.formula = formula
+
+    @property
+    def is_number(self) -> bool:
+        return self.kind == "n"
+
+    def __eq__(self, other) -> bool:
+        if other.__class__ is not Cell:
+            return NotImplemented
+        return (self.value, self.kind, self.formula) == (other.value, other.kind, other.formula)
+
+    def __hash__(self) -> int:
+        return hash((self.value, self.kind, self.formula))
+
+    def __repr__(self) -> str:
+        return f"Cell(value={self.value!r}, kind={self.kind!r}, formula={self.formula!r})"
+
+
+SheetCells = dict[tuple[int, int], Cell]
+_INF = math.inf
+
+# One cell in the plain form: groups col, row, t, other attributes, <f> attributes, <f> text,
+# <v> text, '<is>' when an inline string, its text.
+_CELL = re.compile(
+    r'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]+")?(?: t="(\w+)")?((?: [\w:.-]+="[^"]*")*)'
+    r'(?:/>|>(?:<f((?: [\w:.-]+="[^"]*")*)(?:/>|>([^<]*)</f>))?'
+    r'(?:<v>([^<]*)</v>|(<is>)<t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)')
+_ATTR = re.compile(r'([\w:.-]+)="([^"]*)"')
+_ROOT = re.compile(r'(?:\ufeff)?(?:<\?xml[^<>]*\?>)?\s*<([\w.-]+)((?:\s+[\w.:-]+\s*=\s*(?:"[^"<]*"|\'[^\'<]*\'))*)\s*>')
+_ROOT_ATTR = re.compile(r'([\w.:-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
+_DECL_ENCODING = re.compile(rb'^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["\']([A-Za-z0-9._-]+)')
+_CHUNK = 1 << 22  # characters of <sheetData> scanned at once: the matches of one chunk at a time in memory
+
+
+def read_sheet(data: bytes, part: str, sheet: str, strings) -> SheetCells:
+    """The cells of one worksheet part. `strings()`: the shared-string table (read when first needed)."""
+    safexml.check(data, part)
+    collecting = gc.isenabled()
+    gc.disable()  # hundreds of thousands of new tuples, none in a cycle: the collector would only rescan them
+    try:
+        cells = _Cells(sheet, strings)
+        if _scan(data, cells) is None:
+            cells = _Cells(sheet, strings)
+            _general(data, part, cells)
+        return cells.cells
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _attrs(text: str) -> dict[str, str]:
+    return {k: safexml.unescape(v.replace("\t", " ").replace("\n", " ")) for k, v in _ATTR.findall(text)}
+
+
+class _Cells:
+    """The cells of one sheet as they are read: every cell's raw parts → a Cell."""
+
+    def __init__(self, sheet: str, strings):
+        self.sheet, self._strings_of, self._strings = sheet, strings, None
+        self.cells: SheetCells = {}
+        self.shared: dict[str, tuple[int, int, object]] = {}  # si → (row, col, Shape of the master)
+        self.elements = 0
+
+    def strings(self) -> list[str]:
+        if self._strings is None:
+            self._strings = self._strings_of()
+        return self._strings
+
+    def too_many(self, count: int, limit: int) -> UnusableInput:
+        return UnusableInput(f"sheet {self.sheet!r} has more than {limit:,} cells")
+
+    def position(self, ref: str) -> tuple[int, int]:
+        try:
+            return parse_cell(ref)
+        except ValueError as e:
+            raise UnusableInput(f"sheet {self.sheet!r}: {e}") from None
+
+    def formula(self, row: int, col: int, ref: str, f: dict | None, text: str | None) -> str | None:
+        """A cell's formula ('=…', None: none) from its <f>'s attributes (None: no <f>) and text."""
+        if f is None:
+            return None
+        if f.get("t") == "shared":
+            si = f.get("si")
+            if text:  # the master of a shared formula
+                self.shared[si] = (row, col, shape(text))
+            elif si in self.shared:
+                r0, c0, master = self.shared[si]
+                text = master.moved(row - r0, col - c0)
+            else:
+                raise UnusableInput(f"{self.sheet}!{ref} uses shared formula {si} before it is defined")
+        return "=" + text if text else None
+
+    def add(self, row: int, col: int, ref: str, t: str, formula: str | None, v: str | None,
+            inline: str | None) -> None:
+        """One cell: t its type attribute ('' none), its formula, v the <v> text (None: none or
+        empty), inline the <is> text (None: no <is>)."""
+        if t == "inlineStr":
+            value, kind = (inline, "s") if inline is not None else (None, "")
+        elif v is None:
+            value, kind = None, ""
+        elif t in ("n", ""):
+            try:
+                value, kind = float(v), "n"
+            except ValueError:
+                value = math.nan
+            if not math.isfinite(value):  # Python reads 'nan', 'inf', '1e999'; Excel never stores them
+                raise UnusableInput(f"{self.sheet}!{ref} holds {v[:20]!r} where a number is stored")
+        elif t == "s":
+            strings = self.strings()
+            try:
+                value, kind = strings[int(v)], "s"
+            except (ValueError, IndexError):
+                raise UnusableInput(f"{self.sheet}!{ref} points at a shared string that does not exist") from None
+        elif t == "b":
+            value, kind = v.strip() in ("1", "true"), "b"
+        elif t == "e":
+            value, kind = v, "e"
+        else:  # 'str' (a formula's text result), 'd' (an ISO date) and anything unknown: text
+            value, kind = v, "s"
+        if formula is not None or kind:
+            self.cells[(row, col)] = Cell(value, kind, formula)
+            if len(self.cells) > MAX_CELLS:
+                raise self.too_many(len(self.cells), MAX_CELLS)
+
+
+def _decoded(data: bytes) -> str | None:
+    """The document as text when it is UTF-8 (the scanner reads no other encoding), else None."""
+    m = _DECL_ENCODING.match(data)
+    if (m and m.group(1).lower() not in (b"utf-8", b"utf8")) or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _plain_start(text: str) -> int | None:
+    """Where the root's start tag ends, when the scanner may read the document (see the module's
+    docstring), else None."""
+    root = _ROOT.match(text)
+    if root is None or "<!" in text or text.find("<?", root.end()) >= 0 or text.find("xmlns", root.end()) >= 0:
+        return None
+    default = None
+    for name, v1, v2 in _ROOT_ATTR.findall(root.group(2)):
+        value = v1 or v2
+        if "&" in value:
+            return None
+        if name == "xmlns":
+            default = value
+        elif name.startswith("xmlns:") and value in safexml.MAIN_NAMESPACES:
+            return None  # a prefix for the main namespace: its elements would be cells the scanner skips
+    return root.end() if default in safexml.MAIN_NAMESPACES else None
+
+
+def _scan(data: bytes, cells: _Cells) -> bool | None:
+    """Read the cells with the scanner; None when the document is not in the plain form (nothing read)."""
+    text = _decoded(data)
+    start = None if text is None else _plain_start(text)
+    if start is None:
+        return None
+    if text.count("<sheetData", start) != 1:
+        return None if "<sheetData" in text else True  # none: a sheet without cells
+    first = text.index("<sheetData", start)
+    if text.startswith("<sheetData/>", first):
+        return True
+    begin = text.index(">", first) + 1
+    end = text.find("</sheetData>", begin)
+    if end < 0:
+        return None
+    return _scan_cells(text, begin, end, cells)
+
+
+def _scan_cells(text: str, begin: int, end: int, cells: _Cells) -> bool | None:
+    """The cells of text[begin:end] (whole <c> elements of <sheetData>); None: one is not in the plain form."""
+    if "\r" in text[begin:end]:
+        return None
+    count = text.count("<c", begin, end)  # no comments, CDATA or PIs: every '<c' starts an element
+    if count > MAX_ELEMENTS:
+        raise cells.too_many(count, MAX_ELEMENTS)
+    matched = 0
+    pos = begin
+    columns: dict[str, int] = {}
+    while pos < end:
+        stop = text.find("<c", pos + _CHUNK, end)
+        stop = end if stop < 0 else stop
+        found = _CELL.findall(text, pos, stop)
+        matched += len(found)
+        if found:
+            _take(found, cells, columns)
+        if len(cells.cells) > MAX_CELLS:
+            raise cells.too_many(len(cells.cells), MAX_CELLS)
+        pos = stop
+    if matched != count:  # an element the scanner does not read: start again with the general reader
+        return None
+    return True
+
+
+_ROW = re.compile(r'<row r="([0-9]+)"')
+
+
+def past_rows(text: str, last_row: int) -> bool:
+    """Does the text hold the start of a row numbered past last_row?"""
+    return any(int(m.group(1)) > last_row for m in _ROW.finditer(text))
+
+
+def first_rows(head: str, last_row: int, sheet: str, strings) -> SheetCells | None:
+    """The cells of rows 1…last_row from the start of a worksheet's text (`head`, cut anywhere), when
+    it reaches past them and the scanner can read them; else None (read the whole part instead).
+
+    For looking at a few cells of a sheet that may be large and unrelated (which sheet plays which
+    role): only the start of the part is inflated. Rows must come in order, as the format says."""
+    if "<!" in head:  # a DTD, a comment, CDATA: only the whole document is judged
+        return None
+    start = _plain_start(head)
+    first = -1 if start is None else head.find("<sheetData", start)
+    if first < 0 or head.startswith("<sheetData/>", first) or ">" not in head[first:]:
+        return None
+    begin = head.index(">", first) + 1
+    for m in _ROW.finditer(head, begin):
+        if int(m.group(1)) > last_row:
+            cells = _Cells(sheet, strings)
+            return cells.cells if _scan_cells(head, begin, m.start(), cells) else None
+    return None
+
+
+def _take(found: list[tuple], cells: _Cells, columns: dict[str, int]) -> None:
+    """The scanner's matches → cells. The plain number cells (the bulk of any book-style sheet: a
+    number, with or without a formula) are converted column by column with C-level loops; the
+    others (text, booleans, errors, inline strings, entities in a value …) one by one through add()."""
+    cols, rows, ts, rests, fattrs, ftexts, vs, iss, _ = zip(*found)
+    for col in set(cols).difference(columns):
+        columns[col] = col_number(col)
+    c_of = columns.__getitem__
+    numbers = list(map(int, rows))
+    if not 1 <= min(numbers) <= max(numbers) <= MAX_ROWS or max(map(c_of, set(cols))) > MAX_COLS:
+        for col, row in zip(cols, rows):
+            if not (1 <= int(row) <= MAX_ROWS and c_of(col) <= MAX_COLS):
+                cells.position(col + row)  # raises: the address is outside the sheet
+    unescape = safexml.unescape
+    if "&" in "".join(ftexts):
+        formulas = ["=" + unescape(f) if f else None for f in ftexts]
+    else:
+        formulas = ["=" + f if f else None for f in ftexts]
+    if any(fattrs):  # shared formulas (Excel), aca="false" (LibreOffice), array formulas: in order
+        parsed: dict[str, dict] = {}
+        for i in [i for i, fa in enumerate(fattrs) if fa]:
+            f = parsed.get(fattrs[i]) or parsed.setdefault(fattrs[i], _attrs(fattrs[i]))
+            formulas[i] = cells.formula(numbers[i], c_of(cols[i]), cols[i] + rows[i], f,
+                                        unescape(ftexts[i]) if ftexts[i] else None)
+    odd = [i for i, (t, rest, is_) in enumerate(zip(ts, rests, iss)) if rest or is_ or (t and t != "n")]
+    if "&" in "".join(vs):
+        odd += [i for i, v in enumerate(vs) if "&" in v]
+    keep = [bool(v or f) for v, f in zip(vs, formulas)]  # an empty styled cell is no cell
+    for i in odd:
+        keep[i] = False
+    try:
+        values = [float(v) if v else None for v in compress(vs, keep)]
+    except ValueError:  # not a number where one is stored: add() says where
+        odd, keep = range(len(found)), ()
+    else:
+        if [v for v in values if v is not None and not -_INF < v < _INF]:  # nan, inf, 1e999: add() says where
+            odd, keep = range(len(found)), ()
+    if keep:
+        kinds = ["n" if v else "" for v in compress(vs, keep)]
+        keys = compress(zip(numbers, map(c_of, cols)), keep)
+        cells.cells.update(zip(keys, map(Cell, values, kinds, compress(formulas, keep))))
+    for i in sorted(set(odd)):
+        col, row, t, rest, _, _, v, is_, inline = found[i]
+        if rest:
+            t = _attrs(rest).get("t", t)
+        cells.add(numbers[i], c_of(col), col + row, t, formulas[i], unescape(v) if v else None,
+                  unescape(inline) if is_ else None)
+
+
+def _general(data: bytes, part: str, cells: _Cells) -> None:
+    """Read the cells with expat callbacks: any form the XML allows."""
+    ns_of = {f"{ns}{safexml.SEP}{local}": local for ns in safexml.MAIN_NAMESPACES
+             for local in ("sheetData", "c", "f", "v", "is", "t", "r", "rPh")}
+    p = safexml.parser()
+    state = {"in_data": 0, "cell": None, "capture": None, "rph": 0}
+
+    def start(tag, attrs):
+        local = ns_of.get(tag)
+        if local is None:
+            state["capture"] = None
+            return
+        if local == "sheetData":
+            state["in_data"] += 1
+        elif not state["in_data"]:
+            return
+        elif local == "c":
+            cells.elements += 1
+            if cells.elements > MAX_ELEMENTS:
+                raise cells.too_many(cells.elements, MAX_ELEMENTS)
+            state["cell"] = {"attrs": attrs, "f": None, "ftext": None, "v": None, "is": None}
+        elif state["cell"] is not None:
+            cell = state["cell"]
+            if local == "f":
+                cell["f"], cell["ftext"] = attrs, []
+                state["capture"] = cell["ftext"]
+            elif local == "v":
+                cell["v"] = []
+                state["capture"] = cell["v"]
+            elif local == "is":
+                cell["is"] = []
+            elif local == "rPh":
+                state["rph"] += 1
+            elif local == "t" and cell["is"] is not None and not state["rph"]:
+                state["capture"] = cell["is"]
+
+    def end(tag):
+        local = ns_of.get(tag)
+        state["capture"] = None
+        if local == "sheetData":
+            state["in_data"] -= 1
+        elif local == "rPh":
+            state["rph"] -= 1
+        elif local == "c" and state["cell"] is not None and state["in_data"]:
+            cell, state["cell"] = state["cell"], None
+            ref = cell["attrs"].get("r")
+            if ref is None:
+                raise UnusableInput(f"sheet {cells.sheet!r} has a cell without an address")
+            row, col = cells.position(ref)
+            ftext = "".join(cell["ftext"]) if cell["f"] is not None else None
+            v = "".join(cell["v"]) if cell["v"] is not None else None
+            formula = cells.formula(row, col, ref, cell["f"], ftext or None)
+            cells.add(row, col, ref, cell["attrs"].get("t", ""), formula, v or None,
+                      "".join(cell["is"]) if cell["is"] is not None else None)
+
+    def chars(text):
+        if state["capture"] is not None:
+            state["capture"].append(text)
+
+    p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
+    p.buffer_text = True
+    safexml.run(p, data, part)
