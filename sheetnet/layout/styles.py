@@ -29,6 +29,14 @@ STYLES: dict[str, dict] = {
     # the test pattern drawn again: the number hidden (;;;), the ink comes from the conditional format
     "drawn": {**_FONT, "num_format": ";;;", **_BORDER},
     "ink": {"bg_color": "#262626", "font_color": "#262626"},
+    # chapter 2: measured data with one decimal like the book's table, the line's two parameters to six
+    # decimals (the book's p = 0.41 and q = −12.06 show their digits), the objective, positions and steps
+    "measure": {**_FONT, "align": "center", "num_format": "0.0", **_BORDER},
+    "coefficient": {**_FONT, "num_format": "0.000000_ ", "bg_color": _PARAM_FILL, **_BORDER},
+    "fitted": {**_FONT, "num_format": "0.00_ "},
+    "objective": {**_FONT, "num_format": "0.0000_ ", "bold": True, "bg_color": "#FFF2CC", **_BORDER},
+    "coordinate": {**_FONT, "num_format": "0.0000_ "},
+    "start": {**_FONT, "num_format": "0.0##_ ", "bg_color": _PARAM_FILL, **_BORDER},
 }
 
 _INK, _PAPER = "#7F7F7F", "#FFFFFF"

@@ -56,6 +56,15 @@ WORKBOOKS = (
               N_("the CNN trained by backpropagation from its initial values, one block per iteration"),
               N_("the CNN trained by backpropagation, one block per iteration"),
               iterations=10),  # 96 images × 290 cells a block: 10 iterations are ≈ 280,000 cells
+    Authoring("regression", "sheetnet.mirror.regression",
+              N_("chapter 2's regression (section 2-12): seven students' heights and weights, the line "
+                 "y = p·x + q and E for Solver (trained: least squares; initial: p = q = 0)"),
+              N_("chapter 2's regression: the data, p and q typed, the prediction, e and E to fill"),
+              answer_params=("initial", "trained")),
+    Authoring("descent", "sheetnet.mirror.descent",
+              N_("chapter 2's gradient descent (section 2-11) on z = x² + y² from (3, 2) with η = 0.1, one row per step"),
+              N_("chapter 2's gradient descent: the start and η typed, every step's row to fill"),
+              iterations=30),
 )
 
 NAMES = tuple(w.kind for w in WORKBOOKS)

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from sheetnet.engine import cnn_training, training
+from sheetnet.engine import cnn_training, regression, training
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import _
 from sheetnet.layout.model import Layout
@@ -208,11 +208,77 @@ def _cnn_backprop_defaults(name, n):
     return cnn_backprop_defaults(name, n)
 
 
+# -- chapter 2: the regression line (Solver, or least squares in Python) and gradient descent on z --------
+def _regression_compute(inputs, n, k):
+    from sheetnet.mirror.regression import regression_values
+
+    fit, values = regression_values(REGRESSION_KIND.layout, inputs)
+    return Summary(fit.E, 0, n, cost="E", classifies=False), values
+
+
+def _regression_defaults(name, n):
+    from sheetnet.mirror.regression import parameter_arrays, regression_params
+
+    return parameter_arrays(regression_params(name), REGRESSION_KIND.layout)
+
+
+def _regression_line_of(inputs):
+    from sheetnet.mirror.regression import line_of
+
+    return line_of(inputs)
+
+
+def _regression_arrays(line):
+    from sheetnet.mirror.regression import parameter_arrays
+
+    return parameter_arrays(line, REGRESSION_KIND.layout)
+
+
+def _regression_problem(inputs):
+    from sheetnet.mirror.regression import problem_of
+
+    return problem_of(inputs)
+
+
+def _students(inputs, n, k):
+    return _("{n} students").format(n=n)
+
+
+# solve: the least-squares line in closed form; gradient descent: η 1e-5 × 1000 (engine/regression.py says why
+# it cannot get far with heights in centimetres)
+REGRESSION_TRAINING = Training(_regression_line_of, _regression_arrays, _regression_problem, regression.solve,
+                               regression.gradient_descent, eta=regression.GD_ETA, iterations=regression.GD_ITERATIONS)
+
+
+def _descent_compute(inputs, n, k):
+    from sheetnet.mirror.descent import descent_values
+
+    run, values = descent_values(DESCENT_KIND.layout, inputs, k)
+    x, y, z = run.end
+    return Summary(z, 0, n, _("after {k} steps, at ({x:.6g}, {y:.6g})").format(k=k, x=x, y=y), cost="z",
+                   classifies=False), values
+
+
+def _descent_defaults(name, n):
+    from sheetnet.mirror.descent import book_inputs
+
+    return book_inputs(DESCENT_KIND.layout)
+
+
+def _steps(inputs, n, k):
+    from sheetnet.mirror.descent import start_of
+
+    x0, y0, eta = start_of(inputs)
+    return _("{k} steps from ({x0:g}, {y0:g}), η = {eta:g}").format(k=k, x0=x0, y0=y0, eta=eta)
+
+
 def _kinds() -> tuple[Kind, ...]:
     from sheetnet.layout.backprop import BACKPROP
     from sheetnet.layout.chapter3 import CHAPTER3
     from sheetnet.layout.chapter5 import CNN5
     from sheetnet.layout.chapter5_backprop import CNN_BACKPROP
+    from sheetnet.layout.descent import DESCENT
+    from sheetnet.layout.regression import REGRESSION
 
     return (
         Kind("chapter3", CHAPTER3, _chapter3_compute, _chapter3_defaults, ("initial", "book", "trained"),
@@ -229,11 +295,17 @@ def _kinds() -> tuple[Kind, ...]:
              "the chapter-5 CNN workbook trained by backpropagation (iteration blocks)",
              not_trainable="its parameters are a run, each iteration block's following from the first by the "
                            "sheet's own formulas"),
+        Kind("regression", REGRESSION, _regression_compute, _regression_defaults, ("initial", "trained"), ("p", "q"),
+             "chapter 2's regression line (least squares, Solver)", training=REGRESSION_TRAINING, describe=_students),
+        Kind("descent", DESCENT, _descent_compute, _descent_defaults, ("initial",), ("x0", "y0", "eta"),
+             "chapter 2's gradient descent on z = x² + y² (one row per step)",
+             not_trainable=_("its rows are the descent itself, each step following from the one above by the sheet's "
+                             "own formulas"), describe=_steps),
     )
 
 
 KINDS = _kinds()
-CHAPTER3_KIND, BACKPROP_KIND, CNN_KIND, CNN_BACKPROP_KIND = KINDS
+CHAPTER3_KIND, BACKPROP_KIND, CNN_KIND, CNN_BACKPROP_KIND, REGRESSION_KIND, DESCENT_KIND = KINDS
 NAMES = tuple(k.name for k in KINDS)
 
 
@@ -273,6 +345,8 @@ def detect(path: str | Path, book=None) -> Kind:
             if "learn" in roles and (not by_own_name or roles["learn"] in kind.layout.sheet("learn").names):
                 return kind
     for kind in KINDS:  # data only: the kind whose data sheet holds numbers where its data belongs
+        if not any(s.role == "data" for s in kind.layout.sheets):
+            continue  # its data sit on the learning sheet (chapter 2): there is no data-only workbook of it
         data = kind.layout.sheet("data")
         if kind.name in found and sheet_fits(book, kind.layout, data, found[kind.name].get("data")):
             return kind

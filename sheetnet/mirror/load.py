@@ -119,6 +119,8 @@ def _fits(layout: Layout, s: SheetLayout, cells: SheetCells) -> bool:
 def _count_images(layout: Layout, sheets: dict[str, SheetCells]) -> int:
     """Images are the consecutive blocks of the data sheet that hold any of their cells."""
     inputs = [q for q in layout.quantities if q.per_image and not q.computed and q.sheet in sheets]
+    if not any(q.per_image for q in layout.quantities):
+        return 1  # a workbook without images (chapter 2's gradient descent): one item
     per_image = [layout.positions(q, layout.max_images).reshape(layout.max_images, -1, 2) for q in inputs]
     n = 0
     while n < layout.max_images and any(
@@ -133,13 +135,14 @@ def _count_images(layout: Layout, sheets: dict[str, SheetCells]) -> int:
 
 def _count_iterations(layout: Layout, sheets: dict[str, SheetCells]) -> int:
     """Iteration blocks are the consecutive blocks of the first iterated sheet whose signature
-    cells (the parameters) hold anything: the student fills the first block and copies it down."""
+    cells (the parameters, the step number) hold anything: the student fills the first block and
+    copies it down. Signature cells outside the blocks (typed once above them) do not count."""
     s = next((s for s in layout.sheets if s.iteration_step != (0, 0) and s.role in sheets), None)
     if s is None:
         return 1
     cells = sheets[s.role]
     signature = [layout.positions(layout[name], 1, layout.max_iterations).reshape(layout.max_iterations, -1, 2)
-                 for name in s.signature]
+                 for name in s.signature if layout[name].per_iteration]
     k = 1  # the first block is always there: its absence is reported cell by cell
     while k < layout.max_iterations and any(
         (c := cells.get((int(r), int(col)))) is not None and (c.kind != "" or c.formula is not None)
