@@ -24,14 +24,14 @@ def quantity_label(loaded: Loaded, name: str, index: tuple[int, ...]) -> str:
 
 
 def cell_title(loaded: Loaded, name: str, index: tuple[int, ...]) -> str:
-    """'学习!S14 · image 2 · a2_1' (with 'iteration 3 · ' in an iterated workbook)."""
+    """'学习!S14 · image 2 · a2_1' (with 'iteration 3 · ' in an iterated workbook; the layout's own nouns)."""
     q = loaded.layout[name]
-    iteration, image, *_ = loaded.layout.index_parts(q, index)
+    iteration, image = loaded.layout.index_parts(q, index)[:2]
     parts = [loaded.where(name, index)]
     if q.per_iteration:
-        parts.append(f"iteration {iteration + 1}")
+        parts.append(f"{_(loaded.layout.iteration_noun)} {iteration + 1}")
     if q.per_image:
-        parts.append(f"image {image + 1}")
+        parts.append(f"{_(loaded.layout.item_noun)} {image + 1}")
     parts.append(quantity_label(loaded, name, index))
     return " · ".join(parts)
 

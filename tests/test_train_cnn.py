@@ -137,7 +137,7 @@ def test_a_backprop_workbook_is_not_trained(initial, tmp_path, capsys):
     for argv in ([str(bp)], [str(initial), "--kind", "backprop"]):  # found, or said
         assert main(["train", *argv, "-o", str(out)]) == 2
         err = capsys.readouterr().err
-        assert "is a backprop workbook" in err and "trains chapter3 and cnn" in err and err.count("\n") == 1
+        assert "is a backprop workbook" in err and "trains chapter3, cnn and regression" in err and err.count("\n") == 1
         assert not out.exists()
 
 

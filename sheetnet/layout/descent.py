@@ -93,4 +93,5 @@ DESCENT = Layout(
     charts=(Chart("learn", "M4", "位置的移动", categories="x", values="y", kind="scatter", x_title="x", y_title="y"),
             Chart("learn", "M20", "函数值 z 的变化", categories="step", values="z", x_title="次数", y_title="z")),
     mistakes=MISTAKES,
+    iteration_noun=N_("step"),
 )

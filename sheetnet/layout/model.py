@@ -51,6 +51,7 @@ from functools import cached_property
 
 import numpy as np
 
+from sheetnet.i18n import N_
 from sheetnet.xlsx.refs import cell_name, column_letters, parse_cell, quote_sheet, range_name
 
 
@@ -191,6 +192,8 @@ class Layout:
     charts: tuple[Chart, ...] = ()
     mistakes: tuple[Mistake, ...] = ()
     roles: Roles = Roles()
+    item_noun: str = N_("image")  # what one item is, in words: 'image 3', 'student 3'
+    iteration_noun: str = N_("iteration")  # what one iteration block is: 'iteration 3', 'step 3'
 
     def __post_init__(self):
         object.__setattr__(self, "_positions", {})  # (name, images) → positions; layouts are immutable

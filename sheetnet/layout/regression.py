@@ -76,5 +76,6 @@ REGRESSION = Layout(
     charts=(Chart("learn", "B15", "身高与体重", categories="x", values="y", kind="scatter",
                   x_title="身高 x（cm）", y_title="体重 y（kg）"),),
     mistakes=MISTAKES,
+    item_noun=N_("student"),
     roles=Roles(totals=(("E", "e"),)),
 )

@@ -18,6 +18,7 @@ import numpy as np
 
 from sheetnet.errors import UnusableInput
 from sheetnet.layout.depends import dependents
+from sheetnet.mirror.authoring import listed
 from sheetnet.mirror.formulas import expected_formulas, same_formula
 from sheetnet.mirror.kinds import CHAPTER3_KIND, KINDS, Kind, Summary
 from sheetnet.mirror.load import Loaded, load
@@ -51,7 +52,7 @@ def train_workbook(src: str | Path, dst: str | Path, *, method: str = "solver", 
     default to the kind's) and write dst: src with the trained parameters and their dependents' values."""
     how = kind.training
     if how is None:
-        trainable = " and ".join(other.name for other in KINDS if other.training)
+        trainable = listed([other.name for other in KINDS if other.training], "and")
         raise UnusableInput(f"is a {kind.name} workbook, which sheetnet train does not train ({kind.not_trainable}); "
                             f"it trains {trainable} workbooks")
     if method not in ("solver", "gd"):
