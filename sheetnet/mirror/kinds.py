@@ -256,7 +256,7 @@ def _descent_compute(inputs, n, k):
     run, values = descent_values(DESCENT_KIND.layout, inputs, k)
     x, y, z = run.end
     return Summary(z, 0, n, _("after {k} steps, at ({x:.6g}, {y:.6g})").format(k=k, x=x, y=y), cost="z",
-                   classifies=False), values
+                   classifies=False, history=tuple(run.z)), values
 
 
 def _descent_defaults(name, n):
