@@ -41,7 +41,7 @@ def test_the_top_level_help_lists_the_commands_and_examples(capsys):
                          "'recompute', 'train', 'check') (see sheetnet --help)"),
     (["answer", "--kind", "cnn2", "-o", "a.xlsx"],
      "sheetnet: answer: argument --kind: invalid choice: 'cnn2' (choose from 'chapter3', 'backprop', 'cnn', "
-     "'cnn-backprop') (see sheetnet answer --help)"),
+     "'cnn-backprop', 'regression', 'descent') (see sheetnet answer --help)"),
     (["train", "a.xlsx", "--eta", "fast"],
      "sheetnet: train: argument --eta: invalid float value: 'fast' (see sheetnet train --help)"),
     (["recompute", "a.xlsx", "b.xlsx"],
