@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from sheetnet.layout import measure
-from sheetnet.layout.model import Layout, SheetLayout
+from sheetnet.layout.model import Layout
 from sheetnet.xlsx.refs import parse_cell
 from sheetnet.xlsx.writer import SheetOut
 
@@ -32,18 +32,16 @@ def column_widths(layout: Layout, role: str, n_images: int, n_iterations: int,
 
     covered = set()
     for first, last, width in declared:
-        wider = sorted(c for c in need if first <= c <= last and need[c] > width)
         col = first
-        for c in wider:  # the declared run up to a wider column, then the column itself
-            if c > col:
+        for c in sorted(c for c in need if first <= c <= last and need[c] > width):
+            if c > col:  # the declared run up to a wider column, then the column itself
                 out.append((col, c - 1, width))
             add(c, need[c])
             col = c + 1
         if col <= last:
             out.append((col, last, width))
-        covered |= set(wider)
         covered.update(c for c in need if first <= c <= last)
-    for c in sorted(set(need) - covered):
+    for c in sorted(set(need) - covered):  # columns the layout leaves at the default width
         if need[c] > DEFAULT_WIDTH:
             out.append((c, c, need[c]))
     return sorted(out)
