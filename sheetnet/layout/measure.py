@@ -53,7 +53,7 @@ def shown(num_format: str | None, value: float | str) -> str:
 
 def widest_shown(style: str, values) -> str:
     """The widest text a style shows over `values` (an iterable of numbers) and its planned WIDEST."""
-    num_format = STYLES[style].get("num_format")
+    num_format = STYLES.get(style, {}).get("num_format")
     candidates = [shown(num_format, v) for v in values]
     if style in WIDEST:
         candidates.append(shown(num_format, WIDEST[style]))
