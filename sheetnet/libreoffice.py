@@ -1,4 +1,4 @@
-"""Headless LibreOffice: recalculate a workbook's formulas, or take a picture of it.
+"""Headless LibreOffice: recalculate a workbook's formulas, print it to PDF, or take a picture of it.
 
 LibreOffice normally trusts the cached values stored in an .xlsx. To make it evaluate every
 formula itself we start it with a throw-away user profile whose configuration says "always
@@ -17,7 +17,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-__all__ = ["LibreOfficeError", "find_soffice", "recalculate", "render_png"]
+__all__ = ["LibreOfficeError", "find_soffice", "recalculate", "render_pdf", "render_png"]
 
 ENV_VAR = "SHEETNET_SOFFICE"
 
@@ -65,6 +65,12 @@ def recalculate(src: Path, dst: Path, *, timeout: float = 180) -> Path:
     with 15 significant digits, so read-back values agree to about 5e-15 relative, not bitwise.
     """
     return _convert(src, dst, "xlsx:Calc MS Excel 2007 XML", ".xlsx", timeout)
+
+
+def render_pdf(src: Path, dst: Path, *, timeout: float = 600) -> Path:
+    """Print every sheet of the workbook, recalculated, to a PDF at `dst`, as its page set-up says
+    (print areas, page breaks, scale, repeated columns)."""
+    return _convert(src, dst, "pdf:calc_pdf_Export", ".pdf", timeout)
 
 
 def render_png(src: Path, dst: Path, *, timeout: float = 180) -> Path:

@@ -16,7 +16,7 @@ def _as_cells(sheets):
                 for row, col, value, formula, empty in zip(block.rows[k].tolist(), block.cols[k].tolist(),
                                                            values, formulas, blanks):
                     if empty:
-                        sheet.cells.append(CellOut(row, col, None, style="blank"))
+                        sheet.cells.append(CellOut(row, col, None, style=block.blank_style))
                     else:
                         sheet.cells.append(CellOut(row, col, value, formula=formula, style=block.style))
         sheet.blocks = []

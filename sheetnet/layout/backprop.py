@@ -32,6 +32,10 @@ LEARN = SheetLayout(
     landscape=True,
     iteration_step=(ITERATION_ROWS, 0),
     graded=True,
+    print_images=4,
+    print_iterations=2,
+    page_rows=(FIRST, FIRST + 23),  # a block on two pages: the forward pass and δ, then the ∂C/∂w rows
+    repeat_columns=("N", "O"),
 )
 
 SUMMARY = SheetLayout(
@@ -42,6 +46,9 @@ SUMMARY = SheetLayout(
     column_widths=(("A", "A", 1.5), ("B", "B", 8.0), ("C", "C", 16.0), ("D", "D", 2.0)),
     freeze="B6",
     iteration_step=(1, 0),
+    landscape=True,  # the table and the chart beside it
+    print_iterations=50,  # the book's run; the chart shows every iteration
+    long_table=True,
 )
 
 
@@ -54,7 +61,7 @@ SUMMARY_QUANTITIES = (
              per_iteration=True),
 )
 SUMMARY_CHART = Chart("summary", "E5", "ＣT的变化", categories="s_iteration", values="s_C_T",
-                      x_title="次数", y_title="ＣT", size=(560, 336))
+                      x_title="次数", y_title="ＣT", size=(560, 336), whole_page=True)
 
 
 def summary_labels(title: str) -> tuple[Label, ...]:

@@ -18,6 +18,8 @@ DATA = SheetLayout(
     column_widths=(("A", "I", 1.375), ("J", "J", 5.625), ("K", "XFD", 2.0)),
     merge_per_image=("image_no",),
     landscape=True,
+    page_images=16,
+    repeat_columns=("J", "J"),
 )
 
 LEARN = SheetLayout(
@@ -31,6 +33,8 @@ LEARN = SheetLayout(
     column_widths=(("A", "B", 1.5), ("C", "C", 3.5), ("D", "G", 7.5), ("H", "H", 2.0), ("I", "K", 3.0), ("L", "XFD", 6.5)),
     freeze="L5",
     landscape=True,
+    page_images=8,
+    repeat_columns=("J", "K"),
 )
 
 # The test sheet has the learning sheet's parameter block, so its signature adds what only it has:

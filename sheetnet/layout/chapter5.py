@@ -28,6 +28,8 @@ DATA5 = SheetLayout(
     column_widths=(("A", "I", 1.375), ("J", "J", 10.25), ("K", "K", 5.625), ("L", "XFD", 2.0)),
     merge_per_image=("data_image_no", "drawn_no"),
     landscape=True,
+    page_images=12,
+    repeat_columns=("J", "K"),
 )
 
 CNN_LEARN = SheetLayout(
@@ -44,6 +46,9 @@ CNN_LEARN = SheetLayout(
     freeze="N5",
     landscape=True,
     graded=True,
+    page_images=4,
+    print_images=16,  # four pages of four images: the first beside the parameters
+    repeat_columns=("L", "M"),
 )
 
 _learn = dict(per_image=True)

@@ -37,6 +37,11 @@ FIRST = 5  # the first iteration block's top row
 IMAGE_ROWS = 134  # rows of one image's block
 ITERATION_ROWS = IMAGE_ROWS + 1  # from one block's top to the next: its rows and one empty row
 
+# rows of an image's block (below its top): one quantity per row band, each ∂C/∂θ one per row
+R_X, R_T, R_ZF, R_AF, R_POOL, R_ZO, R_AO, R_C = 1, 7, 10, 22, 34, 40, 43, 46
+R_DO, R_DP, R_DF, R_GF, R_GFB, R_GOW = 47, 50, 56, 68, 95, 98  # δO, δP, δF, ∂C/∂w_F, ∂C/∂b_F, ∂C/∂w_O
+assert R_GOW + 36 == IMAGE_ROWS
+
 LEARN = SheetLayout(
     role="learn",
     names=("卷积网络反向传播",),
@@ -49,6 +54,11 @@ LEARN = SheetLayout(
     landscape=True,
     iteration_step=(ITERATION_ROWS, 0),
     graded=True,
+    print_images=2,
+    print_iterations=1,
+    # a block on four pages: the forward pass, the errors, ∂C/∂w of the filters, then the rest
+    page_rows=(FIRST, FIRST + R_DO, FIRST + R_GF, FIRST + R_GFB),
+    repeat_columns=("T", "U"),
 )
 
 def _at(row: int, col: str) -> str:
@@ -64,11 +74,6 @@ _output = dict(shape=(6, 2), units=3, unit_step=(0, 2))  # three 6×2 grids side
 _output_b = dict(units=3, unit_step=(0, 2))  # each under its unit's grid
 _maps = dict(shape=(4, 4), units=3, unit_step=(4, 0))  # three 4×4 feature maps, one under another
 _units = dict(units=3)
-
-# rows of an image's block (below its top): one quantity per row band, each ∂C/∂θ one per row
-R_X, R_T, R_ZF, R_AF, R_POOL, R_ZO, R_AO, R_C = 1, 7, 10, 22, 34, 40, 43, 46
-R_DO, R_DP, R_DF, R_GF, R_GFB, R_GOW = 47, 50, 56, 68, 95, 98  # δO, δP, δF, ∂C/∂w_F, ∂C/∂b_F, ∂C/∂w_O
-assert R_GOW + 36 == IMAGE_ROWS
 
 # δF: the pooled error where this cell is its window's first maximum, times σ′(zF) = aF(1 − aF)
 _FIRST_MAX = ("IF({aF.}={pool%2},IF(SUMPRODUCT(({aF@2\\2<}={pool%2})*1)=SUMPRODUCT(({aF@2\\2>}={pool%2})*1),"

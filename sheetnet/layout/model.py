@@ -40,7 +40,10 @@ Iterations (chapter 4): a quantity marked per_iteration repeats down its sheet b
 
 Presentation is data too: a Shading names a quantity and a conditional format (a name the writer
 maps to XlsxWriter options), applied to each of its items on its own; a Chart plots one quantity
-against another across all items.
+against another across all items. So is paper: a sheet says how many image blocks a printed page
+holds, which rows begin a page, which columns repeat on every page and how much of it is printed
+(page_images, page_rows, repeat_columns, print_images, print_iterations); columns are widened to
+what their cells show (layout/measure.py).
 """
 
 from __future__ import annotations
@@ -121,6 +124,13 @@ class SheetLayout:
     one_page: bool = False  # printed (and pictured) shrunk to fit one page
     iteration_step: tuple[int, int] = (0, 0)  # chapter 4: one block per iteration, this far apart
     graded: bool = False  # the student's formulas live here: `sheetnet check` grades its computed cells
+    # -- on paper (mirror/display.py turns these into the page set-up; none set: the spreadsheet's default) --
+    page_images: int = 0  # image blocks on one printed page across: a page never splits an image's block
+    page_rows: tuple[int, ...] = ()  # rows of iteration 1's block that begin a printed page, in every block
+    repeat_columns: tuple[str, str] | None = None  # printed at the left of every page: the rows' labels
+    print_images: int = 0  # the print area holds the first N images (0: every one) …
+    print_iterations: int = 0  # … and the first N iteration blocks (0: every one)
+    long_table: bool = False  # its rows run on over as many pages as they need: the scale fits the width only
 
 
 @dataclass(frozen=True)
@@ -146,6 +156,7 @@ class Chart:
     x_title: str = ""
     y_title: str = ""
     size: tuple[int, int] = (480, 288)  # pixels
+    whole_page: bool = False  # printed whole on one page, which ends below it (what sits beside it shares it)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,13 @@
 """How each style name of a layout looks (XlsxWriter format properties): the book's look.
 
 STYLES are cell formats; CONDITIONAL are conditional formats (XlsxWriter `conditional_format`
-options), whose "format", if any, names a style of STYLES.
+options), whose "format", if any, names a style of STYLES. Every cell style has a `blank_` twin for
+the cells a student fills in: the same number format (what the student's formula gives shows as the
+answer's does), in the light fill and dashed border of an empty cell to fill.
+
+WIDEST: per style, the value its cells are sized for beyond the values written (a student's Solver
+run moves the parameters; C_T of 96 images reaches three digits): columns are made wide enough for
+both (layout/measure.py), so no cell shows ###.
 """
 
 _FONT = {"font_name": "Microsoft YaHei", "font_size": 10}
@@ -24,8 +30,6 @@ STYLES: dict[str, dict] = {
     "percent": {**_FONT, "num_format": "0.0%", "bold": True, **_BORDER},
     "verdict": {**_FONT, "align": "center"},
     "verdict_digit": {**_FONT, "align": "center", "num_format": "0", "bold": True, "bg_color": "#FFF2CC", **_BORDER},
-    # where the student types a formula: a light fill and a dashed border, unlike any given cell
-    "blank": {**_FONT, "bg_color": "#EAF1FB", "border": 3, "border_color": "#8EA9DB"},
     # the test pattern drawn again: the number hidden (;;;), the ink comes from the conditional format
     "drawn": {**_FONT, "num_format": ";;;", **_BORDER},
     "ink": {"bg_color": "#262626", "font_color": "#262626"},
@@ -37,6 +41,26 @@ STYLES: dict[str, dict] = {
     "objective": {**_FONT, "num_format": "0.0000_ ", "bold": True, "bg_color": "#FFF2CC", **_BORDER},
     "coordinate": {**_FONT, "num_format": "0.0000_ "},
     "start": {**_FONT, "num_format": "0.0##_ ", "bg_color": _PARAM_FILL, **_BORDER},
+}
+
+# where the student types a formula: a light fill and a dashed border, unlike any given cell
+_BLANK = {"bg_color": "#EAF1FB", "border": 3, "border_color": "#8EA9DB"}
+STYLES.update({f"blank_{name}": {**props, **_BLANK} for name, props in list(STYLES.items()) if name != "ink"})
+
+
+def blank_style(style: str) -> str:
+    """The style of an empty cell the student fills in, where the answer has `style`."""
+    return f"blank_{style}"
+
+
+WIDEST: dict[str, float] = {
+    "param": -99.999,  # a trained weight (the book's reach ±25)
+    "number": -99.999,  # z, a, δ and gradients
+    "cost": 9.999999,  # C of one image: at most 1.5
+    "total": 999.999999,  # C_T: at most 64 × 1 or 96 × 1.5
+    "percent": 1.0,  # 100.0%
+    "digit": 9,
+    "verdict_digit": 9,
 }
 
 _INK, _PAPER = "#7F7F7F", "#FFFFFF"

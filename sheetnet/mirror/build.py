@@ -1,5 +1,6 @@
 """Named arrays → cells: every cell a layout describes, with its formula and (our) cached value,
-and the layout's conditional formats and charts placed on the ranges its quantities occupy."""
+and the layout's conditional formats and charts placed on the ranges its quantities occupy; columns
+as wide as their values need and the page set-up (mirror/display.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import numpy as np
 from sheetnet import progress
 from sheetnet.i18n import _
 from sheetnet.layout.model import Layout
+from sheetnet.layout.styles import blank_style
+from sheetnet.mirror.display import column_widths, page_setup
 from sheetnet.xlsx.refs import cell_name, parse_cell
 from sheetnet.xlsx.writer import CellBlock, CellOut, ChartOut, ConditionalOut, SheetOut, book_dialect
 
@@ -26,9 +29,11 @@ def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], c
     chosen = [s for s in layout.sheets if roles is None or s.role in roles]
     names = {s.role: s.names[0] for s in layout.sheets}
     sheets = {s.role: SheetOut(names[s.role]) for s in chosen}
+    values_of = {q.name: computed[q.name] if q.computed else inputs[q.name] for q in layout.quantities
+                 if q.sheet in sheets}
     for s in chosen:
         out = sheets[s.role]
-        out.column_widths = [(parse_cell(a + "1")[1], parse_cell(b + "1")[1], w) for a, b, w in s.column_widths]
+        out.column_widths = column_widths(layout, s.role, n_images, n_iterations, values_of)
         out.row_heights = list(s.row_heights)
         out.landscape, out.one_page = s.landscape, s.one_page
         if s.freeze:
@@ -74,6 +79,8 @@ def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], c
         q = layout[quantity]
         if q.sheet in sheets:
             sheets[q.sheet].names.append((name, cell_name(*(int(v) for v in q.place.origin), absolute=True)))
+    for s in chosen:
+        page_setup(sheets[s.role], layout, s.role, n_images, n_iterations)
     return [sheets[s.role] for s in chosen]
 
 
@@ -102,8 +109,8 @@ def _quantity_cells(layout: Layout, q, n_images: int, n_iterations: int, names: 
                 cells.append(CellOut(row, col, value, style=style, merge_to=merge))
             elif template is not None:
                 cells.append(CellOut(row, col, float(template), style=style, merge_to=merge))
-        elif blank:
-            cells.append(CellOut(row, col, None, style="blank", merge_to=merge))
+        elif blank:  # the answer's number format, the look of a cell to fill
+            cells.append(CellOut(row, col, None, style=blank_style(style), merge_to=merge))
         else:
             cells.append(CellOut(row, col, None if uncached else value, formula=formula, style=style,
                                  merge_to=merge, book_dialect=dialect))
@@ -139,7 +146,8 @@ def _quantity_block(layout: Layout, q, n_images: int, n_iterations: int, names: 
                 blanks.append(False)
         return out, formulas, blanks
 
-    return CellBlock(q.style, pos[..., 0].reshape(n_iterations, -1), pos[..., 1].reshape(n_iterations, -1), content)
+    return CellBlock(q.style, pos[..., 0].reshape(n_iterations, -1), pos[..., 1].reshape(n_iterations, -1), content,
+                     blank_style=blank_style(q.style))
 
 
 def exercise_blanks(layout: Layout) -> frozenset[str]:

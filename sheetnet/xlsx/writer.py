@@ -68,12 +68,13 @@ class CellBlock:
     run's quantity: one chunk per iteration block, made only when the writer reaches its rows).
     The same bytes as the same cells given as CellOut (formulas in the book's dialect)."""
 
-    style: str  # the cells' style; a blank cell's is "blank"
+    style: str  # the cells' style
     rows: np.ndarray  # (chunks, cells): each cell's row (1-based); a chunk's cells lie in a band of rows
     cols: np.ndarray
     # chunk → (cached values, formulas, blanks): per cell its value (a formula's cached value; None:
     # none), its formula (None: a value cell) and whether it is an empty styled cell instead
     content: Callable[[int], tuple[list, list, list]]
+    blank_style: str = "blank"  # the style of its empty cells
 
 
 @dataclass
@@ -90,6 +91,13 @@ class SheetOut:
     landscape: bool = False  # page orientation when printed
     one_page: bool = False  # printed shrunk to fit one page
     blocks: list[CellBlock] = field(default_factory=list)  # streamed cells, besides `cells`
+    paper: int = 0  # XlsxWriter's paper code (9: A4); 0: the printer's default
+    margins: tuple[float, float, float, float] | None = None  # left, right, top, bottom (inches)
+    print_area: Span | None = None  # None: everything on the sheet
+    print_scale: int = 0  # percent; 0: 100
+    repeat_columns: tuple[int, int] | None = None  # first and last column printed at the left of every page
+    page_break_rows: list[int] = field(default_factory=list)  # rows that begin a printed page
+    page_break_cols: list[int] = field(default_factory=list)  # columns that begin a printed page
 
 
 def write_xlsx(path: str | Path, sheets: list[SheetOut], styles: dict[str, dict],
@@ -336,13 +344,14 @@ def _write(filename: str, sheets: list[SheetOut], styles: dict[str, dict], condi
             else:
                 ws.write_number(r, k, float(c.value), fmt)
         if spec.blocks:
-            ws.add_blocks([(b, formats[b.style], formats.get("blank")) for b in spec.blocks])
+            ws.add_blocks([(b, formats[b.style], formats.get(b.blank_style)) for b in spec.blocks])
         if spec.freeze:
             ws.freeze_panes(spec.freeze[0] - 1, spec.freeze[1] - 1)
         if spec.landscape:
             ws.set_landscape()
         if spec.one_page:
             ws.fit_to_pages(1, 1)
+        _page_setup(ws, spec)
         for cf in spec.conditional:
             options = dict(conditional[cf.style])
             if "format" in options:
@@ -358,6 +367,25 @@ def _write(filename: str, sheets: list[SheetOut], styles: dict[str, dict], condi
             book.define_name(name, f"={quote_sheet(spec.name)}!{cell}")
     with progress.stage(_("saving the workbook")):
         book.close()
+
+
+def _page_setup(ws, spec: SheetOut) -> None:
+    if spec.paper:
+        ws.set_paper(spec.paper)
+    if spec.margins:
+        left, right, top, bottom = spec.margins
+        ws.set_margins(left=left, right=right, top=top, bottom=bottom)
+    if spec.print_area:
+        ws.print_area(*_zero_based(spec.print_area))
+    if spec.print_scale:
+        ws.set_print_scale(spec.print_scale)
+    if spec.repeat_columns:
+        ws.repeat_columns(spec.repeat_columns[0] - 1, spec.repeat_columns[1] - 1)
+    # XlsxWriter puts a break before the zero-based row (column) it is given: our 1-based row r begins a page
+    if spec.page_break_rows:
+        ws.set_h_pagebreaks([r - 1 for r in spec.page_break_rows])
+    if spec.page_break_cols:
+        ws.set_v_pagebreaks([c - 1 for c in spec.page_break_cols])
 
 
 def _zero_based(span: Span) -> tuple[int, int, int, int]:
