@@ -10,7 +10,6 @@ import csv
 import io
 import os
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -193,14 +192,8 @@ def _number(v) -> str:
     return "" if v is None or isinstance(v, str) else repr(float(v))
 
 
-def write_atomically(path: Path, text: str, encoding: str = "utf-8-sig") -> None:
-    part = path.parent / f".{path.name}.{uuid.uuid4().hex}.part"
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        # utf-8 with a BOM by default: Excel, where teachers open grade sheets, then reads 学习 as it is
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
-            fh.write(text)
-        os.replace(part, path)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
+def write_csv(path: Path, outcomes: list[Outcome]) -> None:
+    from sheetnet import outputs
+
+    # utf-8 with a BOM: Excel, where teachers open grade sheets, then reads 学习 as it is
+    outputs.write_text(path, csv_text(outcomes), encoding="utf-8-sig")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -68,9 +69,11 @@ def _refuse_bad_options(args) -> None:
                             if args.format == "html" else _("-o names the page that --format html writes"))
     if one:
         for path, option in ((args.annotate, "--annotate"), (args.output, "-o")):
-            if path is None or path.is_dir():  # a folder: the file inside it is named after the workbook
+            if path is None or os.path.isdir(path):  # a folder: the file inside it is named after the workbook
                 continue
-            if path.exists() and args.files[0].exists() and path.resolve() == args.files[0].resolve():
+            from sheetnet.outputs import same_file
+
+            if same_file(path, args.files[0]):
                 raise UnusableInput(_("{option}: the copy cannot be the workbook itself (it is never modified)")
                                     .format(option=option))
             _output(path, option)
@@ -99,7 +102,7 @@ def _one(args, path: Path, tol) -> int:
     import time
 
     from sheetnet.check import report
-    from sheetnet.check.batch import _unusable, csv_text, outcome, write_atomically
+    from sheetnet.check.batch import _unusable, outcome, write_csv
     from sheetnet.check.checker import check
     from sheetnet.commands.common import kind_of
 
@@ -108,7 +111,7 @@ def _one(args, path: Path, tol) -> int:
         result = check(path, tol=tol, recalc=args.recalc, kind=kind_of(args.kind, detect=False))
     except UnusableInput as e:
         if args.csv is not None:
-            write_atomically(args.csv, csv_text([_unusable(str(path), str(e), "text", start)]))
+            write_csv(args.csv, [_unusable(str(path), str(e), "text", start)])
         return _fail(f"{path}: {e}")
     if args.format == "json":
         print_json(report.json_text(result))
@@ -124,8 +127,8 @@ def _one(args, path: Path, tol) -> int:
     try:
         outputs.refuse_overwriting([path])
         wrote, errors = outputs.write(str(path), result)
-    except UnusableInput as e:
-        return _fail(f"{path}: {e}")
+    except UnusableInput as e:  # e.subject: the output that could not be written
+        return _fail(f"{e.subject}: {e}" if e.subject is not None else f"{path}: {e}")
     # stdout stays one JSON / XML document; the notes go to stderr then
     note = sys.stdout if args.format in ("text", "html") else sys.stderr
     if "html" in wrote:
@@ -137,7 +140,7 @@ def _one(args, path: Path, tol) -> int:
     if errors:
         return _fail(f"{path}: {errors[0]}")
     if args.csv is not None:
-        write_atomically(args.csv, csv_text([outcome(str(path), result)]))
+        write_csv(args.csv, [outcome(str(path), result)])
     return result.exit_code
 
 
@@ -145,7 +148,7 @@ def _class(args, paths: list[Path], tol) -> int:
     import json
 
     from sheetnet.check import report
-    from sheetnet.check.batch import csv_text, run as run_batch, summary, write_atomically
+    from sheetnet.check.batch import run as run_batch, summary, write_csv
     from sheetnet.check.outputs import write_index
 
     outputs = _outputs(args, paths, single=False)
@@ -163,7 +166,7 @@ def _class(args, paths: list[Path], tol) -> int:
     else:
         print(summary(outcomes, seconds, jobs))
     if args.csv is not None:
-        write_atomically(args.csv, csv_text(outcomes))
+        write_csv(args.csv, outcomes)
         if args.format == "text":
             print(f"wrote {args.csv}")
     if args.output is not None:
@@ -187,13 +190,13 @@ def _outputs(args, paths: list[Path], single: bool):
     from sheetnet.check.outputs import Outputs, class_names
 
     hints = bool(getattr(args, "hints", False))
-    folders = [p for p in (args.output, args.annotate) if p is not None and (not single or p.is_dir())]
+    folders = [p for p in (args.output, args.annotate) if p is not None and (not single or os.path.isdir(p))]
     names = class_names(paths) if folders else {}
     html, annotate = args.output, args.annotate
     if single:  # a file as given; a folder gets the one workbook's name inside it
         name = names.get(str(paths[0]))
-        html = html / (name + ".html") if html is not None and html.is_dir() else html
-        annotate = annotate / (name + paths[0].suffix.lower()) if annotate is not None and annotate.is_dir() else annotate
+        html = html / (name + ".html") if html is not None and os.path.isdir(html) else html
+        annotate = annotate / (name + paths[0].suffix.lower()) if annotate is not None and os.path.isdir(annotate) else annotate
         names = {}
     return Outputs(html, annotate, names, hints)
 

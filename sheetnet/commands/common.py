@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from sheetnet.errors import UnusableInput
@@ -13,14 +12,9 @@ EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
 
 def check_output_path(path: Path) -> None:
     """Refuse, before any work, an output we could not or should not write."""
-    if not path.parent.is_dir():
-        raise UnusableInput(f"cannot write: the folder {str(path.parent)!r} does not exist", path)
-    if path.is_dir():
-        raise UnusableInput("cannot write: it is a directory", path)
-    if path.exists() and not (path.stat().st_mode & 0o222):
-        raise UnusableInput("cannot write: the file is read-only", path)
-    if not os.access(path.parent, os.W_OK):
-        raise UnusableInput(f"cannot write into the folder {str(path.parent)!r}", path)
+    from sheetnet import outputs
+
+    outputs.check(path)
 
 
 KIND_CHOICES = ("auto", *NAMES)  # every kind sheetnet writes, it reads

@@ -62,13 +62,15 @@ def run(args) -> int:
 
 
 def _output(args) -> Path:
+    from sheetnet.outputs import same_file
+
     if args.in_place:
-        if args.output and args.output.resolve() != args.file.resolve():
+        if args.output and not same_file(args.output, args.file):
             raise UnusableInput("give either -o OUT or --in-place, not both")
         return args.file
     if args.output is None:
         raise UnusableInput("say where to write the trained workbook: -o OUT (or --in-place)")
-    if args.output.exists() and args.file.exists() and args.output.resolve() == args.file.resolve():
+    if same_file(args.output, args.file):
         raise UnusableInput("-o is the input itself: use --in-place to overwrite it")
     check_output_path(args.output)
     return args.output

@@ -3,20 +3,19 @@
 openpyxl drops charts, pictures and every cached value when it saves a workbook it loaded, so
 the cells are edited where they stand, in the sheet's XML text: only the named cells' values
 (and a formula cell's value type) change; every other byte of that part, and every other part
-of the package, is carried over as it was. The result is written next to the destination and
-renamed into place.
+of the package, is carried over as it was. The result is written through sheetnet.outputs (a
+temporary file renamed into place).
 """
 
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from sheetnet import outputs
 from sheetnet.errors import UnusableInput
 from sheetnet.xlsx.reader import WorkbookCells
 from sheetnet.xlsx.refs import cell_name
@@ -34,21 +33,18 @@ def patch_workbook(src: str | Path, dst: str | Path, edits: Edits) -> int:
     src, dst = Path(src), Path(dst)
     with WorkbookCells(src) as book:
         parts = {book.part_of(sheet): cells for sheet, cells in edits.items() if cells}
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
-    os.close(fd)
     changed = 0
-    try:
-        with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+
+    def fill(fh) -> None:
+        nonlocal changed
+        with zipfile.ZipFile(src) as zin, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zout:
             for info in zin.infolist():
                 data = zin.read(info.filename)
                 if info.filename in parts:
                     text, n = patch_sheet_xml(data.decode("utf-8"), parts[info.filename], info.filename)
                     data, changed = text.encode("utf-8"), changed + n
                 zout.writestr(info, data)
-        os.replace(tmp, dst)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    outputs.write(dst, fill)
     return changed
 
 
