@@ -92,6 +92,35 @@ def _target(path: Path) -> _Target:
     return _Target(Path(os.path.realpath(path)), False, st)
 
 
+def refuse_clashes(inputs: list[Path], outputs: list[tuple[str, Path]]) -> None:
+    """Refuse, before any work, an output (option, path) that is an input or another output: the same
+    file by another spelling, through a symbolic link, or as a hard link (same device and inode)."""
+    seen: dict[tuple, str] = {}
+    for path in inputs:
+        key = _identity(path)
+        if key is not None:
+            seen.setdefault(key, _("the input {path} (an input is never modified)").format(path=path))
+    for option, path in outputs:
+        key = _identity(path)
+        if key in seen:
+            raise UnusableInput(_("{option} {path}: is {other}").format(option=option, path=path, other=seen[key]))
+        seen[key] = _("also the output of {option}").format(option=option)
+
+
+def _identity(path: Path) -> tuple | None:
+    """What a path stands for: an existing file's device and inode, or a new file's real name."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        try:
+            return ("new", os.path.normcase(os.path.realpath(path)))
+        except (OSError, ValueError):
+            return None
+    except (OSError, ValueError):
+        return None
+    return ("file", st.st_dev, st.st_ino)
+
+
 def same_file(a: Path, b: Path) -> bool:
     """Whether two existing paths name one file (through links, another spelling, a hard link)."""
     try:

@@ -232,12 +232,13 @@ def test_a_full_disk_is_one_line_and_leaves_the_old_file(which, good, wrong, tmp
 def test_a_long_name_is_written_and_a_too_long_one_is_one_line(which, good, wrong, tmp_path, capsys):
     # 77 CJK characters are 231 bytes: with '.xlsx' the name fits in 255 bytes, a temporary name
     # built by adding a suffix to it would not.
-    fits = tmp_path / ("学" * 77 + ".xlsx")
+    suffix = ".csv" if which == "check --csv" else ".xlsx"
+    fits = tmp_path / ("学" * 77 + suffix)
     code, _, err = _run(WRITERS[which](fits, good, wrong), capsys)
     _written(which, code, err)
     assert _looks_written(which, fits.read_bytes())
     fits.unlink()
-    too_long = tmp_path / ("学" * 90 + ".xlsx")
+    too_long = tmp_path / ("学" * 90 + suffix)
     code, _, err = _run(WRITERS[which](too_long, good, wrong), capsys)
     _one_line(code, err)
     assert "the file name is too long" in err, err
@@ -332,3 +333,70 @@ def test_the_temporary_file_is_synced_before_it_is_renamed(which, good, wrong, t
     renamed = [ino for what, ino in events if what == "replace"]
     assert len(renamed) == 1
     assert events.index(("fsync", renamed[0])) < events.index(("replace", renamed[0])), events
+
+
+# -- an output that is an input, or another output ------------------------------------------------
+def _copies(good: Path, folder: Path, *names: str) -> list[Path]:
+    folder.mkdir(exist_ok=True)
+    out = []
+    for name in names:
+        (folder / name).write_bytes(good.read_bytes())
+        out.append(folder / name)
+    return out
+
+
+def _link(folder: Path, name: str, to: Path, hard: bool) -> Path:
+    path = folder / name
+    os.link(to, path) if hard else path.symlink_to(to)
+    return path
+
+
+# case → builder(folder, good, wrong) → (argv, option words the line must hold)
+CLASHES = {
+    "check --csv c/*.xlsx (the CSV's name forgotten)":
+        lambda d, g, w: (["check", "--csv", *_copies(g, d / "c", "a.xlsx", "b.xlsx")], "--csv"),
+    "check X --csv X": lambda d, g, w: (["check", *_copies(g, d, "x.out"), "--csv", d / "x.out"], "--csv"),
+    "check X --csv ./X": lambda d, g, w: (["check", *_copies(g, d, "x.out"), "--csv",
+                                          (d / "sub").mkdir() or d / "." / "sub" / ".." / "x.out"], "--csv"),
+    "check X --csv hard link of X": lambda d, g, w: (["check", x := _copies(g, d, "x.out")[0], "--csv",
+                                                      _link(d, "h.out", x, True)], "--csv"),
+    "check X --csv symlink to X": lambda d, g, w: (["check", x := _copies(g, d, "x.out")[0], "--csv",
+                                                    _link(d, "s.out", x, False)], "--csv"),
+    "check folder --csv a workbook in it": lambda d, g, w: (["check", d / "c", "--csv", _copies(g, d / "c", "a.xlsx", "b.xlsx")[1]],
+                                                            "--csv"),
+    "check X --annotate Y --csv Y": lambda d, g, w: (["check", *_copies(g, d, "x.xlsx"), "--annotate", d / "y.out",
+                                                      "--csv", d / "y.out"], "--annotate"),
+    "check X --annotate hard link of X": lambda d, g, w: (["check", x := _copies(g, d, "x.xlsx")[0], "--annotate",
+                                                           _link(d, "h.xlsx", x, True)], "--annotate"),
+    "check X --annotate symlink to X": lambda d, g, w: (["check", x := _copies(g, d, "x.xlsx")[0], "--annotate",
+                                                         _link(d, "s.xlsx", x, False)], "--annotate"),
+    "train X -o hard link of X": lambda d, g, w: (["train", x := _copies(g, d, "x.xlsx")[0], "-o",
+                                                   _link(d, "h.xlsx", x, True)], "-o"),
+    "train X -o symlink to X": lambda d, g, w: (["train", x := _copies(g, d, "x.xlsx")[0], "-o",
+                                                 _link(d, "s.xlsx", x, False)], "-o"),
+    "train X -o ./X": lambda d, g, w: (["train", x := _copies(g, d, "x.xlsx")[0], "-o", d / "." / "x.xlsx"], "-o"),
+}
+
+
+def _tree(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): (p.is_symlink(), p.read_bytes() if p.is_file() else None)
+            for p in sorted(folder.rglob("*"))}
+
+
+@pytest.mark.parametrize("case", list(CLASHES))
+def test_an_output_that_is_an_input_or_another_output_is_refused_before_any_work(case, good, wrong, tmp_path, capsys):
+    argv, option = CLASHES[case](tmp_path, good, wrong)
+    before = _tree(tmp_path)
+    code, out, err = _run(argv, capsys)
+    _one_line(code, err)
+    assert out == "", out  # refused before anything was checked or trained
+    assert option in err, err
+    assert _tree(tmp_path) == before
+
+
+def test_a_csv_named_like_a_workbook_is_refused(good, tmp_path, capsys):
+    # not an input at all, but a workbook by its name: the CSV's name was most likely forgotten
+    code, out, err = _run(["check", good, "--csv", tmp_path / "grades.xlsx"], capsys)
+    _one_line(code, err)
+    assert "--csv" in err and "not a CSV" in err, err
+    assert list(tmp_path.iterdir()) == []

@@ -61,6 +61,19 @@ def workbooks(targets: list[Path]) -> list[Path]:
     return out
 
 
+def looks_like_a_workbook(path: Path) -> bool:
+    """A workbook by its name, or an existing file by its first bytes (a zip or an OLE2 document)."""
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        return True
+    try:
+        if not path.is_file():  # never open a FIFO or a device to look
+            return False
+        with open(path, "rb") as fh:
+            return fh.read(4) in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+    except OSError:
+        return False
+
+
 def check_one(path: str, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False,
               kind: str = "auto", outputs=None) -> Outcome:
     """One workbook → its row. Every failure becomes the row's one-line error.

@@ -54,6 +54,8 @@ def run(args) -> int:
     try:
         _refuse_bad_options(args)
         paths = workbooks(args.files)
+        _refuse_clashes(args, paths)
+        _prepare_folders(args)
     except UnusableInput as e:
         return _fail(str(e))
     tol = Tolerance(rel=args.rel, abs=args.abs)
@@ -71,24 +73,37 @@ def _refuse_bad_options(args) -> None:
         for path, option in ((args.annotate, "--annotate"), (args.output, "-o")):
             if path is None or os.path.isdir(path):  # a folder: the file inside it is named after the workbook
                 continue
-            from sheetnet.outputs import same_file
-
-            if same_file(path, args.files[0]):
-                raise UnusableInput(_("{option}: the copy cannot be the workbook itself (it is never modified)")
-                                    .format(option=option))
-            _output(path, option)
+            _output(path, option)  # the workbook itself: refused with the other clashes (_refuse_clashes)
     if args.csv is not None:
         _output(args.csv, "--csv")
     if args.jobs is not None and args.jobs < 1:
         raise UnusableInput("--jobs must be 1 or more")
     if not (args.rel >= 0 and args.abs >= 0):
         raise UnusableInput("--rel and --abs must be 0 or more")
-    if not one:  # last: this makes the folders
-        from sheetnet.check.outputs import prepare_folder
 
-        for folder, option in ((args.annotate, "--annotate"), (args.output, "-o")):
-            if folder is not None:
-                prepare_folder(folder, option, args.files)
+
+def _prepare_folders(args) -> None:
+    """A class's folders for its pages and copies, made last: after every refusal."""
+    from sheetnet.check.outputs import prepare_folder
+
+    if len(args.files) == 1 and not args.files[0].is_dir():
+        return
+    for folder, option in ((args.annotate, "--annotate"), (args.output, "-o")):
+        if folder is not None:
+            prepare_folder(folder, option, args.files)
+
+
+def _refuse_clashes(args, paths: list[Path]) -> None:
+    """No output may be a workbook being checked, or the other output; and `check --csv c/*.xlsx` (the
+    CSV's name forgotten: the shell made the first workbook the CSV) must not overwrite a workbook."""
+    from sheetnet.check.batch import looks_like_a_workbook
+    from sheetnet.outputs import refuse_clashes
+
+    named = (("--annotate", args.annotate), ("-o", args.output), ("--csv", args.csv))
+    outputs = [(option, path) for option, path in named if path is not None and not os.path.isdir(path)]
+    refuse_clashes(paths, outputs)
+    if args.csv is not None and looks_like_a_workbook(args.csv):
+        raise UnusableInput(f"--csv {args.csv}: is a workbook, not a CSV file (was the CSV's name forgotten?)")
 
 
 def _output(path: Path, option: str) -> None:

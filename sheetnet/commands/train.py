@@ -70,7 +70,7 @@ def _output(args) -> Path:
         return args.file
     if args.output is None:
         raise UnusableInput("say where to write the trained workbook: -o OUT (or --in-place)")
-    if same_file(args.output, args.file):
+    if same_file(args.output, args.file):  # through another spelling, a symbolic link or a hard link
         raise UnusableInput("-o is the input itself: use --in-place to overwrite it")
     check_output_path(args.output)
     return args.output
