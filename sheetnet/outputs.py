@@ -20,6 +20,7 @@ import os
 import stat
 import sys
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable
@@ -63,6 +64,95 @@ def write(path: str | Path, fill: Callable[[BinaryIO], None]) -> None:
 
 def write_text(path: str | Path, text: str, encoding: str = "utf-8") -> None:
     write(path, lambda fh: fh.write(text.encode(encoding)))
+
+
+@contextmanager
+def updating(path: Path):
+    """Hold an advisory lock on a file for as long as we update it in place (`train --in-place`): a
+    second command updating the same workbook meanwhile is refused instead of silently losing the
+    first one's work. Nothing is created beside the file, and the lock goes with the process."""
+    path = Path(path)
+    for _attempt in range(5):
+        try:
+            st = os.stat(path)
+        except OSError:
+            yield  # not there or not readable: the reader says so, in its own words
+            return
+        if not stat.S_ISREG(st.st_mode):
+            yield  # a FIFO or a device: never opened here (opening a FIFO waits); the reader refuses it
+            return
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        key = _key(path)
+        try:
+            if not _lock(fd):
+                raise UnusableInput(_("another sheetnet command is updating it; try again when it has finished"), path)
+            now = os.stat(path)
+            if (now.st_dev, now.st_ino) != (os.fstat(fd).st_dev, os.fstat(fd).st_ino):
+                continue  # the other command replaced it between our open and our lock: lock the new file
+            _held[key] = fd
+            try:
+                yield
+            finally:
+                if _held.get(key) == fd:
+                    del _held[key]
+                else:
+                    fd = None  # already let go before the rename (Windows)
+            return
+        finally:
+            if fd is not None:
+                _close_quietly(fd)
+    raise UnusableInput(_("another sheetnet command keeps replacing it; try again when it has finished"), path)
+
+
+_held: dict[str, int] = {}  # real path → the descriptor holding its lock
+_WINDOWS_LOCK_OFFSET = 0x7FFF_FFF0  # one byte far past the end: Windows locks are mandatory, the data stays readable
+
+
+def _lock(fd: int) -> bool:
+    """Take the lock without waiting; False when another process holds it."""
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        except OSError:  # a file system without locks (some network shares): go on unlocked
+            return True
+        return True
+    try:
+        import msvcrt
+    except ImportError:
+        return True  # neither: no lock to take
+    try:
+        os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    except OSError:
+        return False
+    return True
+
+
+def _release_before_replacing(path: Path) -> None:
+    """Windows refuses to rename onto a file open anywhere, our own lock's descriptor included:
+    let it go just before the rename (elsewhere the lock is kept until the new file is in place)."""
+    if os.name != "nt":
+        return
+    fd = _held.pop(_key(path), None)
+    if fd is not None:
+        _close_quietly(fd)
+
+
+def _key(path: Path) -> str:
+    return os.path.normcase(os.path.realpath(path))
+
+
+def _close_quietly(fd: int) -> None:
+    try:
+        os.close(fd)
+    except OSError:
+        pass
 
 
 # -- what a path names -------------------------------------------------------------------------
@@ -153,6 +243,7 @@ def _replace(target: _Target, fill: Callable[[BinaryIO], None]) -> None:
             fh.flush()
             os.fsync(fh.fileno())  # on disk before the rename: a crash leaves the old file or the new one
         interrupts.phase("replace")
+        _release_before_replacing(target.path)
         os.replace(tmp, target.path)
         tmp = None
         _sync_folder(folder)

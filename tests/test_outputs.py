@@ -400,3 +400,50 @@ def test_a_csv_named_like_a_workbook_is_refused(good, tmp_path, capsys):
     _one_line(code, err)
     assert "--csv" in err and "not a CSV" in err, err
     assert list(tmp_path.iterdir()) == []
+
+
+# -- train --in-place: one writer at a time -------------------------------------------------------
+def test_train_in_place_refuses_a_workbook_another_command_is_updating(good, tmp_path, capsys):
+    path = tmp_path / "mine.xlsx"
+    path.write_bytes(good.read_bytes())
+    with outputs.updating(path):
+        code, out, err = _run(["train", path, "--in-place"], capsys)
+        _one_line(code, err)
+        assert "another sheetnet command is updating it" in err, err
+        assert out == ""
+    assert path.read_bytes() == good.read_bytes()
+    code, out, err = _run(["train", path, "--in-place"], capsys)  # the lock went with its holder
+    assert code == 0, err
+
+
+def _wait_for(proc, line: str) -> list[str]:
+    """stderr lines up to and including `line` (the process says it reached a phase)."""
+    seen = []
+    for raw in proc.stderr:
+        seen.append(raw.rstrip("\n"))
+        if seen[-1] == line:
+            return seen
+    raise AssertionError(f"{line!r} never came: {seen}")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGTERM")
+def test_two_train_in_place_on_one_workbook_the_second_is_refused(good, tmp_path):
+    import signal
+
+    path = tmp_path / "mine.xlsx"
+    path.write_bytes(good.read_bytes())
+    first = subprocess.Popen([sys.executable, "-m", "sheetnet", "train", str(path), "--in-place"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "SHEETNET_PHASES": "write"})
+    try:
+        _wait_for(first, "sheetnet-phase: write")  # trained, its temporary file open, waiting there
+        second = subprocess.run([sys.executable, "-m", "sheetnet", "train", str(path), "--in-place"],
+                                capture_output=True, text=True, timeout=120)
+        _one_line(second.returncode, second.stderr)
+        assert "another sheetnet command is updating it" in second.stderr, second.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=120)
+    assert first.returncode == 143
+    assert path.read_bytes() == good.read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.xlsx"]

@@ -35,7 +35,10 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from contextlib import nullcontext
+
     from sheetnet.mirror.train import train_workbook
+    from sheetnet.outputs import updating
 
     output = _output(args)
     if args.iterations is not None and args.iterations < 0:
@@ -48,8 +51,9 @@ def run(args) -> int:
             step.note(_("cost {value:.6g}").format(value=cost))  # C_T, or the kind's own (E …)
             step.advance()
 
-        result = train_workbook(args.file, output, method=args.method, eta=args.eta, iterations=args.iterations,
-                                callback=shown, kind=kind)
+        with updating(args.file) if args.in_place else nullcontext():
+            result = train_workbook(args.file, output, method=args.method, eta=args.eta, iterations=args.iterations,
+                                    callback=shown, kind=kind)
     before, after = result.before, result.after  # the kind's cost (C_T, E …) and, for a classifier, images right
     print(f"{before.cost} before: {before.brief()}")
     print(f"{after.cost} after:  {after.brief()} — {result.method}, "
@@ -67,6 +71,8 @@ def _output(args) -> Path:
     if args.in_place:
         if args.output and not same_file(args.output, args.file):
             raise UnusableInput("give either -o OUT or --in-place, not both")
+        if args.file.is_file():  # read-only, an unwritable folder: refused before training (else the reader speaks)
+            check_output_path(args.file)
         return args.file
     if args.output is None:
         raise UnusableInput("say where to write the trained workbook: -o OUT (or --in-place)")
