@@ -51,7 +51,8 @@ def workbooks(targets: list[Path]) -> list[Path]:
     out: list[Path] = []
     for t in targets:
         if t.is_dir():
-            found = sorted(p for p in t.rglob("*") if p.suffix.lower() in WORKBOOK_SUFFIXES and p.is_file()
+            # not only regular files: a FIFO or a broken link named like a workbook gets a row saying why
+            found = sorted(p for p in t.rglob("*") if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.is_dir()
                            and not p.name.startswith(("~$", ".")) and not any(part.startswith(".") for part in p.relative_to(t).parts[:-1]))
             if not found:
                 raise UnusableInput(f"{t}: the folder holds no workbooks ({', '.join(WORKBOOK_SUFFIXES)})")
