@@ -81,9 +81,17 @@ def check_one(path: str, fmt: str = "text", tol: Tolerance = Tolerance(), recalc
 
     outputs: an outputs.Outputs that writes the workbook's own files (its page, its annotated copy)
     here, in the worker, while its result is at hand."""
-    from sheetnet.check import report
+    from sheetnet import interrupts
+
+    with interrupts.worker_task():  # stopped by the parent: its temporary files go, then the worker
+        return _check_one(path, fmt, tol, recalc, kind, outputs)
+
+
+def _check_one(path: str, fmt: str, tol: Tolerance, recalc: bool, kind: str, outputs) -> Outcome:
+    from sheetnet import interrupts
     from sheetnet.check.checker import check
 
+    interrupts.phase(f"checking {Path(path).name}")
     start = time.perf_counter()
     try:
         from sheetnet.mirror.kinds import by_name
@@ -134,6 +142,8 @@ def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), r
     """Check every workbook; the outcomes in the order given, the wall time, and the workers used."""
     from concurrent.futures import ProcessPoolExecutor, as_completed  # only a class pays for the pool
 
+    from sheetnet import interrupts
+
     start = time.perf_counter()
     names = [str(p) for p in paths]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(names)))
@@ -143,25 +153,64 @@ def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), r
         if jobs == 1:
             for i, name in enumerate(names):
                 done[i] = check_one(name, fmt, tol, recalc, kind, outputs)
+                interrupts.raise_pending()  # a signal an import turned into this row's error
                 show.advance()
+                interrupts.phase(f"checked {len(done)}")
         else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(check_one, name, fmt, tol, recalc, kind, outputs): i
-                           for i, name in enumerate(names)}
-                try:
-                    for fut in as_completed(futures):
-                        i = futures[fut]
-                        try:
-                            done[i] = fut.result()
-                        except Exception as e:  # a worker died (killed, out of memory): that row only
-                            done[i] = Outcome(names[i], "unusable", error=f"the check stopped ({type(e).__name__})")
-                        show.advance()
-                except BaseException:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    raise
+            pool = ProcessPoolExecutor(max_workers=jobs, initializer=interrupts.worker_init)
+            try:
+                with interrupts.blocked():  # the workers start here (see interrupts.worker_init)
+                    futures = {pool.submit(check_one, name, fmt, tol, recalc, kind, outputs): i
+                               for i, name in enumerate(names)}
+                for fut in as_completed(futures):
+                    i = futures[fut]
+                    try:
+                        done[i] = fut.result()
+                    except Exception as e:  # a worker died (killed, out of memory): that row only
+                        done[i] = Outcome(names[i], "unusable", error=f"the check stopped ({type(e).__name__})")
+                    show.advance()
+                    interrupts.phase(f"checked {len(done)}")
+            except BaseException:
+                _stop_workers(pool)
+                raise
+            pool.shutdown()
+    except (KeyboardInterrupt, interrupts.Terminated) as e:
+        rows = [done.get(i) or Outcome(name, NOT_CHECKED, error="the check was stopped before this workbook")
+                for i, name in enumerate(names)]
+        raise Interrupted(e, rows) from None
     finally:
         show.done()
     return [done[i] for i in range(len(names))], time.perf_counter() - start, jobs
+
+
+NOT_CHECKED = "not checked"  # a row's status when the class check was stopped before that workbook
+
+
+class Interrupted(BaseException):
+    """A class check stopped by Ctrl-C or SIGTERM: `outcomes` has every workbook's row in order (those
+    not checked say so), `cause` is the KeyboardInterrupt or Terminated that stopped it."""
+
+    def __init__(self, cause: BaseException, outcomes: list[Outcome]):
+        super().__init__(cause, outcomes)
+        self.cause, self.outcomes = cause, outcomes
+
+    @property
+    def checked(self) -> int:
+        return sum(o.status != NOT_CHECKED for o in self.outcomes)
+
+
+def _stop_workers(pool) -> None:
+    """Stop at once: a worker can be minutes into a big workbook, and its result is not wanted."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14
+    if terminate is not None:
+        terminate()
+    else:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            try:
+                process.terminate()
+            except (OSError, ValueError, AttributeError):  # already gone
+                pass
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 # -- output ------------------------------------------------------------------------------------

@@ -163,7 +163,7 @@ def _class(args, paths: list[Path], tol) -> int:
     import json
 
     from sheetnet.check import report
-    from sheetnet.check.batch import run as run_batch, summary, write_csv
+    from sheetnet.check.batch import Interrupted, run as run_batch, summary, write_csv
     from sheetnet.check.outputs import write_index
 
     outputs = _outputs(args, paths, single=False)
@@ -171,8 +171,11 @@ def _class(args, paths: list[Path], tol) -> int:
         outputs.refuse_overwriting(paths)
     except UnusableInput as e:
         return _fail(str(e))
-    outcomes, seconds, jobs = run_batch(paths, fmt=args.format, tol=tol, recalc=args.recalc, jobs=args.jobs, kind=args.kind,
-                                        outputs=outputs if outputs.wanted else None)
+    try:
+        outcomes, seconds, jobs = run_batch(paths, fmt=args.format, tol=tol, recalc=args.recalc, jobs=args.jobs,
+                                            kind=args.kind, outputs=outputs if outputs.wanted else None)
+    except Interrupted as stop:
+        raise _kept(args, stop) from None
     if args.format == "json":
         print_json(json.dumps({"schema": "sheetnet-check-batch/1", "seconds": round(seconds, 3),
                                "workbooks": [o.json for o in outcomes]}, ensure_ascii=False, indent=2))
@@ -214,6 +217,22 @@ def _outputs(args, paths: list[Path], single: bool):
         annotate = annotate / (name + paths[0].suffix.lower()) if annotate is not None and os.path.isdir(annotate) else annotate
         names = {}
     return Outputs(html, annotate, names, hints)
+
+
+def _kept(args, stop) -> BaseException:
+    """A class check stopped by a signal keeps what it finished: the CSV gets every row (those not
+    checked say so), and the signal's one line says how far it came."""
+    from sheetnet.check.batch import NOT_CHECKED, write_csv
+    from sheetnet.i18n import _
+
+    done, total = stop.checked, len(stop.outcomes)
+    if args.csv is not None:
+        write_csv(args.csv, stop.outcomes)
+        detail = _("{done} of {total} workbooks checked; {csv} holds their rows (the others say '{status}')").format(
+            done=done, total=total, csv=args.csv, status=NOT_CHECKED)
+    else:
+        detail = _("{done} of {total} workbooks checked (with --csv their rows are kept)").format(done=done, total=total)
+    return type(stop.cause)(detail)
 
 
 def _fail(message: str) -> int:
