@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
 import signal
@@ -151,7 +152,12 @@ def _run(args) -> int:
             from sheetnet.blas import one_thread
 
             with one_thread():
-                return args.run(args)
+                code = args.run(args)
+        try:
+            sys.stdout.flush()  # what is still buffered: a full stdout fails here, not at exit with a traceback
+        except OSError as e:
+            return _stdout_failed(e)
+        return code
     except BaseException:
         if interrupts.pending() is not None:  # whatever the signal turned into (an ImportError …)
             raise
@@ -169,13 +175,31 @@ def _failure(subject) -> int:
         return EXIT_OK
     except MemoryError:
         return _fail(_about(subject, _("out of memory")))
-    except Exception as e:  # a bug of ours: still one line, never a traceback for the user
+    except Exception as e:
+        if isinstance(e, OSError) and e.filename is None and e.errno in _FULL:
+            # files are written through sheetnet.outputs, which names them: this is print() on a
+            # stdout that cannot take more (`> /dev/full`, a full disk)
+            return _stdout_failed(e)
+        # a bug of ours: still one line, never a traceback for the user
         return _fail(_about(subject, _("internal error ({error}); please report it").format(
             error=f"{type(e).__name__}: {e}")))
 
 
 def _about(subject, message: str) -> str:
     return f"{subject}: {message}" if subject is not None else message
+
+
+_FULL = {getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EIO") if hasattr(errno, name)}
+
+
+def _stdout_failed(e: OSError) -> int:
+    """One line; stdout then goes to the null device, so that the interpreter's last flush at exit
+    does not fail again with a traceback."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return _fail(_("cannot write to the standard output ({reason})").format(reason=e.strerror or e))
 
 
 def _fail(message: str, code: int = EXIT_UNUSABLE, prefix: bool = True) -> int:

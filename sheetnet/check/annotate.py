@@ -22,6 +22,7 @@ from html import escape
 
 from sheetnet import outputs
 from sheetnet.errors import UnusableInput
+from sheetnet.xlsx.parttext import part_text
 from sheetnet.xlsx.reader import WorkbookCells
 from sheetnet.xlsx.refs import cell_name, col_number
 
@@ -78,7 +79,7 @@ def annotate_workbook(src: Path, dst: Path, marks: dict[str, list[Mark]], legend
         added: dict[str, bytes] = {}
 
         def read(name: str) -> str:
-            return (edited.get(name) or added.get(name) or z.read(name)).decode("utf-8")
+            return part_text(edited.get(name) or added.get(name) or z.read(name), name)  # UTF-16 parts too
 
         styles_part = _styles_part(z, files)
         if styles_part not in files:
@@ -106,7 +107,7 @@ def annotate_workbook(src: Path, dst: Path, marks: dict[str, list[Mark]], legend
 def _styles_part(z: zipfile.ZipFile, files) -> str:
     rels = "xl/_rels/workbook.xml.rels"
     if rels in files:
-        text = z.read(rels).decode("utf-8")
+        text = part_text(z.read(rels), rels)
         for m in re.finditer(r"<(?:\w+:)?Relationship\b[^>]*>", text):
             if f'{REL_NS}/styles"' in m.group(0):
                 target = re.search(r'Target="([^"]+)"', m.group(0)).group(1)

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from sheetnet.commands.common import EXIT_UNUSABLE, KIND_CHOICES, check_output_path
+from sheetnet.commands.common import EXIT_UNUSABLE, KIND_CHOICES, check_output_path, tolerance
 from sheetnet.console import print_json, print_xml
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import _, ngettext
@@ -49,7 +49,6 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from sheetnet.check.batch import workbooks
-    from sheetnet.mirror.compare import Tolerance
 
     try:
         _refuse_bad_options(args)
@@ -58,7 +57,7 @@ def run(args) -> int:
         _prepare_folders(args)
     except UnusableInput as e:
         return _fail(str(e))
-    tol = Tolerance(rel=args.rel, abs=args.abs)
+    tol = tolerance(args.rel, args.abs)
     if len(args.files) == 1 and not args.files[0].is_dir():
         return _one(args, paths[0], tol)
     return _class(args, paths, tol)
@@ -78,8 +77,7 @@ def _refuse_bad_options(args) -> None:
         _output(args.csv, "--csv")
     if args.jobs is not None and args.jobs < 1:
         raise UnusableInput("--jobs must be 1 or more")
-    if not (args.rel >= 0 and args.abs >= 0):
-        raise UnusableInput("--rel and --abs must be 0 or more")
+    tolerance(args.rel, args.abs)
 
 
 def _prepare_folders(args) -> None:

@@ -17,6 +17,17 @@ def check_output_path(path: Path) -> None:
     outputs.check(path)
 
 
+def tolerance(rel: float, abs_: float):
+    """--rel and --abs → a Tolerance; NaN, infinity and negative numbers are refused."""
+    import math
+
+    from sheetnet.mirror.compare import Tolerance
+
+    if not all(math.isfinite(v) and v >= 0 for v in (rel, abs_)):
+        raise UnusableInput("--rel and --abs must be numbers 0 or more")
+    return Tolerance(rel=rel, abs=abs_)
+
+
 KIND_CHOICES = ("auto", *NAMES)  # every kind sheetnet writes, it reads
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from sheetnet import progress
@@ -43,8 +44,8 @@ def run(args) -> int:
     output = _output(args)
     if args.iterations is not None and args.iterations < 0:
         raise UnusableInput("--iterations must be 0 or more")
-    if args.eta is not None and not args.eta > 0:
-        raise UnusableInput("--eta must be positive")
+    if args.eta is not None and not (math.isfinite(args.eta) and args.eta > 0):
+        raise UnusableInput("--eta must be a positive number")
     kind = kind_of(args.kind, args.file)
     with progress.stage(_("training ({method})").format(method=args.method), unit=_("iterations")) as step:
         def shown(k: int, cost: float) -> None:

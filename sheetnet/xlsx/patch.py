@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape
 
 from sheetnet import outputs
 from sheetnet.errors import UnusableInput
+from sheetnet.xlsx.parttext import part_text
 from sheetnet.xlsx.reader import WorkbookCells
 from sheetnet.xlsx.refs import cell_name
 
@@ -41,7 +42,7 @@ def patch_workbook(src: str | Path, dst: str | Path, edits: Edits) -> int:
             for info in zin.infolist():
                 data = zin.read(info.filename)
                 if info.filename in parts:
-                    text, n = patch_sheet_xml(data.decode("utf-8"), parts[info.filename], info.filename)
+                    text, n = patch_sheet_xml(part_text(data, info.filename), parts[info.filename], info.filename)
                     data, changed = text.encode("utf-8"), changed + n
                 zout.writestr(info, data)
     outputs.write(dst, fill)
