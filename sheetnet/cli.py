@@ -13,7 +13,7 @@ import warnings
 from sheetnet import __version__, interrupts
 from sheetnet.commands import NAMES
 from sheetnet.commands.common import EXIT_OK, EXIT_UNUSABLE
-from sheetnet.errors import UnusableInput
+from sheetnet.errors import BadOption, UnusableInput
 from sheetnet.i18n import LANGUAGES, _, normalize, set_language
 
 
@@ -144,9 +144,9 @@ def _run(args) -> int:
         subject = subject[0] if len(subject) == 1 else None
     try:
         with warnings.catch_warnings():
-            # NumPy's overflow / invalid-value notes on a student's extreme numbers (1e308 …) are not
-            # for the user: the results say what happened, in cells. Only sheetnet's own lines warn.
-            warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"sheetnet\.")
+            # NumPy's and SciPy's overflow / invalid-value notes on a student's extreme numbers (1e308 …)
+            # are not for the user, wherever they arise: the results say what happened, in cells.
+            warnings.filterwarnings("ignore", category=RuntimeWarning)
             import numpy  # noqa: F401 (loaded first, so that its BLAS is the one limited)
 
             from sheetnet.blas import one_thread
@@ -168,6 +168,8 @@ def _failure(subject) -> int:
     """The exception being handled → one line and the exit code."""
     try:
         raise
+    except BadOption as e:
+        return _fail(str(e))
     except UnusableInput as e:
         return _fail(_about(e.subject if e.subject is not None else subject, str(e)))
     except BrokenPipeError:  # `sheetnet … | head`: the reader left; say nothing more

@@ -121,3 +121,85 @@ def test_a_part_in_an_encoding_python_does_not_know_is_one_line():
         part_text(b'<?xml version="1.0" encoding="x-no-such"?><a/>', "xl/x.xml")
     assert part_text('<?xml version="1.0" encoding="GBK"?><a>学习</a>'.encode("gbk"), "p") == \
         '<?xml version="1.0" encoding="UTF-8"?><a>学习</a>'
+
+
+# -- the smaller ones ------------------------------------------------------------------------------
+def _macro(good: Path, dst: Path) -> Path:
+    """good saved as a macro-enabled workbook: its main part's content type says so, with a VBA part."""
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+                assert b"macroEnabled" in data
+            zout.writestr(info, data)
+        zout.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 not run")
+    return dst
+
+
+@pytest.mark.parametrize("src_suffix, dst_suffix, words", [
+    (".xlsm", ".xlsx", "holds macros: Excel opens it only as .xlsm"),
+    (".xlsx", ".xlsm", "holds no macros: Excel opens it only as .xlsx"),
+])
+def test_a_copy_keeps_the_extension_its_content_type_needs(src_suffix, dst_suffix, words, good, tmp_path, capsys):
+    src = _macro(good, tmp_path / f"in{src_suffix}") if src_suffix == ".xlsm" else good
+    for option, argv in (("-o", ["train", src, "-o", tmp_path / f"t{dst_suffix}"]),
+                         ("--annotate", ["check", src, "--annotate", tmp_path / f"a{dst_suffix}"])):
+        code, out, err = _run(argv, capsys)
+        _one_line(code, err, words)
+        assert err.startswith(f"sheetnet: {option} {tmp_path}"), err
+        assert out == ""
+    assert not list(tmp_path.glob(f"*{dst_suffix}"))
+    code, out, err = _run(["train", src, "-o", tmp_path / f"t{src_suffix}"], capsys)  # the same kind: fine
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("method", ["gd", "solver"])
+def test_numpy_and_scipy_warnings_never_reach_stderr(method, good, tmp_path):
+    # a weight of 1e300 overflows inside NumPy's and SciPy's own code (not ours): no RuntimeWarning lines
+    src = replace_cell(good, tmp_path / "big.xlsx", 2, "D5", '<c r="D5"><v>1e300</v></c>')
+    run = subprocess.run([sys.executable, "-m", "sheetnet", "train", str(src), "-o", str(tmp_path / "t.xlsx"),
+                          "--method", method], capture_output=True, text=True, timeout=120)
+    assert "Warning" not in run.stderr and run.stderr.count("\n") <= 1, run.stderr
+
+
+def test_train_iterations_are_bounded(good, tmp_path):
+    run = subprocess.run([sys.executable, "-m", "sheetnet", "train", str(good), "-o", str(tmp_path / "t.xlsx"),
+                          "--method", "gd", "--iterations", "1000000000"], capture_output=True, text=True, timeout=120)
+    _one_line(run.returncode, run.stderr, "--iterations 1000000000: choose 0…100000")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_refuses_an_empty_file_name(tmp_path, capsys, monkeypatch):
+    # '' would be Path('.'): the current folder graded as a class
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(["check", ""], capsys)
+    _one_line(code, err, "an empty file name")
+    assert out == ""
+
+
+@pytest.mark.parametrize("argv, line", [
+    (["train", "{good}", "-o", "{out}", "--eta", "0"], "sheetnet: --eta must be a positive number\n"),
+    (["train", "{good}", "-o", "{out}", "--iterations=-1"], "sheetnet: --iterations -1: choose 0…100000\n"),
+    (["train", "{good}"], "sheetnet: say where to write the trained workbook: -o OUT (or --in-place)\n"),
+    (["recompute", "{good}", "--rel=-1"], "sheetnet: --rel and --abs must be numbers 0 or more\n"),
+    (["answer", "-o", "{out}", "--test-image", "65"], "sheetnet: --test-image 65: the images are numbered 1…64\n"),
+    (["exercise", "-o", "{out}", "--iterations", "3"], "sheetnet: --iterations belongs to --kind backprop or cnn-backprop\n"),
+])
+def test_option_errors_are_not_said_about_a_file(argv, line, good, tmp_path, capsys):
+    code, out, err = _run([a.format(good=good, out=tmp_path / "o.xlsx") for a in argv], capsys)
+    assert code == 2 and err == line, err
+
+
+def test_file_names_a_spreadsheet_would_run_are_escaped_in_the_csv(good, tmp_path, capsys, monkeypatch):
+    import csv
+
+    names = ["=HYPERLINK(1).xlsx", "+1.xlsx", "-1.xlsx", "@SUM(1).xlsx", "plain.xlsx"]
+    for name in names:
+        (tmp_path / name).write_bytes(good.read_bytes())
+    monkeypatch.chdir(tmp_path)  # `sheetnet check .` inside the class folder: the names start the cells
+    code, out, err = _run(["check", ".", "--csv", tmp_path / "g.csv", "-j", "1"], capsys)
+    assert code == 0, err
+    files = [r["file"] for r in csv.DictReader((tmp_path / "g.csv").read_text("utf-8-sig").splitlines())]
+    assert sorted(files) == sorted("'" + n if n[0] in "=+-@" else n for n in names)

@@ -241,10 +241,16 @@ def csv_text(outcomes: list[Outcome]) -> str:
     for o in outcomes:
         ct = o.totals.get("C_T", (None, None))
         acc = o.totals.get("accuracy", (None, None))
-        w.writerow([o.path, o.status, "" if o.score is None else f"{o.score * 100:.2f}", _blank(o.cells), _blank(o.right),
-                    _blank(o.root_causes), _blank(o.inherited), *(_number(v) for v in (*ct, *acc)),
-                    o.first_finding, o.error or ""])
+        w.writerow([_text(o.path), o.status, "" if o.score is None else f"{o.score * 100:.2f}", _blank(o.cells),
+                    _blank(o.right), _blank(o.root_causes), _blank(o.inherited), *(_number(v) for v in (*ct, *acc)),
+                    _text(o.first_finding), _text(o.error or "")])
     return buf.getvalue()
+
+
+def _text(v: str) -> str:
+    """A text cell a spreadsheet would run as a formula (a file named '=HYPERLINK(…).xlsx') starts with
+    an apostrophe: shown as text (the usual defence against CSV injection)."""
+    return "'" + v if v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
 
 
 def _blank(v) -> str:

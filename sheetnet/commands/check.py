@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from sheetnet.commands.common import EXIT_UNUSABLE, KIND_CHOICES, check_output_path, tolerance
+from sheetnet.commands.common import EXIT_UNUSABLE, KIND_CHOICES, check_output_path, path_argument, tolerance
 from sheetnet.console import print_json, print_xml
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import _, ngettext
@@ -23,7 +23,7 @@ def register(sub) -> None:
                  "  sheetnet check my.xlsx --annotate my-marked.xlsx\n"
                  "  sheetnet check \"作业 第3章\" --csv grades.csv        (a folder: the whole class)\n"
                  "  sheetnet check my.xlsx --format json > my.json"))
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE",
+    p.add_argument("files", nargs="+", type=path_argument, metavar="FILE",
                    help=_("a workbook; several workbooks or a folder of them grade a class"))
     p.add_argument("--format", choices=("text", "json", "junit", "html"), default="text",
                    help=_("text for people (default), json or junit for programs, html: a self-contained page per "
@@ -96,10 +96,13 @@ def _refuse_clashes(args, paths: list[Path]) -> None:
     CSV's name forgotten: the shell made the first workbook the CSV) must not overwrite a workbook."""
     from sheetnet.check.batch import looks_like_a_workbook
     from sheetnet.outputs import refuse_clashes
+    from sheetnet.xlsx.patch import refuse_other_extension
 
     named = (("--annotate", args.annotate), ("-o", args.output), ("--csv", args.csv))
     outputs = [(option, path) for option, path in named if path is not None and not os.path.isdir(path)]
     refuse_clashes(paths, outputs)
+    if args.annotate is not None and len(paths) == 1 and not os.path.isdir(args.annotate):  # one copy, named
+        refuse_other_extension(paths[0], args.annotate, "--annotate")
     if args.csv is not None and looks_like_a_workbook(args.csv):
         raise UnusableInput(f"--csv {args.csv}: is a workbook, not a CSV file (was the CSV's name forgotten?)")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sheetnet.errors import UnusableInput
+from sheetnet.errors import BadOption, UnusableInput
 from sheetnet.mirror.authoring import NAMES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
@@ -17,6 +17,15 @@ def check_output_path(path: Path) -> None:
     outputs.check(path)
 
 
+def path_argument(text: str) -> Path:
+    """A file argument; '' is refused (it would be Path('.'): check would grade the current folder)."""
+    import argparse
+
+    if not text:
+        raise argparse.ArgumentTypeError("an empty file name")
+    return Path(text)
+
+
 def tolerance(rel: float, abs_: float):
     """--rel and --abs → a Tolerance; NaN, infinity and negative numbers are refused."""
     import math
@@ -24,7 +33,7 @@ def tolerance(rel: float, abs_: float):
     from sheetnet.mirror.compare import Tolerance
 
     if not all(math.isfinite(v) and v >= 0 for v in (rel, abs_)):
-        raise UnusableInput("--rel and --abs must be numbers 0 or more")
+        raise BadOption("--rel and --abs must be numbers 0 or more")
     return Tolerance(rel=rel, abs=abs_)
 
 
@@ -39,5 +48,5 @@ def kind_of(name: str, path: Path | None = None, *, detect: bool = True):
     if name == "auto":
         return kinds.detect(path) if detect else None
     if name not in kinds.NAMES:
-        raise UnusableInput(f"--kind {name}: not available yet (known: {', '.join(kinds.NAMES)})")
+        raise BadOption(f"--kind {name}: not available yet (known: {', '.join(kinds.NAMES)})")
     return kinds.by_name(name)

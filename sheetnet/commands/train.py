@@ -7,8 +7,10 @@ from pathlib import Path
 
 from sheetnet import progress
 from sheetnet.commands.common import EXIT_OK, KIND_CHOICES, check_output_path, kind_of
-from sheetnet.errors import UnusableInput
+from sheetnet.errors import BadOption
 from sheetnet.i18n import _
+
+MAX_ITERATIONS = 100_000  # gd on the book's workbook: about 10 s; beyond that a typo, not a wish
 
 
 def register(sub) -> None:
@@ -42,10 +44,10 @@ def run(args) -> int:
     from sheetnet.outputs import updating
 
     output = _output(args)
-    if args.iterations is not None and args.iterations < 0:
-        raise UnusableInput("--iterations must be 0 or more")
+    if args.iterations is not None and not 0 <= args.iterations <= MAX_ITERATIONS:
+        raise BadOption(f"--iterations {args.iterations}: choose 0…{MAX_ITERATIONS}")
     if args.eta is not None and not (math.isfinite(args.eta) and args.eta > 0):
-        raise UnusableInput("--eta must be a positive number")
+        raise BadOption("--eta must be a positive number")
     kind = kind_of(args.kind, args.file)
     with progress.stage(_("training ({method})").format(method=args.method), unit=_("iterations")) as step:
         def shown(k: int, cost: float) -> None:
@@ -68,16 +70,18 @@ def run(args) -> int:
 
 def _output(args) -> Path:
     from sheetnet.outputs import same_file
+    from sheetnet.xlsx.patch import refuse_other_extension
 
     if args.in_place:
         if args.output and not same_file(args.output, args.file):
-            raise UnusableInput("give either -o OUT or --in-place, not both")
+            raise BadOption("give either -o OUT or --in-place, not both")
         if args.file.is_file():  # read-only, an unwritable folder: refused before training (else the reader speaks)
             check_output_path(args.file)
         return args.file
     if args.output is None:
-        raise UnusableInput("say where to write the trained workbook: -o OUT (or --in-place)")
+        raise BadOption("say where to write the trained workbook: -o OUT (or --in-place)")
     if same_file(args.output, args.file):  # through another spelling, a symbolic link or a hard link
-        raise UnusableInput("-o is the input itself: use --in-place to overwrite it")
+        raise BadOption(f"-o {args.output}: is the input itself: use --in-place to overwrite it")
     check_output_path(args.output)
+    refuse_other_extension(args.file, args.output, "-o")
     return args.output

@@ -10,13 +10,14 @@ temporary file renamed into place).
 from __future__ import annotations
 
 import math
+import os
 import re
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from sheetnet import outputs
-from sheetnet.errors import UnusableInput
+from sheetnet.errors import BadOption, UnusableInput
 from sheetnet.xlsx.parttext import part_text
 from sheetnet.xlsx.reader import WorkbookCells
 from sheetnet.xlsx.refs import cell_name
@@ -47,6 +48,26 @@ def patch_workbook(src: str | Path, dst: str | Path, edits: Edits) -> int:
                 zout.writestr(info, data)
     outputs.write(dst, fill)
     return changed
+
+
+_MACRO_MAIN = re.compile(rb'PartName="/xl/workbook\.xml"[^>]*ContentType="[^"]*macroEnabled|'
+                         rb'ContentType="[^"]*macroEnabled[^"]*"[^>]*PartName="/xl/workbook\.xml"')
+
+
+def refuse_other_extension(src: Path, dst: Path, option: str) -> None:
+    """A copy keeps its package's content type, so it must keep the extension that type needs: Excel
+    refuses to open a macro-enabled package named .xlsx, or an ordinary one named .xlsm."""
+    wanted = {".xlsx": False, ".xlsm": True}.get(Path(dst).suffix.lower())
+    if wanted is None or not os.path.isfile(src):  # a FIFO or a device is never opened here: the reader refuses it
+        return
+    try:
+        with zipfile.ZipFile(src) as z:
+            macros = bool(_MACRO_MAIN.search(z.read("[Content_Types].xml")[:1 << 20]))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, RuntimeError, NotImplementedError):
+        return  # not a package we can look into: the reader will say what it is
+    if macros != wanted:
+        have, need = (".xlsm", "holds macros") if macros else (".xlsx", "holds no macros")
+        raise BadOption(f"{option} {dst}: the workbook {need}: Excel opens it only as {have}; name the copy {Path(dst).stem}{have}")
 
 
 def patch_sheet_xml(xml: str, cells: dict[tuple[int, int], float | str], part: str = "sheet") -> tuple[str, int]:
