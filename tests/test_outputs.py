@@ -447,3 +447,21 @@ def test_two_train_in_place_on_one_workbook_the_second_is_refused(good, tmp_path
     assert first.returncode == 143
     assert path.read_bytes() == good.read_bytes()
     assert [p.name for p in tmp_path.iterdir()] == ["mine.xlsx"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/stdout"), reason="no /dev/stdout here")
+@pytest.mark.parametrize("stdout", ["file", "pipe"])
+def test_csv_to_dev_stdout_goes_into_the_stream(stdout, good, tmp_path):
+    # `--csv /dev/stdout > out.txt` names the very file stdout writes: replacing it would drop the
+    # report; a pipe is a FIFO, written directly
+    argv = [sys.executable, "-m", "sheetnet", "check", str(good), "--csv", "/dev/stdout"]
+    if stdout == "file":
+        with open(tmp_path / "out.txt", "w") as fh:
+            run = subprocess.run(argv, stdout=fh, stderr=subprocess.PIPE, text=True, timeout=120)
+        text = (tmp_path / "out.txt").read_text("utf-8")
+    else:
+        run = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        text = run.stdout
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    assert "every computed cell is right" in text and "\ufefffile,status,score" in text, text
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["out.txt"] if stdout == "file" else [])
