@@ -152,8 +152,9 @@ def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), r
     try:
         if jobs == 1:
             for i, name in enumerate(names):
-                done[i] = check_one(name, fmt, tol, recalc, kind, outputs)
-                interrupts.raise_pending()  # a signal an import turned into this row's error
+                row = check_one(name, fmt, tol, recalc, kind, outputs)
+                interrupts.raise_pending()  # a signal an import turned into this row's error: not a row
+                done[i] = row
                 show.advance()
                 interrupts.phase(f"checked {len(done)}")
         else:
