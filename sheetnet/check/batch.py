@@ -176,7 +176,7 @@ def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), r
                 raise
             pool.shutdown()
     except (KeyboardInterrupt, interrupts.Terminated) as e:
-        rows = [done.get(i) or Outcome(name, NOT_CHECKED, error="the check was stopped before this workbook")
+        rows = [done.get(i) or Outcome(name, NOT_CHECKED, error=_("the check was stopped before this workbook"))
                 for i, name in enumerate(names)]
         raise Interrupted(e, rows) from None
     finally:

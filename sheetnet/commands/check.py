@@ -104,7 +104,8 @@ def _refuse_clashes(args, paths: list[Path]) -> None:
     if args.annotate is not None and len(paths) == 1 and not os.path.isdir(args.annotate):  # one copy, named
         refuse_other_extension(paths[0], args.annotate, "--annotate")
     if args.csv is not None and looks_like_a_workbook(args.csv):
-        raise UnusableInput(f"--csv {args.csv}: is a workbook, not a CSV file (was the CSV's name forgotten?)")
+        raise UnusableInput(_("--csv {path}: is a workbook, not a CSV file (was the CSV's name forgotten?)").format(
+            path=args.csv))
 
 
 def _output(path: Path, option: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sheetnet.errors import BadOption, UnusableInput
+from sheetnet.i18n import _
 from sheetnet.mirror.authoring import NAMES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
@@ -22,7 +23,7 @@ def path_argument(text: str) -> Path:
     import argparse
 
     if not text:
-        raise argparse.ArgumentTypeError("an empty file name")
+        raise argparse.ArgumentTypeError(_("an empty file name"))
     return Path(text)
 
 
@@ -33,7 +34,7 @@ def tolerance(rel: float, abs_: float):
     from sheetnet.mirror.compare import Tolerance
 
     if not all(math.isfinite(v) and v >= 0 for v in (rel, abs_)):
-        raise BadOption("--rel and --abs must be numbers 0 or more")
+        raise BadOption(_("--rel and --abs must be numbers 0 or more"))
     return Tolerance(rel=rel, abs=abs_)
 
 

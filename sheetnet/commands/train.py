@@ -45,9 +45,9 @@ def run(args) -> int:
 
     output = _output(args)
     if args.iterations is not None and not 0 <= args.iterations <= MAX_ITERATIONS:
-        raise BadOption(f"--iterations {args.iterations}: choose 0…{MAX_ITERATIONS}")
+        raise BadOption(_("--iterations {k}: choose 0…{most}").format(k=args.iterations, most=MAX_ITERATIONS))
     if args.eta is not None and not (math.isfinite(args.eta) and args.eta > 0):
-        raise BadOption("--eta must be a positive number")
+        raise BadOption(_("--eta must be a positive number"))
     kind = kind_of(args.kind, args.file)
     with progress.stage(_("training ({method})").format(method=args.method), unit=_("iterations")) as step:
         def shown(k: int, cost: float) -> None:
@@ -81,7 +81,7 @@ def _output(args) -> Path:
     if args.output is None:
         raise BadOption("say where to write the trained workbook: -o OUT (or --in-place)")
     if same_file(args.output, args.file):  # through another spelling, a symbolic link or a hard link
-        raise BadOption(f"-o {args.output}: is the input itself: use --in-place to overwrite it")
+        raise BadOption(_("-o {path}: is the input itself: use --in-place to overwrite it").format(path=args.output))
     check_output_path(args.output)
     refuse_other_extension(args.file, args.output, "-o")
     return args.output

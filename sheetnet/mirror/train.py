@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from sheetnet.errors import UnusableInput
+from sheetnet.i18n import _
 from sheetnet.layout.depends import dependents
 from sheetnet.mirror.formulas import expected_formulas, same_formula
 from sheetnet.mirror.kinds import CHAPTER3_KIND, KINDS, Kind, Summary
@@ -86,8 +87,9 @@ def _refuse_what_no_cell_holds(edits) -> None:
     for sheet, cells in edits.items():
         for (row, col), value in cells.items():
             if isinstance(value, float) and not math.isfinite(value):
-                raise UnusableInput(f"training gives {value} for {sheet}!{cell_name(row, col)}, which cannot be stored "
-                                    "in a cell; nothing was written (is a pixel or a parameter huge, or η too large?)")
+                raise UnusableInput(_("training gives {value} for {cell}, which cannot be stored in a cell; nothing was "
+                                      "written (is a pixel or a parameter huge, or η too large?)").format(
+                    value=value, cell=f"{sheet}!{cell_name(row, col)}"))
 
 
 def _where_parameters(kind: Kind) -> str:

@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 
 from sheetnet import outputs
 from sheetnet.errors import BadOption, UnusableInput
+from sheetnet.i18n import _
 from sheetnet.xlsx.parttext import part_text
 from sheetnet.xlsx.reader import WorkbookCells
 from sheetnet.xlsx.refs import cell_name
@@ -66,8 +67,10 @@ def refuse_other_extension(src: Path, dst: Path, option: str) -> None:
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, RuntimeError, NotImplementedError):
         return  # not a package we can look into: the reader will say what it is
     if macros != wanted:
-        have, need = (".xlsm", "holds macros") if macros else (".xlsx", "holds no macros")
-        raise BadOption(f"{option} {dst}: the workbook {need}: Excel opens it only as {have}; name the copy {Path(dst).stem}{have}")
+        text = (_("{option} {path}: the workbook holds macros: Excel opens it only as .xlsm; name the copy {name}")
+                if macros else
+                _("{option} {path}: the workbook holds no macros: Excel opens it only as .xlsx; name the copy {name}"))
+        raise BadOption(text.format(option=option, path=dst, name=Path(dst).stem + (".xlsm" if macros else ".xlsx")))
 
 
 def patch_sheet_xml(xml: str, cells: dict[tuple[int, int], float | str], part: str = "sheet") -> tuple[str, int]:
