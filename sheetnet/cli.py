@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
 import signal
 import sys
-import threading
 import warnings
 
-from sheetnet import __version__
+from sheetnet import __version__, interrupts
 from sheetnet.commands import NAMES
 from sheetnet.commands.common import EXIT_OK, EXIT_UNUSABLE
-from sheetnet.errors import UnusableInput
+from sheetnet.errors import BadOption, UnusableInput
 from sheetnet.i18n import LANGUAGES, _, normalize, set_language
 
 
@@ -93,69 +93,120 @@ def _language_option(argv: list[str]) -> tuple[str | None, list[str]]:
     return lang, rest
 
 
-class _Terminated(BaseException):
-    """SIGTERM, turned into an exception so that half-written temporary files are removed."""
-
-
-def _on_sigterm(signum, frame):
-    raise _Terminated
-
-
 def main(argv: list[str] | None = None) -> int:
-    from sheetnet import console, progress
+    from sheetnet import console
 
     with console.tolerant():  # nothing we print may end the command: the console shows what it can
-        argv = list(sys.argv[1:] if argv is None else argv)
-        lang, argv = _language_option(argv)
-        if lang is not None and normalize(lang) is None:
-            set_language()
-            return _fail(_("--lang {lang}: choose en, zh or ja").format(lang=lang))
-        set_language(lang)  # before the parser exists: --help and argparse's own messages are translated too
         try:
-            args = parse(argv)
-        except UsageError as e:
-            return _fail(str(e), prefix=False)
-        except SystemExit as e:  # --help, --version: printed, and done
-            return e.code if isinstance(e.code, int) else EXIT_OK
-        in_main_thread = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
-        try:
-            with progress.shown():  # on a terminal, for work that takes long
-                return _run(args)
-        finally:
-            if in_main_thread:
-                signal.signal(signal.SIGTERM, previous)
+            with interrupts.handling():  # Ctrl-C / SIGTERM: one line and 130 / 143 (see sheetnet.interrupts)
+                code = _main(argv)
+        except BaseException as e:
+            if interrupts.pending() is None and not isinstance(e, (KeyboardInterrupt, interrupts.Terminated)):
+                raise
+            return _stopped(e)
+        if interrupts.pending() is not None:  # a signal swallowed on the way: the command did finish, but say so
+            return _stopped(None)
+        return code
+
+
+def _main(argv: list[str] | None) -> int:
+    from sheetnet import progress
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang, argv = _language_option(argv)
+    if lang is not None and normalize(lang) is None:
+        set_language()
+        return _fail(_("--lang {lang}: choose en, zh or ja").format(lang=lang))
+    set_language(lang)  # before the parser exists: --help and argparse's own messages are translated too
+    try:
+        args = parse(argv)
+    except UsageError as e:
+        return _fail(str(e), prefix=False)
+    except SystemExit as e:  # --help, --version: printed, and done
+        return e.code if isinstance(e.code, int) else EXIT_OK
+    interrupts.phase("ready")
+    with progress.shown():  # on a terminal, for work that takes long
+        return _run(args)
+
+
+def _stopped(e: BaseException | None) -> int:
+    signum = interrupts.pending()
+    if signum is None:
+        signum = signal.SIGINT if isinstance(e, KeyboardInterrupt) else signal.SIGTERM
+    detail = str(e) if isinstance(e, (KeyboardInterrupt, interrupts.Terminated)) else ""
+    word = _("interrupted") if signum == signal.SIGINT else _("terminated")
+    return _fail(f"{word}: {detail}" if detail else word, code=interrupts.EXIT_CODES[signum])
 
 
 def _run(args) -> int:
     subject = getattr(args, args.subject, None)
+    if isinstance(subject, list):  # check's files: name the one, not a list
+        subject = subject[0] if len(subject) == 1 else None
     try:
         with warnings.catch_warnings():
-            # NumPy's overflow / invalid-value notes on a student's extreme numbers (1e308 …) are not
-            # for the user: the results say what happened, in cells. Only sheetnet's own lines warn.
-            warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"sheetnet\.")
+            # NumPy's and SciPy's overflow / invalid-value notes on a student's extreme numbers (1e308 …)
+            # are not for the user, wherever they arise: the results say what happened, in cells.
+            warnings.filterwarnings("ignore", category=RuntimeWarning)
             import numpy  # noqa: F401 (loaded first, so that its BLAS is the one limited)
 
             from sheetnet.blas import one_thread
 
             with one_thread():
-                return args.run(args)
+                code = args.run(args)
+        try:
+            sys.stdout.flush()  # what is still buffered: a full stdout fails here, not at exit with a traceback
+        except OSError as e:
+            return _stdout_failed(e)
+        return code
+    except BaseException:
+        if interrupts.pending() is not None:  # whatever the signal turned into (an ImportError …)
+            raise
+        return _failure(subject)
+
+
+def _failure(subject) -> int:
+    """The exception being handled → one line and the exit code."""
+    try:
+        raise
+    except BadOption as e:
+        return _fail(str(e))
     except UnusableInput as e:
-        return _fail(f"{e.subject if e.subject is not None else subject}: {e}")
+        return _fail(_about(e.subject if e.subject is not None else subject, str(e)))
     except BrokenPipeError:  # `sheetnet … | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except KeyboardInterrupt:
-        return _fail(_("interrupted"), code=130)
-    except _Terminated:
-        return _fail(_("terminated"), code=143)
     except MemoryError:
-        return _fail(_("{subject}: out of memory").format(subject=subject))
-    except Exception as e:  # a bug of ours: still one line, never a traceback for the user
-        return _fail(_("{subject}: internal error ({error}); please report it").format(
-            subject=subject, error=f"{type(e).__name__}: {e}"))
+        return _fail(_about(subject, _("out of memory")))
+    except Exception as e:
+        if isinstance(e, OSError) and e.filename is None and e.errno in _FULL:
+            # files are written through sheetnet.outputs, which names them: this is print() on a
+            # stdout that cannot take more (`> /dev/full`, a full disk)
+            return _stdout_failed(e)
+        # a bug of ours: still one line, never a traceback for the user
+        return _fail(_about(subject, _("internal error ({error}); please report it").format(
+            error=f"{type(e).__name__}: {e}")))
+
+
+def _about(subject, message: str) -> str:
+    return f"{subject}: {message}" if subject is not None else message
+
+
+_FULL = {getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EIO") if hasattr(errno, name)}
+
+
+def _stdout_failed(e: OSError) -> int:
+    """One line; stdout then goes to the null device, so that the interpreter's last flush at exit
+    does not fail again with a traceback."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return _fail(_("cannot write to the standard output ({reason})").format(reason=e.strerror or e))
 
 
 def _fail(message: str, code: int = EXIT_UNUSABLE, prefix: bool = True) -> int:
-    print(f"sheetnet: {message}" if prefix else message, file=sys.stderr)
+    try:
+        print(f"sheetnet: {message}" if prefix else message, file=sys.stderr)
+    except (OSError, ValueError):  # stderr itself gone: the exit code still says it
+        pass
     return code

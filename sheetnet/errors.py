@@ -13,3 +13,7 @@ class UnusableInput(Exception):
     def __init__(self, message: str, subject: object = None):
         super().__init__(message)
         self.subject = subject
+
+
+class BadOption(UnusableInput):
+    """An option we refuse (`--eta 0`): said as it is, not about the command's file."""

@@ -14,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import uuid
 from pathlib import Path
 
 __all__ = ["LibreOfficeError", "find_soffice", "recalculate", "render_pdf", "render_png"]
@@ -174,15 +173,8 @@ def _kill(proc: subprocess.Popen) -> None:
 
 
 def _replace(result: Path, dst: Path) -> None:
-    # Copy next to dst first, then rename: readers never see half a file.
+    from sheetnet import outputs
+
     dst.parent.mkdir(parents=True, exist_ok=True)
-    part = dst.parent / f".{dst.name}.{uuid.uuid4().hex}.part"
-    # os.open with 0o666 so the file gets the usual umask permissions (mkstemp would give 0600).
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as out, result.open("rb") as inp:
-            shutil.copyfileobj(inp, out)
-        os.replace(part, dst)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
+    with result.open("rb") as inp:
+        outputs.write(dst, lambda out: shutil.copyfileobj(inp, out))

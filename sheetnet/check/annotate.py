@@ -8,21 +8,21 @@ shows comments in Excel and LibreOffice, each comment's box sized for its text. 
 (sheetnet.check.legend) is added first and made the active one: the workbook's sheet list and its
 relationships gain it, sheet-local names keep pointing at their sheets, and the sheet that was selected
 is no longer (two selected tabs would group them). Every other part is copied byte for byte, and the
-copy is written next to its destination and renamed into place.
+copy is written through sheetnet.outputs (a temporary file renamed into place).
 """
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
-import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from html import escape
 
+from sheetnet import outputs
 from sheetnet.errors import UnusableInput
+from sheetnet.xlsx.parttext import part_text
 from sheetnet.xlsx.reader import WorkbookCells
 from sheetnet.xlsx.refs import cell_name, col_number
 
@@ -79,7 +79,7 @@ def annotate_workbook(src: Path, dst: Path, marks: dict[str, list[Mark]], legend
         added: dict[str, bytes] = {}
 
         def read(name: str) -> str:
-            return (edited.get(name) or added.get(name) or z.read(name)).decode("utf-8")
+            return part_text(edited.get(name) or added.get(name) or z.read(name), name)  # UTF-16 parts too
 
         styles_part = _styles_part(z, files)
         if styles_part not in files:
@@ -107,7 +107,7 @@ def annotate_workbook(src: Path, dst: Path, marks: dict[str, list[Mark]], legend
 def _styles_part(z: zipfile.ZipFile, files) -> str:
     rels = "xl/_rels/workbook.xml.rels"
     if rels in files:
-        text = z.read(rels).decode("utf-8")
+        text = part_text(z.read(rels), rels)
         for m in re.finditer(r"<(?:\w+:)?Relationship\b[^>]*>", text):
             if f'{REL_NS}/styles"' in m.group(0):
                 target = re.search(r'Target="([^"]+)"', m.group(0)).group(1)
@@ -607,20 +607,13 @@ def _add_default(edited, read, extension: str, content_type: str) -> None:
 
 
 def _write(z: zipfile.ZipFile, dst: Path, edited: dict[str, bytes], added: dict[str, bytes]) -> None:
-    # Next to dst first, then renamed: a reader never sees half a file. os.open with 0o666 gives the
-    # usual umask permissions (mkstemp would give 0600).
-    part = dst.parent / f".{dst.name}.{uuid.uuid4().hex}.part"
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as out:
+    def fill(fh) -> None:
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as out:
             for info in z.infolist():
                 out.writestr(info, edited[info.filename] if info.filename in edited else z.read(info.filename))
             for name, data in added.items():
                 out.writestr(name, data)
-        os.replace(part, dst)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
+    outputs.write(dst, fill)
 
 
 _MINIMAL_STYLES = (

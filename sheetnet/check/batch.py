@@ -10,7 +10,6 @@ import csv
 import io
 import os
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,7 +51,8 @@ def workbooks(targets: list[Path]) -> list[Path]:
     out: list[Path] = []
     for t in targets:
         if t.is_dir():
-            found = sorted(p for p in t.rglob("*") if p.suffix.lower() in WORKBOOK_SUFFIXES and p.is_file()
+            # not only regular files: a FIFO or a broken link named like a workbook gets a row saying why
+            found = sorted(p for p in t.rglob("*") if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.is_dir()
                            and not p.name.startswith(("~$", ".")) and not any(part.startswith(".") for part in p.relative_to(t).parts[:-1]))
             if not found:
                 raise UnusableInput(f"{t}: the folder holds no workbooks ({', '.join(WORKBOOK_SUFFIXES)})")
@@ -62,15 +62,36 @@ def workbooks(targets: list[Path]) -> list[Path]:
     return out
 
 
+def looks_like_a_workbook(path: Path) -> bool:
+    """A workbook by its name, or an existing file by its first bytes (a zip or an OLE2 document)."""
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        return True
+    try:
+        if not path.is_file():  # never open a FIFO or a device to look
+            return False
+        with open(path, "rb") as fh:
+            return fh.read(4) in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+    except OSError:
+        return False
+
+
 def check_one(path: str, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False,
               kind: str = "auto", outputs=None) -> Outcome:
     """One workbook → its row. Every failure becomes the row's one-line error.
 
     outputs: an outputs.Outputs that writes the workbook's own files (its page, its annotated copy)
     here, in the worker, while its result is at hand."""
-    from sheetnet.check import report
+    from sheetnet import interrupts
+
+    with interrupts.worker_task():  # stopped by the parent: its temporary files go, then the worker
+        return _check_one(path, fmt, tol, recalc, kind, outputs)
+
+
+def _check_one(path: str, fmt: str, tol: Tolerance, recalc: bool, kind: str, outputs) -> Outcome:
+    from sheetnet import interrupts
     from sheetnet.check.checker import check
 
+    interrupts.phase(f"checking {Path(path).name}")
     start = time.perf_counter()
     try:
         from sheetnet.mirror.kinds import by_name
@@ -121,6 +142,8 @@ def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), r
     """Check every workbook; the outcomes in the order given, the wall time, and the workers used."""
     from concurrent.futures import ProcessPoolExecutor, as_completed  # only a class pays for the pool
 
+    from sheetnet import interrupts
+
     start = time.perf_counter()
     names = [str(p) for p in paths]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(names)))
@@ -129,26 +152,66 @@ def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), r
     try:
         if jobs == 1:
             for i, name in enumerate(names):
-                done[i] = check_one(name, fmt, tol, recalc, kind, outputs)
+                row = check_one(name, fmt, tol, recalc, kind, outputs)
+                interrupts.raise_pending()  # a signal an import turned into this row's error: not a row
+                done[i] = row
                 show.advance()
+                interrupts.phase(f"checked {len(done)}")
         else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(check_one, name, fmt, tol, recalc, kind, outputs): i
-                           for i, name in enumerate(names)}
-                try:
-                    for fut in as_completed(futures):
-                        i = futures[fut]
-                        try:
-                            done[i] = fut.result()
-                        except Exception as e:  # a worker died (killed, out of memory): that row only
-                            done[i] = Outcome(names[i], "unusable", error=f"the check stopped ({type(e).__name__})")
-                        show.advance()
-                except BaseException:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    raise
+            pool = ProcessPoolExecutor(max_workers=jobs, initializer=interrupts.worker_init)
+            try:
+                with interrupts.blocked():  # the workers start here (see interrupts.worker_init)
+                    futures = {pool.submit(check_one, name, fmt, tol, recalc, kind, outputs): i
+                               for i, name in enumerate(names)}
+                for fut in as_completed(futures):
+                    i = futures[fut]
+                    try:
+                        done[i] = fut.result()
+                    except Exception as e:  # a worker died (killed, out of memory): that row only
+                        done[i] = Outcome(names[i], "unusable", error=f"the check stopped ({type(e).__name__})")
+                    show.advance()
+                    interrupts.phase(f"checked {len(done)}")
+            except BaseException:
+                _stop_workers(pool)
+                raise
+            pool.shutdown()
+    except (KeyboardInterrupt, interrupts.Terminated) as e:
+        rows = [done.get(i) or Outcome(name, NOT_CHECKED, error=_("the check was stopped before this workbook"))
+                for i, name in enumerate(names)]
+        raise Interrupted(e, rows) from None
     finally:
         show.done()
     return [done[i] for i in range(len(names))], time.perf_counter() - start, jobs
+
+
+NOT_CHECKED = "not checked"  # a row's status when the class check was stopped before that workbook
+
+
+class Interrupted(BaseException):
+    """A class check stopped by Ctrl-C or SIGTERM: `outcomes` has every workbook's row in order (those
+    not checked say so), `cause` is the KeyboardInterrupt or Terminated that stopped it."""
+
+    def __init__(self, cause: BaseException, outcomes: list[Outcome]):
+        super().__init__(cause, outcomes)
+        self.cause, self.outcomes = cause, outcomes
+
+    @property
+    def checked(self) -> int:
+        return sum(o.status != NOT_CHECKED for o in self.outcomes)
+
+
+def _stop_workers(pool) -> None:
+    """Stop at once: a worker can be minutes into a big workbook, and its result is not wanted."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14
+    if terminate is not None:
+        terminate()
+    else:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            try:
+                process.terminate()
+            except (OSError, ValueError, AttributeError):  # already gone
+                pass
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 # -- output ------------------------------------------------------------------------------------
@@ -179,10 +242,16 @@ def csv_text(outcomes: list[Outcome]) -> str:
     for o in outcomes:
         ct = o.totals.get("C_T", (None, None))
         acc = o.totals.get("accuracy", (None, None))
-        w.writerow([o.path, o.status, "" if o.score is None else f"{o.score * 100:.2f}", _blank(o.cells), _blank(o.right),
-                    _blank(o.root_causes), _blank(o.inherited), *(_number(v) for v in (*ct, *acc)),
-                    o.first_finding, o.error or ""])
+        w.writerow([_text(o.path), o.status, "" if o.score is None else f"{o.score * 100:.2f}", _blank(o.cells),
+                    _blank(o.right), _blank(o.root_causes), _blank(o.inherited), *(_number(v) for v in (*ct, *acc)),
+                    _text(o.first_finding), _text(o.error or "")])
     return buf.getvalue()
+
+
+def _text(v: str) -> str:
+    """A text cell a spreadsheet would run as a formula (a file named '=HYPERLINK(…).xlsx') starts with
+    an apostrophe: shown as text (the usual defence against CSV injection)."""
+    return "'" + v if v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
 
 
 def _blank(v) -> str:
@@ -193,14 +262,8 @@ def _number(v) -> str:
     return "" if v is None or isinstance(v, str) else repr(float(v))
 
 
-def write_atomically(path: Path, text: str, encoding: str = "utf-8-sig") -> None:
-    part = path.parent / f".{path.name}.{uuid.uuid4().hex}.part"
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        # utf-8 with a BOM by default: Excel, where teachers open grade sheets, then reads 学习 as it is
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
-            fh.write(text)
-        os.replace(part, path)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
+def write_csv(path: Path, outcomes: list[Outcome]) -> None:
+    from sheetnet import outputs
+
+    # utf-8 with a BOM: Excel, where teachers open grade sheets, then reads 学习 as it is
+    outputs.write_text(path, csv_text(outcomes), encoding="utf-8-sig")

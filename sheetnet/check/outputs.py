@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import _
+from sheetnet.outputs import same_file
 
 INDEX = "index.html"
 _FILE_SUFFIXES = (".html", ".htm", ".xlsx", ".xlsm", ".xls", ".ods")  # what names a file, not a folder
@@ -46,7 +47,7 @@ class Outputs:
         for p in paths:
             for option, dst in (("--annotate", self.annotate and self.annotate_path(str(p))),
                                 ("-o", self.html and self.page_path(str(p)))):
-                if dst is not None and dst.exists() and p.exists() and dst.resolve() == p.resolve():
+                if dst is not None and same_file(dst, p):  # also through a link, or as a hard link
                     raise UnusableInput(_("{option}: the copy of {file} would replace it (the workbook itself is "
                                           "never modified)").format(option=option, file=p))
 
@@ -64,23 +65,23 @@ class Outputs:
             try:
                 annotate(result, dst, hints=self.hints)
                 wrote["annotate"] = str(dst)
-            except UnusableInput as e:
-                errors.append(f"--annotate: {e}")
+            except UnusableInput as e:  # e.subject: the copy, when it is what could not be written
+                errors.append(f"--annotate {e.subject}: {e}" if e.subject is not None else f"--annotate: {e}")
         return wrote, errors
 
 
 def write_page(result, dst: Path, *, hints: bool = False) -> Path:
     from sheetnet.check import html
-    from sheetnet.check.batch import write_atomically
+    from sheetnet.outputs import write_text
 
-    write_atomically(Path(dst), html.page(result, hints=hints), encoding="utf-8")
+    write_text(Path(dst), html.page(result, hints=hints), encoding="utf-8")
     return Path(dst)
 
 
 def write_index(outcomes, folder: Path, title: str) -> Path:
     """The class page: one line per workbook (in the order given), linked to its page."""
     from sheetnet.check import html
-    from sheetnet.check.batch import write_atomically
+    from sheetnet.outputs import write_text
 
     rows = []
     for o in outcomes:
@@ -88,7 +89,7 @@ def write_index(outcomes, folder: Path, title: str) -> Path:
         rows.append(html.Row(name=o.path, page=Path(page).name if page else None, status=o.status, score=o.score,
                              root_causes=o.root_causes, totals=o.totals, first_finding=o.first_finding, error=o.error))
     dst = Path(folder) / INDEX
-    write_atomically(dst, html.index_page(rows, title), encoding="utf-8")
+    write_text(dst, html.index_page(rows, title), encoding="utf-8")
     return dst
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
-from sheetnet.commands.common import EXIT_UNUSABLE, KIND_CHOICES, check_output_path
+from sheetnet.commands.common import EXIT_UNUSABLE, KIND_CHOICES, check_output_path, path_argument, tolerance
 from sheetnet.console import print_json, print_xml
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import _, ngettext
@@ -22,7 +23,7 @@ def register(sub) -> None:
                  "  sheetnet check my.xlsx --annotate my-marked.xlsx\n"
                  "  sheetnet check \"作业 第3章\" --csv grades.csv        (a folder: the whole class)\n"
                  "  sheetnet check my.xlsx --format json > my.json"))
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE",
+    p.add_argument("files", nargs="+", type=path_argument, metavar="FILE",
                    help=_("a workbook; several workbooks or a folder of them grade a class"))
     p.add_argument("--format", choices=("text", "json", "junit", "html"), default="text",
                    help=_("text for people (default), json or junit for programs, html: a self-contained page per "
@@ -48,14 +49,15 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from sheetnet.check.batch import workbooks
-    from sheetnet.mirror.compare import Tolerance
 
     try:
         _refuse_bad_options(args)
         paths = workbooks(args.files)
+        _refuse_clashes(args, paths)
+        _prepare_folders(args)
     except UnusableInput as e:
         return _fail(str(e))
-    tol = Tolerance(rel=args.rel, abs=args.abs)
+    tol = tolerance(args.rel, args.abs)
     if len(args.files) == 1 and not args.files[0].is_dir():
         return _one(args, paths[0], tol)
     return _class(args, paths, tol)
@@ -68,24 +70,42 @@ def _refuse_bad_options(args) -> None:
                             if args.format == "html" else _("-o names the page that --format html writes"))
     if one:
         for path, option in ((args.annotate, "--annotate"), (args.output, "-o")):
-            if path is None or path.is_dir():  # a folder: the file inside it is named after the workbook
+            if path is None or os.path.isdir(path):  # a folder: the file inside it is named after the workbook
                 continue
-            if path.exists() and args.files[0].exists() and path.resolve() == args.files[0].resolve():
-                raise UnusableInput(_("{option}: the copy cannot be the workbook itself (it is never modified)")
-                                    .format(option=option))
-            _output(path, option)
+            _output(path, option)  # the workbook itself: refused with the other clashes (_refuse_clashes)
     if args.csv is not None:
         _output(args.csv, "--csv")
     if args.jobs is not None and args.jobs < 1:
         raise UnusableInput("--jobs must be 1 or more")
-    if not (args.rel >= 0 and args.abs >= 0):
-        raise UnusableInput("--rel and --abs must be 0 or more")
-    if not one:  # last: this makes the folders
-        from sheetnet.check.outputs import prepare_folder
+    tolerance(args.rel, args.abs)
 
-        for folder, option in ((args.annotate, "--annotate"), (args.output, "-o")):
-            if folder is not None:
-                prepare_folder(folder, option, args.files)
+
+def _prepare_folders(args) -> None:
+    """A class's folders for its pages and copies, made last: after every refusal."""
+    from sheetnet.check.outputs import prepare_folder
+
+    if len(args.files) == 1 and not args.files[0].is_dir():
+        return
+    for folder, option in ((args.annotate, "--annotate"), (args.output, "-o")):
+        if folder is not None:
+            prepare_folder(folder, option, args.files)
+
+
+def _refuse_clashes(args, paths: list[Path]) -> None:
+    """No output may be a workbook being checked, or the other output; and `check --csv c/*.xlsx` (the
+    CSV's name forgotten: the shell made the first workbook the CSV) must not overwrite a workbook."""
+    from sheetnet.check.batch import looks_like_a_workbook
+    from sheetnet.outputs import refuse_clashes
+    from sheetnet.xlsx.patch import refuse_other_extension
+
+    named = (("--annotate", args.annotate), ("-o", args.output), ("--csv", args.csv))
+    outputs = [(option, path) for option, path in named if path is not None and not os.path.isdir(path)]
+    refuse_clashes(paths, outputs)
+    if args.annotate is not None and len(paths) == 1 and not os.path.isdir(args.annotate):  # one copy, named
+        refuse_other_extension(paths[0], args.annotate, "--annotate")
+    if args.csv is not None and looks_like_a_workbook(args.csv):
+        raise UnusableInput(_("--csv {path}: is a workbook, not a CSV file (was the CSV's name forgotten?)").format(
+            path=args.csv))
 
 
 def _output(path: Path, option: str) -> None:
@@ -99,7 +119,7 @@ def _one(args, path: Path, tol) -> int:
     import time
 
     from sheetnet.check import report
-    from sheetnet.check.batch import _unusable, csv_text, outcome, write_atomically
+    from sheetnet.check.batch import _unusable, outcome, write_csv
     from sheetnet.check.checker import check
     from sheetnet.commands.common import kind_of
 
@@ -108,7 +128,7 @@ def _one(args, path: Path, tol) -> int:
         result = check(path, tol=tol, recalc=args.recalc, kind=kind_of(args.kind, detect=False))
     except UnusableInput as e:
         if args.csv is not None:
-            write_atomically(args.csv, csv_text([_unusable(str(path), str(e), "text", start)]))
+            write_csv(args.csv, [_unusable(str(path), str(e), "text", start)])
         return _fail(f"{path}: {e}")
     if args.format == "json":
         print_json(report.json_text(result))
@@ -124,8 +144,8 @@ def _one(args, path: Path, tol) -> int:
     try:
         outputs.refuse_overwriting([path])
         wrote, errors = outputs.write(str(path), result)
-    except UnusableInput as e:
-        return _fail(f"{path}: {e}")
+    except UnusableInput as e:  # e.subject: the output that could not be written
+        return _fail(f"{e.subject}: {e}" if e.subject is not None else f"{path}: {e}")
     # stdout stays one JSON / XML document; the notes go to stderr then
     note = sys.stdout if args.format in ("text", "html") else sys.stderr
     if "html" in wrote:
@@ -137,7 +157,7 @@ def _one(args, path: Path, tol) -> int:
     if errors:
         return _fail(f"{path}: {errors[0]}")
     if args.csv is not None:
-        write_atomically(args.csv, csv_text([outcome(str(path), result)]))
+        write_csv(args.csv, [outcome(str(path), result)])
     return result.exit_code
 
 
@@ -145,7 +165,7 @@ def _class(args, paths: list[Path], tol) -> int:
     import json
 
     from sheetnet.check import report
-    from sheetnet.check.batch import csv_text, run as run_batch, summary, write_atomically
+    from sheetnet.check.batch import Interrupted, run as run_batch, summary, write_csv
     from sheetnet.check.outputs import write_index
 
     outputs = _outputs(args, paths, single=False)
@@ -153,8 +173,11 @@ def _class(args, paths: list[Path], tol) -> int:
         outputs.refuse_overwriting(paths)
     except UnusableInput as e:
         return _fail(str(e))
-    outcomes, seconds, jobs = run_batch(paths, fmt=args.format, tol=tol, recalc=args.recalc, jobs=args.jobs, kind=args.kind,
-                                        outputs=outputs if outputs.wanted else None)
+    try:
+        outcomes, seconds, jobs = run_batch(paths, fmt=args.format, tol=tol, recalc=args.recalc, jobs=args.jobs,
+                                            kind=args.kind, outputs=outputs if outputs.wanted else None)
+    except Interrupted as stop:
+        raise _kept(args, stop) from None
     if args.format == "json":
         print_json(json.dumps({"schema": "sheetnet-check-batch/1", "seconds": round(seconds, 3),
                                "workbooks": [o.json for o in outcomes]}, ensure_ascii=False, indent=2))
@@ -163,7 +186,7 @@ def _class(args, paths: list[Path], tol) -> int:
     else:
         print(summary(outcomes, seconds, jobs))
     if args.csv is not None:
-        write_atomically(args.csv, csv_text(outcomes))
+        write_csv(args.csv, outcomes)
         if args.format == "text":
             print(f"wrote {args.csv}")
     if args.output is not None:
@@ -187,15 +210,31 @@ def _outputs(args, paths: list[Path], single: bool):
     from sheetnet.check.outputs import Outputs, class_names
 
     hints = bool(getattr(args, "hints", False))
-    folders = [p for p in (args.output, args.annotate) if p is not None and (not single or p.is_dir())]
+    folders = [p for p in (args.output, args.annotate) if p is not None and (not single or os.path.isdir(p))]
     names = class_names(paths) if folders else {}
     html, annotate = args.output, args.annotate
     if single:  # a file as given; a folder gets the one workbook's name inside it
         name = names.get(str(paths[0]))
-        html = html / (name + ".html") if html is not None and html.is_dir() else html
-        annotate = annotate / (name + paths[0].suffix.lower()) if annotate is not None and annotate.is_dir() else annotate
+        html = html / (name + ".html") if html is not None and os.path.isdir(html) else html
+        annotate = annotate / (name + paths[0].suffix.lower()) if annotate is not None and os.path.isdir(annotate) else annotate
         names = {}
     return Outputs(html, annotate, names, hints)
+
+
+def _kept(args, stop) -> BaseException:
+    """A class check stopped by a signal keeps what it finished: the CSV gets every row (those not
+    checked say so), and the signal's one line says how far it came."""
+    from sheetnet.check.batch import NOT_CHECKED, write_csv
+    from sheetnet.i18n import _
+
+    done, total = stop.checked, len(stop.outcomes)
+    if args.csv is not None:
+        write_csv(args.csv, stop.outcomes)
+        detail = _("{done} of {total} workbooks checked; {csv} holds their rows (the others say '{status}')").format(
+            done=done, total=total, csv=args.csv, status=NOT_CHECKED)
+    else:
+        detail = _("{done} of {total} workbooks checked (with --csv their rows are kept)").format(done=done, total=total)
+    return type(stop.cause)(detail)
 
 
 def _fail(message: str) -> int:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from sheetnet.errors import UnusableInput
+from sheetnet.errors import BadOption, UnusableInput
+from sheetnet.i18n import _
 from sheetnet.mirror.authoring import NAMES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
@@ -13,14 +13,29 @@ EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
 
 def check_output_path(path: Path) -> None:
     """Refuse, before any work, an output we could not or should not write."""
-    if not path.parent.is_dir():
-        raise UnusableInput(f"cannot write: the folder {str(path.parent)!r} does not exist", path)
-    if path.is_dir():
-        raise UnusableInput("cannot write: it is a directory", path)
-    if path.exists() and not (path.stat().st_mode & 0o222):
-        raise UnusableInput("cannot write: the file is read-only", path)
-    if not os.access(path.parent, os.W_OK):
-        raise UnusableInput(f"cannot write into the folder {str(path.parent)!r}", path)
+    from sheetnet import outputs
+
+    outputs.check(path)
+
+
+def path_argument(text: str) -> Path:
+    """A file argument; '' is refused (it would be Path('.'): check would grade the current folder)."""
+    import argparse
+
+    if not text:
+        raise argparse.ArgumentTypeError(_("an empty file name"))
+    return Path(text)
+
+
+def tolerance(rel: float, abs_: float):
+    """--rel and --abs → a Tolerance; NaN, infinity and negative numbers are refused."""
+    import math
+
+    from sheetnet.mirror.compare import Tolerance
+
+    if not all(math.isfinite(v) and v >= 0 for v in (rel, abs_)):
+        raise BadOption(_("--rel and --abs must be numbers 0 or more"))
+    return Tolerance(rel=rel, abs=abs_)
 
 
 KIND_CHOICES = ("auto", *NAMES)  # every kind sheetnet writes, it reads
@@ -34,5 +49,5 @@ def kind_of(name: str, path: Path | None = None, *, detect: bool = True):
     if name == "auto":
         return kinds.detect(path) if detect else None
     if name not in kinds.NAMES:
-        raise UnusableInput(f"--kind {name}: not available yet (known: {', '.join(kinds.NAMES)})")
+        raise BadOption(f"--kind {name}: not available yet (known: {', '.join(kinds.NAMES)})")
     return kinds.by_name(name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sheetnet.commands.common import EXIT_FINDINGS, EXIT_OK, KIND_CHOICES, kind_of
+from sheetnet.commands.common import EXIT_FINDINGS, EXIT_OK, KIND_CHOICES, kind_of, tolerance
 from sheetnet.i18n import _
 
 
@@ -33,11 +33,10 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from sheetnet.console import print_json
-    from sheetnet.mirror.compare import Tolerance
     from sheetnet.mirror.recompute import recompute
     from sheetnet.report import recompute_json, recompute_text
 
-    result = recompute(args.file, tol=Tolerance(rel=args.rel, abs=args.abs), default_params=args.params,
+    result = recompute(args.file, tol=tolerance(args.rel, args.abs), default_params=args.params,
                        kind=kind_of(args.kind, detect=False))
     if args.format == "json":
         print_json(recompute_json(result))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from sheetnet import progress
 from sheetnet.commands.common import EXIT_OK, KIND_CHOICES, check_output_path, kind_of
-from sheetnet.errors import UnusableInput
+from sheetnet.errors import BadOption
 from sheetnet.i18n import _
+
+MAX_ITERATIONS = 100_000  # gd on the book's workbook: about 10 s; beyond that a typo, not a wish
 
 
 def register(sub) -> None:
@@ -35,21 +38,25 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from contextlib import nullcontext
+
     from sheetnet.mirror.train import train_workbook
+    from sheetnet.outputs import updating
 
     output = _output(args)
-    if args.iterations is not None and args.iterations < 0:
-        raise UnusableInput("--iterations must be 0 or more")
-    if args.eta is not None and not args.eta > 0:
-        raise UnusableInput("--eta must be positive")
+    if args.iterations is not None and not 0 <= args.iterations <= MAX_ITERATIONS:
+        raise BadOption(_("--iterations {k}: choose 0…{most}").format(k=args.iterations, most=MAX_ITERATIONS))
+    if args.eta is not None and not (math.isfinite(args.eta) and args.eta > 0):
+        raise BadOption(_("--eta must be a positive number"))
     kind = kind_of(args.kind, args.file)
     with progress.stage(_("training ({method})").format(method=args.method), unit=_("iterations")) as step:
         def shown(k: int, cost: float) -> None:
             step.note(_("cost {value:.6g}").format(value=cost))  # C_T, or the kind's own (E …)
             step.advance()
 
-        result = train_workbook(args.file, output, method=args.method, eta=args.eta, iterations=args.iterations,
-                                callback=shown, kind=kind)
+        with updating(args.file) if args.in_place else nullcontext():
+            result = train_workbook(args.file, output, method=args.method, eta=args.eta, iterations=args.iterations,
+                                    callback=shown, kind=kind)
     before, after = result.before, result.after  # the kind's cost (C_T, E …) and, for a classifier, images right
     print(f"{before.cost} before: {before.brief()}")
     print(f"{after.cost} after:  {after.brief()} — {result.method}, "
@@ -62,13 +69,19 @@ def run(args) -> int:
 
 
 def _output(args) -> Path:
+    from sheetnet.outputs import same_file
+    from sheetnet.xlsx.patch import refuse_other_extension
+
     if args.in_place:
-        if args.output and args.output.resolve() != args.file.resolve():
-            raise UnusableInput("give either -o OUT or --in-place, not both")
+        if args.output and not same_file(args.output, args.file):
+            raise BadOption("give either -o OUT or --in-place, not both")
+        if args.file.is_file():  # read-only, an unwritable folder: refused before training (else the reader speaks)
+            check_output_path(args.file)
         return args.file
     if args.output is None:
-        raise UnusableInput("say where to write the trained workbook: -o OUT (or --in-place)")
-    if args.output.exists() and args.file.exists() and args.output.resolve() == args.file.resolve():
-        raise UnusableInput("-o is the input itself: use --in-place to overwrite it")
+        raise BadOption("say where to write the trained workbook: -o OUT (or --in-place)")
+    if same_file(args.output, args.file):  # through another spelling, a symbolic link or a hard link
+        raise BadOption(_("-o {path}: is the input itself: use --in-place to overwrite it").format(path=args.output))
     check_output_path(args.output)
+    refuse_other_extension(args.file, args.output, "-o")
     return args.output

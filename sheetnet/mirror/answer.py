@@ -16,7 +16,7 @@ import numpy as np
 from sheetnet.data import chapter3_eta, chapter3_images, chapter3_params
 from sheetnet.engine.network import Evaluation, Network
 from sheetnet.engine.training import GDResult, gradient_descent
-from sheetnet.errors import UnusableInput
+from sheetnet.errors import BadOption
 from sheetnet.i18n import _
 from sheetnet.layout.chapter3 import CHAPTER3
 from sheetnet.layout.gd_run import GD_RUN
@@ -59,7 +59,7 @@ def author(path: Path, *, exercise: bool, params: str | None, iterations: int | 
                  "(light blue) for the student to fill").format(path=path, params=params)
     params = params or "trained"
     if not 1 <= test_image <= 64:
-        raise UnusableInput(_("--test-image {n}: the images are numbered 1…64").format(n=test_image))
+        raise BadOption(_("--test-image {n}: the images are numbered 1…64").format(n=test_image))
     ready(path)
     answer = write_answer_workbook(path, chapter3_params(params), test_image=test_image)
     ev, gd = answer.evaluation, answer.gd

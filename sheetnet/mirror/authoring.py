@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 
-from sheetnet.errors import UnusableInput
+from sheetnet.errors import BadOption
 from sheetnet.i18n import N_, _
 
 
@@ -104,21 +104,21 @@ def iterations_help(what: str) -> str:
 def refuse_iterations(name: str, given: int | None) -> None:
     """--iterations for a kind that has none: one line naming the kinds that do."""
     if given is not None and not by_name(name).iterations:
-        raise UnusableInput(_("--iterations belongs to --kind {kinds}").format(kinds=listed([w.kind for w in iterated()], _("or"))))
+        raise BadOption(_("--iterations belongs to --kind {kinds}").format(kinds=listed([w.kind for w in iterated()], _("or"))))
 
 
 def iteration_count(given: int | None, default: int, most: int) -> int:
     """--iterations for an iterated workbook: the writer's default, or a count it can write."""
     iterations = default if given is None else given
     if not 1 <= iterations <= most:
-        raise UnusableInput(_("--iterations {k}: choose 1…{most}").format(k=iterations, most=most))
+        raise BadOption(_("--iterations {k}: choose 1…{most}").format(k=iterations, most=most))
     return iterations
 
 
 def refuse_params(given: str | None, allowed: tuple[str, ...], why: str) -> None:
     """--params outside `allowed` (None: none at all): `--params X: <why>`."""
     if given is not None and given not in allowed:
-        raise UnusableInput(_("--params {name}: {why}").format(name=given, why=why))
+        raise BadOption(_("--params {name}: {why}").format(name=given, why=why))
 
 
 # -- the lines the iterated workbooks print (chapter 4's and chapter 5's runs read alike) ---------------

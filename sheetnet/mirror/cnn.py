@@ -15,7 +15,7 @@ import numpy as np
 
 from sheetnet.data.chapter5 import chapter5_images
 from sheetnet.engine.cnn import CNN, CNNEvaluation, evaluate, teacher
-from sheetnet.errors import UnusableInput
+from sheetnet.errors import BadOption, UnusableInput
 from sheetnet.i18n import _
 from sheetnet.layout.chapter5 import CNN5
 from sheetnet.layout.model import Layout
@@ -150,6 +150,6 @@ def cnn_params(name: str | None) -> tuple[str, CNN]:
     if name is None:
         name = "trained" if "trained" in chapter5.PARAM_SETS else "initial"
     if name not in chapter5.PARAM_SETS:
-        raise UnusableInput(_("--params {name}: the CNN's parameter sets are {sets}").format(
+        raise BadOption(_("--params {name}: the CNN's parameter sets are {sets}").format(
             name=name, sets=", ".join(chapter5.PARAM_SETS)))
     return name, chapter5.chapter5_params(name)

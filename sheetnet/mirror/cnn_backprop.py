@@ -19,7 +19,7 @@ import numpy as np
 from sheetnet import progress
 from sheetnet.data.chapter5 import chapter5_eta, chapter5_params
 from sheetnet.engine.cnn import CNN, backprop, evaluate
-from sheetnet.errors import UnusableInput
+from sheetnet.errors import BadOption
 from sheetnet.i18n import _
 from sheetnet.layout.chapter5_backprop import CNN_BACKPROP
 from sheetnet.layout.depends import dependents
@@ -183,7 +183,7 @@ def author(path: Path, *, exercise: bool, params: str | None, iterations: int | 
     if exercise:
         refuse_params(params, ("initial",), _("the cnn-backprop exercise starts from the book's initial values"))
     elif params is not None:
-        raise UnusableInput(_("--params: --kind cnn-backprop starts from the book's initial values"))
+        raise BadOption(_("--params: --kind cnn-backprop starts from the book's initial values"))
     k = iteration_count(iterations, ITERATIONS, MAX_ITERATIONS)
     ready(path)
     run = write_cnn_backprop_workbook(path, iterations=k, exercise=exercise)

@@ -10,6 +10,7 @@ show a number its formula does not compute), and is counted so the user can be t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -17,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from sheetnet.errors import UnusableInput
+from sheetnet.i18n import _
 from sheetnet.layout.depends import dependents
 from sheetnet.mirror.authoring import listed
 from sheetnet.mirror.formulas import expected_formulas, same_formula
@@ -74,9 +76,21 @@ def train_workbook(src: str | Path, dst: str | Path, *, method: str = "solver", 
     inputs = {**loaded.inputs, **how.parameter_arrays(run.net)}
     after, values = kind.compute(inputs, n, k)
     edits, left = _edits(loaded, inputs, values, kind.parameters)
+    _refuse_what_no_cell_holds(edits)
     written = patch_workbook(src, dst, edits)
     return Trained(loaded, method, before.C_T, after.C_T, before.right, after.right,
                    run.iterations, run.elapsed, stopped, written, left, run.net, kind, before, after)
+
+
+def _refuse_what_no_cell_holds(edits) -> None:
+    """inf and NaN cannot be stored in a cell (Excel would show #NUM!): training that overflowed —
+    a pixel of 1e308, η far too large — is said in one line, and nothing is written."""
+    for sheet, cells in edits.items():
+        for (row, col), value in cells.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise UnusableInput(_("training gives {value} for {cell}, which cannot be stored in a cell; nothing was "
+                                      "written (is a pixel or a parameter huge, or η too large?)").format(
+                    value=value, cell=f"{sheet}!{cell_name(row, col)}"))
 
 
 def _where_parameters(kind: Kind) -> str:

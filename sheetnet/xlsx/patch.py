@@ -3,8 +3,8 @@
 openpyxl drops charts, pictures and every cached value when it saves a workbook it loaded, so
 the cells are edited where they stand, in the sheet's XML text: only the named cells' values
 (and a formula cell's value type) change; every other byte of that part, and every other part
-of the package, is carried over as it was. The result is written next to the destination and
-renamed into place.
+of the package, is carried over as it was. The result is written through sheetnet.outputs (a
+temporary file renamed into place).
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ from __future__ import annotations
 import math
 import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from sheetnet.errors import UnusableInput
+from sheetnet import outputs
+from sheetnet.errors import BadOption, UnusableInput
+from sheetnet.i18n import _
+from sheetnet.xlsx.parttext import part_text
 from sheetnet.xlsx.reader import WorkbookCells
 from sheetnet.xlsx.refs import cell_name
 
@@ -34,22 +36,41 @@ def patch_workbook(src: str | Path, dst: str | Path, edits: Edits) -> int:
     src, dst = Path(src), Path(dst)
     with WorkbookCells(src) as book:
         parts = {book.part_of(sheet): cells for sheet, cells in edits.items() if cells}
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
-    os.close(fd)
     changed = 0
-    try:
-        with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+
+    def fill(fh) -> None:
+        nonlocal changed
+        with zipfile.ZipFile(src) as zin, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zout:
             for info in zin.infolist():
                 data = zin.read(info.filename)
                 if info.filename in parts:
-                    text, n = patch_sheet_xml(data.decode("utf-8"), parts[info.filename], info.filename)
+                    text, n = patch_sheet_xml(part_text(data, info.filename), parts[info.filename], info.filename)
                     data, changed = text.encode("utf-8"), changed + n
                 zout.writestr(info, data)
-        os.replace(tmp, dst)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    outputs.write(dst, fill)
     return changed
+
+
+_MACRO_MAIN = re.compile(rb'PartName="/xl/workbook\.xml"[^>]*ContentType="[^"]*macroEnabled|'
+                         rb'ContentType="[^"]*macroEnabled[^"]*"[^>]*PartName="/xl/workbook\.xml"')
+
+
+def refuse_other_extension(src: Path, dst: Path, option: str) -> None:
+    """A copy keeps its package's content type, so it must keep the extension that type needs: Excel
+    refuses to open a macro-enabled package named .xlsx, or an ordinary one named .xlsm."""
+    wanted = {".xlsx": False, ".xlsm": True}.get(Path(dst).suffix.lower())
+    if wanted is None or not os.path.isfile(src):  # a FIFO or a device is never opened here: the reader refuses it
+        return
+    try:
+        with zipfile.ZipFile(src) as z:
+            macros = bool(_MACRO_MAIN.search(z.read("[Content_Types].xml")[:1 << 20]))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, RuntimeError, NotImplementedError):
+        return  # not a package we can look into: the reader will say what it is
+    if macros != wanted:
+        text = (_("{option} {path}: the workbook holds macros: Excel opens it only as .xlsm; name the copy {name}")
+                if macros else
+                _("{option} {path}: the workbook holds no macros: Excel opens it only as .xlsx; name the copy {name}"))
+        raise BadOption(text.format(option=option, path=dst, name=Path(dst).stem + (".xlsm" if macros else ".xlsx")))
 
 
 def patch_sheet_xml(xml: str, cells: dict[tuple[int, int], float | str], part: str = "sheet") -> tuple[str, int]:

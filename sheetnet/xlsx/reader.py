@@ -232,10 +232,9 @@ def _strings(data: bytes, part: str) -> list[str]:
 
 
 def _open_zip(path: Path) -> zipfile.ZipFile:
-    if not path.exists():
-        raise UnusableInput("no such file")
-    if path.is_dir():
-        raise UnusableInput("is a directory, not a workbook")
+    from sheetnet.inputs import require_file
+
+    require_file(path)  # a FIFO or a device would never end; missing, a folder, a broken link: one line
     try:
         with open(path, "rb") as fh:
             head = fh.read(8)

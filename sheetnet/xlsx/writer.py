@@ -1,17 +1,17 @@
 """Cells → an .xlsx file, through XlsxWriter (which stores a formula together with its cached value).
 
 Generic: sheets of cells with a value, an optional formula and a style name, plus conditional
-formats on ranges and charts of ranges. The file is written next to its destination under a
-temporary name and renamed into place, so a reader never sees a half-written workbook and a failed
-write leaves the old file as it was.
+formats on ranges and charts of ranges. The file is written through sheetnet.outputs (a temporary
+file renamed into place), so a reader never sees a half-written workbook and a failed write leaves
+the old file as it was.
 """
 
 from __future__ import annotations
 
 import datetime
-import os
+import io
 import re
-import uuid
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -21,7 +21,7 @@ import numpy as np
 import xlsxwriter
 import xlsxwriter.worksheet
 
-from sheetnet import progress
+from sheetnet import outputs, progress
 from sheetnet.i18n import _
 from sheetnet.xlsx.refs import column_letters, quote_sheet
 
@@ -105,17 +105,7 @@ def write_xlsx(path: str | Path, sheets: list[SheetOut], styles: dict[str, dict]
     """Write `sheets`; cells name a style of `styles`, conditional formats one of `conditional`
     (XlsxWriter options whose "format", if any, names a style of `styles`)."""
     path = Path(path)
-    tmp = str(path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp")
-    # 0o666 less the umask: the usual permissions (mkstemp's would be 0600)
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666))
-    try:
-        _write(tmp, sheets, styles, conditional or {})
-        if path.exists():  # a replaced file keeps its permissions
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    outputs.write(path, lambda fh: _write(fh, sheets, styles, conditional or {}))
     return path
 
 
@@ -313,8 +303,18 @@ def book_dialect(formula: str) -> bool:
     return _CLASSIC.issuperset(_CALLS.findall(formula))
 
 
-def _write(filename: str, sheets: list[SheetOut], styles: dict[str, dict], conditional: dict[str, dict]) -> None:
-    book = xlsxwriter.Workbook(filename, {"strings_to_numbers": False, "strings_to_formulas": False})
+def _write(fh, sheets: list[SheetOut], styles: dict[str, dict], conditional: dict[str, dict]) -> None:
+    # XlsxWriter zips into memory and we copy the bytes: its zip file is never closed when a write
+    # fails (a full disk), and would complain about it later on stderr. Its parts wait in temporary
+    # files until they are zipped: in a folder of our own, so an interrupted write leaves none behind.
+    zipped = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="sheetnet-") as scratch:
+        _fill(zipped, scratch, sheets, styles, conditional)
+    fh.write(zipped.getbuffer())
+
+
+def _fill(fh, scratch: str, sheets: list[SheetOut], styles: dict[str, dict], conditional: dict[str, dict]) -> None:
+    book = xlsxwriter.Workbook(fh, {"strings_to_numbers": False, "strings_to_formulas": False, "tmpdir": scratch})
     # A fixed creation date: the same cells give the same bytes, so outputs can be compared and cached.
     book.set_properties({"created": _EPOCH, "author": "sheetnet"})
     formats = {name: book.add_format(props) for name, props in styles.items()}
