@@ -120,7 +120,9 @@ def check(path: str | Path, *, tol: Tolerance = Tolerance(), recalc: bool = Fals
     kind, loaded, notes, recalculated = _load(path, kind, recalc)
     places = Places(loaded)
     with np.errstate(all="ignore"):  # a student's huge numbers overflow to inf: a wrong value, not a warning
-        return _check(loaded, kind, places, notes, recalculated, tol)
+        result = _check(loaded, kind, places, notes, recalculated, tol)
+    in_workbook_terms(result)  # a sheet that moved: the findings in the workbook's own addresses
+    return result
 
 
 def _check(loaded: Loaded, kind: Kind, places: Places, notes: list[str], recalculated: bool,
@@ -140,6 +142,12 @@ def _check(loaded: Loaded, kind: Kind, places: Places, notes: list[str], recalcu
     totals = {name: (_plain(v.found[name].reshape(-1)[-1]), _plain(v.end_to_end[name].reshape(-1)[-1]))
               for name in ("C_T", "accuracy") if name in v.found}
     return CheckResult(loaded.path, loaded, graded, findings, roots, notes, totals, recalculated)
+
+
+def in_workbook_terms(result: CheckResult) -> None:
+    from sheetnet.check.moved import in_workbook_terms as move
+
+    move(result)
 
 
 # -- loading -----------------------------------------------------------------------------------

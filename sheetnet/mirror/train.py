@@ -105,7 +105,6 @@ def _edits(loaded: Loaded, inputs: dict, values: dict, parameters: tuple[str, ..
 def _put(edits, loaded: Loaded, name: str, values: np.ndarray, mask: np.ndarray) -> None:
     q = loaded.layout[name]
     sheet = edits.setdefault(loaded.sheet_names[q.sheet], {})
-    pos = loaded.layout.positions(q, loaded.n_images)
     for index in zip(*np.nonzero(mask)):
         v = values[index]
-        sheet[tuple(int(p) for p in pos[index])] = v if isinstance(v, str) else float(v)
+        sheet[loaded.address(name, index)] = v if isinstance(v, str) else float(v)  # where the student's sheet has it
