@@ -161,7 +161,9 @@ def fits_in_place(layout: Layout, role: str, cells: SheetCells) -> bool:
     n = _images_reach(layout, role, cells) or 1
     R, C = _extent(layout, role, n, k)
     expected = expected_grid(layout, role, n, k, {}, (R + 1, C + 1)) != EMPTY
-    return not any(r <= R and c <= C and not expected[r, c] for r, c in cells)
+    at = np.fromiter((v for rc in cells for v in rc), dtype=np.int64, count=2 * len(cells)).reshape(-1, 2)
+    at = at[(at[:, 0] <= R) & (at[:, 1] <= C)]
+    return bool(expected[at[:, 0], at[:, 1]].all())
 
 
 def _block_used(layout: Layout, role: str, cells: SheetCells, j: int) -> bool:
