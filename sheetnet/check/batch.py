@@ -20,8 +20,8 @@ from sheetnet.i18n import _
 from sheetnet.mirror.compare import Tolerance
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")  # what a teacher's folder may hold; all get a row
-CSV_COLUMNS = ("file", "status", "score", "cells", "right", "root_causes", "inherited", "C_T", "C_T_expected",
-               "accuracy", "accuracy_expected", "first_finding", "error")
+CSV_COLUMNS = ("file", "status", "score", "points", "points_possible", "cell_score", "cells", "right", "root_causes",
+               "inherited", "C_T", "C_T_expected", "accuracy", "accuracy_expected", "first_finding", "error")
 
 
 @dataclass
@@ -29,7 +29,10 @@ class Outcome:
     path: str
     status: str  # ok, findings, unusable
     error: str | None = None
-    score: float | None = None
+    score: float | None = None  # the rubric's: points earned / points possible
+    points: float | None = None
+    points_possible: float | None = None
+    cell_score: float | None = None  # right cells / graded cells
     cells: int | None = None
     right: int | None = None
     root_causes: int | None = None
@@ -63,7 +66,7 @@ def workbooks(targets: list[Path]) -> list[Path]:
 
 
 def check_one(path: str, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False,
-              kind: str = "auto", outputs=None) -> Outcome:
+              kind: str = "auto", outputs=None, rubric=None) -> Outcome:
     """One workbook → its row. Every failure becomes the row's one-line error.
 
     outputs: an outputs.Outputs that writes the workbook's own files (its page, its annotated copy)
@@ -75,7 +78,7 @@ def check_one(path: str, fmt: str = "text", tol: Tolerance = Tolerance(), recalc
     try:
         from sheetnet.mirror.kinds import by_name
 
-        result = check(path, tol=tol, recalc=recalc, kind=None if kind == "auto" else by_name(kind))
+        result = check(path, tol=tol, recalc=recalc, kind=None if kind == "auto" else by_name(kind), rubric=rubric)
     except UnusableInput as e:
         return _unusable(path, str(e), fmt, start)
     except MemoryError:
@@ -94,7 +97,8 @@ def outcome(path: str, result, fmt: str = "text", seconds: float = 0.0) -> Outco
 
     first = result.root_causes[0] if result.root_causes else None
     o = Outcome(
-        path=path, status="findings" if result.findings else "ok", score=result.score, cells=result.graded,
+        path=path, status="findings" if result.findings else "ok", score=result.rubric.score,
+        points=result.rubric.earned, points_possible=result.rubric.possible, cell_score=result.score, cells=result.graded,
         right=result.right, root_causes=len(result.root_causes), inherited=result.inherited, totals=result.totals,
         first_finding=f"{first.first.cell}: {report.headline(first)}" if first else "", seconds=seconds,
     )
@@ -117,7 +121,8 @@ def _unusable(path: str, message: str, fmt: str, start: float) -> Outcome:
 
 
 def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False,
-        jobs: int | None = None, kind: str = "auto", outputs=None) -> tuple[list[Outcome], float, int]:
+        jobs: int | None = None, kind: str = "auto", outputs=None,
+        rubric=None) -> tuple[list[Outcome], float, int]:
     """Check every workbook; the outcomes in the order given, the wall time, and the workers used."""
     from concurrent.futures import ProcessPoolExecutor, as_completed  # only a class pays for the pool
 
@@ -129,11 +134,11 @@ def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), r
     try:
         if jobs == 1:
             for i, name in enumerate(names):
-                done[i] = check_one(name, fmt, tol, recalc, kind, outputs)
+                done[i] = check_one(name, fmt, tol, recalc, kind, outputs, rubric)
                 show.advance()
         else:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(check_one, name, fmt, tol, recalc, kind, outputs): i
+                futures = {pool.submit(check_one, name, fmt, tol, recalc, kind, outputs, rubric): i
                            for i, name in enumerate(names)}
                 try:
                     for fut in as_completed(futures):
@@ -179,10 +184,19 @@ def csv_text(outcomes: list[Outcome]) -> str:
     for o in outcomes:
         ct = o.totals.get("C_T", (None, None))
         acc = o.totals.get("accuracy", (None, None))
-        w.writerow([o.path, o.status, "" if o.score is None else f"{o.score * 100:.2f}", _blank(o.cells), _blank(o.right),
+        w.writerow([o.path, o.status, _percent(o.score), _points(o.points), _points(o.points_possible),
+                    _percent(o.cell_score), _blank(o.cells), _blank(o.right),
                     _blank(o.root_causes), _blank(o.inherited), *(_number(v) for v in (*ct, *acc)),
                     o.first_finding, o.error or ""])
     return buf.getvalue()
+
+
+def _percent(v) -> str:
+    return "" if v is None else f"{v * 100:.2f}"
+
+
+def _points(v) -> str:
+    return "" if v is None else f"{v:g}"
 
 
 def _blank(v) -> str:
