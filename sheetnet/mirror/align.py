@@ -178,31 +178,27 @@ def _block_used(layout: Layout, role: str, cells: SheetCells, j: int) -> bool:
 
 
 def _images_reach(layout: Layout, role: str, cells: SheetCells) -> int:
-    """Image blocks up to the sheet's last used column (or row): an upper bound of its images."""
+    """Image blocks up to the sheet's last used column (or row): an upper bound of its images (0: none)."""
     s = layout.sheet(role)
-    dr, dc = s.image_step
-    if not (dr or dc) or not cells:
-        return 0
-    q = next((q for q in layout.quantities if q.sheet == role and q.per_image), None)
-    if q is None:
-        return 0
-    r0, c0 = (int(v) for v in layout.positions(q, 1, 1).reshape(-1, 2).min(axis=0))
-    far = max(c for _, c in cells) if dc else max(r for r, _ in cells)
-    first = c0 if dc else r0
-    return int(min(layout.max_images, max(1, (far - first) // (dc or dr) + 2)))
+    return _reach(layout, cells, s.image_step, [q for q in layout.quantities if q.sheet == role and q.per_image],
+                  layout.max_images, 0)
 
 
 def _iterations_reach(layout: Layout, role: str, cells: SheetCells) -> int:
+    """Iteration blocks up to the sheet's last used row: an upper bound of its iterations."""
     s = layout.sheet(role)
-    dr, dc = s.iteration_step
-    if not (dr or dc) or not cells:
-        return 1
-    q = next((q for q in layout.quantities if q.sheet == role and q.per_iteration), None)
-    if q is None:
-        return 1
-    r0, c0 = (int(v) for v in layout.positions(q, 1, 1).reshape(-1, 2).min(axis=0))
-    far = max(r for r, _ in cells) if dr else max(c for _, c in cells)
-    return int(min(layout.max_iterations, max(1, (far - (r0 if dr else c0)) // (dr or dc) + 2)))
+    return _reach(layout, cells, s.iteration_step,
+                  [q for q in layout.quantities if q.sheet == role and q.per_iteration], layout.max_iterations, 1)
+
+
+def _reach(layout: Layout, cells: SheetCells, step: tuple[int, int], repeated: list, most: int, none: int) -> int:
+    """Blocks `step` apart, from the first repeated quantity's first cell to the sheet's farthest cell."""
+    dr, dc = step
+    if not (dr or dc) or not cells or not repeated:
+        return none
+    r0, c0 = (int(v) for v in layout.positions(repeated[0], 1, 1).reshape(-1, 2).min(axis=0))
+    far = max(c for _, c in cells) if dc else max(r for r, _ in cells)
+    return int(min(most, max(1, (far - (c0 if dc else r0)) // (dc or dr) + 2)))
 
 
 # -- the search --------------------------------------------------------------------------------
