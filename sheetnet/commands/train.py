@@ -7,7 +7,7 @@ from pathlib import Path
 from sheetnet import progress
 from sheetnet.commands.common import EXIT_OK, KIND_CHOICES, check_output_path, kind_of
 from sheetnet.errors import UnusableInput
-from sheetnet.i18n import _
+from sheetnet.i18n import _, ngettext
 
 # Root causes that are not wrong formulas: the formulas are the book's, only their saved values are old
 # or missing — training writes the values those formulas give anyway.
@@ -90,11 +90,10 @@ def _checked(args, kind) -> tuple[frozenset[str], object]:
     if not wrong:
         return frozenset(), result.loaded
     if not args.force:
-        first = headline(wrong[0])
-        many = _("{n} root causes").format(n=len(wrong)) if len(wrong) != 1 else _("1 root cause")
-        raise UnusableInput(_("{many} in its formulas ({first}{more}): run `sheetnet check {file}` first, or train "
-                              "anyway with --force").format(many=many, first=first, file=args.file,
-                                                            more=", …" if len(wrong) > 1 else ""))
+        raise UnusableInput(ngettext(
+            "{n} root cause in its formulas ({first}): run `sheetnet check {file}` first, or train anyway with --force",
+            "{n} root causes in its formulas ({first}, …): run `sheetnet check {file}` first, or train anyway with "
+            "--force", len(wrong)).format(n=len(wrong), first=headline(wrong[0]), file=args.file))
     return frozenset(r.quantity for r in wrong), result.loaded
 
 

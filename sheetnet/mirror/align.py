@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sheetnet.errors import UnusableInput
-from sheetnet.i18n import _
+from sheetnet.i18n import _, ngettext
 from sheetnet.layout.model import Layout
 from sheetnet.mirror.alignment import IDENTITY_AXIS, Alignment, Axis, SheetMap
 from sheetnet.xlsx.reader import SheetCells
@@ -421,12 +421,6 @@ def _line_name(axis_name: str, line: int) -> str:
     return str(line) if axis_name == "row" else col_letters(line)
 
 
-def _plural(axis_name: str, count: int) -> str:
-    if axis_name == "row":
-        return _("a row was") if count == 1 else _("{n} rows were").format(n=count)
-    return _("a column was") if count == 1 else _("{n} columns were").format(n=count)
-
-
 def _new_lines(sheet: str, axis_name: str, axis: Axis, q: int, count: int) -> str:
     """The lines inserted just before layout line q, as the student sees them: 学习!AZ, 学习!3:4."""
     first, last = axis.forward(q) - count, axis.forward(q) - 1
@@ -437,51 +431,64 @@ def _new_lines(sheet: str, axis_name: str, axis: Axis, q: int, count: int) -> st
 
 def _moved(layout: Layout, role: str, sheet: str, axis_name: str, axis: Axis, p: int, q: int, grew: int,
            n: int, k: int) -> str:
-    what = _plural(axis_name, abs(grew))
-    if grew < 0:
-        where = (_("between {a} {p} and {q}").format(a=_("rows") if axis_name == "row" else _("columns"),
-                                                      p=_line_name(axis_name, p), q=_line_name(axis_name, q))
-                 if p else _("above row {q}").format(q=q) if axis_name == "row" else
-                 _("before column {q}").format(q=col_letters(q)))
-        what = (_("a row was deleted") if axis_name == "row" else _("a column was deleted")) if grew == -1 else \
-            _("{n} {lines} were deleted").format(n=-grew, lines=_("rows") if axis_name == "row" else _("columns"))
-        return _("{what} {where} of {sheet}").format(what=what, where=where, sheet=sheet)
-    verb = what.replace(" was", " was inserted").replace(" were", " were inserted")
-    new = _new_lines(sheet, axis_name, axis, q, grew)
-    image = _image_starting(layout, role, axis_name, q, n)
-    if image is not None:
-        return _("{what} before image {i} ({new})").format(what=verb, i=image, new=new)
-    iteration = _iteration_starting(layout, role, axis_name, q, k)
-    if iteration is not None:
-        return _("{what} before iteration {i}'s block ({new})").format(what=verb, i=iteration, new=new)
+    """What moved between layout lines p (0: the sheet's start) and q, in one sentence."""
+    rows, count = axis_name == "row", abs(grew)
+    new = _new_lines(sheet, axis_name, axis, q, grew) if grew > 0 else ""
+    fill = dict(n=count, sheet=sheet, p=_line_name(axis_name, p), q=_line_name(axis_name, q), new=new)
+    if grew > 0:
+        image = _image_starting(layout, role, axis_name, q, n)
+        iteration = _iteration_starting(layout, role, axis_name, q, k)
+        if image is not None and not rows:
+            return ngettext("a column was inserted before image {i} ({new})",
+                            "{n} columns were inserted before image {i} ({new})", count).format(i=image, **fill)
+        if iteration is not None and rows:
+            return ngettext("a row was inserted before iteration {i}'s block ({new})",
+                            "{n} rows were inserted before iteration {i}'s block ({new})", count).format(i=iteration, **fill)
     if not p:
-        return (_("{what} at the top of {sheet}") if axis_name == "row" else
-                _("{what} at the left of {sheet}")).format(what=verb, sheet=sheet)
-    within = _within(layout, role, axis_name, q, n, k)
-    if axis_name == "row":
-        where = (_("between rows {p} and {q} of {sheet}") if q - p > 1 else _("above row {q} of {sheet}")).format(
-            p=p, q=q, sheet=sheet)
-        return (_("{what} {where} (in {within})") if within else _("{what} {where}")).format(
-            what=verb, where=where, within=within)
-    where = (_("between columns {p} and {q} of {sheet} ({new})") if q - p > 1 else
-             _("before column {q} of {sheet} ({new})")).format(p=col_letters(p), q=col_letters(q), sheet=sheet, new=new)
-    return (_("{what} in {within}, {where}") if within else _("{what} {where}")).format(
-        what=verb, where=where, within=within)
+        text = (ngettext("a row was inserted at the top of {sheet}", "{n} rows were inserted at the top of {sheet}", count)
+                if rows else ngettext("a column was inserted at the left of {sheet} ({new})",
+                                      "{n} columns were inserted at the left of {sheet} ({new})", count)) if grew > 0 else \
+            (ngettext("a row was deleted at the top of {sheet}", "{n} rows were deleted at the top of {sheet}", count)
+             if rows else ngettext("a column was deleted at the left of {sheet}",
+                                   "{n} columns were deleted at the left of {sheet}", count))
+        return text.format(**fill)
+    between = q - p > 1  # empty layout lines in between: where exactly among them cannot be told
+    if grew > 0 and rows:
+        text = (ngettext("a row was inserted between rows {p} and {q} of {sheet}",
+                         "{n} rows were inserted between rows {p} and {q} of {sheet}", count) if between else
+                ngettext("a row was inserted above row {q} of {sheet}", "{n} rows were inserted above row {q} of {sheet}",
+                         count))
+    elif grew > 0:
+        text = (ngettext("a column was inserted between columns {p} and {q} of {sheet} ({new})",
+                         "{n} columns were inserted between columns {p} and {q} of {sheet} ({new})", count) if between
+                else ngettext("a column was inserted before column {q} of {sheet} ({new})",
+                              "{n} columns were inserted before column {q} of {sheet} ({new})", count))
+    elif rows:
+        text = (ngettext("a row was deleted between rows {p} and {q} of {sheet}",
+                         "{n} rows were deleted between rows {p} and {q} of {sheet}", count) if between else
+                ngettext("a row was deleted above row {q} of {sheet}", "{n} rows were deleted above row {q} of {sheet}",
+                         count))
+    else:
+        text = (ngettext("a column was deleted between columns {p} and {q} of {sheet}",
+                         "{n} columns were deleted between columns {p} and {q} of {sheet}", count) if between else
+                ngettext("a column was deleted before column {q} of {sheet}",
+                         "{n} columns were deleted before column {q} of {sheet}", count))
+    return text.format(**fill) + _within(layout, role, axis_name, q, n, k)
 
 
 def _within(layout: Layout, role: str, axis_name: str, line: int, n: int, k: int) -> str:
-    """"image 7's block", "iteration 3's block" or ''."""
+    """' (in image 7's block)', ' (in iteration 3's block)' or ''."""
     s = layout.sheet(role)
     if axis_name == "column" and s.image_step[1]:
         first = _parse(s.block[0] + "1")[1]
         i = (line - first) // s.image_step[1]
         if 0 <= i < n and line >= first:
-            return _("image {i}'s block").format(i=i + 1)
+            return _(" (in image {i}'s block)").format(i=i + 1)
     step = s.iteration_step[0] if axis_name == "row" else s.iteration_step[1]
     if step:
         i = (line - _iteration_top(layout, role, axis_name)) // step
         if 1 <= i < k:
-            return _("iteration {i}'s block").format(i=i + 1)
+            return _(" (in iteration {i}'s block)").format(i=i + 1)
     return ""
 
 
@@ -515,24 +522,33 @@ def _iteration_starting(layout: Layout, role: str, axis_name: str, line: int, k:
     return i + 1 if rem == 0 and 1 <= i < k else None
 
 
-def _item_name(layout: Layout, sheet: str, box) -> str:
-    lo, hi, name, image = box
+def _item_name(layout: Layout, box) -> str:
+    """'image 8's input x', 'hidden-unit weight (w2)'."""
+    _lo, _hi, name, image = box
     q = layout[name]
-    what = q.description if name in (q.description or "") else f"{q.description} ({name})" if q.description else name
+    description = _(q.description) if q.description else name
+    what = description if name in description else f"{description} ({name})"
     return _("image {i}'s {what}").format(i=image + 1, what=what) if image is not None else what
 
 
 def _split(layout: Layout, sheet: str, axis_name: str, axis: Axis, p: int, q: int, box) -> str:
     count = axis.forward(q) - axis.forward(p) - (q - p)
-    new = _new_lines(sheet, axis_name, axis, q, count)
     lo, hi = axis.forward(box[0]), axis.forward(box[1])
     span = (f"{sheet}!{lo}:{hi}" if axis_name == "row" else f"{sheet}!{col_letters(lo)}:{col_letters(hi)}")
-    what = _plural(axis_name, count).replace(" was", " was inserted").replace(" were", " were inserted")
-    undo = _("delete it, or insert it between two images' blocks") if axis_name == "column" else \
-        _("delete it, or insert it above or below that block")
-    return _("{what} at {new}, inside {item} (now {span}): the ranges that span it no longer fit the layout, "
-             "so sheetnet cannot grade this sheet; {undo}").format(
-        what=what, new=new, item=_item_name(layout, sheet, box), span=span, undo=undo)
+    fill = dict(n=count, new=_new_lines(sheet, axis_name, axis, q, count), item=_item_name(layout, box), span=span)
+    if axis_name == "row":
+        return ngettext(
+            "a row was inserted at {new}, inside {item} (now {span}): the ranges that span it no longer fit the "
+            "layout, so sheetnet cannot grade this sheet; delete it, or insert it above or below that block",
+            "{n} rows were inserted at {new}, inside {item} (now {span}): the ranges that span them no longer fit the "
+            "layout, so sheetnet cannot grade this sheet; delete them, or insert them above or below that block",
+            count).format(**fill)
+    return ngettext(
+        "a column was inserted at {new}, inside {item} (now {span}): the ranges that span it no longer fit the "
+        "layout, so sheetnet cannot grade this sheet; delete it, or insert it between two images' blocks",
+        "{n} columns were inserted at {new}, inside {item} (now {span}): the ranges that span them no longer fit the "
+        "layout, so sheetnet cannot grade this sheet; delete them, or insert them between two images' blocks",
+        count).format(**fill)
 
 
 def _deleted(layout: Layout, role: str, sheet: str, axis_name: str, gone: list[int], n: int, k: int) -> str:
@@ -542,14 +558,15 @@ def _deleted(layout: Layout, role: str, sheet: str, axis_name: str, gone: list[i
     held += [str(lb.text) for lb in layout.labels if lb.sheet == role and _parse(lb.cell)[a] in gone
              and isinstance(lb.text, str) and not held]
     lines = ", ".join(_line_name(axis_name, g) for g in gone[:6]) + (" …" if len(gone) > 6 else "")
+    fill = dict(lines=lines, sheet=sheet, held=", ".join(held))
     if axis_name == "row":
-        kind = _("row {lines} of {sheet} was deleted") if len(gone) == 1 else _("rows {lines} of {sheet} were deleted")
+        text = ngettext("row {lines} of {sheet} was deleted", "rows {lines} of {sheet} were deleted", len(gone))
     else:
-        kind = _("column {lines} of {sheet} was deleted") if len(gone) == 1 else \
-            _("columns {lines} of {sheet} were deleted")
-    what = (_(" (it held {q})") if len(gone) == 1 else _(" (they held {q})")).format(q=", ".join(held)) if held else ""
-    return _("{deleted}{what}: the layout's cells there are missing, so sheetnet cannot grade this sheet; "
-             "undo the deletion").format(deleted=kind.format(lines=lines, sheet=sheet), what=what)
+        text = ngettext("column {lines} of {sheet} was deleted", "columns {lines} of {sheet} were deleted", len(gone))
+    if held:
+        text += ngettext(" (it held {held})", " (they held {held})", len(gone))
+    return (text + _(": the layout's cells there are missing, so sheetnet cannot grade this sheet; undo the "
+                     "deletion")).format(**fill)
 
 
 def cell_of(sheet: str, row: int, col: int) -> str:

@@ -19,7 +19,7 @@ from functools import cached_property
 
 import numpy as np
 
-from sheetnet.i18n import _
+from sheetnet.i18n import ngettext
 from sheetnet.xlsx.reader import Cell, SheetCells
 from sheetnet.xlsx.refs import MAX_COLS, MAX_ROWS, col_letters, col_number
 
@@ -163,12 +163,14 @@ class Alignment:
         """What moved, said once: '…; graded with that shift' (done: graded, recomputed or trained)."""
         if not self.moves:
             return None
-        one = len(self.moves) == 1
-        tail = {"graded": _("graded with that shift") if one else _("graded with those shifts"),
-                "recomputed": _("recomputed with that shift") if one else _("recomputed with those shifts"),
-                "trained": _("read and written with that shift") if one else _("read and written with those shifts"),
-                }[done]
-        return _("{moves}; {tail}").format(moves="; ".join(self.moves), tail=tail)
+        moves, n = "; ".join(self.moves), len(self.moves)
+        if done == "recomputed":
+            text = ngettext("{moves}; recomputed with that shift", "{moves}; recomputed with those shifts", n)
+        elif done == "trained":
+            text = ngettext("{moves}; read and written with that shift", "{moves}; read and written with those shifts", n)
+        else:
+            text = ngettext("{moves}; graded with that shift", "{moves}; graded with those shifts", n)
+        return text.format(moves=moves)
 
     def map(self, role: str) -> SheetMap:
         return self.maps.get(role, UNMOVED)
