@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -56,8 +56,21 @@ class Axis:
 
     def back(self, line: int) -> int | None:
         """The layout line that the sheet's `line` is (None: a line the student inserted)."""
-        table = _table(self, line)
+        table = self._lines
+        if line >= len(table):
+            table = self._grow(line)
         return table[line] or None if line < len(table) else self._back(line)
+
+    @cached_property
+    def _lines(self) -> list[int]:
+        """back() of the sheet's lines 0… as a list (0: inserted): formulas ask it once per reference."""
+        return [0] + [self._back(j) or 0 for j in range(1, 1024)]
+
+    def _grow(self, line: int) -> list[int]:
+        size = min(_TABLE_LINES, 2 * line + 2)
+        table = self._lines
+        table.extend(self._back(j) or 0 for j in range(len(table), size))
+        return table
 
     def _back(self, line: int) -> int | None:
         bounds = ((1, 0), *self.shifts)
@@ -94,19 +107,7 @@ class Axis:
 
 
 IDENTITY_AXIS = Axis()
-_TABLES: dict[Axis, list[int]] = {}  # back() of the sheet's lines, for the axes in use (formulas ask it often)
-_TABLE_LINES = 1 << 16
-
-
-def _table(axis: Axis, line: int) -> list[int]:
-    """back() of the sheet's lines 0…, as a list (0: inserted); grown to cover `line`, up to 65,536 lines."""
-    table = _TABLES.get(axis)
-    if table is None or (len(table) <= line < _TABLE_LINES):
-        size = min(_TABLE_LINES, max(1024, 2 * line + 2))
-        if len(_TABLES) > 64:
-            _TABLES.clear()
-        table = _TABLES[axis] = [0] + [axis._back(j) or 0 for j in range(1, size)]
-    return table
+_TABLE_LINES = 1 << 16  # lines kept in an axis' lookup list; beyond, back() computes
 
 
 @dataclass(frozen=True)
@@ -138,12 +139,12 @@ _STRING = re.compile(r'"(?:[^"]|"")*"')
 _REF = re.compile(r"""
     (?<![\w.$\]'!])
     (?:(?P<sheet>'(?:[^']|'')+'|[^\W\d][\w.]*)!)?
-    (?:(?P<c1>\$?[A-Z]{1,3}\$?[0-9]{1,7})(?::(?P<c2>\$?[A-Z]{1,3}\$?[0-9]{1,7}))?
+    (?:(?P<ca>\$?)(?P<c1>[A-Z]{1,3})(?P<ra>\$?)(?P<r1>[0-9]{1,7})
+       (?::(?P<cb>\$?)(?P<c2>[A-Z]{1,3})(?P<rb>\$?)(?P<r2>[0-9]{1,7}))?
       |(?P<k1>\$?[A-Z]{1,3}):(?P<k2>\$?[A-Z]{1,3})
-      |(?P<r1>\$?[0-9]{1,7}):(?P<r2>\$?[0-9]{1,7}))
+      |(?P<w1>\$?[0-9]{1,7}):(?P<w2>\$?[0-9]{1,7}))
     (?![\w(.!])
 """, re.X)
-_PART = re.compile(r"(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})")
 
 
 @dataclass(frozen=True)
@@ -248,22 +249,23 @@ class Alignment:
             return m.group(0)
         prefix = f"{sheet}!" if sheet is not None else ""
         if m.group("c1"):
-            (ca, c1, ra, r1), (cb, c2, rb, r2) = _cell_parts(m.group("c1")), _cell_parts(m.group("c2") or m.group("c1"))
+            c1, r1 = _col(m.group("c1")), int(m.group("r1"))
+            c2, r2 = (_col(m.group("c2")), int(m.group("r2"))) if m.group("c2") else (c1, r1)
             rows = _move(sm.rows, min(r1, r2), max(r1, r2), back, MAX_ROWS)
             cols = _move(sm.cols, min(c1, c2), max(c1, c2), back, MAX_COLS)
             if rows is None or cols is None:
                 return m.group(0)
-            first = f"{ca}{col_letters(cols[0])}{ra}{rows[0]}"
+            first = f"{m.group('ca')}{col_letters(cols[0])}{m.group('ra')}{rows[0]}"
             if m.group("c2") is None:
                 return prefix + first
-            return prefix + first + f":{cb}{col_letters(cols[1])}{rb}{rows[1]}"
+            return prefix + first + f":{m.group('cb')}{col_letters(cols[1])}{m.group('rb')}{rows[1]}"
         if m.group("k1"):
             a, b = m.group("k1"), m.group("k2")
-            cols = _move(sm.cols, col_number(a.lstrip("$").upper()), col_number(b.lstrip("$").upper()), back, MAX_COLS)
+            cols = _move(sm.cols, _col(a.lstrip("$")), _col(b.lstrip("$")), back, MAX_COLS)
             if cols is None:
                 return m.group(0)
             return prefix + f"{'$' * a.startswith('$')}{col_letters(cols[0])}:{'$' * b.startswith('$')}{col_letters(cols[1])}"
-        a, b = m.group("r1"), m.group("r2")
+        a, b = m.group("w1"), m.group("w2")
         rows = _move(sm.rows, int(a.lstrip("$")), int(b.lstrip("$")), back, MAX_ROWS)
         if rows is None:
             return m.group(0)
@@ -273,10 +275,9 @@ class Alignment:
 IDENTITY = Alignment()
 
 
-def _cell_parts(text: str) -> tuple[str, int, str, int]:
-    """'$D$5' → ('$', 4, '$', 5)."""
-    m = _PART.fullmatch(text)
-    return m.group(1), col_number(m.group(2).upper()), m.group(3), int(m.group(4))
+@lru_cache(maxsize=None)
+def _col(letters: str) -> int:
+    return col_number(letters)
 
 
 def _move(axis: Axis, first: int, last: int, back: bool, most: int) -> tuple[int, int] | None:
