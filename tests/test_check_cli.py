@@ -58,7 +58,7 @@ def test_junit_is_one_suite_with_a_case_per_quantity(books, capsys):
     assert main(["check", "--format", "junit", str(books["exponent sign, one image"])]) == 1
     root = ET.fromstring(capsys.readouterr().out)
     (suite,) = root
-    cases = {c.get("name"): c for c in suite}
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
     assert list(cases) == ["x", "t", "z2", "a2", "z3", "a3", "C", "answer", "predicted", "right", "C_T", "accuracy"]
     assert cases["a2"].find("failure").get("type") == "exponent_sign"
     assert cases["z2"].find("failure") is None

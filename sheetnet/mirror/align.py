@@ -219,20 +219,6 @@ def found(layout: Layout, role: str, cells: SheetCells, name: str) -> Found:
 _ROLE_KEYS: dict = {}
 
 
-_FOUND: dict = {}  # (id of the sheet's cells, role_key) → (the cells, how they moved): detection and loading ask alike
-
-
-def found(layout: Layout, role: str, cells: SheetCells, name: str) -> Found:
-    """find(), remembered for the last few sheets (the cells themselves are kept, so an id is never reused)."""
-    key = (id(cells), role_key(layout, role))
-    hit = _FOUND.get(key)
-    if hit is None or hit[0] is not cells:
-        if len(_FOUND) > 16:
-            _FOUND.clear()
-        hit = _FOUND[key] = (cells, find(layout, role, cells, name))
-    return hit[1]
-
-
 def role_key(layout: Layout, role: str):
     """What a search of one sheet depends on: its layout's quantities and labels on it (equal for kinds
     that share the sheet, like chapters 3 and 4's Data)."""
