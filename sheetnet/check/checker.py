@@ -149,9 +149,10 @@ def _check(loaded: Loaded, kind: Kind, places: Places, notes: list[str], recalcu
 
 
 def in_workbook_terms(result: CheckResult) -> None:
-    from sheetnet.check.moved import in_workbook_terms as move
+    if result.loaded.alignment.moves or result.loaded.alignment.moved:
+        from sheetnet.check.moved import in_workbook_terms as move
 
-    move(result)
+        move(result)
 
 
 def rubric_score(result: CheckResult, rubric=None):

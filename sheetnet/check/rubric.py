@@ -16,7 +16,6 @@ quantity, groups quantities into one line, and drops quantities (0 points).
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,6 +118,8 @@ _LINE = {"name", "quantities", "points"}
 
 def load(path: str | Path) -> Rubric:
     """A rubric file, checked: one clear line (UnusableInput, naming the file) for anything wrong in it."""
+    import tomllib  # only a teacher's rubric file needs it
+
     path = Path(path)
     subject = str(path)
     try:
