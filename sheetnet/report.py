@@ -102,6 +102,8 @@ def recompute_text(r: Recomputed, limit: int = 20) -> str:
     lines = [f"{ld.path}: {r.kind.name} workbook; {sheets}; {contents}"]
     if r.params_from != "workbook":
         lines.append(f"no learning sheet: parameters are {PARAM_SET_NAMES.get(r.params_from, r.params_from)}")
+    if note := ld.alignment.note("recomputed"):
+        lines.append(_("note: {note}").format(note=note))
     lines.append(ev.figures())
     if len(ev.history) > 1:
         lines.append(cost_path_text(ev.history, ev.cost))
@@ -112,7 +114,8 @@ def recompute_text(r: Recomputed, limit: int = 20) -> str:
     if cmp.no_cache:
         lines.append(f"{cmp.no_cache} formula cells have no cached value")
     for d in cmp.differences[:limit]:
-        formula = f"  {d.formula}" if d.formula else ""
+        written = ld.written(d.quantity, d.index, d.formula)
+        formula = f"  {written}" if written else ""
         lines.append(f"  {cell_title(ld, d.quantity, d.index)}: cached {_value(d.found)}, recomputed {_value(d.expected)}{formula}")
     if len(cmp.differences) > limit:
         lines.append(f"  … and {len(cmp.differences) - limit} more (--format json lists them all)")
@@ -142,6 +145,7 @@ def recompute_json(r: Recomputed) -> str:
         "images": ld.n_images,
         "iterations": ld.n_iterations,
         "params_from": r.params_from,
+        "notes": [n for n in (ld.alignment.note("recomputed"),) if n],
         "C_T": ev.C_T,
         "correct": ev.right,
         "accuracy": ev.accuracy,
@@ -159,7 +163,7 @@ def recompute_json(r: Recomputed) -> str:
                 "quantity": quantity_label(ld, d.quantity, d.index),
                 "found": _jsonable(d.found),
                 "expected": _jsonable(d.expected),
-                "formula": d.formula,
+                "formula": ld.written(d.quantity, d.index, d.formula),
             }
             for d in cmp.differences
         ],

@@ -35,9 +35,11 @@ def _sha(path) -> str:
 def test_json_lists_every_finding_with_the_documented_fields(books, capsys):
     assert main(["check", "--format", "json", str(books["missing bias, all images"])]) == 1
     doc = json.loads(capsys.readouterr().out)
-    assert doc["schema"] == "sheetnet-check/1" and doc["ok"] is False
+    assert doc["schema"] == "sheetnet-check/2" and doc["ok"] is False
     assert doc["cells"] == 1794 and doc["right"] == 1794 - len(doc["findings"])
-    assert doc["score"] == pytest.approx(doc["right"] / doc["cells"])
+    assert doc["cell_score"] == pytest.approx(doc["right"] / doc["cells"])
+    # the score counts mistakes: one wrong z2 formula filled across 64 images loses z2's point of 12
+    assert (doc["points"], doc["points_possible"], doc["score"]) == (11, 12, pytest.approx(11 / 12))
     (root,) = doc["root_causes"]
     assert root["id"] == "R1" and root["diagnosis"] == "missing_bias" and len(root["places"]) == 64
     assert root["images"] == list(range(1, 65)) and root["spoils"] == len(doc["findings"]) - 64
@@ -56,7 +58,7 @@ def test_junit_is_one_suite_with_a_case_per_quantity(books, capsys):
     assert main(["check", "--format", "junit", str(books["exponent sign, one image"])]) == 1
     root = ET.fromstring(capsys.readouterr().out)
     (suite,) = root
-    cases = {c.get("name"): c for c in suite}
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
     assert list(cases) == ["x", "t", "z2", "a2", "z3", "a3", "C", "answer", "predicted", "right", "C_T", "accuracy"]
     assert cases["a2"].find("failure").get("type") == "exponent_sign"
     assert cases["z2"].find("failure") is None
@@ -271,7 +273,9 @@ def test_a_class_of_fifty_workbooks_gets_a_summary_and_a_csv(books, tmp_path, ca
     assert (clean["status"], clean["score"], clean["root_causes"]) == ("ok", "100.00", "0")
     bias = by_name["student00.xlsx"]
     assert bias["status"] == "findings" and bias["first_finding"].startswith("学习!O11: missing bias")
-    assert float(bias["score"]) == pytest.approx(100 * (1794 - 64 - 388) / 1794, abs=0.01)
+    assert float(bias["cell_score"]) == pytest.approx(100 * (1794 - 64 - 388) / 1794, abs=0.01)
+    assert (float(bias["score"]), bias["points"], bias["points_possible"]) == (pytest.approx(100 * 11 / 12, abs=0.01),
+                                                                               "11", "12")
     for line in out.splitlines()[1:53]:  # the table: one row per workbook, in order
         assert line.startswith(str(folder))
 

@@ -1,5 +1,6 @@
 """`sheetnet train`: trained parameters go back into the user's own workbook, and nothing else changes."""
 
+import re
 import struct
 import zipfile
 import zlib
@@ -15,7 +16,7 @@ from sheetnet.layout.chapter3 import CHAPTER3
 from sheetnet.layout.depends import dependents
 from sheetnet.mirror.answer import write_book_workbook
 from sheetnet.mirror.load import load
-from sheetnet.xlsx.reader import WorkbookCells
+from sheetnet.xlsx.reader import Cell, WorkbookCells
 
 PARAMS = {"w2", "b2", "w3", "b3"}
 
@@ -169,12 +170,24 @@ def test_a_data_only_workbook_has_nothing_to_train(book_dir, tmp_path, capsys):
     assert not (tmp_path / "x.xlsx").exists() and list(tmp_path.iterdir()) == []
 
 
-def test_a_cell_with_its_own_formula_keeps_its_cached_value(initial, tmp_path, capsys):
+def test_a_wrong_formula_refuses_training_and_force_leaves_its_cells_to_the_spreadsheet(initial, tmp_path, capsys):
     from minixlsx import replace_cell
 
     odd = replace_cell(initial, tmp_path / "odd.xlsx", 2, "O14", '<c r="O14"><f>1/(1+EXP(O11))</f><v>0.5</v></c>')
     out = tmp_path / "t.xlsx"
-    assert main(["train", str(odd), "-o", str(out)]) == 0
-    assert "1 cells whose formulas differ" in capsys.readouterr().out
+    assert main(["train", str(odd), "-o", str(out)]) == 2  # the check's headline, one line, nothing written
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "1 root cause in its formulas (" in err and "— a2_1, 1 place (image 1))" in err
+    assert f"run `sheetnet check {odd}` first, or train anyway with --force" in err and not out.exists()
+
+    assert main(["train", str(odd), "-o", str(out), "--force"]) == 0
+    printed = capsys.readouterr().out
+    assert "formula cells have no saved value now (--force: their formulas are wrong, or read cells that are)" in printed
     with WorkbookCells(out) as wb:
-        assert wb.sheet("学习")[(14, 15)].value == 0.5
+        cells = wb.sheet("学习")
+        assert cells[(14, 15)] == Cell(None, "", "=1/(1+EXP(O11))")  # its formula, no value: none would be true
+        assert cells[(21, 7)].kind == "" and cells[(17, 19)].kind == ""  # C_T, z3_1 of image 2: downstream of a2
+        assert cells[(11, 19)].kind == "n"  # z2_1 of image 2: upstream, written
+    with zipfile.ZipFile(out) as z:
+        assert re.search(rb'<calcPr\b[^>]*fullCalcOnLoad="1"', z.read("xl/workbook.xml"))
+

@@ -19,8 +19,8 @@ from sheetnet.i18n import _
 from sheetnet.mirror.compare import Tolerance
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")  # what a teacher's folder may hold; all get a row
-CSV_COLUMNS = ("file", "status", "score", "cells", "right", "root_causes", "inherited", "C_T", "C_T_expected",
-               "accuracy", "accuracy_expected", "first_finding", "error")
+CSV_COLUMNS = ("file", "status", "score", "points", "points_possible", "cell_score", "cells", "right", "root_causes",
+               "inherited", "C_T", "C_T_expected", "accuracy", "accuracy_expected", "first_finding", "error")
 
 
 @dataclass
@@ -28,7 +28,10 @@ class Outcome:
     path: str
     status: str  # ok, findings, unusable
     error: str | None = None
-    score: float | None = None
+    score: float | None = None  # the rubric's: points earned / points possible
+    points: float | None = None
+    points_possible: float | None = None
+    cell_score: float | None = None  # right cells / graded cells
     cells: int | None = None
     right: int | None = None
     root_causes: int | None = None
@@ -76,7 +79,7 @@ def looks_like_a_workbook(path: Path) -> bool:
 
 
 def check_one(path: str, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False,
-              kind: str = "auto", outputs=None) -> Outcome:
+              kind: str = "auto", outputs=None, rubric=None) -> Outcome:
     """One workbook → its row. Every failure becomes the row's one-line error.
 
     outputs: an outputs.Outputs that writes the workbook's own files (its page, its annotated copy)
@@ -84,10 +87,10 @@ def check_one(path: str, fmt: str = "text", tol: Tolerance = Tolerance(), recalc
     from sheetnet import interrupts
 
     with interrupts.worker_task():  # stopped by the parent: its temporary files go, then the worker
-        return _check_one(path, fmt, tol, recalc, kind, outputs)
+        return _check_one(path, fmt, tol, recalc, kind, outputs, rubric)
 
 
-def _check_one(path: str, fmt: str, tol: Tolerance, recalc: bool, kind: str, outputs) -> Outcome:
+def _check_one(path: str, fmt: str, tol: Tolerance, recalc: bool, kind: str, outputs, rubric) -> Outcome:
     from sheetnet import interrupts
     from sheetnet.check.checker import check
 
@@ -96,7 +99,7 @@ def _check_one(path: str, fmt: str, tol: Tolerance, recalc: bool, kind: str, out
     try:
         from sheetnet.mirror.kinds import by_name
 
-        result = check(path, tol=tol, recalc=recalc, kind=None if kind == "auto" else by_name(kind))
+        result = check(path, tol=tol, recalc=recalc, kind=None if kind == "auto" else by_name(kind), rubric=rubric)
     except UnusableInput as e:
         return _unusable(path, str(e), fmt, start)
     except MemoryError:
@@ -115,7 +118,8 @@ def outcome(path: str, result, fmt: str = "text", seconds: float = 0.0) -> Outco
 
     first = result.root_causes[0] if result.root_causes else None
     o = Outcome(
-        path=path, status="findings" if result.findings else "ok", score=result.score, cells=result.graded,
+        path=path, status="findings" if result.findings else "ok", score=result.rubric.score,
+        points=result.rubric.earned, points_possible=result.rubric.possible, cell_score=result.score, cells=result.graded,
         right=result.right, root_causes=len(result.root_causes), inherited=result.inherited, totals=result.totals,
         first_finding=f"{first.first.cell}: {report.headline(first)}" if first else "", seconds=seconds,
     )
@@ -138,7 +142,8 @@ def _unusable(path: str, message: str, fmt: str, start: float) -> Outcome:
 
 
 def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False,
-        jobs: int | None = None, kind: str = "auto", outputs=None) -> tuple[list[Outcome], float, int]:
+        jobs: int | None = None, kind: str = "auto", outputs=None,
+        rubric=None) -> tuple[list[Outcome], float, int]:
     """Check every workbook; the outcomes in the order given, the wall time, and the workers used."""
     from concurrent.futures import ProcessPoolExecutor, as_completed  # only a class pays for the pool
 
@@ -152,7 +157,7 @@ def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), r
     try:
         if jobs == 1:
             for i, name in enumerate(names):
-                row = check_one(name, fmt, tol, recalc, kind, outputs)
+                row = check_one(name, fmt, tol, recalc, kind, outputs, rubric)
                 interrupts.raise_pending()  # a signal an import turned into this row's error: not a row
                 done[i] = row
                 show.advance()
@@ -161,7 +166,7 @@ def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), r
             pool = ProcessPoolExecutor(max_workers=jobs, initializer=interrupts.worker_init)
             try:
                 with interrupts.blocked():  # the workers start here (see interrupts.worker_init)
-                    futures = {pool.submit(check_one, name, fmt, tol, recalc, kind, outputs): i
+                    futures = {pool.submit(check_one, name, fmt, tol, recalc, kind, outputs, rubric): i
                                for i, name in enumerate(names)}
                 for fut in as_completed(futures):
                     i = futures[fut]
@@ -242,8 +247,9 @@ def csv_text(outcomes: list[Outcome]) -> str:
     for o in outcomes:
         ct = o.totals.get("C_T", (None, None))
         acc = o.totals.get("accuracy", (None, None))
-        w.writerow([_text(o.path), o.status, "" if o.score is None else f"{o.score * 100:.2f}", _blank(o.cells),
-                    _blank(o.right), _blank(o.root_causes), _blank(o.inherited), *(_number(v) for v in (*ct, *acc)),
+        w.writerow([_text(o.path), o.status, _percent(o.score), _points(o.points), _points(o.points_possible),
+                    _percent(o.cell_score), _blank(o.cells), _blank(o.right),
+                    _blank(o.root_causes), _blank(o.inherited), *(_number(v) for v in (*ct, *acc)),
                     _text(o.first_finding), _text(o.error or "")])
     return buf.getvalue()
 
@@ -252,6 +258,14 @@ def _text(v: str) -> str:
     """A text cell a spreadsheet would run as a formula (a file named '=HYPERLINK(…).xlsx') starts with
     an apostrophe: shown as text (the usual defence against CSV injection)."""
     return "'" + v if v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
+
+
+def _percent(v) -> str:
+    return "" if v is None else f"{v * 100:.2f}"
+
+
+def _points(v) -> str:
+    return "" if v is None else f"{v:g}"
 
 
 def _blank(v) -> str:

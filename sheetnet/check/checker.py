@@ -91,6 +91,7 @@ class CheckResult:
     notes: list[str]
     totals: dict[str, tuple[object, object]]  # C_T, accuracy: (found, expected)
     recalculated: bool = False
+    rubric: object = None  # check/rubric.py's RubricScore: the score a teacher uses (mistakes, not cells)
 
     @property
     def right(self) -> int:
@@ -98,7 +99,7 @@ class CheckResult:
 
     @property
     def score(self) -> float:
-        """The share of graded cells that are right (docs/check-json.md: the score rule)."""
+        """The share of graded cells that are right (`cell_score`; the score is the rubric's, check/rubric.py)."""
         return self.right / self.graded if self.graded else 0.0
 
     @property
@@ -110,17 +111,22 @@ class CheckResult:
         return 1 if self.findings else 0
 
 
-def check(path: str | Path, *, tol: Tolerance = Tolerance(), recalc: bool = False, kind: Kind | None = None) -> CheckResult:
+def check(path: str | Path, *, tol: Tolerance = Tolerance(), recalc: bool = False, kind: Kind | None = None,
+          rubric=None) -> CheckResult:
     """Check one workbook. Raises UnusableInput (one line) when it cannot be checked.
 
     recalc: let LibreOffice calculate a copy first and check that (the file itself is never touched).
     kind: what workbook it is (default: found from its sheets).
+    rubric: check/rubric.py's Rubric the score follows (default: every graded quantity 1 point).
     """
     path = Path(path)
     kind, loaded, notes, recalculated = _load(path, kind, recalc)
     places = Places(loaded)
     with np.errstate(all="ignore"):  # a student's huge numbers overflow to inf: a wrong value, not a warning
-        return _check(loaded, kind, places, notes, recalculated, tol)
+        result = _check(loaded, kind, places, notes, recalculated, tol)
+    in_workbook_terms(result)  # a sheet that moved: the findings in the workbook's own addresses
+    result.rubric = rubric_score(result, rubric)
+    return result
 
 
 def _check(loaded: Loaded, kind: Kind, places: Places, notes: list[str], recalculated: bool,
@@ -140,6 +146,19 @@ def _check(loaded: Loaded, kind: Kind, places: Places, notes: list[str], recalcu
     totals = {name: (_plain(v.found[name].reshape(-1)[-1]), _plain(v.end_to_end[name].reshape(-1)[-1]))
               for name in ("C_T", "accuracy") if name in v.found}
     return CheckResult(loaded.path, loaded, graded, findings, roots, notes, totals, recalculated)
+
+
+def in_workbook_terms(result: CheckResult) -> None:
+    if result.loaded.alignment.moves or result.loaded.alignment.moved:
+        from sheetnet.check.moved import in_workbook_terms as move
+
+        move(result)
+
+
+def rubric_score(result: CheckResult, rubric=None):
+    from sheetnet.check import rubric as rubrics
+
+    return rubrics.score(result, rubric or rubrics.DEFAULT)
 
 
 # -- loading -----------------------------------------------------------------------------------

@@ -12,8 +12,10 @@ from html import escape
 
 from sheetnet.check.checker import CheckResult, Finding, RootCause
 from sheetnet.check.places import image_range
+from sheetnet.check.rubric import RubricScore, points_text
+from sheetnet.i18n import _
 
-SCHEMA = "sheetnet-check/1"
+SCHEMA = "sheetnet-check/2"  # 2: `score` is the rubric's (mistakes, not cells); the cell share is `cell_score`
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -119,6 +121,8 @@ def text(result: CheckResult) -> str:
             totals.append(f"{name} = {fmt(found)}" + ("" if same else f" (should be {fmt(expected)})"))
     if totals:
         lines.append(" · ".join(totals))
+    if result.rubric is not None:
+        lines.append(score_line(result.rubric))
     lines += [f"note: {n}" for n in result.notes]
     if not result.findings:
         lines.append("every computed cell is right")
@@ -154,6 +158,17 @@ def text(result: CheckResult) -> str:
         lines.append("")
         lines.append(f"{orphans} cells are wrong only end to end, with no root cause upstream (tiny differences?)")
     return "\n".join(lines)
+
+
+def score_line(r: RubricScore) -> str:
+    """'score: 11/12 points (91.7%) · lost: C_T 1 (R1)'."""
+    head = _("score ({title})").format(title=r.title) if r.title else _("score")
+    line = _("{head}: {earned}/{possible} points ({share:.1%})").format(
+        head=head, earned=points_text(r.earned), possible=points_text(r.possible), share=r.score)
+    if r.lost:
+        lost = ", ".join(f"{x.name} {points_text(x.points - x.earned)} ({', '.join(x.root_causes)})" for x in r.lost)
+        line += _(" · lost: {lost}").format(lost=lost)
+    return line
 
 
 # -- JSON --------------------------------------------------------------------------------------
@@ -200,7 +215,11 @@ def document(result: CheckResult) -> dict:
         "ok": not result.findings,
         "cells": result.graded,
         "right": result.right,
-        "score": result.score,
+        "score": result.rubric.score,
+        "points": result.rubric.earned,
+        "points_possible": result.rubric.possible,
+        "cell_score": result.score,
+        "rubric": rubric_json(result.rubric),
         "totals": {name: {"found": _jsonable(found), "expected": _jsonable(expected)}
                    for name, (found, expected) in result.totals.items()},
         "root_causes": [
@@ -218,6 +237,15 @@ def document(result: CheckResult) -> dict:
             for r in result.root_causes
         ],
         "findings": [_finding_json(f) for f in result.findings],
+    }
+
+
+def rubric_json(r: RubricScore) -> dict:
+    return {
+        "title": r.title,
+        "file": r.file,
+        "lines": [{"name": x.name, "quantities": list(x.quantities), "points": x.points, "earned": x.earned,
+                   "root_causes": x.root_causes} for x in r.lines],
     }
 
 
@@ -252,8 +280,13 @@ def junit_suite(result: CheckResult, seconds: float = 0.0) -> str:
         kind = roots[0].diagnosis.code if roots else "inherited"
         cases.append(f"{head}>\n      <failure type={_attr(kind)} message={_attr(message)}>"
                      f"{_xml(body)}</failure>\n    </testcase>")
+    r = result.rubric
+    properties = "".join(f'\n      <property name="{k}" value="{v}"/>' for k, v in (
+        ("score", f"{r.score:.6g}"), ("points", points_text(r.earned)), ("points_possible", points_text(r.possible)),
+        ("cell_score", f"{result.score:.6g}")))
     return (f'  <testsuite name={_attr(name)} tests="{len(cases)}" failures="{failures}" errors="0" '
-            f'time="{seconds:.3f}">\n' + "\n".join(cases) + "\n  </testsuite>")
+            f'time="{seconds:.3f}">\n    <properties>{properties}\n    </properties>\n' + "\n".join(cases)
+            + "\n  </testsuite>")
 
 
 def junit_error_suite(path: str, message: str) -> str:

@@ -41,6 +41,9 @@ def register(sub) -> None:
                    help=_("write one row per workbook: score, root causes, …"))
     p.add_argument("--kind", choices=KIND_CHOICES, default="auto",
                    help=_("the kind of workbook (default auto: found from each workbook's sheets)"))
+    p.add_argument("--rubric", type=Path, metavar="RUBRIC.toml",
+                   help=_("points per graded quantity (TOML; docs/check-json.md): a quantity with a root cause "
+                          "loses its points (default: 1 point each)"))
     p.add_argument("-j", "--jobs", type=int, help=_("workbooks checked at once (default: one per core)"))
     p.add_argument("--rel", type=float, default=1e-9, help=_("relative tolerance (default 1e-9)"))
     p.add_argument("--abs", type=float, default=1e-12, help=_("absolute tolerance (default 1e-12)"))
@@ -48,15 +51,17 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from sheetnet.check import rubric
     from sheetnet.check.batch import workbooks
 
     try:
         _refuse_bad_options(args)
+        args.rubric_read = rubric.load(args.rubric) if args.rubric is not None else None
         paths = workbooks(args.files)
         _refuse_clashes(args, paths)
         _prepare_folders(args)
     except UnusableInput as e:
-        return _fail(str(e))
+        return _fail(f"{e.subject}: {e}" if e.subject is not None else str(e))
     tol = tolerance(args.rel, args.abs)
     if len(args.files) == 1 and not args.files[0].is_dir():
         return _one(args, paths[0], tol)
@@ -125,7 +130,7 @@ def _one(args, path: Path, tol) -> int:
 
     start = time.perf_counter()
     try:
-        result = check(path, tol=tol, recalc=args.recalc, kind=kind_of(args.kind, detect=False))
+        result = check(path, tol=tol, recalc=args.recalc, kind=kind_of(args.kind, detect=False), rubric=args.rubric_read)
     except UnusableInput as e:
         if args.csv is not None:
             write_csv(args.csv, [_unusable(str(path), str(e), "text", start)])
@@ -175,7 +180,8 @@ def _class(args, paths: list[Path], tol) -> int:
         return _fail(str(e))
     try:
         outcomes, seconds, jobs = run_batch(paths, fmt=args.format, tol=tol, recalc=args.recalc, jobs=args.jobs,
-                                            kind=args.kind, outputs=outputs if outputs.wanted else None)
+                                            kind=args.kind, outputs=outputs if outputs.wanted else None,
+                                            rubric=args.rubric_read)
     except Interrupted as stop:
         raise _kept(args, stop) from None
     if args.format == "json":

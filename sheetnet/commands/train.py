@@ -7,8 +7,12 @@ from pathlib import Path
 
 from sheetnet import progress
 from sheetnet.commands.common import EXIT_OK, KIND_CHOICES, check_output_path, kind_of
-from sheetnet.errors import BadOption
-from sheetnet.i18n import _
+from sheetnet.errors import BadOption, UnusableInput
+from sheetnet.i18n import _, ngettext
+
+# Root causes that are not wrong formulas: the formulas are the book's, only their saved values are old
+# or missing — training writes the values those formulas give anyway.
+_VALUES_ONLY = frozenset(("stale", "no_value"))
 
 MAX_ITERATIONS = 100_000  # gd on the book's workbook: about 10 s; beyond that a typo, not a wish
 
@@ -34,6 +38,9 @@ def register(sub) -> None:
                           "(default 100; cnn also stops at C_T 0.01)"))
     p.add_argument("--kind", choices=KIND_CHOICES, default="auto",
                    help=_("the kind of workbook (default auto: found from its sheets)"))
+    p.add_argument("--force", action="store_true",
+                   help=_("train even when `sheetnet check` finds wrong formulas: their cells and everything "
+                          "downstream get no saved value, and the workbook recalculates when opened"))
     p.set_defaults(run=run, subject="file")
 
 
@@ -49,6 +56,7 @@ def run(args) -> int:
     if args.eta is not None and not (math.isfinite(args.eta) and args.eta > 0):
         raise BadOption(_("--eta must be a positive number"))
     kind = kind_of(args.kind, args.file)
+    leave, loaded = _checked(args, kind)
     with progress.stage(_("training ({method})").format(method=args.method), unit=_("iterations")) as step:
         def shown(k: int, cost: float) -> None:
             step.note(_("cost {value:.6g}").format(value=cost))  # C_T, or the kind's own (E …)
@@ -56,16 +64,44 @@ def run(args) -> int:
 
         with updating(args.file) if args.in_place else nullcontext():
             result = train_workbook(args.file, output, method=args.method, eta=args.eta, iterations=args.iterations,
-                                    callback=shown, kind=kind)
+                                    callback=shown, kind=kind, leave=leave, loaded=loaded)
     before, after = result.before, result.after  # the kind's cost (C_T, E …) and, for a classifier, images right
     print(f"{before.cost} before: {before.brief()}")
     print(f"{after.cost} after:  {after.brief()} — {result.method}, "
           f"{result.iterations} iterations, {result.seconds:.3f} s, {result.stopped_because}")
     print(f"wrote {output}: {result.cells_written} cells updated (the parameters and the cached values that depend on them)")
+    if note := result.loaded.alignment.note("trained"):
+        print(_("note: {note}").format(note=note))
     if result.cells_left:
-        print(f"note: {result.cells_left} cells whose formulas differ from the book's kept their old cached values; "
-              "recalculate in a spreadsheet to see theirs")
+        why = (_("--force: their formulas are wrong, or read cells that are") if leave else
+               _("their formulas differ from the book's"))
+        print(_("note: {n} formula cells have no saved value now ({why}): the workbook recalculates them when it "
+                "is opened (Excel recalculates everything; LibreOffice calculates the cells without a value)").format(
+            n=result.cells_left, why=why))
     return EXIT_OK
+
+
+def _checked(args, kind) -> tuple[frozenset[str], object]:
+    """`sheetnet check` first: its root causes refuse the training (one line, the check's headline), or
+    with --force say which quantities get no saved value. (the quantities to leave, the loaded workbook)"""
+    from sheetnet.check.checker import check
+    from sheetnet.check.report import headline
+
+    if kind.training is None:
+        return frozenset(), None  # train_workbook says why it does not train this kind
+    try:
+        result = check(args.file, kind=kind)
+    except UnusableInput:
+        return frozenset(), None  # nothing to grade (no learning sheet …): train_workbook says what is wrong
+    wrong = [r for r in result.root_causes if r.diagnosis.code not in _VALUES_ONLY]
+    if not wrong:
+        return frozenset(), result.loaded
+    if not args.force:
+        raise UnusableInput(ngettext(
+            "{n} root cause in its formulas ({first}): run `sheetnet check {file}` first, or train anyway with --force",
+            "{n} root causes in its formulas ({first}, …): run `sheetnet check {file}` first, or train anyway with "
+            "--force", len(wrong)).format(n=len(wrong), first=headline(wrong[0]), file=args.file))
+    return frozenset(r.quantity for r in wrong), result.loaded
 
 
 def _output(args) -> Path:

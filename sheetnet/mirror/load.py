@@ -13,6 +13,9 @@ import numpy as np
 
 from sheetnet.errors import UnusableInput
 from sheetnet.layout.model import TYPED, Layout, Quantity, SheetLayout
+from sheetnet.mirror import align
+from sheetnet.mirror.align import align_workbook
+from sheetnet.mirror.alignment import IDENTITY, Alignment, SheetMap
 from sheetnet.xlsx.reader import Cell, SheetCells, WorkbookCells
 from sheetnet.xlsx.refs import cell_name
 
@@ -26,15 +29,26 @@ class Loaded:
     inputs: dict[str, np.ndarray]  # quantity → numbers, shaped like the layout's positions
     cells: dict[str, np.ndarray]  # computed quantity → object array of Cell | None
     n_iterations: int = 1  # iteration blocks (chapter 4): a per-iteration quantity's arrays lead with them
+    alignment: Alignment = IDENTITY  # how the workbook's sheets moved against the layout (mirror/alignment.py)
 
     def has(self, role: str) -> bool:
         return role in self.sheet_names
 
-    def where(self, name: str, index: tuple[int, ...]) -> str:
-        """'学习!P14' for one cell of a quantity."""
+    def address(self, name: str, index: tuple[int, ...]) -> tuple[int, int]:
+        """(row, col) of one cell of a quantity in the workbook (where the student's sheet has it)."""
         q = self.layout[name]
         row, col = self.layout.positions(q, self.n_images, self.n_iterations)[index]
-        return f"{self.sheet_names[q.sheet]}!{cell_name(int(row), int(col))}"
+        return self.alignment.forward(q.sheet, int(row), int(col))
+
+    def where(self, name: str, index: tuple[int, ...]) -> str:
+        """'学习!P14' for one cell of a quantity, as the workbook has it."""
+        return f"{self.sheet_names[self.layout[name].sheet]}!{cell_name(*self.address(name, index))}"
+
+    def written(self, name: str, index: tuple[int, ...], formula: str | None) -> str | None:
+        """A cell's formula as the student wrote it (the loaded one has its references in the layout's places)."""
+        q = self.layout[name]
+        row, col = self.layout.positions(q, self.n_images, self.n_iterations)[index]
+        return self.alignment.as_written(q.sheet, int(row), int(col), formula)
 
 
 def load(path: str | Path, layout: Layout, book: WorkbookCells | None = None) -> Loaded:
@@ -43,7 +57,9 @@ def load(path: str | Path, layout: Layout, book: WorkbookCells | None = None) ->
         with WorkbookCells(path) as book:
             return load(path, layout, book)
     roles = _find_sheets(book, layout)
-    sheets = {role: book.sheet(name) for role, name in roles.items()}
+    raw = {role: book.sheet(name) for role, name in roles.items()}
+    alignment = align_workbook(layout, roles, raw)  # a sheet that moved: its cells at the layout's places
+    sheets = {role: alignment.cells_of(role, cells) for role, cells in raw.items()}
     n = _count_images(layout, sheets)
     k = _count_iterations(layout, sheets)
     inputs, cells = {}, {}
@@ -54,10 +70,10 @@ def load(path: str | Path, layout: Layout, book: WorkbookCells | None = None) ->
         if q.computed:
             cells[q.name] = grid
         if not q.computed:
-            inputs[q.name] = _numbers(layout, q, grid, n, roles)
+            inputs[q.name] = _numbers(layout, q, grid, n, roles, alignment)
         elif q.per_iteration and q.first_iteration == TYPED:  # iteration 1's parameters are typed: inputs
-            inputs[q.name] = _numbers(layout, q, grid[:1], n, roles)[0]
-    return Loaded(Path(path), layout, roles, n, inputs, cells, k)
+            inputs[q.name] = _numbers(layout, q, grid[:1], n, roles, alignment)[0]
+    return Loaded(Path(path), layout, roles, n, inputs, cells, k, alignment)
 
 
 def sheet_roles(book: WorkbookCells, layout: Layout) -> dict[str, str]:
@@ -66,7 +82,7 @@ def sheet_roles(book: WorkbookCells, layout: Layout) -> dict[str, str]:
 
 
 def sheet_fits(book: WorkbookCells, layout: Layout, s: SheetLayout, name: str | None) -> bool:
-    """Does the named sheet hold numbers in all of s's signature cells?"""
+    """Does the named sheet hold numbers in all of s's signature cells (where it has them, if it moved)?"""
     return name is not None and _sheet_fits(layout, s, book, name)
 
 
@@ -82,9 +98,9 @@ def _find_sheets(book: WorkbookCells, layout: Layout) -> dict[str, str]:
         if named is None or not _sheet_fits(layout, s, book, named):
             taken = set(roles.values())
             fitting = [n for n in book.sheet_names if n not in taken and named_for.get(n, s.role) == s.role
-                       and _sheet_fits(layout, s, book, n)]
+                       and _sheet_fits(layout, s, book, n, by_content=True)]
             others = [o for o in layout.sheets if o is not s]
-            fitting.sort(key=lambda n: any(_sheet_fits(layout, o, book, n) for o in others))  # stable
+            fitting.sort(key=lambda n: any(_sheet_fits(layout, o, book, n, by_content=True) for o in others))
             found = fitting[0] if fitting else None
             named = found or named  # a named sheet that does not fit is reported cell by cell later
         if named is not None:
@@ -95,25 +111,53 @@ def _find_sheets(book: WorkbookCells, layout: Layout) -> dict[str, str]:
     return roles
 
 
-def _sheet_fits(layout: Layout, s: SheetLayout, book: WorkbookCells, name: str) -> bool:
+def _sheet_fits(layout: Layout, s: SheetLayout, book: WorkbookCells, name: str, by_content: bool = False) -> bool:
+    """Does the sheet hold numbers in all of s's signature cells — where the layout has them, or where the
+    student's inserted rows and columns moved them? (A sheet named for the role is taken even when it does
+    not fit, if no other does: loading then says what is wrong with it, or what moved where.)"""
     # only the rows down to the signature's last are looked at: a large unrelated sheet is not read whole
     last_row = max((int(layout.positions(layout[q], 1)[..., 0].max()) for q in s.signature), default=1)
     try:
         cells = book.first_rows(name, last_row)
+        if _signature_at(layout, s, cells, None):
+            return True
+        # moved? Searched only when the first rows (with room for inserted ones) show the role's labels
+        head = book.first_rows(name, last_row + align.MAX_INSERTED)
     except UnusableInput:  # a sheet that holds no cells we can read (a chart sheet) holds no role's data
         return False
-    return _fits(layout, s, cells)
+    texts = set(align.label_texts(layout, s.role, last_row))
+    present = {str(c.value).strip() for c in head.values() if c.kind == "s"}
+    share = _LABELS_OF_A_MOVED_SHEET if by_content else _LABELS_OF_A_MOVED_NAMED_SHEET
+    if not texts or len(present & texts) < share * len(texts):
+        return False
+    cells = book.sheet(name)
+    found = align.found(layout, s.role, cells, name)
+    if found.problems:  # it cannot be graded; if it is the sheet named for the role, loading says why
+        return False
+    if not found.map.moved or not _signature_at(layout, s, cells, found.map):
+        return False
+    return not by_content or align.label_share(layout, s.role, cells, found.map) >= _LABELS_OF_A_MOVED_SHEET
 
 
-def _fits(layout: Layout, s: SheetLayout, cells: SheetCells) -> bool:
+# A sheet found by its content (not its name) may have moved only if nearly all its labels say it is
+# that sheet: chapter 3's learning sheet and chapter 4's share many labels and cells. One named for the
+# role is searched when most of them are there (not chapter 5's Data labels on chapter 3's Data sheet).
+_LABELS_OF_A_MOVED_SHEET = 0.9
+_LABELS_OF_A_MOVED_NAMED_SHEET = 0.75
+
+
+def _signature_at(layout: Layout, s: SheetLayout, cells: SheetCells, moved: SheetMap | None) -> bool:
     for name in s.signature:
         q = layout[name]
         pos = layout.positions(q, 1)
         for row, col in pos.reshape(-1, 2):
-            c = cells.get((int(row), int(col)))
+            at = (int(row), int(col)) if moved is None else moved.forward(int(row), int(col))
+            c = cells.get(at) if at is not None else None
             if c is None or not c.is_number:
                 return False
     return True
+
+
 
 
 def _count_images(layout: Layout, sheets: dict[str, SheetCells]) -> int:
@@ -160,14 +204,15 @@ def _gather(layout: Layout, q: Quantity, n: int, cells: SheetCells, n_iterations
     return out
 
 
-def _numbers(layout: Layout, q: Quantity, grid: np.ndarray, n: int, roles: dict[str, str]) -> np.ndarray:
+def _numbers(layout: Layout, q: Quantity, grid: np.ndarray, n: int, roles: dict[str, str],
+             alignment: Alignment = IDENTITY) -> np.ndarray:
     out = np.empty(grid.shape, dtype=float)
     for index, cell in np.ndenumerate(grid):
         if cell is not None and cell.is_number:
             out[index] = cell.value
             continue
         row, col = layout.positions(q, n, grid.shape[0] if q.per_iteration else 1)[index]
-        where = f"{roles[q.sheet]}!{cell_name(int(row), int(col))}"
+        where = f"{roles[q.sheet]}!{cell_name(*alignment.forward(q.sheet, int(row), int(col)))}"
         article = "an" if q.description[:1] in "aeiou" else "a"
         raise UnusableInput(f"{where} {_what_is_there(cell)} where {article} {q.description} (a number) belongs")
     return out

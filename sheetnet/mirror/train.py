@@ -3,9 +3,12 @@
 Everything particular to a workbook comes from its Kind (kinds.Training: the engine's network and
 problem from the cells, the two methods and their defaults); nothing here knows a layout.
 
-Only the parameter cells and the cached values of the cells that depend on them change; a
-dependent cell whose formula is not the layout's own keeps its cached value (we would otherwise
-show a number its formula does not compute), and is counted so the user can be told.
+Only the parameter cells and the cached values of the cells that depend on them change. A dependent
+cell whose formula is not the layout's own — or is downstream of a formula `sheetnet check` found wrong
+(`leave`, when the user trains anyway with --force) — gets no cached value at all rather than one its
+formula might not give: the workbook is marked for a full recalculation on open (fullCalcOnLoad, which
+Excel follows), and LibreOffice calculates a formula without a cached value when it opens the file.
+Such cells are counted so the user can be told.
 """
 
 from __future__ import annotations
@@ -40,18 +43,22 @@ class Trained:
     seconds: float
     stopped_because: str
     cells_written: int
-    cells_left: int  # dependent cells whose formula differs from the layout's: cached value kept
+    cells_left: int  # dependent cells whose value sheetnet does not vouch for: cached value removed
     net: object  # the engine's network of the kind (Network, CNN)
     kind: Kind = CHAPTER3_KIND
     before: Summary | None = None  # the figures before and after, worded the kind's way
     after: Summary | None = None
+    recalculate_on_open: bool = False  # the workbook was marked for a full recalculation when opened
 
 
 def train_workbook(src: str | Path, dst: str | Path, *, method: str = "solver", eta: float | None = None,
                    iterations: int | None = None, callback: Callable[[int, float], None] | None = None,
-                   kind: Kind = CHAPTER3_KIND) -> Trained:
+                   kind: Kind = CHAPTER3_KIND, leave: frozenset[str] = frozenset(), loaded: Loaded | None = None) -> Trained:
     """Train from src's own parameters by `method` ('solver' or 'gd'; η and the number of gd updates
-    default to the kind's) and write dst: src with the trained parameters and their dependents' values."""
+    default to the kind's) and write dst: src with the trained parameters and their dependents' values.
+
+    leave: quantities whose formulas are wrong: they and everything downstream get no cached value.
+    loaded: src already loaded as `kind` (by the check that came first)."""
     how = kind.training
     if how is None:
         trainable = listed([other.name for other in KINDS if other.training], "and")
@@ -59,7 +66,7 @@ def train_workbook(src: str | Path, dst: str | Path, *, method: str = "solver", 
                             f"it trains {trainable} workbooks")
     if method not in ("solver", "gd"):
         raise ValueError(f"unknown method {method!r}")
-    loaded = load(src, kind.layout)
+    loaded = loaded or load(src, kind.layout)
     if not loaded.has("learn"):
         raise UnusableInput(f"has no learning sheet (with the {_where_parameters(kind)}) to train")
     n, k = loaded.n_images, loaded.n_iterations
@@ -75,11 +82,11 @@ def train_workbook(src: str | Path, dst: str | Path, *, method: str = "solver", 
         stopped = run.stopped_because
     inputs = {**loaded.inputs, **how.parameter_arrays(run.net)}
     after, values = kind.compute(inputs, n, k)
-    edits, left = _edits(loaded, inputs, values, kind.parameters)
+    edits, left = _edits(loaded, inputs, values, kind.parameters, leave)
     _refuse_what_no_cell_holds(edits)
-    written = patch_workbook(src, dst, edits)
+    written = patch_workbook(src, dst, edits, recalculate_on_open=bool(left))
     return Trained(loaded, method, before.C_T, after.C_T, before.right, after.right,
-                   run.iterations, run.elapsed, stopped, written, left, run.net, kind, before, after)
+                   run.iterations, run.elapsed, stopped, written - left, left, run.net, kind, before, after, bool(left))
 
 
 def _refuse_what_no_cell_holds(edits) -> None:
@@ -101,26 +108,30 @@ def _where_parameters(kind: Kind) -> str:
     return f"{len(cells)} parameters at {cell_name(*map(int, first))}:{cell_name(*map(int, last))}"
 
 
-def _edits(loaded: Loaded, inputs: dict, values: dict, parameters: tuple[str, ...]):
-    edits: dict[str, dict[tuple[int, int], float | str]] = {}
+def _edits(loaded: Loaded, inputs: dict, values: dict, parameters: tuple[str, ...], leave: frozenset[str] = frozenset()):
+    edits: dict[str, dict[tuple[int, int], float | str | None]] = {}
     layout, n, names = loaded.layout, loaded.n_images, loaded.sheet_names
     for name in parameters:
         _put(edits, loaded, name, inputs[name], np.ones(inputs[name].shape, dtype=bool))
+    wrong = set(leave) | dependents(layout, set(leave))
     left = 0
     for name in sorted(dependents(layout, set(parameters))):
         cells = loaded.cells[name]
         want = expected_formulas(layout, name, n, names)
         ours = np.vectorize(lambda c, f: c is not None and same_formula(c.formula, f), otypes=[bool])(cells, want)
-        present = np.vectorize(lambda c: c is not None, otypes=[bool])(cells)
-        left += int((present & ~ours).sum())
+        if name in wrong:
+            ours[...] = False
+        formula = np.vectorize(lambda c: c is not None and c.formula is not None, otypes=[bool])(cells)
+        unknown = formula & ~ours  # no value we could vouch for: none at all, the spreadsheet calculates it
+        left += int(unknown.sum())
         _put(edits, loaded, name, values[name], ours)
+        _put(edits, loaded, name, np.full(cells.shape, None, dtype=object), unknown)
     return edits, left
 
 
 def _put(edits, loaded: Loaded, name: str, values: np.ndarray, mask: np.ndarray) -> None:
     q = loaded.layout[name]
     sheet = edits.setdefault(loaded.sheet_names[q.sheet], {})
-    pos = loaded.layout.positions(q, loaded.n_images)
     for index in zip(*np.nonzero(mask)):
         v = values[index]
-        sheet[tuple(int(p) for p in pos[index])] = v if isinstance(v, str) else float(v)
+        sheet[loaded.address(name, index)] = v if v is None or isinstance(v, str) else float(v)  # where the sheet has it

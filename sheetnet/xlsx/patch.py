@@ -23,7 +23,8 @@ from sheetnet.xlsx.parttext import part_text
 from sheetnet.xlsx.reader import WorkbookCells
 from sheetnet.xlsx.refs import cell_name
 
-Edits = dict[str, dict[tuple[int, int], float | str]]  # sheet name → (row, col) → new value
+Edits = dict[str, dict[tuple[int, int], float | str | None]]  # sheet name → (row, col) → new value
+# None: the cell keeps its formula and loses its cached value (a spreadsheet calculates it when opening)
 
 _START = re.compile(r"<((?:[\w.-]+:)?)c\b([^>]*?)(/?)>")
 _REF = re.compile(r'\br="([A-Z]+[0-9]+)"')
@@ -31,8 +32,15 @@ _TYPE = re.compile(r'\s+t="[^"]*"')
 _VALUE_OR_INLINE = re.compile(r"<((?:[\w.-]+:)?)(v|is)\b[^>]*?(?:/>|>.*?</\1\2>)", re.S)
 
 
-def patch_workbook(src: str | Path, dst: str | Path, edits: Edits) -> int:
-    """Write a copy of src with the edited cells' values replaced; returns how many cells changed."""
+WORKBOOK_PART = "xl/workbook.xml"  # the reader's too: a package without it is not a workbook
+
+
+def patch_workbook(src: str | Path, dst: str | Path, edits: Edits, *, recalculate_on_open: bool = False) -> int:
+    """Write a copy of src with the edited cells' values replaced; returns how many cells changed.
+
+    recalculate_on_open: also mark the workbook for a full recalculation when it is opened
+    (`<calcPr fullCalcOnLoad="1"/>`), for cached values we did not, or could not, write.
+    """
     src, dst = Path(src), Path(dst)
     with WorkbookCells(src) as book:
         parts = {book.part_of(sheet): cells for sheet, cells in edits.items() if cells}
@@ -46,6 +54,8 @@ def patch_workbook(src: str | Path, dst: str | Path, edits: Edits) -> int:
                 if info.filename in parts:
                     text, n = patch_sheet_xml(part_text(data, info.filename), parts[info.filename], info.filename)
                     data, changed = text.encode("utf-8"), changed + n
+                elif info.filename == WORKBOOK_PART and recalculate_on_open:
+                    data = full_calc_on_load(data.decode("utf-8")).encode("utf-8")
                 zout.writestr(info, data)
     outputs.write(dst, fill)
     return changed
@@ -73,7 +83,33 @@ def refuse_other_extension(src: Path, dst: Path, option: str) -> None:
         raise BadOption(text.format(option=option, path=dst, name=Path(dst).stem + (".xlsm" if macros else ".xlsx")))
 
 
-def patch_sheet_xml(xml: str, cells: dict[tuple[int, int], float | str], part: str = "sheet") -> tuple[str, int]:
+
+
+_CALC_PR = re.compile(r"<((?:[\w.-]+:)?)calcPr\b([^>]*?)(/?)>")
+_FULL_CALC = re.compile(r'\s+fullCalcOnLoad="[^"]*"')
+# CT_Workbook's children that come after calcPr, in order: a new calcPr goes before the first present.
+_AFTER_CALC_PR = ("oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing",
+                  "fileRecoveryPr", "webPublishObjects", "extLst")
+
+
+def full_calc_on_load(xml: str) -> str:
+    """workbook.xml with `fullCalcOnLoad="1"` on its calcPr (added where the schema puts it if absent)."""
+    m = _CALC_PR.search(xml)
+    if m:
+        attrs = _FULL_CALC.sub("", m.group(2)).rstrip()
+        return xml[:m.start()] + f'<{m.group(1)}calcPr{attrs} fullCalcOnLoad="1"{m.group(3)}>' + xml[m.end():]
+    root = re.search(r"<((?:[\w.-]+:)?)workbook\b", xml)
+    if root is None:
+        raise UnusableInput(f"{WORKBOOK_PART} has no <workbook> element")
+    p = root.group(1)
+    at = min((m.start() for tag in _AFTER_CALC_PR if (m := re.search(rf"<{re.escape(p)}{tag}\b", xml))),
+             default=xml.rfind(f"</{p}workbook>"))
+    if at < 0:
+        raise UnusableInput(f"{WORKBOOK_PART} is not closed")
+    return xml[:at] + f'<{p}calcPr fullCalcOnLoad="1"/>' + xml[at:]
+
+
+def patch_sheet_xml(xml: str, cells: dict[tuple[int, int], float | str | None], part: str = "sheet") -> tuple[str, int]:
     """The sheet XML with the given cells' values replaced (formulas and styles kept)."""
     wanted = {cell_name(*pos): value for pos, value in cells.items()}
     out, pos, done = [], 0, set()
@@ -100,10 +136,14 @@ def patch_sheet_xml(xml: str, cells: dict[tuple[int, int], float | str], part: s
     return "".join(out), len(done)
 
 
-def _cell(prefix: str, attrs: str, body: str, value: float | str) -> str:
+def _cell(prefix: str, attrs: str, body: str, value: float | str | None) -> str:
     has_formula = f"<{prefix}f" in body
     kept = _VALUE_OR_INLINE.sub("", body)  # the formula (and anything else) stays, the value goes
     attrs = _TYPE.sub("", attrs)
+    if value is None:
+        if not has_formula:
+            raise ValueError("only a formula cell can be left without a value")
+        return f"<{prefix}c{attrs}>{kept}</{prefix}c>"
     if isinstance(value, str):
         if not has_formula:
             attrs += ' t="inlineStr"'

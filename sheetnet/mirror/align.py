@@ -1,0 +1,640 @@
+"""Find how a student's sheet moved against its layout: rows and columns inserted (or deleted), per sheet.
+
+The evidence is what the layout says each cell holds — a label's own text, a number (data, parameters),
+a formula (every computed cell) — against what the sheet holds. Each axis is aligned by dynamic
+programming over its lines (a line is a row or a column, compared cell by cell through the other axis'
+current map), with lines inserted into the sheet or missing from it; the two axes are aligned in turn
+until they settle. Insertions keep the order of lines, so each axis comes out as a monotone,
+piecewise shift (mirror/alignment.py).
+
+The alignment is taken only when it explains the sheet better than no move at all, and it is then
+checked: a line inserted inside one item of the layout (inside an image's pixel grid, between the
+rows of the parameter block) widens the ranges that span it, so no shift can grade that sheet; nor one
+whose layout lines were deleted. Those are refused, in one line saying what moved where. A sheet that
+fits the layout where it is (labels in place, no image missing in the middle of the others, its
+signature holding numbers) is taken as it is, without the search.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sheetnet.errors import UnusableInput
+from sheetnet.i18n import _, ngettext
+from sheetnet.layout.model import Layout
+from sheetnet.mirror.alignment import IDENTITY_AXIS, Alignment, Axis, SheetMap
+from sheetnet.xlsx.reader import SheetCells
+from sheetnet.xlsx.refs import cell_name, col_letters
+
+EMPTY, NUMBER, FORMULA, TEXT, OTHER = 0, 1, 2, 3, 4  # what a cell holds; a label's text is a code ≥ LABEL
+LABEL = 5
+MAX_INSERTED = 48  # lines inserted into one axis of one sheet, at most, that the search looks for
+MAX_DELETED = 8
+_EPS = 0.01  # a line inserted or deleted costs a little even when empty: no move is preferred on a tie
+_DELETE = 0.5  # a deletion costs more than an insertion: students insert far more often
+_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class Found:
+    """A sheet's map, what to tell the user, and why it cannot be graded (one line each)."""
+
+    map: SheetMap
+    moves: tuple[str, ...] = ()  # 'a row was inserted above row 3', in the layout's words
+    problems: tuple[str, ...] = ()
+
+
+UNMOVED = Found(SheetMap())
+
+
+def _cost_table(n_codes: int, landmark: float) -> np.ndarray:
+    """W[expected, found]: how badly a cell disagrees with what the layout puts there. A label out of
+    place costs `landmark`, more than a whole line of cells: labels say which line is which (C, 正解 and
+    预测 are each one formula per image, alike but for their labels)."""
+    w = np.ones((n_codes, n_codes), dtype=np.float32)
+    values = [NUMBER, FORMULA, OTHER]  # a typed number where a formula belongs, an error value: the right place
+    for a in values:
+        for b in values:
+            w[a, b] = 0.25
+    w[LABEL:, :] = w[:, LABEL:] = landmark
+    w[LABEL:, TEXT] = w[TEXT, LABEL:] = landmark / 2  # a label the student rewrote
+    np.fill_diagonal(w, 0.0)
+    return w
+
+
+# -- what the layout and the sheet hold, as codes ----------------------------------------------------
+def label_texts(layout: Layout, role: str, last_row: int | None = None) -> list[str]:
+    """The sheet's label texts (not the unit numbers): its landmarks; those down to last_row only, if given."""
+    return sorted({str(lb.text) for lb in layout.labels if lb.sheet == role and isinstance(lb.text, str)
+                   and (last_row is None or _parse(lb.cell)[0] <= last_row)})
+
+
+def _extent(layout: Layout, role: str, n: int, k: int) -> tuple[int, int]:
+    rows = cols = 1
+    for q in layout.quantities:
+        if q.sheet == role:
+            pos = layout.positions(q, n, k)
+            rows, cols = max(rows, int(pos[..., 0].max())), max(cols, int(pos[..., 1].max()))
+    for lb in layout.labels:
+        if lb.sheet == role:
+            r, c = _parse(lb.cell)
+            if lb.per_iteration:
+                step = layout.sheet(role).iteration_step
+                r, c = r + step[0] * (k - 1), c + step[1] * (k - 1)
+            rows, cols = max(rows, r), max(cols, c)
+    return rows, cols
+
+
+def _parse(cell: str) -> tuple[int, int]:
+    from sheetnet.xlsx.refs import parse_cell
+
+    return parse_cell(cell)
+
+
+def expected_grid(layout: Layout, role: str, n: int, k: int, codes: dict[str, int], shape) -> np.ndarray:
+    """What the layout puts in each cell of the sheet (rows × cols, 1-based; row and column 0 empty)."""
+    grid = np.zeros(shape, dtype=np.int16)
+    step = layout.sheet(role).iteration_step
+    for lb in layout.labels:
+        if lb.sheet != role:
+            continue
+        r, c = _parse(lb.cell)
+        code = codes.get(lb.text, TEXT) if isinstance(lb.text, str) else NUMBER
+        for j in range(k if lb.per_iteration else 1):
+            rr, cc = r + step[0] * j, c + step[1] * j
+            if rr < shape[0] and cc < shape[1]:
+                grid[rr, cc] = code
+    for q in layout.quantities:
+        if q.sheet != role:
+            continue
+        pos = layout.positions(q, n, k)
+        codes_here = np.full(pos.shape[:-1], FORMULA if q.computed else NUMBER, dtype=np.int16)
+        if q.computed:
+            if q.per_iteration and q.first_iteration is not None and not q.first_iteration.startswith("="):
+                codes_here[0] = NUMBER  # iteration 1's parameters are typed
+            if q.per_image and q.first_formula is not None and not q.first_formula.startswith("="):
+                codes_here[(slice(None),) * int(q.per_iteration) + (0,)] = NUMBER  # the first image number is typed
+        rows, cols = pos[..., 0].reshape(-1), pos[..., 1].reshape(-1)
+        inside = (rows < shape[0]) & (cols < shape[1])
+        grid[rows[inside], cols[inside]] = codes_here.reshape(-1)[inside]
+    return grid
+
+
+def sheet_grid(cells: SheetCells, codes: dict[str, int], shape) -> np.ndarray:
+    grid = np.zeros(shape, dtype=np.int16)
+    R, C = shape
+    for (r, c), cell in cells.items():
+        if r >= R or c >= C:
+            continue
+        if cell.formula is not None:
+            grid[r, c] = FORMULA
+        elif cell.kind == "n":
+            grid[r, c] = NUMBER
+        elif cell.kind == "s":
+            grid[r, c] = codes.get(str(cell.value).strip(), TEXT) if str(cell.value).strip() else EMPTY
+        elif cell.kind:
+            grid[r, c] = OTHER
+    return grid
+
+
+# -- the quick look: does the sheet fit where it is? ---------------------------------------------
+def fits_in_place(layout: Layout, role: str, cells: SheetCells) -> bool:
+    """Labels in place (in every iteration block used), the signature holding numbers, and no cell where
+    the layout puts nothing (within its extent): a shifted block always moves some cell off the layout."""
+    s = layout.sheet(role)
+    present = {str(c.value).strip() for c in cells.values() if c.kind == "s"}
+    k = _iterations_reach(layout, role, cells)
+    for lb in layout.labels:
+        if lb.sheet == role and isinstance(lb.text, str) and lb.text in present:
+            r, c = _parse(lb.cell)
+            for j in range(k if lb.per_iteration else 1):
+                cell = cells.get((r + s.iteration_step[0] * j, c + s.iteration_step[1] * j))
+                if (cell is None or str(cell.value).strip() != lb.text) and (j == 0 or _block_used(layout, role, cells, j)):
+                    return False
+    for name in s.signature:
+        for r, c in layout.positions(layout[name], 1).reshape(-1, 2):
+            cell = cells.get((int(r), int(c)))
+            if cell is None or not cell.is_number:
+                return False
+    n = _images_reach(layout, role, cells) or 1
+    R, C = _extent(layout, role, n, k)
+    expected = expected_grid(layout, role, n, k, {}, (R + 1, C + 1)) != EMPTY
+    at = np.fromiter((v for rc in cells for v in rc), dtype=np.int64, count=2 * len(cells)).reshape(-1, 2)
+    at = at[(at[:, 0] <= R) & (at[:, 1] <= C)]
+    return bool(expected[at[:, 0], at[:, 1]].all())
+
+
+def _block_used(layout: Layout, role: str, cells: SheetCells, j: int) -> bool:
+    """Does iteration block j hold anything where the layout puts its parameters (the signature)?"""
+    s = layout.sheet(role)
+    for name in s.signature:
+        q = layout[name]
+        pos = layout.positions(q, 1, j + 1)[j] if q.per_iteration else layout.positions(q, 1)
+        if any((int(r), int(c)) in cells for r, c in pos.reshape(-1, 2)):
+            return True
+    return False
+
+
+def _images_reach(layout: Layout, role: str, cells: SheetCells) -> int:
+    """Image blocks up to the sheet's last used column (or row): an upper bound of its images (0: none)."""
+    s = layout.sheet(role)
+    return _reach(layout, cells, s.image_step, [q for q in layout.quantities if q.sheet == role and q.per_image],
+                  layout.max_images, 0)
+
+
+def _iterations_reach(layout: Layout, role: str, cells: SheetCells) -> int:
+    """Iteration blocks up to the sheet's last used row: an upper bound of its iterations."""
+    s = layout.sheet(role)
+    return _reach(layout, cells, s.iteration_step,
+                  [q for q in layout.quantities if q.sheet == role and q.per_iteration], layout.max_iterations, 1)
+
+
+def _reach(layout: Layout, cells: SheetCells, step: tuple[int, int], repeated: list, most: int, none: int) -> int:
+    """Blocks `step` apart, from the first repeated quantity's first cell to the sheet's farthest cell."""
+    dr, dc = step
+    if not (dr or dc) or not cells or not repeated:
+        return none
+    r0, c0 = (int(v) for v in layout.positions(repeated[0], 1, 1).reshape(-1, 2).min(axis=0))
+    far = max(c for _, c in cells) if dc else max(r for r, _ in cells)
+    return int(min(most, max(1, (far - (c0 if dc else r0)) // (dc or dr) + 2)))
+
+
+# -- the search --------------------------------------------------------------------------------
+_FOUND: dict = {}  # (id of the sheet's cells, role_key) → (the cells, how they moved): detection and loading ask alike
+
+
+def found(layout: Layout, role: str, cells: SheetCells, name: str) -> Found:
+    """find(), remembered for the last few sheets (the cells themselves are kept, so an id is never reused)."""
+    key = (id(cells), role_key(layout, role))
+    hit = _FOUND.get(key)
+    if hit is None or hit[0] is not cells:
+        if len(_FOUND) > 16:
+            _FOUND.clear()
+        hit = _FOUND[key] = (cells, find(layout, role, cells, name))
+    return hit[1]
+
+
+_ROLE_KEYS: dict = {}
+
+
+def role_key(layout: Layout, role: str):
+    """What a search of one sheet depends on: its layout's quantities and labels on it (equal for kinds
+    that share the sheet, like chapters 3 and 4's Data)."""
+    key = _ROLE_KEYS.get((id(layout), role))
+    if key is None:
+        key = _ROLE_KEYS[(id(layout), role)] = (
+            layout.sheet(role), tuple(q for q in layout.quantities if q.sheet == role),
+            tuple(lb for lb in layout.labels if lb.sheet == role), layout.max_images, layout.max_iterations)
+    return key
+
+
+def find(layout: Layout, role: str, cells: SheetCells, sheet_name: str) -> Found:
+    """How the sheet playing `role` moved against the layout (UNMOVED when it fits where it is)."""
+    if fits_in_place(layout, role, cells):
+        return UNMOVED
+    texts = label_texts(layout, role)
+    codes = {t: LABEL + i for i, t in enumerate(texts)}
+    n, k = _images_reach(layout, role, cells) or 1, _iterations_reach(layout, role, cells)
+    R, C = _extent(layout, role, n, k)
+    far_r = max((r for r, _ in cells), default=1)
+    far_c = max((c for _, c in cells), default=1)
+    shape_e = (R + 1, C + 1)
+    shape_s = (min(far_r, R + MAX_INSERTED) + 1, min(far_c, C + MAX_INSERTED) + 1)
+    E = expected_grid(layout, role, n, k, codes, shape_e)
+    G = sheet_grid(cells, codes, shape_s)
+    landmark = 10.0 + max(int((E != EMPTY).sum(axis=0).max()), int((E != EMPTY).sum(axis=1).max()))
+    W = _cost_table(LABEL + len(texts), landmark)
+    rows, cols = IDENTITY_AXIS, IDENTITY_AXIS
+    row_match = col_match = None
+    for _round in range(_ROUNDS):
+        row_match, new_rows = _align_axis(E, G, cols, W)
+        col_match, new_cols = _align_axis(E.T, G.T, new_rows, W)
+        if new_rows == rows and new_cols == cols:
+            break
+        rows, cols = new_rows, new_cols
+    m = SheetMap(rows, cols)
+    if not m.moved or _explains(E, G, m, W) >= _explains(E, G, SheetMap(), W) - 0.5:
+        return UNMOVED
+    if _labels_matched(E, G, m) < _labels_matched(E, G, SheetMap()):
+        return UNMOVED
+    return _judged(layout, role, sheet_name, m, E, row_match, col_match, n, k)
+
+
+def _align_axis(E: np.ndarray, G: np.ndarray, other: Axis, W: np.ndarray) -> tuple[np.ndarray, Axis]:
+    """Align E's lines (axis 0) with G's, comparing each line through `other` (the map of axis 1)."""
+    fwd = other.forward_table(E.shape[1]) if other.moved else np.arange(E.shape[1])
+    keep = (fwd >= 1) & (fwd < G.shape[1])
+    keep[0] = False
+    Ev, Gv = E[:, keep], G[:, fwd[keep]]
+    R, S = E.shape[0] - 1, G.shape[0] - 1
+    ds = np.arange(-MAX_DELETED, MAX_INSERTED + 1)
+    cost = np.full((R, len(ds)), np.inf, dtype=np.float64)
+    lines = np.arange(1, R + 1)
+    full = (Ev != EMPTY).any(axis=1)
+    blank = ~(Gv != EMPTY).any(axis=1)
+    for k, d in enumerate(ds):
+        s = lines + d
+        ok = (s >= 1) & (s <= S)
+        if ok.any():
+            # a full layout line on an empty one costs as much more as a deletion: a row deleted is told
+            # as that row deleted, not as an emptied row and an empty row deleted further down
+            cost[ok, k] = W[Ev[lines[ok]], Gv[s[ok]]].sum(axis=1) + _DELETE * (full[lines[ok]] & blank[s[ok]])
+    ins = np.concatenate([[0.0], W[EMPTY][Gv[1:]].sum(axis=1) + _EPS])
+    dele = W[Ev[1:], EMPTY].sum(axis=1) + _EPS + _DELETE
+    match = _dp(cost, ins, dele, ds, S)
+    content = (E[1:] != EMPTY).any(axis=1)
+    return match, _axis_of(match, content)
+
+
+def _dp(cost: np.ndarray, ins: np.ndarray, dele: np.ndarray, ds: np.ndarray, S: int) -> np.ndarray:
+    """For each layout line 1…R, the sheet's line it is (0: deleted, −1: past the sheet's end).
+
+    State (r, d): layout lines 1…r and sheet lines 1…r+d taken. Moves: match r with r+d; delete layout
+    line r; insert sheet line r+d. Sheet lines after the last taken are inserted at their cost; layout
+    lines after the last taken are free (the layout is laid out for more images than the sheet has)."""
+    R, B = cost.shape
+    cum = np.concatenate([[0.0], np.cumsum(ins[1:])])
+    D = np.full((R + 1, B), np.inf)
+    choice = np.zeros((R + 1, B), dtype=np.int8)  # 1 match, 2 delete, 3 insert
+    s0 = ds
+    ok = (s0 >= 0) & (s0 <= S)
+    D[0, ok] = cum[s0[ok]]
+    choice[0, ok & (s0 > 0)] = 3
+    for r in range(1, R + 1):
+        s = r + ds
+        valid = (s >= 0) & (s <= S)
+        match = D[r - 1] + cost[r - 1]
+        delete = np.full(B, np.inf)
+        delete[:-1] = D[r - 1, 1:] + dele[r - 1]
+        base = np.minimum(match, delete)
+        which = np.where(match <= delete, 1, 2)
+        cs = cum[np.clip(s, 0, S)]
+        best = cs + np.minimum.accumulate(np.where(valid, base - cs, np.inf))
+        best[~valid] = np.inf
+        D[r] = best
+        choice[r] = np.where(best < base - 1e-9, 3, which)
+    ends = np.arange(R + 1)[:, None] + ds[None, :]
+    tail = np.where((ends >= 0) & (ends <= S), cum[S] - cum[np.clip(ends, 0, S)], np.inf)
+    total = D + tail
+    flat = np.flatnonzero(total.reshape(-1) <= total.min() + 1e-9)
+    r, k = divmod(int(flat[-1]), B)  # on a tie, the end that took the most layout lines
+    match = np.full(R + 1, -1, dtype=np.int64)
+    while r > 0 or ds[k] > 0:
+        ch = choice[r, k]
+        if ch == 1:
+            match[r] = r + ds[k]
+            r -= 1
+        elif ch == 2:
+            match[r] = 0
+            r, k = r - 1, k + 1
+        else:
+            k -= 1
+    return match[1:]
+
+
+def _axis_of(match: np.ndarray, content: np.ndarray) -> Axis:
+    """The piecewise shift that the matched lines holding layout content follow. Empty layout lines go
+    with the next content line (an insertion is placed just before it)."""
+    pairs = [(i + 1, int(s)) for i, s in enumerate(match) if content[i] and s > 0]
+    shifts, deleted, off = [], set(), 0
+    for line, s in pairs:
+        new = s - line
+        if new != off:
+            if new < off:  # empty layout lines before this one are gone
+                deleted.update(range(line - (off - new), line))
+            shifts.append((line, new))
+            off = new
+    return Axis(tuple(shifts), frozenset(deleted))
+
+
+def _explains(E: np.ndarray, G: np.ndarray, m: SheetMap, W: np.ndarray) -> float:
+    """How badly the sheet disagrees with the layout seen through the map (every cell of the sheet)."""
+    rows = m.rows.back_table(G.shape[0])
+    cols = m.cols.back_table(G.shape[1])
+    rows[rows >= E.shape[0]] = 0
+    cols[cols >= E.shape[1]] = 0
+    return float(W[E[rows[:, None], cols[None, :]], G].sum())
+
+
+def _labels_matched(E: np.ndarray, G: np.ndarray, m: SheetMap) -> int:
+    rows = m.rows.back_table(G.shape[0])
+    cols = m.cols.back_table(G.shape[1])
+    rows[rows >= E.shape[0]] = 0
+    cols[cols >= E.shape[1]] = 0
+    seen = E[rows[:, None], cols[None, :]]
+    return int(((seen >= LABEL) & (seen == G)).sum())
+
+
+# -- what moved, in words; what cannot be graded ------------------------------------------------
+def _judged(layout: Layout, role: str, sheet: str, m: SheetMap, E: np.ndarray, row_match, col_match,
+            n: int, k: int) -> Found:
+    moves, problems = [], []
+    for axis_name, axis, match, content in (("row", m.rows, row_match, (E[1:] != EMPTY).any(axis=1)),
+                                            ("column", m.cols, col_match, (E[:, 1:] != EMPTY).any(axis=0))):
+        if not axis.moved:
+            continue
+        lines = [i + 1 for i, s in enumerate(match) if content[i] and s > 0]
+        gone = [i + 1 for i, s in enumerate(match) if content[i] and s == 0]
+        if gone:
+            problems.append(_deleted(layout, role, sheet, axis_name, gone, n, k))
+            continue
+        boxes = _boxes(layout, role, axis_name, n, k)
+        for p, q in zip([0] + lines, lines):
+            grew = (axis.forward(q) - (axis.forward(p) if p else 0)) - (q - p)
+            if grew == 0:
+                continue
+            inside = _inside(boxes, p, q) if p else None
+            if grew > 0 and inside is not None:
+                problems.append(_split(layout, sheet, axis_name, axis, p, q, inside))
+            else:
+                moves.append(_moved(layout, role, sheet, axis_name, axis, p, q, grew, n, k))
+    return Found(m, tuple(moves), tuple(problems))
+
+
+def _boxes(layout: Layout, role: str, axis_name: str, n: int, k: int) -> list[tuple[int, int, str, int | None]]:
+    """(first line, last line, quantity, image) of every item of the sheet on one axis: an image's x, all
+    units of its z2, the parameter grid w2 — the cells whose ranges an insertion inside would widen."""
+    a = 0 if axis_name == "row" else 1
+    out = []
+    for q in layout.quantities:
+        if q.sheet != role:
+            continue
+        pos = layout.positions(q, n, k)
+        lead = int(q.per_iteration) + int(q.per_image)
+        items = pos[..., a].reshape(*pos.shape[:lead], -1)
+        lo, hi = items.min(axis=-1), items.max(axis=-1)
+        for index in np.ndindex(lo.shape):
+            if hi[index] > lo[index]:
+                image = index[-1] if q.per_image else None
+                out.append((int(lo[index]), int(hi[index]), q.name, image))
+    return out
+
+
+def _inside(boxes, p: int, q: int):
+    """The first item that holds both p and q (the lines on either side of an insertion)."""
+    return next((b for b in boxes if b[0] <= p and q <= b[1]), None)
+
+
+def _line_name(axis_name: str, line: int) -> str:
+    return str(line) if axis_name == "row" else col_letters(line)
+
+
+def _new_lines(sheet: str, axis_name: str, axis: Axis, q: int, count: int) -> str:
+    """The lines inserted just before layout line q, as the student sees them: 学习!AZ, 学习!3:4."""
+    first, last = axis.forward(q) - count, axis.forward(q) - 1
+    if axis_name == "row":
+        return f"{sheet}!{first}:{last}"
+    return f"{sheet}!{col_letters(first)}" + (f":{col_letters(last)}" if last > first else "")
+
+
+def _moved(layout: Layout, role: str, sheet: str, axis_name: str, axis: Axis, p: int, q: int, grew: int,
+           n: int, k: int) -> str:
+    """What moved between layout lines p (0: the sheet's start) and q, in one sentence."""
+    rows, count = axis_name == "row", abs(grew)
+    new = _new_lines(sheet, axis_name, axis, q, grew) if grew > 0 else ""
+    fill = dict(n=count, sheet=sheet, p=_line_name(axis_name, p), q=_line_name(axis_name, q), new=new)
+    if grew > 0:
+        image = _image_starting(layout, role, axis_name, q, n)
+        iteration = _iteration_starting(layout, role, axis_name, q, k)
+        if image is not None and not rows:
+            return ngettext("a column was inserted before image {i} ({new})",
+                            "{n} columns were inserted before image {i} ({new})", count).format(i=image, **fill)
+        if iteration is not None and rows:
+            return ngettext("a row was inserted before iteration {i}'s block ({new})",
+                            "{n} rows were inserted before iteration {i}'s block ({new})", count).format(i=iteration, **fill)
+    if not p:
+        text = (ngettext("a row was inserted at the top of {sheet}", "{n} rows were inserted at the top of {sheet}", count)
+                if rows else ngettext("a column was inserted at the left of {sheet} ({new})",
+                                      "{n} columns were inserted at the left of {sheet} ({new})", count)) if grew > 0 else \
+            (ngettext("a row was deleted at the top of {sheet}", "{n} rows were deleted at the top of {sheet}", count)
+             if rows else ngettext("a column was deleted at the left of {sheet}",
+                                   "{n} columns were deleted at the left of {sheet}", count))
+        return text.format(**fill)
+    between = q - p > 1  # empty layout lines in between: where exactly among them cannot be told
+    if grew > 0 and rows:
+        text = (ngettext("a row was inserted between rows {p} and {q} of {sheet}",
+                         "{n} rows were inserted between rows {p} and {q} of {sheet}", count) if between else
+                ngettext("a row was inserted above row {q} of {sheet}", "{n} rows were inserted above row {q} of {sheet}",
+                         count))
+    elif grew > 0:
+        text = (ngettext("a column was inserted between columns {p} and {q} of {sheet} ({new})",
+                         "{n} columns were inserted between columns {p} and {q} of {sheet} ({new})", count) if between
+                else ngettext("a column was inserted before column {q} of {sheet} ({new})",
+                              "{n} columns were inserted before column {q} of {sheet} ({new})", count))
+    elif rows:
+        text = (ngettext("a row was deleted between rows {p} and {q} of {sheet}",
+                         "{n} rows were deleted between rows {p} and {q} of {sheet}", count) if between else
+                ngettext("a row was deleted above row {q} of {sheet}", "{n} rows were deleted above row {q} of {sheet}",
+                         count))
+    else:
+        text = (ngettext("a column was deleted between columns {p} and {q} of {sheet}",
+                         "{n} columns were deleted between columns {p} and {q} of {sheet}", count) if between else
+                ngettext("a column was deleted before column {q} of {sheet}",
+                         "{n} columns were deleted before column {q} of {sheet}", count))
+    return text.format(**fill) + _within(layout, role, axis_name, q, n, k)
+
+
+def _within(layout: Layout, role: str, axis_name: str, line: int, n: int, k: int) -> str:
+    """' (in image 7's block)', ' (in iteration 3's block)' or ''."""
+    s = layout.sheet(role)
+    if axis_name == "column" and s.image_step[1]:
+        first = _parse(s.block[0] + "1")[1]
+        i = (line - first) // s.image_step[1]
+        if 0 <= i < n and line >= first:
+            return _(" (in image {i}'s block)").format(i=i + 1)
+    step = s.iteration_step[0] if axis_name == "row" else s.iteration_step[1]
+    if step:
+        i = (line - _iteration_top(layout, role, axis_name)) // step
+        if 1 <= i < k:
+            return _(" (in iteration {i}'s block)").format(i=i + 1)
+    return ""
+
+
+def _image_starting(layout: Layout, role: str, axis_name: str, line: int, n: int) -> int | None:
+    """The image (1-based, from 2) whose block starts at this line of the image axis."""
+    s = layout.sheet(role)
+    step = s.image_step[1] if axis_name == "column" else s.image_step[0]
+    if not step or (axis_name == "column") != bool(s.image_step[1]):
+        return None
+    first = _parse(s.block[0] + "1")[1] if axis_name == "column" else None
+    if first is None:
+        return None
+    i, rem = divmod(line - first, step)
+    return i + 1 if rem == 0 and 0 <= i < n else None
+
+
+def _iteration_top(layout: Layout, role: str, axis_name: str) -> int:
+    """The first line of iteration 1's block: its first quantity or label."""
+    a = 0 if axis_name == "row" else 1
+    return min([int(layout.positions(q, 1, 1)[..., a].min()) for q in layout.quantities
+                if q.sheet == role and q.per_iteration]
+               + [_parse(lb.cell)[a] for lb in layout.labels if lb.sheet == role and lb.per_iteration])
+
+
+def _iteration_starting(layout: Layout, role: str, axis_name: str, line: int, k: int) -> int | None:
+    s = layout.sheet(role)
+    step = s.iteration_step[0] if axis_name == "row" else s.iteration_step[1]
+    if not step:
+        return None
+    i, rem = divmod(line - _iteration_top(layout, role, axis_name), step)
+    return i + 1 if rem == 0 and 1 <= i < k else None
+
+
+def _item_name(layout: Layout, box) -> str:
+    """'image 8's input x', 'hidden-unit weight (w2)'."""
+    _lo, _hi, name, image = box
+    q = layout[name]
+    description = _(q.description) if q.description else name
+    what = description if name in description else f"{description} ({name})"
+    return _("image {i}'s {what}").format(i=image + 1, what=what) if image is not None else what
+
+
+def _split(layout: Layout, sheet: str, axis_name: str, axis: Axis, p: int, q: int, box) -> str:
+    count = axis.forward(q) - axis.forward(p) - (q - p)
+    lo, hi = axis.forward(box[0]), axis.forward(box[1])
+    span = (f"{sheet}!{lo}:{hi}" if axis_name == "row" else f"{sheet}!{col_letters(lo)}:{col_letters(hi)}")
+    fill = dict(n=count, new=_new_lines(sheet, axis_name, axis, q, count), item=_item_name(layout, box), span=span)
+    if axis_name == "row":
+        return ngettext(
+            "a row was inserted at {new}, inside {item} (now {span}): the ranges that span it no longer fit the "
+            "layout, so sheetnet cannot grade this sheet; delete it, or insert it above or below that block",
+            "{n} rows were inserted at {new}, inside {item} (now {span}): the ranges that span them no longer fit the "
+            "layout, so sheetnet cannot grade this sheet; delete them, or insert them above or below that block",
+            count).format(**fill)
+    return ngettext(
+        "a column was inserted at {new}, inside {item} (now {span}): the ranges that span it no longer fit the "
+        "layout, so sheetnet cannot grade this sheet; delete it, or insert it between two images' blocks",
+        "{n} columns were inserted at {new}, inside {item} (now {span}): the ranges that span them no longer fit the "
+        "layout, so sheetnet cannot grade this sheet; delete them, or insert them between two images' blocks",
+        count).format(**fill)
+
+
+def _deleted(layout: Layout, role: str, sheet: str, axis_name: str, gone: list[int], n: int, k: int) -> str:
+    a = 0 if axis_name == "row" else 1
+    held = [q.name for q in layout.quantities
+            if q.sheet == role and np.isin(layout.positions(q, n, k)[..., a], gone).any()]
+    held += [str(lb.text) for lb in layout.labels if lb.sheet == role and _parse(lb.cell)[a] in gone
+             and isinstance(lb.text, str) and not held]
+    lines = ", ".join(_line_name(axis_name, g) for g in gone[:6]) + (" …" if len(gone) > 6 else "")
+    fill = dict(lines=lines, sheet=sheet, held=", ".join(held))
+    if axis_name == "row":
+        text = ngettext("row {lines} of {sheet} was deleted", "rows {lines} of {sheet} were deleted", len(gone))
+    else:
+        text = ngettext("column {lines} of {sheet} was deleted", "columns {lines} of {sheet} were deleted", len(gone))
+    if held:
+        text += ngettext(" (it held {held})", " (they held {held})", len(gone))
+    return (text + _(": the layout's cells there are missing, so sheetnet cannot grade this sheet; undo the "
+                     "deletion")).format(**fill)
+
+
+def cell_of(sheet: str, row: int, col: int) -> str:
+    return f"{sheet}!{cell_name(row, col)}"
+
+
+# -- the whole workbook --------------------------------------------------------------------------
+def align_workbook(layout: Layout, names: dict[str, str], sheets: dict[str, SheetCells]) -> Alignment:
+    """Every sheet of the layout found in the workbook (role → its name, its cells), aligned; UnusableInput
+    (one line: what moved where) when a sheet cannot be. A sheet's move must not make the workbook's
+    formulas agree less with the layout's than they do without it: what they reference decides."""
+    searched = {role: found(layout, role, cells, names[role]) for role, cells in sheets.items()}
+    moved = {role: f for role, f in searched.items() if f.map.moved}
+    for role in list(moved):  # a move the formulas (on any sheet: 学习 links Data's pixels) contradict is none
+        keep = Alignment({r: f.map for r, f in moved.items()}, dict(names))
+        drop = Alignment({r: f.map for r, f in moved.items() if r != role}, dict(names))
+        if _agreement(layout, sheets, drop) > _agreement(layout, sheets, keep):
+            del moved[role]
+    for f in moved.values():
+        if f.problems:
+            raise UnusableInput(f.problems[0])
+    if not moved:
+        return Alignment(names=dict(names))
+    return Alignment({role: f.map for role, f in moved.items()}, dict(names),
+                     tuple(m for f in moved.values() for m in f.moves))
+
+
+def _agreement(layout: Layout, sheets: dict[str, SheetCells], alignment: Alignment) -> int:
+    return sum(_formulas_agree(layout, role, cells, alignment) for role, cells in sheets.items())
+
+
+def _formulas_agree(layout: Layout, role: str, cells: SheetCells, alignment: Alignment) -> int:
+    """How many of a sample of the sheet's computed cells (iteration 1; images 1, 2 and the last) hold,
+    through the alignment, the layout's formula."""
+    from sheetnet.mirror.formulas import same_formula
+
+    n, k = _images_reach(layout, role, cells) or 1, 1
+    sheet = alignment.map(role)
+    agree = 0
+    for q in layout.quantities:
+        if q.sheet != role or not q.computed:
+            continue
+        pos = layout.positions(q, n, k)
+        images = sorted({0, 1, n - 1} & set(range(n))) if q.per_image else [0]
+        for image in images:
+            for unit in range(q.place.units):
+                index = (0,) * q.per_iteration + ((image,) if q.per_image else ()) + (unit, 0, 0)
+                template = q.formula_for(image, 0)
+                if not template or not template.startswith("="):
+                    continue
+                at = sheet.forward(*(int(v) for v in pos[index]))
+                cell = cells.get(at) if at is not None else None
+                if cell is None or cell.formula is None:
+                    continue
+                want = layout.formula(q, n, alignment.names, image, unit, 0, 0, 0, k)
+                agree += same_formula(alignment.back_formula(cell.formula, role), want)
+    return agree
+
+
+def label_share(layout: Layout, role: str, cells: SheetCells, m: SheetMap) -> float:
+    """The share of the sheet's label texts found where the map puts the layout's labels."""
+    texts, hit = set(), set()
+    for lb in layout.labels:
+        if lb.sheet != role or not isinstance(lb.text, str):
+            continue
+        texts.add(lb.text)
+        at = m.forward(*_parse(lb.cell))
+        c = cells.get(at) if at is not None else None
+        if c is not None and str(c.value).strip() == lb.text:
+            hit.add(lb.text)
+    return len(hit) / len(texts) if texts else 0.0
