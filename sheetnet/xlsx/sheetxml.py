@@ -76,8 +76,9 @@ _DECL_ENCODING = re.compile(rb'^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["\'
 _CHUNK = 1 << 22  # characters of <sheetData> scanned at once: the matches of one chunk at a time in memory
 
 
-def read_sheet(data: bytes, part: str, sheet: str, strings) -> SheetCells:
-    """The cells of one worksheet part. `strings()`: the shared-string table (read when first needed)."""
+def read_sheet(data: bytes, part: str, sheet: str, strings, arrays: dict | None = None) -> SheetCells:
+    """The cells of one worksheet part. `strings()`: the shared-string table (read when first needed);
+    `arrays` (optional) gets the sheet's array formulas: (row, col) of the formula → the range's last cell."""
     safexml.check(data, part)
     collecting = gc.isenabled()
     gc.disable()  # hundreds of thousands of new tuples, none in a cycle: the collector would only rescan them
@@ -86,6 +87,8 @@ def read_sheet(data: bytes, part: str, sheet: str, strings) -> SheetCells:
         if _scan(data, cells) is None:
             cells = _Cells(sheet, strings)
             _general(data, part, cells)
+        if arrays is not None:
+            arrays.update(cells.arrays)
         return cells.cells
     finally:
         if collecting:
@@ -103,6 +106,7 @@ class _Cells:
         self.sheet, self._strings_of, self._strings = sheet, strings, None
         self.cells: SheetCells = {}
         self.shared: dict[str, tuple[int, int, object]] = {}  # si → (row, col, Shape of the master)
+        self.arrays: dict[tuple[int, int], tuple[int, int]] = {}  # an array formula's cell → its range's last cell
         self.elements = 0
 
     def strings(self) -> list[str]:
@@ -123,6 +127,11 @@ class _Cells:
         """A cell's formula ('=…', None: none) from its <f>'s attributes (None: no <f>) and text."""
         if f is None:
             return None
+        if f.get("t") == "array" and text:
+            try:
+                self.arrays[(row, col)] = parse_cell((f.get("ref") or ref).split(":")[-1])
+            except ValueError:
+                pass
         if f.get("t") == "shared":
             si = f.get("si")
             if text:  # the master of a shared formula
