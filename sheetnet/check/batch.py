@@ -63,11 +63,11 @@ def workbooks(targets: list[Path]) -> list[Path]:
 
 
 def check_one(path: str, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False,
-              kind: str = "auto", outputs=None) -> Outcome:
+              kind: str = "auto", outputs=None, hints: bool = False) -> Outcome:
     """One workbook → its row. Every failure becomes the row's one-line error.
 
     outputs: an outputs.Outputs that writes the workbook's own files (its page, its annotated copy)
-    here, in the worker, while its result is at hand."""
+    here, in the worker, while its result is at hand. hints: `check --hints`."""
     from sheetnet.check import report
     from sheetnet.check.checker import check
 
@@ -75,7 +75,7 @@ def check_one(path: str, fmt: str = "text", tol: Tolerance = Tolerance(), recalc
     try:
         from sheetnet.mirror.kinds import by_name
 
-        result = check(path, tol=tol, recalc=recalc, kind=None if kind == "auto" else by_name(kind))
+        result = check(path, tol=tol, recalc=recalc, kind=None if kind == "auto" else by_name(kind), hints=hints)
     except UnusableInput as e:
         return _unusable(path, str(e), fmt, start)
     except MemoryError:
@@ -117,7 +117,8 @@ def _unusable(path: str, message: str, fmt: str, start: float) -> Outcome:
 
 
 def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False,
-        jobs: int | None = None, kind: str = "auto", outputs=None) -> tuple[list[Outcome], float, int]:
+        jobs: int | None = None, kind: str = "auto", outputs=None,
+        hints: bool = False) -> tuple[list[Outcome], float, int]:
     """Check every workbook; the outcomes in the order given, the wall time, and the workers used."""
     from concurrent.futures import ProcessPoolExecutor, as_completed  # only a class pays for the pool
 
@@ -129,11 +130,11 @@ def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), r
     try:
         if jobs == 1:
             for i, name in enumerate(names):
-                done[i] = check_one(name, fmt, tol, recalc, kind, outputs)
+                done[i] = check_one(name, fmt, tol, recalc, kind, outputs, hints)
                 show.advance()
         else:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(check_one, name, fmt, tol, recalc, kind, outputs): i
+                futures = {pool.submit(check_one, name, fmt, tol, recalc, kind, outputs, hints): i
                            for i, name in enumerate(names)}
                 try:
                     for fut in as_completed(futures):

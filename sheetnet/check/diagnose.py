@@ -144,12 +144,16 @@ class Diagnoser:
         the layout knows, an error it gives (reading a text cell), a typical mistake whose value it has,
         or what it computes differently, from the two trees."""
         name, text, expected = g.name, g.texts[i], g.expected[i]
+        own = fv.python_value(g.own, (i, 0, 0))
+        if isinstance(own, str) and own in fv.ERROR_CODE:
+            d = self.reads_text(g, i, index, text, expected)
+            if d is not None:
+                return d
         fd = self.from_formula(name, index, text, expected)
         if fd is not None and fd.structural:
             return fd
-        own = fv.python_value(g.own, (i, 0, 0))
         if isinstance(own, str) and own in fv.ERROR_CODE:
-            return self.reads_text(g, i, index, text, expected) or self.error(own)
+            return self.error(own)
         found = fv.python_value(g.found, (i, 0, 0))
         if wrong_here[i] and isinstance(found, float) and candidates:
             d = self.from_value(name, i, found, candidates)
@@ -160,6 +164,15 @@ class Diagnoser:
             return Diagnosis("different_function", e.text, True, e.hint)
         if fd is not None:
             return Diagnosis(fd.code, fd.text, True, fd.hint)
+        relabels = getattr(self.values, "relabels", None)
+        if e is None and relabels:  # the book's formula, but over the student's own verdict symbols
+            r = relabels[0]
+            theirs = " / ".join(_shown(k) for k in r.mapping)
+            book = " / ".join(_shown(v) for v in r.mapping.values())
+            what = self.layout[r.quantity].description
+            return Diagnosis("different_function", _("reads the {what} cells as if they held the book's {book}, but "
+                                                     "yours hold {theirs}").format(what=what, book=book, theirs=theirs),
+                             True, _("reads the {what} cells as if they held symbols they do not hold").format(what=what))
         return Diagnosis("different_function", _("computes something else than the book's formula (on the workbook's "
                                                  "values or on probe values)"), True)
 
@@ -177,7 +190,8 @@ class Diagnoser:
             role = self.places.role(found.sheet, q.sheet)
             return ("cells", role or (found.sheet or "").upper(), found.corners)
 
-        return Explainer(self.places, q.sheet, image, name_cells).explain(parse(text), parse(expected))
+        iteration = self.layout.index_parts(q, index)[0] if q.per_iteration else None
+        return Explainer(self.places, q.sheet, image, name_cells, iteration).explain(parse(text), parse(expected))
 
     def reads_text(self, g, i, index, text: str, expected: str) -> Diagnosis | None:
         """A formula whose error comes from a text cell it reads: which text, where, and what belongs."""
@@ -477,3 +491,11 @@ class Diagnoser:
     @staticmethod
     def unexplained() -> Diagnosis:
         return Diagnosis("unexplained", "no common mistake gives this value: compare the formula with the expected one")
+
+
+def _shown(x) -> str:
+    if isinstance(x, bool):
+        return str(x).upper()
+    if isinstance(x, float) and x == int(x):
+        return str(int(x))
+    return str(x)

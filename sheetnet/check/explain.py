@@ -33,8 +33,8 @@ class Explanation:
 
 
 class Explainer:
-    def __init__(self, places: Places, own_role: str, image: int | None, name_cells=None):
-        self.places, self.own_role, self.image = places, own_role, image
+    def __init__(self, places: Places, own_role: str, image: int | None, name_cells=None, iteration: int | None = None):
+        self.places, self.own_role, self.image, self.iteration = places, own_role, image, iteration
         self.name_cells = name_cells  # a defined name → ("cells", role, corners), or None
 
     def explain(self, student: Parsed, book: Parsed) -> Explanation | None:
@@ -44,7 +44,7 @@ class Explainer:
         pairs = _diff(a, b)
         if not pairs:
             return None
-        said = [self._phrase(x, y) for x, y in pairs[:2]]
+        said = [self._phrase(*pair) for pair in pairs[:2]]
         more = _(" (and {n} more differences)").format(n=len(pairs) - 2) if len(pairs) > 2 else ""
         text = "; ".join(s[0] for s in said) + more
         hint = "; ".join(s[1] for s in said) + more
@@ -69,8 +69,18 @@ class Explainer:
         return node
 
     # -- phrasing ------------------------------------------------------------------------------------
-    def _phrase(self, a, b) -> tuple[str, str, bool]:
+    def _phrase(self, a, b, op=None) -> tuple[str, str, bool]:
         r = self.render
+        if a is None:  # terms or factors of the book's that the student's formula does not have
+            parts = " ".join(f"{_op(op)} {r(x)}" for x in b)
+            return (_("leaves out {parts}").format(parts=parts), _("leaves out a part of the formula"), True)
+        if b is None:  # … and ones it has that the book's does not
+            parts = " ".join(f"{_op(op)} {r(x)}" for x in a)
+            return (_("adds {parts}, which the book does not").format(parts=parts),
+                    _("adds {parts}, which does not belong").format(parts=parts), True)
+        if a[0] == b[0] == "bin" and a[1] == b[1] == "-" and _eq(a[2], b[3]) and _eq(a[3], b[2]):
+            return (_("subtracts the other way round: {a} where the book has {b} (the opposite sign)").format(
+                a=r(a), b=r(b)), _("look at the order of the subtraction {a}").format(a=r(a)), True)
         if a[0] == "bin" and b[0] == "bin" and a[1] in _COMPARISONS and b[1] in _COMPARISONS:
             if _eq(a[2], b[2]) and a[3][0] == "num" and b[3][0] != "num":
                 return (_("this thresholds {x} at {t}; the book compares {x} with {y}").format(
@@ -149,17 +159,55 @@ class Explainer:
                      if (p := self.places.at(role, row, col)) is not None}
             cells = (bottom - top + 1) * (right - left + 1)
             if found and len(found) == cells:
-                text = self.places.describe(found, addresses=False)
+                text = self._part(found, bottom - top + 1, right - left + 1) or self.places.describe(found, addresses=False)
                 if self.image is not None:
                     text = text.replace(f" of image {self.image + 1}", "")
+                if self.iteration is not None:
+                    text = text.replace(f" in iteration {self.iteration + 1}", "")
                 return text
         sheet = self.places.loaded.sheet_names.get(role, role) if role in self.places.loaded.sheet_names else role
         address = range_name(top, left, bottom, right)
         return address if role == self.own_role else f"{sheet}!{address}"
 
 
+    def _part(self, found: set, h: int, w: int) -> str | None:
+        """Part of one item (a window of a feature map): 'aF_1(1,1)–(3,3)', of its image as describe says."""
+        items = {(name, index[:-2]) for name, index in found}
+        if len(items) != 1 or len(found) < 2:
+            return None
+        name, head = next(iter(items))
+        q = self.places.layout[name]
+        if len(found) >= q.place.shape[0] * q.place.shape[1]:
+            return None
+        ordered = sorted(found, key=lambda p: p[1])
+        first, last = self.places.label(*ordered[0]), self.places.label(*ordered[-1])
+        tail = last[last.index("("):] if "(" in last else last
+        where = self.places.describe({ordered[0]}, addresses=False)[len(first):]
+        return f"{first}–{tail}{where} ({h}×{w})"
+
+
 def _op(op: str) -> str:
     return {"-": "−", "*": "×", "/": "/", "<=": "≤", ">=": "≥", "<>": "≠"}.get(op, op)
+
+
+def _chain(node, op: str) -> list:
+    """The operands of a chain of one associative operator (a·b·c, a+b+c), in any grouping."""
+    if node[0] == "bin" and node[1] == op:
+        return _chain(node[2], op) + _chain(node[3], op)
+    return [node]
+
+
+def _unmatched(xs: list, ys: list) -> tuple[list, list]:
+    """What is left of two operand lists once equal operands are paired off."""
+    rest = list(ys)
+    left = []
+    for x in xs:
+        k = next((k for k, y in enumerate(rest) if _eq(x, y)), None)
+        if k is None:
+            left.append(x)
+        else:
+            rest.pop(k)
+    return left, rest
 
 
 def _eq(a, b) -> bool:
@@ -168,16 +216,14 @@ def _eq(a, b) -> bool:
     if a[0] != b[0]:
         return False
     if a[0] == "bin" and a[1] == b[1]:
+        if a[1] in ("+", "*"):
+            left, rest = _unmatched(_chain(a, a[1]), _chain(b, b[1]))
+            return not left and not rest
         return (_eq(a[2], b[2]) and _eq(a[3], b[3])) or (a[1] in _COMMUTATIVE and _eq(a[2], b[3]) and _eq(a[3], b[2]))
     if a[0] == "fn" and a[1] == b[1] and len(a[2]) == len(b[2]):
         if a[1] == "SUMPRODUCT":
-            rest = list(b[2])
-            for x in a[2]:
-                k = next((k for k, y in enumerate(rest) if _eq(x, y)), None)
-                if k is None:
-                    return False
-                rest.pop(k)
-            return True
+            left, rest = _unmatched(list(a[2]), list(b[2]))
+            return not left and not rest
         return all(_eq(x, y) for x, y in zip(a[2], b[2]))
     if a[0] in ("neg", "pct"):
         return _eq(a[1], b[1])
@@ -185,18 +231,29 @@ def _eq(a, b) -> bool:
 
 
 def _diff(a, b) -> list[tuple]:
-    """The smallest differing parts of two trees, as (student's, book's) pairs."""
+    """The smallest differing parts of two trees: (student's, book's) pairs, or (None, [book's], op) for
+    what the student's leaves out of a sum or product, ([student's], None, op) for what it adds."""
     if _eq(a, b):
         return []
+    for op in ("+", "*"):
+        if (a[0] == "bin" and a[1] == op) or (b[0] == "bin" and b[1] == op):
+            left, rest = _unmatched(_chain(a, op), _chain(b, op))
+            if len(left) + len(rest) < len(_chain(a, op)) + len(_chain(b, op)):  # something in common
+                if not left:
+                    return [(None, rest, op)]
+                if not rest:
+                    return [(left, None, op)]
+                if len(left) == 1 and len(rest) == 1:
+                    return _diff(left[0], rest[0])
     if a[0] == b[0] == "bin" and a[1] == b[1]:
         straight = _diff(a[2], b[2]) + _diff(a[3], b[3])
         if a[1] in _COMMUTATIVE:
             crossed = _diff(a[2], b[3]) + _diff(a[3], b[2])
             if len(crossed) < len(straight):
                 return crossed
-        if len(straight) <= 1 or a[1] in _COMPARISONS:
-            return straight if len(straight) <= 2 else [(a, b)]
-        return [(a, b)] if len(straight) > 2 else straight
+        if a[1] == "-" and _eq(a[2], b[3]) and _eq(a[3], b[2]):
+            return [(a, b)]
+        return straight if len(straight) <= 2 else [(a, b)]
     if a[0] == b[0] == "fn" and a[1] == b[1] and len(a[2]) == len(b[2]):
         parts = []
         for x, y in zip(a[2], b[2]):

@@ -137,6 +137,7 @@ class Values:
     view: Book  # the workbook as the layout's formulas read it (verdicts relabelled)
     notes: list[str]
     tol: Tolerance
+    relabels: list = field(default_factory=list)  # the student's own verdict symbols (probes.Relabel)
 
     @property
     def found(self):  # the quantities graded, in flow order
@@ -149,17 +150,19 @@ def grade(loaded: Loaded, kind: Kind, wb: Workbook, tol: Tolerance) -> Values:
     view = wb.book
     out: dict[str, Graded] = {}
     notes: list[str] = []
+    relabels: list[probes.Relabel] = []
     with np.errstate(all="ignore"):
         for name in progress.each([n for n in layout.graded if n in loaded.cells],
                                   _("evaluating the workbook's own formulas"), _("quantities")):
-            g = _grade_quantity(wb, view, layout[name], e2e[name], tol)
+            g = _grade_quantity(wb, view, layout[name], e2e[name], tol, relabels)
             if g.relabel:
-                view = _relabel_of(wb, g).view(view)
+                relabels.append(_relabel_of(wb, g))
+                view = relabels[-1].view(view)
             out[name] = g
-    return Values(out, e2e, wb, view, notes, tol)
+    return Values(out, e2e, wb, view, notes, tol, relabels)
 
 
-def _grade_quantity(wb: Workbook, view: Book, q, e2e: np.ndarray, tol: Tolerance) -> Graded:
+def _grade_quantity(wb: Workbook, view: Book, q, e2e: np.ndarray, tol: Tolerance, relabels: list) -> Graded:
     loaded, layout = wb.loaded, wb.layout
     pos = layout.positions(q, loaded.n_images, loaded.n_iterations)
     shape = pos.shape[:-1]
@@ -188,9 +191,11 @@ def _grade_quantity(wb: Workbook, view: Book, q, e2e: np.ndarray, tol: Tolerance
         local_parts.append((cells, results[k].take(where)))
     local = fv.stack_cells(local_parts, len(rows)) if local_parts else fv.blank(len(rows))
     e2e = np.asarray(e2e).reshape(-1)
+    if relabels:  # the student's own verdicts upstream: the book's text reads them as the book's, but
+        same = np.zeros_like(same)  # the student's cells hold the student's: compared like any formula
     g = Graded(q.name, shape, sheet, rows, cols, graded, texts, expected, found, local, e2e, same,
                layout_family=layout_family, layout_families=fams, elements=elements)
-    _student_families(wb, view, g, tol)
+    _student_families(wb, view, g, tol, relabels)
     return g
 
 
@@ -216,7 +221,7 @@ def _array_members(wb: Workbook, sheet: str, rows, cols, texts) -> list | None:
     return elements
 
 
-def _student_families(wb: Workbook, view: Book, g: Graded, tol: Tolerance) -> None:
+def _student_families(wb: Workbook, view: Book, g: Graded, tol: Tolerance, relabels: list) -> None:
     """The student's formulas that are not the book's text: grouped into families, each evaluated over
     the workbook, and compared with the layout's formula for its cells on probe values."""
     m = g.m
@@ -259,14 +264,15 @@ def _student_families(wb: Workbook, view: Book, g: Graded, tol: Tolerance) -> No
     mapping: dict = {}
     for (s, l), cells in pairs.items():
         cells = np.array(cells)
-        ok = _equivalent(wb, view, g, fams[s], g.layout_families[l], cells, tol, mapping if is_text else None)
+        ok = _equivalent(wb, view, g, fams[s], g.layout_families[l], cells, tol, mapping if is_text else None,
+                         relabels)
         g.equivalent[cells] = ok
     if is_text and mapping and any(k != v for k, v in mapping.items()) and g.equivalent[g.graded].all():
         g.relabel = mapping
 
 
 def _equivalent(wb: Workbook, view: Book, g: Graded, student: Family, book: Family, cells: np.ndarray,
-                tol: Tolerance, mapping: dict | None) -> bool:
+                tol: Tolerance, mapping: dict | None, relabels: list) -> bool:
     """Is the student's family the layout's formula at `cells`, on the workbook's values and on probes?"""
     s_index = _positions_in(student, *_anchors(g, cells))
     l_index = _positions_in(book, g.rows[cells], g.cols[cells])
@@ -280,7 +286,11 @@ def _equivalent(wb: Workbook, view: Book, g: Graded, student: Family, book: Fami
     links = wb.links()
     for round_ in range(probes.ROUNDS):
         raw = probes.probe_book(wb.book, round_, words, links)
-        seen = raw if view is wb.book else _same_view(view, raw)
+        for r in relabels:  # the student's own verdicts get probe values among the student's symbols …
+            raw = r.probes(raw, round_)
+        seen = raw
+        for r in relabels:  # … which the book's formula reads as the book's
+            seen = r.view(seen)
         a, b = student.evaluate(raw, s_index), book.evaluate(seen, l_index)
         if a is None or b is None:
             return False
@@ -298,24 +308,6 @@ def _anchors(g: Graded, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             if e is not None:
                 r[j], c[j] = e[2], e[3]
     return r, c
-
-
-def _same_view(view: Book, raw: Book) -> Book:
-    """The relabelling `view` applies to the workbook, applied to `raw` (probe values) instead."""
-    from sheetnet.check.probes import MappedGrid
-
-    replaced = {}
-    for name, grid in view._grids.items():
-        if isinstance(grid, MappedGrid):
-            layers = []
-            while isinstance(grid, MappedGrid):
-                layers.append(grid)
-                grid = grid.base
-            base = raw.grid(name)
-            for layer in reversed(layers):
-                base = MappedGrid(base, layer.mask, layer.mapping)
-            replaced[name] = base
-    return raw.derived(replaced) if replaced else raw
 
 
 def _agree(a: V, b: V, tol, dialect, mapping: dict | None) -> bool:
@@ -340,7 +332,7 @@ def _relabel_of(wb: Workbook, g: Graded) -> probes.Relabel:
     mask = np.zeros(grid.shape, dtype=bool)
     inside = (g.rows < mask.shape[0]) & (g.cols < mask.shape[1])
     mask[g.rows[inside & g.graded], g.cols[inside & g.graded]] = True
-    return probes.Relabel({g.sheet: mask}, dict(g.relabel))
+    return probes.Relabel(g.name, {g.sheet: mask}, dict(g.relabel))
 
 
 def mapped_found(g: Graded) -> V:

@@ -160,15 +160,50 @@ def _as_cell(x) -> tuple[float, int, object]:
     return float(x), NUM, None
 
 
+class ChoiceGrid:
+    """Probe values of the student's own verdicts: at `mask`, one of the student's symbols (so that the
+    book's formula, reading them through the Relabel's map, sees the book's)."""
+
+    def __init__(self, base, mask: np.ndarray, choices: list, round_: int):
+        self.base, self.mask, self.choices, self.round, self.name = base, mask, choices, round_, base.name
+
+    @property
+    def shape(self):
+        return self.base.shape
+
+    def gather(self, rows: np.ndarray, cols: np.ndarray) -> V:
+        v = self.base.gather(rows, cols)
+        rows, cols = np.broadcast_arrays(rows, cols)
+        R, C = self.mask.shape
+        inside = (rows < R) & (cols < C)
+        hit = np.zeros(rows.shape, dtype=bool)
+        hit[inside] = self.mask[rows[inside], cols[inside]]
+        if not hit.any():
+            return v
+        u = _unit(rows, cols, self.round + 101, 7)
+        num, kind = v.num.copy(), v.kinds.copy()
+        text = np.full(num.shape, None, dtype=object) if v.text is None else v.text.copy()
+        for index in zip(*np.nonzero(hit)):
+            num[index], kind[index], text[index] = _as_cell(self.choices[int(u[index] * len(self.choices))])
+        return fv.from_kinds(num, kind, text)
+
+
 @dataclass
 class Relabel:
     """The student's own verdict symbols: at these cells (sheet name → dense mask), value → the book's."""
 
+    quantity: str
     masks: dict[str, np.ndarray]
     mapping: dict
 
     def view(self, book: Book) -> Book:
+        """The book as the layout's formulas read it: the student's symbols as the book's."""
         return book.derived({name: MappedGrid(book.grid(name), mask, self.mapping) for name, mask in self.masks.items()})
+
+    def probes(self, book: Book, round_: int) -> Book:
+        """Probe values in the student's own symbols at the relabelled cells."""
+        choices = list(self.mapping)
+        return book.derived({name: ChoiceGrid(book.grid(name), mask, choices, round_) for name, mask in self.masks.items()})
 
 
 def probe_book(book: Book, round_: int, vocabulary: list[str], links: dict[str, dict]) -> Book:

@@ -33,6 +33,8 @@ def register(sub) -> None:
     p.add_argument("--recalc", action="store_true",
                    help=_("let LibreOffice recalculate a copy first (for files saved without values; the file "
                           "is untouched)"))
+    p.add_argument("--hints", action="store_true",
+                   help=_("for students checking themselves: say what is wrong and where, never the expected formula"))
     p.add_argument("--annotate", type=Path, metavar="OUT.xlsx|DIR",
                    help=_("write a copy of the workbook with each wrong cell filled and commented, and a first "
                           "sheet listing the findings; for a class, a folder: one copy per workbook, named after it"))
@@ -105,7 +107,7 @@ def _one(args, path: Path, tol) -> int:
 
     start = time.perf_counter()
     try:
-        result = check(path, tol=tol, recalc=args.recalc, kind=kind_of(args.kind, detect=False))
+        result = check(path, tol=tol, recalc=args.recalc, kind=kind_of(args.kind, detect=False), hints=args.hints)
     except UnusableInput as e:
         if args.csv is not None:
             write_atomically(args.csv, csv_text([_unusable(str(path), str(e), "text", start)]))
@@ -154,7 +156,7 @@ def _class(args, paths: list[Path], tol) -> int:
     except UnusableInput as e:
         return _fail(str(e))
     outcomes, seconds, jobs = run_batch(paths, fmt=args.format, tol=tol, recalc=args.recalc, jobs=args.jobs, kind=args.kind,
-                                        outputs=outputs if outputs.wanted else None)
+                                        outputs=outputs if outputs.wanted else None, hints=args.hints)
     if args.format == "json":
         print_json(json.dumps({"schema": "sheetnet-check-batch/1", "seconds": round(seconds, 3),
                                "workbooks": [o.json for o in outcomes]}, ensure_ascii=False, indent=2))
