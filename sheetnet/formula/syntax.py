@@ -166,7 +166,7 @@ def parse(formula: str) -> Parsed:
     tree = None
     try:
         tree = _Trees(tokens, refs).formula()
-    except _NotAFormula:
+    except (_NotAFormula, RecursionError):  # nested past Python's stack: not a formula we evaluate
         pass
     return Parsed(text, tuple(tokens), tuple(refs), tuple(functions), tuple(names), outside, tree is None, tree)
 
