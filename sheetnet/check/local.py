@@ -27,8 +27,8 @@ from sheetnet.check import probes
 from sheetnet.formula import values as fv
 from sheetnet.formula.family import Family, group, merged
 from sheetnet.formula.grid import Book, SheetGrid
+from sheetnet.formula.values import NUM, TEXT, V
 from sheetnet.i18n import _
-from sheetnet.formula.values import BLANK, NULL, NUM, TEXT, V
 from sheetnet.layout.evaluate import Templates, spans
 from sheetnet.mirror.compare import Tolerance
 from sheetnet.mirror.kinds import Kind
@@ -139,9 +139,6 @@ class Values:
     tol: Tolerance
     relabels: list = field(default_factory=list)  # the student's own verdict symbols (probes.Relabel)
 
-    @property
-    def found(self):  # the quantities graded, in flow order
-        return self.graded
 
 
 def grade(loaded: Loaded, kind: Kind, wb: Workbook, tol: Tolerance) -> Values:
@@ -408,10 +405,5 @@ def reads(loaded: Loaded, v: Values, places, name: str, index: tuple[int, ...]) 
     return out
 
 
-def known(v: V) -> np.ndarray:
-    """Per cell: a value (not a blank)."""
-    return v.kinds.reshape(v.shape[0]) != BLANK
-
-
-__all__ = ["Graded", "Values", "Workbook", "agree_e2e", "agree_local", "grade", "known", "mapped_found", "mistakes",
-           "reads", "NULL"]
+__all__ = ["Graded", "Values", "Workbook", "agree_e2e", "agree_local", "calculate", "grade", "mapped_found", "mistakes",
+           "reads"]

@@ -185,7 +185,8 @@ def texts_at(parsed: Parsed, corners: list[tuple], m: int) -> list[str]:
             pieces.append(value)
             continue
         sheet = value[: value.rfind("!") + 1] if "!" in value else ""
-        top, left, bottom, right = (np.broadcast_to(np.asarray(x), (m,)) for x in corners[k])
+        top, left, bottom, right = (x if isinstance(x, np.ndarray) and x.shape == (m,) else
+                                    np.broadcast_to(np.asarray(x), (m,)) for x in corners[k])
         k += 1
         pieces.append(sheet)
         if ((top == bottom) & (left == right)).all():
@@ -221,7 +222,7 @@ def _corner(col, row, col_abs: bool, row_abs: bool) -> list:
 
 
 def _constant(a: np.ndarray) -> bool:
-    return len(a) == 0 or a.strides == (0,) or bool((a == a[0]).all())
+    return len(a) == 0 or a.strides == (0,) or a.min() == a.max()
 
 
 def _join(pieces: list, m: int) -> list[str]:

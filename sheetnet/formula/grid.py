@@ -78,13 +78,20 @@ class SheetGrid:
     def gather(self, rows: np.ndarray, cols: np.ndarray) -> V:
         """The values at rows × cols (broadcast together: (m, h, 1) and (m, 1, w) give (m, h, w))."""
         R, C = self.num.shape
+        rows, cols = np.asarray(rows), np.asarray(cols)
+        if rows.size and cols.size and rows.min() >= 0 and cols.min() >= 0 and rows.max() < R and cols.max() < C:
+            flat = rows * C + cols  # one index for every array: the common case, all inside the block
+            kind = self.kind.ravel().take(flat)
+            if not (kind - NUM).any():
+                return V(self.num.ravel().take(flat))
+            text = self.text.ravel().take(flat) if self.text is not None and (kind == TEXT).any() else None
+            return from_kinds(self.num.ravel().take(flat), kind, text)
         rows, cols = np.broadcast_arrays(rows, cols)
         inside = (rows < R) & (cols < C) & (rows >= 0) & (cols >= 0)
-        if not inside.all():
-            rows, cols = np.where(inside, rows, 0), np.where(inside, cols, 0)  # [0, 0]: never a cell: blank
-        num, kind = self.num[rows, cols], self.kind[rows, cols]
-        text = self.text[rows, cols] if self.text is not None else None
-        if self.far and not inside.all():
+        r, c = np.where(inside, rows, 0), np.where(inside, cols, 0)  # [0, 0]: never a cell: blank
+        num, kind = self.num[r, c], self.kind[r, c]
+        text = self.text[r, c] if self.text is not None else None
+        if self.far:
             num, kind = num.copy(), kind.copy()
             if text is None:
                 text = np.full(num.shape, None, dtype=object)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sheetnet.formula import values as fv
 from sheetnet.formula.family import Family, group
 from sheetnet.formula.grid import Book
 

@@ -174,13 +174,12 @@ def _families(sheet: str, base: Parsed, corners, texts, rows_cols) -> list[tuple
     parameters ($D$6, then $D$72 …) has none, and is still one evaluation."""
     rows, cols = rows_cols[:, 0].astype(np.int64), rows_cols[:, 1].astype(np.int64)
     m = len(rows)
-    corners = [tuple(np.broadcast_to(np.asarray(x), (m,)) for x in cs) for cs in corners]
     uniform = True
     for ref, (top, left, bottom, right) in zip(base.references, corners):
         for value, at, absolute in ((top, rows, ref.row_abs[0]), (left, cols, ref.col_abs[0]),
                                     (bottom, rows, ref.row_abs[1]), (right, cols, ref.col_abs[1])):
             sit = value if absolute else value - at
-            if not (sit == sit[0]).all():
+            if sit.min() != sit.max():
                 uniform = False
                 break
         if not uniform:
