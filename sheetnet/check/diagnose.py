@@ -20,7 +20,7 @@ from sheetnet.check.formulas import Parsed, Ref, parse
 from sheetnet.check.places import Place, Places, image_range
 from sheetnet.formula import values as fv
 from sheetnet.formula.functions import FUNCTIONS
-from sheetnet.i18n import _
+from sheetnet.i18n import N_, _
 from sheetnet.layout.model import _TOKEN
 
 MAX_EXPAND = 20_000  # cells of one reference looked at one by one; a whole column is not
@@ -37,40 +37,40 @@ CODES = (
 
 # What each diagnosis says in hint mode (`check --hints`): what is wrong, never the expected formula.
 HINTS = {
-    "stale": _("the saved value is not what the formula computes: recalculate (the workbook is set to manual?)"),
-    "empty": _("empty: a formula belongs here"),
-    "no_value": _("the formula has no saved value: recalculate and save"),
-    "external_link": _("refers outside this workbook"),
-    "typed_number": _("a typed number where a formula belongs"),
-    "missing_bias": _("the bias is not added"),
-    "wrong_weight_row": _("reads another unit's weights"),
-    "wrong_image": _("reads another image's cells"),
-    "wrong_pixels": _("links the wrong pixel"),
-    "relative_reference": _("a relative reference where filling across needs an absolute one ($)"),
-    "absolute_reference": _("an absolute reference ($) where filling across needs a relative one"),
-    "z_for_a": _("reads z where a = σ(z) belongs"),
-    "range_too_short": _("the range does not cover every image"),
-    "exponent_sign": _("look at the sign of the exponent in the sigmoid"),
-    "no_sigmoid": _("the sigmoid is missing"),
-    "cost_without_half": _("the cost is missing a factor"),
-    "cost_without_square": _("the differences in the cost are not squared"),
-    "teacher_swapped": _("t1 and t2 are the wrong way round"),
-    "prediction_reversed": _("the prediction is the wrong way round"),
-    "foreign_function": _("uses a function sheetnet cannot check"),
-    "wrong_reference": _("reads other cells than it should"),
-    "error_value": _("holds an error value"),
-    "unexplained": _("the value is wrong"),
-    "circular_reference": _("reads its own cell"),
-    "no_sigmoid_derivative": _("the sigmoid's derivative is missing"),
-    "update_sign": _("the update goes the wrong way"),
-    "eta_twice": _("η is applied more than once"),
-    "gradient_not_summed": _("the gradient is not summed over the images"),
-    "pooled_z": _("pools z where a = σ(z) belongs"),
-    "shifted_window": _("the window is in the wrong place"),
-    "wrong_filter": _("uses another filter"),
-    "error_to_every_position": _("the pooled error reaches every cell of its window"),
-    "different_function": _("computes something else than what belongs here"),
-    "reads_text": _("reads a text cell where a number belongs"),
+    "stale": N_("the saved value is not what the formula computes: recalculate (the workbook is set to manual?)"),
+    "empty": N_("empty: a formula belongs here"),
+    "no_value": N_("the formula has no saved value: recalculate and save"),
+    "external_link": N_("refers outside this workbook"),
+    "typed_number": N_("a typed number where a formula belongs"),
+    "missing_bias": N_("the bias is not added"),
+    "wrong_weight_row": N_("reads another unit's weights"),
+    "wrong_image": N_("reads another image's cells"),
+    "wrong_pixels": N_("links the wrong pixel"),
+    "relative_reference": N_("a relative reference where filling across needs an absolute one ($)"),
+    "absolute_reference": N_("an absolute reference ($) where filling across needs a relative one"),
+    "z_for_a": N_("reads z where a = σ(z) belongs"),
+    "range_too_short": N_("the range does not cover every image"),
+    "exponent_sign": N_("look at the sign of the exponent in the sigmoid"),
+    "no_sigmoid": N_("the sigmoid is missing"),
+    "cost_without_half": N_("the cost is missing a factor"),
+    "cost_without_square": N_("the differences in the cost are not squared"),
+    "teacher_swapped": N_("t1 and t2 are the wrong way round"),
+    "prediction_reversed": N_("the prediction is the wrong way round"),
+    "foreign_function": N_("uses a function sheetnet cannot check"),
+    "wrong_reference": N_("reads other cells than it should"),
+    "error_value": N_("holds an error value"),
+    "unexplained": N_("the value is wrong"),
+    "circular_reference": N_("reads its own cell"),
+    "no_sigmoid_derivative": N_("the sigmoid's derivative is missing"),
+    "update_sign": N_("the update goes the wrong way"),
+    "eta_twice": N_("η is applied more than once"),
+    "gradient_not_summed": N_("the gradient is not summed over the images"),
+    "pooled_z": N_("pools z where a = σ(z) belongs"),
+    "shifted_window": N_("the window is in the wrong place"),
+    "wrong_filter": N_("uses another filter"),
+    "error_to_every_position": N_("the pooled error reaches every cell of its window"),
+    "different_function": N_("computes something else than what belongs here"),
+    "reads_text": N_("reads a text cell where a number belongs"),
 }
 
 _ERROR_HINTS = {
@@ -91,7 +91,7 @@ class Diagnosis:
 
     @property
     def hint_text(self) -> str:
-        return self.hint or HINTS.get(self.code, self.code)
+        return self.hint or _(HINTS.get(self.code, self.code))
 
 
 class Diagnoser:

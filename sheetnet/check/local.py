@@ -261,6 +261,8 @@ def _student_families(wb: Workbook, view: Book, g: Graded, tol: Tolerance, relab
     mapping: dict = {}
     for (s, l), cells in pairs.items():
         cells = np.array(cells)
+        if not relabels and fams[s].key is not None and fams[s].key == g.layout_families[l].key:
+            continue  # the book's formula in relative form (spacing, letter case, quoting aside): no probes
         ok = _equivalent(wb, view, g, fams[s], g.layout_families[l], cells, tol, mapping if is_text else None,
                          relabels)
         g.equivalent[cells] = ok
