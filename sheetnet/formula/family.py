@@ -21,7 +21,6 @@ from sheetnet.formula.evaluate import Cells, Evaluation, NotEvaluated
 from sheetnet.formula.grid import Book
 from sheetnet.formula.syntax import Parsed, family_key, parse
 from sheetnet.formula.values import V
-from sheetnet.xlsx.refs import MAX_COLS, col_letters
 
 
 @dataclass
@@ -156,84 +155,3 @@ def merged(families: list[Family]) -> tuple[list[Family], list[tuple[int, np.nda
                                for a, b in zip(ca, cb)) for ca, cb in zip(g.corners, f.corners)]
         spans.append((k, np.arange(start, start + f.m)))
     return out, spans
-
-
-# -- A1 text at many cells ---------------------------------------------------------------------------
-_LETTERS: np.ndarray = np.array([""], dtype=object)
-
-
-def _letters(up_to: int) -> np.ndarray:
-    """Column letters by number ('' for 0), at least up to column `up_to`."""
-    global _LETTERS
-    if up_to >= len(_LETTERS):
-        n = min(max(up_to + 1, 2 * len(_LETTERS), 1024), MAX_COLS + 1)
-        _LETTERS = np.array([""] + [col_letters(c) for c in range(1, n)], dtype=object)
-    return _LETTERS
-
-
-def texts_at(parsed: Parsed, corners: list[tuple], m: int) -> list[str]:
-    """The formula's text at m cells where its references name `corners` (per reference: top, left,
-    bottom, right — arrays of m or numbers), written as the parsed text writes them ($ signs, sheet
-    names, a single cell or a range): what filling the formula to those cells shows."""
-    pieces: list = []  # str, or an (m,) object array of str
-    k = 0
-    for (value, kind, _), ref in zip(parsed.tokens, parsed.refs):
-        if kind == "WHITE-SPACE":
-            pieces.append(value)
-            continue
-        if ref is None:
-            pieces.append(value)
-            continue
-        sheet = value[: value.rfind("!") + 1] if "!" in value else ""
-        top, left, bottom, right = (x if isinstance(x, np.ndarray) and x.shape == (m,) else
-                                    np.broadcast_to(np.asarray(x), (m,)) for x in corners[k])
-        k += 1
-        pieces.append(sheet)
-        if ((top == bottom) & (left == right)).all():
-            pieces += _corner(left, top, ref.col_abs[0], ref.row_abs[0])
-            continue
-        pieces += _corner(left, top, ref.col_abs[0], ref.row_abs[0])
-        pieces.append(":")
-        pieces += _corner(right, bottom, ref.col_abs[1], ref.row_abs[1])
-    return _join(["="] + pieces, m)
-
-
-_ROWS: np.ndarray = np.zeros(0, dtype=object)
-
-
-def _row_texts(rows: np.ndarray) -> np.ndarray:
-    global _ROWS
-    top = int(rows.max(initial=0)) + 1
-    if top > len(_ROWS):
-        _ROWS = np.array([str(i) for i in range(max(top, 2 * len(_ROWS), 4096))], dtype=object)
-    return _ROWS[np.clip(rows, 0, None)]
-
-
-def _corner(col, row, col_abs: bool, row_abs: bool) -> list:
-    out = ["$"] if col_abs else []
-    if _constant(col):
-        out.append(col_letters(int(col[0])) if 1 <= col[0] <= MAX_COLS else "")
-    else:
-        col = np.clip(col, 0, MAX_COLS)
-        out.append(_letters(int(col.max()))[col])
-    out += ["$"] if row_abs else []
-    out.append(str(int(row[0])) if _constant(row) else _row_texts(row))
-    return out
-
-
-def _constant(a: np.ndarray) -> bool:
-    return len(a) == 0 or a.strides == (0,) or a.min() == a.max()
-
-
-def _join(pieces: list, m: int) -> list[str]:
-    fmt, arrays = [], []
-    for p in pieces:
-        if isinstance(p, str):
-            fmt.append(p.replace("{", "{{").replace("}", "}}"))
-        else:
-            fmt.append("{}")
-            arrays.append(p)
-    template = "".join(fmt)
-    if not arrays:
-        return [template.replace("{{", "{").replace("}}", "}")] * m
-    return list(map(template.format, *arrays))

@@ -1,13 +1,12 @@
 """A layout's formula templates at a workbook's cells: the expected text of every cell, grouped into
 formula families (sheetnet.formula.family), and evaluated by the same evaluator as a student's formulas.
 
-A *slot* is one cell of a quantity's item (unit, row, col) with one template; across the images and
-iteration blocks it is filled to, each reference of the template moves by a fixed step per image and
-per block (that is what filling a formula across and down does). So the template is rendered at a few
-cells only (Layout.formula), each reference's rectangle extended to every cell by those steps, the text
-at every cell written from them, and the cells grouped by relative form into families — without
-rendering or parsing a formula per cell. Should a template not move that way, its cells are rendered
-one by one.
+A *slot* is one cell of a quantity's item (unit, row, col) with one template, across the images and
+iteration blocks it is filled to. The layout plans it once (Layout.formula_plans: each reference
+resolved at the slot's first cell and moved by a step per image and per block, as filling a formula
+across and down does; the texts every cell gets come from the same plan, Layout.formula_texts); here
+the template is parsed once and each slot becomes one family whose references' rectangles are known
+at every cell — one evaluation for all of them, without rendering or parsing a formula per cell.
 
 `Evaluator` keeps the older interface (a quantity's values from named arrays) for the tests that check
 the templates against the engine.
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sheetnet.formula import values as fv
-from sheetnet.formula.family import Family, texts_at
+from sheetnet.formula.family import Family
 from sheetnet.formula.grid import Book, SheetGrid
 from sheetnet.formula.syntax import Parsed, family_key, parse
 from sheetnet.layout.model import _TOKEN, TYPED, Layout, Quantity, Span
@@ -32,13 +31,11 @@ __all__ = ["Evaluator", "Slot", "Templates", "grids", "spans", "TYPED"]
 @dataclass
 class Slot:
     """One template at some cells of a quantity: `flat` indexes into the quantity's positions (reshaped
-    to one axis), the expected text at each, and the families they form (each with the positions of its
-    cells within `flat`)."""
+    to one axis), and the families they form (each with the positions of its cells within `flat`)."""
 
     quantity: str
     template: str
     flat: np.ndarray
-    texts: list[str]
     families: list[tuple[Family, np.ndarray]]
 
 
@@ -52,122 +49,69 @@ class Templates:
 
     def slots(self, q: Quantity, template: str | None = None, unit_of=None) -> list[Slot]:
         """The quantity's formula cells, slot by slot: its own templates, or `template` everywhere (with
-        unit_of(unit): the unit whose cells the template names — a mistake that reads another unit)."""
+        unit_of(unit): the unit whose cells the template names — a mistake that reads another unit).
+        Each slot's references at every cell come from the layout's plan of the family (Layout.
+        formula_plans: resolved at its first cell and moved by a step per image and per iteration)."""
         if template is None and unit_of is None and q.name in self._slots:
             return self._slots[q.name]
+        qt = q if template is None else dataclasses.replace(q, formula=template, first_formula=None, first_iteration=None)
         pos = self.layout.positions(q, self.n, self.k)
         shape = pos.shape[:-1]
         flat_pos = pos.reshape(-1, 2)
-        units, rows, cols = shape[-3:]
-        its = np.arange(self.k if q.per_iteration else 1)
-        images = np.arange(self.n if q.per_image else 1)
-        # the template of a cell depends only on whether it is the first image and the first iteration
-        by_template: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
-        for its_part in (its[:1], its[1:]):
-            for images_part in (images[:1], images[1:]):
-                if not len(its_part) or not len(images_part):
-                    continue
-                t = template if template is not None else q.formula_for(int(images_part[0]), int(its_part[0]))
-                if t and t.startswith("="):
-                    by_template.setdefault(t, []).append((its_part, images_part))
+        texts = self.layout.formula_texts(qt, self.n, self.sheet_names, self.k).reshape(-1) if unit_of is None else None
         out = []
-        q_t = q
-        for t, parts in by_template.items():
-            if template is not None:
-                q_t = dataclasses.replace(q, formula=t, first_formula=None, first_iteration=None)
-            at = np.concatenate([np.stack(np.meshgrid(i, j, indexing="ij"), axis=-1).reshape(-1, 2) for i, j in parts])
-            order = np.lexsort((at[:, 1], at[:, 0]))
-            at = at[order]
-            its_t = sorted(set(at[:, 0].tolist()))
-            imgs_t = sorted(set(at[:, 1].tolist()))
+        for it0, it1, im0, im1, plan in self.layout.formula_plans(qt, self.n, self.sheet_names, self.k):
+            at = np.stack(np.meshgrid(np.arange(it0, it1), np.arange(im0, im1), indexing="ij"), axis=-1).reshape(-1, 2)
             lead = ([at[:, 0]] if q.per_iteration else []) + ([at[:, 1]] if q.per_image else [])
-            for unit in range(units):
-                for r in range(rows):
-                    for c in range(cols):
-                        index = np.ravel_multi_index((*lead, *(np.full(len(at), v) for v in (unit, r, c))), shape)
-                        slot = self._slot(q_t, t, at, its_t, imgs_t, unit, r, c, index, flat_pos,
-                                          unit if unit_of is None else unit_of(unit))
-                        out.append(slot)
+            fields_of = {cell: fields for cell, _, fields in plan}
+            template_text = qt.formula_for(im0, it0)
+            for (unit, r, c), _, _ in plan:
+                unit_read = unit if unit_of is None else unit_of(unit)
+                index = np.ravel_multi_index((*lead, *(np.full(len(at), v) for v in (unit, r, c))), shape)
+                corners = [_corners(f, at[:, 0] - it0, at[:, 1] - im0, im1 - im0) for f in fields_of[(unit_read, r, c)]]
+                base = self._structure(qt, template_text, (it0, im0), unit_read, r, c)
+                if texts is not None:
+                    first = texts[index[0]]
+                else:
+                    first = self.layout.formula(qt, self.n, self.sheet_names, im0, unit_read, r, c, it0, self.k)
+                if base.tree is None or len(base.references) != len(corners):  # not one tree: cell by cell
+                    cell_texts = texts[index].tolist() if texts is not None else [
+                        self.layout.formula(qt, self.n, self.sheet_names, int(j), unit_read, r, c, int(i), self.k)
+                        for i, j in at]
+                    families = _families_cell_by_cell(self.sheet_names[q.sheet], cell_texts, flat_pos[index])
+                else:
+                    families = _families(self.sheet_names[q.sheet], base, corners, first, flat_pos[index])
+                out.append(Slot(q.name, template_text, index, families))
         if template is None and unit_of is None:
             self._slots[q.name] = out
         return out
 
     def expected_texts(self, q: Quantity) -> np.ndarray:
         """Every cell's formula text (None: a typed value or a constant there), shaped like q's positions."""
-        shape = self.layout.positions(q, self.n, self.k).shape[:-1]
-        out = np.full(int(np.prod(shape)), None, dtype=object)
-        for slot in self.slots(q):
-            out[slot.flat] = slot.texts
-        return out.reshape(shape)
-
-    # -- one slot -----------------------------------------------------------------------------------
-    def _render(self, q: Quantity, it: int, image: int, unit: int, r: int, c: int) -> str:
-        return self.layout.formula(q, self.n, self.sheet_names, image, unit, r, c, it, self.k)
-
-    def _slot(self, q, template, cells, its, imgs, unit, r, c, index, flat_pos, unit_read) -> Slot:
-        rows_cols = flat_pos[index]
-        at = cells  # (m, 2): iteration, image
-        base = self._structure(q, template, (int(at[0, 0]), int(at[0, 1])), unit_read, r, c)
-        tokens = [m for m in _TOKEN.finditer(template) if m.group(2) != "label"]
-        corners = None
-        if base.tree is not None and len(tokens) == len(base.references):
-            samples = [(its[0], imgs[0])]
-            if len(imgs) > 1:
-                samples.append((its[0], imgs[1]))
-            if len(its) > 1:
-                samples.append((its[1], imgs[0]))
-            checks = [(its[-1], imgs[-1]), (its[len(its) // 2], imgs[len(imgs) // 2])]
-            spans_at = {s: np.array([self.layout.token_span(m, q, self.n, (s[1], unit_read, r, c, s[0], self.k)).corners
-                                     for m in tokens], dtype=np.int64).reshape(-1, 4) for s in samples + checks}
-            corners = _affine(spans_at, samples, checks, at)
-        if corners is None:  # not a plain shift: every cell rendered and parsed
-            texts = [self._render(q, int(it), int(image), unit_read, r, c) for it, image in cells]
-            families = _families_cell_by_cell(self.sheet_names[q.sheet], texts, rows_cols)
-            return Slot(q.name, template, index, texts, families)
-        texts = texts_at(base, corners, len(cells))
-        families = _families(self.sheet_names[q.sheet], base, corners, texts, rows_cols)
-        return Slot(q.name, template, index, texts, families)
+        return self.layout.formula_texts(q, self.n, self.sheet_names, self.k)
 
     def _structure(self, q, template: str, first: tuple[int, int], unit_read: int, r: int, c: int) -> Parsed:
         """The template's tree and tokens, parsed once (per unit when it writes the unit's label)."""
         key = (q.name, template, unit_read if "{label}" in template else None)
         if key not in self._parsed:
-            self._parsed[key] = parse(self._render(q, first[0], first[1], unit_read, r, c))
+            self._parsed[key] = parse(self.layout.formula(q, self.n, self.sheet_names, first[1], unit_read, r, c,
+                                                          first[0], self.k))
         return self._parsed[key]
 
 
-def _same_shape(a: Parsed, b: Parsed) -> bool:
-    if a.tree != b.tree or len(a.references) != len(b.references):
-        return False
-    return all((x.sheet, x.col_abs, x.row_abs) == (y.sheet, y.col_abs, y.row_abs)
-               for x, y in zip(a.references, b.references))
+def _corners(field, di: np.ndarray, dj: np.ndarray, n_images: int) -> tuple:
+    """A reference's (top, left, bottom, right) at cells (iteration, image) of a plan's region, from the
+    plan's field: its corners at the region's first cell and a step per iteration and per image (or, when
+    it does not simply move, every cell's corners)."""
+    _, base, step_it, step_img, every = field
+    if every is not None:
+        c = np.asarray(every)[di * n_images + dj]
+    else:
+        c = np.asarray(base)[None] + di[:, None] * np.asarray(step_it)[None] + dj[:, None] * np.asarray(step_img)[None]
+    return tuple(c[:, k].astype(np.int64) for k in range(4))
 
 
-def _affine(spans_at: dict, samples, checks, at: np.ndarray):
-    """Each reference's corners at every cell (iteration, image) = base + it·step + image·step, the steps
-    read off the samples; None when the checks do not fit (the references do not move that way)."""
-    it0, img0 = samples[0]
-    b = spans_at[samples[0]]
-    d_img = np.zeros_like(b)
-    d_it = np.zeros_like(b)
-    for s in samples[1:]:
-        v = spans_at[s]
-        if s[0] == it0:
-            d_img, rest = np.divmod(v - b, s[1] - img0)
-        else:
-            d_it, rest = np.divmod(v - b, s[0] - it0)
-        if rest.any():
-            return None
-    for s in checks:
-        if not np.array_equal(spans_at[s], b + (s[0] - it0) * d_it + (s[1] - img0) * d_img):
-            return None
-    di = (at[:, 0] - it0)[:, None, None]
-    dj = (at[:, 1] - img0)[:, None, None]
-    all_corners = b[None] + di * d_it[None] + dj * d_img[None]  # (m, refs, 4)
-    return [tuple(all_corners[:, k, j] for j in range(4)) for k in range(b.shape[0])]
-
-
-def _families(sheet: str, base: Parsed, corners, texts, rows_cols) -> list[tuple[Family, np.ndarray]]:
+def _families(sheet: str, base: Parsed, corners, first: str, rows_cols) -> list[tuple[Family, np.ndarray]]:
     """The slot as one family with its references' corners at every cell. It has a key (its relative
     form) when every reference sits the same way relative to every cell — a $ reference stays, one
     without moves with the cell —; a slot filled down iteration blocks that each read their own
@@ -185,8 +129,8 @@ def _families(sheet: str, base: Parsed, corners, texts, rows_cols) -> list[tuple
         if not uniform:
             break
     origin = (int(rows[0]), int(cols[0]))
-    p = _relocated(base, [tuple(int(x[0]) for x in cs) for cs in corners], texts[0])
-    key = family_key(texts[0], *origin) if uniform else None
+    p = _relocated(base, [tuple(int(x[0]) for x in cs) for cs in corners], first)
+    key = family_key(first, *origin) if uniform else None
     return [(Family(key, p, sheet, origin, rows, cols, corners=corners), np.arange(m))]
 
 

@@ -351,6 +351,13 @@ class Layout:
             grid[it0:it1, im0:im1] = _render(plan, it1 - it0, im1 - im0, 0, it1 - it0, q)
         return out
 
+    def formula_plans(self, q: Quantity, n_images: int, sheet_names: dict[str, str], n_iterations: int = 1) -> list:
+        """The families of q's formulas: (first iteration, end, first image, end, plan) per region of one
+        template, the plan holding per cell of the item ((unit, r, c), its format string, per reference
+        (single cell?, corners at the region's first cell, step per iteration, step per image, every
+        cell's corners or None)). What the checker evaluates q's formulas from (sheetnet.layout.evaluate)."""
+        return self._plans(q, n_images, sheet_names, n_iterations)
+
     def _plans(self, q: Quantity, n_images: int, sheet_names: dict[str, str], n_iterations: int) -> list:
         """(first iteration, end, first image, end, the region's family plans) for each region of one
         template — iteration 1 (first_iteration), image 1 (first_formula), the rest. Kept (small)."""
