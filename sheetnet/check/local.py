@@ -24,6 +24,7 @@ import numpy as np
 
 from sheetnet import progress
 from sheetnet.check import probes
+from sheetnet.errors import UnusableInput
 from sheetnet.formula import values as fv
 from sheetnet.formula.family import Family, group, merged
 from sheetnet.formula.grid import Book, SheetGrid
@@ -56,7 +57,7 @@ class Workbook:
     def _grid(self, name: str) -> SheetGrid | None:
         try:
             return SheetGrid.of_cells(name, self.cells.sheet(name), self._reach.get(name, (0, 0)))
-        except Exception:  # a chart sheet, a part that cannot be read: nothing to read there
+        except UnusableInput:  # a chart sheet, a part that cannot be read: nothing to read there
             return None
 
     def sheet_name(self, role: str) -> str:
@@ -65,7 +66,7 @@ class Workbook:
     def arrays(self, name: str) -> dict:
         try:
             return self.cells.array_formulas(name)
-        except Exception:
+        except UnusableInput:
             return {}
 
     def links(self) -> dict[str, dict]:

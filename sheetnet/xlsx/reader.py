@@ -59,7 +59,6 @@ class WorkbookCells:
         self.path = Path(path)
         self._zip = _open_zip(self.path)
         self._sheets: dict[str, SheetCells] = {}
-        self._arrays: dict[str, dict[tuple[int, int], tuple[int, int]]] = {}  # sheet → its array formulas
         self._peeked: dict[str, tuple[int, SheetCells]] = {}  # sheet → (last row, its first rows' cells)
         try:
             self.sheet_names, self._sheet_parts, self.defined_names = self._read_workbook()
@@ -141,15 +140,13 @@ class WorkbookCells:
                 raise UnusableInput(f"sheet {name!r} has no worksheet part (a chart sheet?)")
             with progress.stage(_("reading sheet {name}").format(name=name), total=self._zip.NameToInfo[part].file_size,
                                 unit="B") as step:
-                self._sheets[name] = read_sheet(self._read(part, step.advance), part, name, self._shared_strings,
-                                                self._arrays.setdefault(name, {}))
+                self._sheets[name] = read_sheet(self._read(part, step.advance), part, name, self._shared_strings)
         return self._sheets[name]
 
     def array_formulas(self, name: str) -> dict[tuple[int, int], tuple[int, int]]:
         """The sheet's array formulas ({=…} over a range): (row, col) of the cell that holds the formula →
         (row, col) of the range's last cell. The range's other cells hold values only."""
-        self.sheet(name)
-        return self._arrays.get(name, {})
+        return dict(getattr(self.sheet(name), "arrays", {}))
 
     def first_rows(self, name: str, last_row: int) -> SheetCells:
         """The cells of rows 1…last_row of the named sheet (perhaps more), inflating only the start
