@@ -100,13 +100,16 @@ def _cases() -> list[Case]:
              code="wrong_image"),
         Case("typed numbers, one image each", {at("a2", 2, 1): Typed(value("a2", 2, 1)), at("z3", 20, 2): Typed(0.5)},
              code="typed_number", groups=2),
-        Case("a function outside the book's set, one image", {at("a3", 8, 1): f"=TANH({at('z3', 8, 1)}/2)/2+0.5"},
-             code="foreign_function"),
+        # a function sheetnet does not evaluate (TANH it does: (1+TANH(z/2))/2 is σ and checks clean)
+        Case("a function outside the book's set, one image",
+             {at("a3", 8, 1): f"=1/(1+EXP(-INDEX({span('z3', 8)},1)))"}, code="foreign_function"),
         Case("sigmoid missing, one image", {at("a3", 11, 2): f"={at('z3', 11, 2)}"}, code="no_sigmoid"),
         Case("prediction reversed, all images", across("=IF(O19>=O20,1,0)", "predicted"), code="prediction_reversed"),
         Case("a misspelt function, one image", {at("a2", 21, 1): f"=1/(1+EXPP(-{at('z2', 21, 1)}))"},
              code="error_value"),
-        Case("a formula no mistake explains, one image", {at("a2", 22, 1): f"={at('z2', 22, 1)}*2"}, code="unexplained"),
+        # no typical mistake gives it: what it computes differently is said from the two formulas
+        Case("a formula no mistake explains, one image", {at("a2", 22, 1): f"={at('z2', 22, 1)}*2"},
+             code="different_function"),
         # saved by a spreadsheet that followed them (and happened to get the right values): no recalculation
         Case("links outside the workbook", {at("z3", 9, 2): Saved("=[1]Sheet1!A1", value("z3", 9, 2)),
                                             at("a2", 10, 1): Saved("=cmd|' /C calc'!A0", value("a2", 10, 1))},

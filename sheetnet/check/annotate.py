@@ -634,6 +634,7 @@ def annotate(result, dst: Path, *, hints: bool = False, legend: bool = True) -> 
     from sheetnet.check.report import cell_note
     from sheetnet.xlsx.refs import parse_cell
 
+    hints = hints or result.hints
     marks: dict[str, list[Mark]] = {}
     for f in result.findings:
         sheet, cell = f.cell.rsplit("!", 1)

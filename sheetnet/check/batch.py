@@ -79,18 +79,20 @@ def looks_like_a_workbook(path: Path) -> bool:
 
 
 def check_one(path: str, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False,
-              kind: str = "auto", outputs=None, rubric=None) -> Outcome:
+              kind: str = "auto", outputs=None, rubric=None, hints: bool = False) -> Outcome:
     """One workbook → its row. Every failure becomes the row's one-line error.
 
     outputs: an outputs.Outputs that writes the workbook's own files (its page, its annotated copy)
-    here, in the worker, while its result is at hand."""
+    here, in the worker, while its result is at hand. rubric: check/rubric.py's Rubric (None: the
+    default). hints: `check --hints`."""
     from sheetnet import interrupts
 
     with interrupts.worker_task():  # stopped by the parent: its temporary files go, then the worker
-        return _check_one(path, fmt, tol, recalc, kind, outputs, rubric)
+        return _check_one(path, fmt, tol, recalc, kind, outputs, rubric, hints)
 
 
-def _check_one(path: str, fmt: str, tol: Tolerance, recalc: bool, kind: str, outputs, rubric) -> Outcome:
+def _check_one(path: str, fmt: str, tol: Tolerance, recalc: bool, kind: str, outputs, rubric,
+               hints: bool) -> Outcome:
     from sheetnet import interrupts
     from sheetnet.check.checker import check
 
@@ -99,7 +101,8 @@ def _check_one(path: str, fmt: str, tol: Tolerance, recalc: bool, kind: str, out
     try:
         from sheetnet.mirror.kinds import by_name
 
-        result = check(path, tol=tol, recalc=recalc, kind=None if kind == "auto" else by_name(kind), rubric=rubric)
+        result = check(path, tol=tol, recalc=recalc, kind=None if kind == "auto" else by_name(kind), rubric=rubric,
+                       hints=hints)
     except UnusableInput as e:
         return _unusable(path, str(e), fmt, start)
     except MemoryError:
@@ -143,7 +146,7 @@ def _unusable(path: str, message: str, fmt: str, start: float) -> Outcome:
 
 def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False,
         jobs: int | None = None, kind: str = "auto", outputs=None,
-        rubric=None) -> tuple[list[Outcome], float, int]:
+        rubric=None, hints: bool = False) -> tuple[list[Outcome], float, int]:
     """Check every workbook; the outcomes in the order given, the wall time, and the workers used."""
     from concurrent.futures import ProcessPoolExecutor, as_completed  # only a class pays for the pool
 
@@ -157,7 +160,7 @@ def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), r
     try:
         if jobs == 1:
             for i, name in enumerate(names):
-                row = check_one(name, fmt, tol, recalc, kind, outputs, rubric)
+                row = check_one(name, fmt, tol, recalc, kind, outputs, rubric, hints)
                 interrupts.raise_pending()  # a signal an import turned into this row's error: not a row
                 done[i] = row
                 show.advance()
@@ -166,7 +169,7 @@ def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), r
             pool = ProcessPoolExecutor(max_workers=jobs, initializer=interrupts.worker_init)
             try:
                 with interrupts.blocked():  # the workers start here (see interrupts.worker_init)
-                    futures = {pool.submit(check_one, name, fmt, tol, recalc, kind, outputs, rubric): i
+                    futures = {pool.submit(check_one, name, fmt, tol, recalc, kind, outputs, rubric, hints): i
                                for i, name in enumerate(names)}
                 for fut in as_completed(futures):
                     i = futures[fut]

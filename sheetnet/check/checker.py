@@ -18,16 +18,19 @@ from pathlib import Path
 import numpy as np
 
 from sheetnet import progress
-from sheetnet.check import package
+from sheetnet.check import package, probes
 from sheetnet.check.diagnose import Diagnoser, Diagnosis
-from sheetnet.check.formulas import parse, same_formula
-from sheetnet.check.local import agree, known, mistakes, reads, values
+from sheetnet.check.formulas import parse
+from sheetnet.check.local import (Graded, Values, Workbook, agree_e2e, agree_local, calculate, grade, mapped_found,
+                                  mistakes, reads)
 from sheetnet.check.places import Places
 from sheetnet.errors import UnusableInput
+from sheetnet.formula import values as fv
+from sheetnet.formula.values import BLANK, NOVALUE
 from sheetnet.i18n import _
 from sheetnet.mirror.compare import Tolerance
-from sheetnet.mirror.kinds import Kind, detect, open_as
-from sheetnet.mirror.load import Loaded, load
+from sheetnet.mirror.kinds import Kind, detect
+from sheetnet.mirror.load import Loaded, load_aligned
 from sheetnet.xlsx.reader import WorkbookCells
 
 # Mistakes that are one finding per quantity, whatever the unit or formula: a sheet left
@@ -52,6 +55,7 @@ class Finding:
     expected_formula: str | None
     root_cause: str | None = None  # the id of its root-cause group, for a root cause
     caused_by: tuple[str, ...] = ()  # for an inherited cell: the root causes upstream of it
+    family: tuple | None = field(default=None, repr=False, compare=False)  # (student family, book family): one shape
 
     @property
     def is_root(self) -> bool:
@@ -91,6 +95,8 @@ class CheckResult:
     notes: list[str]
     totals: dict[str, tuple[object, object]]  # C_T, accuracy: (found, expected)
     recalculated: bool = False
+    hints: bool = False  # a student's own check: what is wrong and where, never the expected formula
+    style: list[str] = field(default_factory=list)  # the student's own conventions: notes, not mistakes
     rubric: object = None  # check/rubric.py's RubricScore: the score a teacher uses (mistakes, not cells)
 
     @property
@@ -112,40 +118,73 @@ class CheckResult:
 
 
 def check(path: str | Path, *, tol: Tolerance = Tolerance(), recalc: bool = False, kind: Kind | None = None,
-          rubric=None) -> CheckResult:
+          rubric=None, hints: bool = False) -> CheckResult:
     """Check one workbook. Raises UnusableInput (one line) when it cannot be checked.
 
     recalc: let LibreOffice calculate a copy first and check that (the file itself is never touched).
     kind: what workbook it is (default: found from its sheets).
     rubric: check/rubric.py's Rubric the score follows (default: every graded quantity 1 point).
+    hints: for students checking themselves: say what is wrong and where, never the expected formula.
     """
     path = Path(path)
-    kind, loaded, notes, recalculated = _load(path, kind, recalc)
-    places = Places(loaded)
-    with np.errstate(all="ignore"):  # a student's huge numbers overflow to inf: a wrong value, not a warning
-        result = _check(loaded, kind, places, notes, recalculated, tol)
+    with tempfile.TemporaryDirectory(prefix="sheetnet-check-") as tmp:
+        source, notes, recalculated = path, [], False
+        if recalc:
+            kind = kind or detect(path)
+            copy, why_not = _recalculated(path, Path(tmp))
+            if copy is not None:
+                source, recalculated = copy, True
+                notes.append(_("recalculated by LibreOffice first (a copy: the file itself is untouched)"))
+            else:
+                notes.append(_("not recalculated: {why}, and sheetnet lets nothing follow it").format(why=why_not))
+        with WorkbookCells(source) as book:
+            notes = package.notes(path) + notes
+            kind = kind or detect(source, book)
+            # the loaded quantities and the cells the formulas are evaluated over, both in the layout's
+            # addresses (a moved sheet mapped back once, mirror/alignment.py)
+            loaded, cells = load_aligned(source, kind.layout, book)
+            loaded = dataclasses.replace(loaded, path=path)
+            if not loaded.has("learn"):
+                raise UnusableInput(_("has no learning sheet (the data only): there are no formulas to check"))
+            wb = Workbook(loaded, cells, package.dialect(source))
+            if not recalculated and _without_values(loaded):
+                n = calculate(wb)
+                notes.append(_("saved without values (written by a program that does not calculate): sheetnet "
+                               "calculated its {n} formulas itself, as a spreadsheet would (--recalc asks "
+                               "LibreOffice instead)").format(n=n))
+            places = Places(loaded)
+            with np.errstate(all="ignore"):  # a student's huge numbers overflow: a wrong value, not a warning
+                result = _check(loaded, kind, wb, places, notes, recalculated, tol, hints)
     in_workbook_terms(result)  # a sheet that moved: the findings in the workbook's own addresses
     result.rubric = rubric_score(result, rubric)
     return result
 
 
-def _check(loaded: Loaded, kind: Kind, places: Places, notes: list[str], recalculated: bool,
-           tol: Tolerance) -> CheckResult:
-    v = values(loaded, kind)
-    diagnoser = Diagnoser(places, lambda f, e: bool(agree(np.atleast_1d(f), np.atleast_1d(e), tol)[0]))
+def _check(loaded: Loaded, kind: Kind, wb: Workbook, places: Places, notes: list[str], recalculated: bool,
+           tol: Tolerance, hints: bool) -> CheckResult:
+    v = grade(loaded, kind, wb, tol)
+    diagnoser = Diagnoser(places, lambda f, e: _close(float(f), float(e), tol), v, hints)
     findings: list[Finding] = []
     graded = 0
-    for name in progress.each(v.found, _("checking the cells"), _("quantities")):
-        judged, count = _judge_quantity(loaded, places, diagnoser, v, name, tol)
+    style = []
+    for g in progress.each(list(v.graded.values()), _("checking the cells"), _("quantities")):
+        judged, count = _judge_quantity(loaded, places, diagnoser, v, g, tol)
         findings += judged
         graded += count
+        if g.relabel:
+            style.append(_style_note(places, g))
     flow = {name: k for k, name in enumerate(loaded.layout.flow_order)}
     findings.sort(key=lambda f: ((f.iteration or 0), flow[f.quantity]))  # the order the values flow
     roots = _group(findings, places)
     _attribute(findings, roots, loaded, v, places)
-    totals = {name: (_plain(v.found[name].reshape(-1)[-1]), _plain(v.end_to_end[name].reshape(-1)[-1]))
-              for name in ("C_T", "accuracy") if name in v.found}
-    return CheckResult(loaded.path, loaded, graded, findings, roots, notes, totals, recalculated)
+    totals = {name: (_plain(fv.python_value(v.graded[name].found, (v.graded[name].m - 1, 0, 0))),
+                     _plain(v.graded[name].e2e[-1]))
+              for name in ("C_T", "accuracy") if name in v.graded}
+    return CheckResult(loaded.path, loaded, graded, findings, roots, notes, totals, recalculated, hints, style)
+
+
+def _close(a: float, b: float, tol: Tolerance) -> bool:
+    return bool(np.isfinite(a) and np.isfinite(b) and abs(a - b) <= max(tol.rel * max(abs(a), abs(b)), tol.abs))
 
 
 def in_workbook_terms(result: CheckResult) -> None:
@@ -161,31 +200,31 @@ def rubric_score(result: CheckResult, rubric=None):
     return rubrics.score(result, rubric or rubrics.DEFAULT)
 
 
-# -- loading -----------------------------------------------------------------------------------
-def _load(path: Path, kind: Kind | None, recalc: bool) -> tuple[Kind, Loaded, list[str], bool]:
-    if recalc:
-        kind = kind or detect(path)
-        loaded, why_not = _recalculated(path, kind.layout)
-        if loaded is not None:
-            notes = package.notes(path) + ["recalculated by LibreOffice first (a copy: the file itself is untouched)"]
-            return kind, loaded, notes, True
-    kind, loaded = open_as(path, kind)
-    layout = kind.layout
-    if not loaded.has("learn"):
-        raise UnusableInput("has no learning sheet (the data only): there are no formulas to check")
-    notes = package.notes(path)
-    if recalc:
-        notes.append(f"not recalculated: {why_not}, and sheetnet lets nothing follow it")
-    cells = [c for name in layout.graded if name in loaded.cells for c in loaded.cells[name].reshape(-1)]
-    with_formula = [c for c in cells if c is not None and c.formula is not None]
-    if with_formula and all(c.kind == "" for c in with_formula):
-        raise UnusableInput("its formulas have no saved values (written by a program that does not calculate): "
-                            "run `sheetnet check --recalc` to let LibreOffice calculate a copy, or open and save "
-                            "it in a spreadsheet program")
-    return kind, loaded, notes, False
+def _style_note(places: Places, g) -> str:
+    theirs = " / ".join(_shown(k) for k in g.relabel)
+    book = " / ".join(_shown(x) for x in g.relabel.values())
+    what = places.layout[g.name].description
+    return _("{what}: your own symbols {theirs} where the book writes {book} — fine, as long as what reads them "
+             "counts them (a style note, not a mistake)").format(what=what, theirs=theirs, book=book)
 
 
-def _recalculated(path: Path, layout) -> tuple[Loaded | None, str | None]:
+def _shown(x) -> str:
+    if isinstance(x, bool):
+        return str(x).upper()
+    if isinstance(x, float) and x == int(x):
+        return str(int(x))
+    return str(x)
+
+
+def _without_values(loaded: Loaded) -> bool:
+    """Every formula of the graded quantities lacks a saved value: a file a program wrote without calculating."""
+    layout = loaded.layout
+    with_formula = [c for name in layout.graded if name in loaded.cells for c in loaded.cells[name].reshape(-1)
+                    if c is not None and c.formula is not None]
+    return bool(with_formula) and all(c.kind == "" for c in with_formula)
+
+
+def _recalculated(path: Path, tmp: Path) -> tuple[Path | None, str | None]:
     from sheetnet.libreoffice import LibreOfficeError, recalculate
 
     with WorkbookCells(path):  # the reader's one-line answer for a file that is not a workbook
@@ -193,84 +232,117 @@ def _recalculated(path: Path, layout) -> tuple[Loaded | None, str | None]:
     why_not = package.reaches_outside(path)
     if why_not:
         return None, why_not
-    with tempfile.TemporaryDirectory(prefix="sheetnet-check-") as tmp:
-        try:
-            copy = recalculate(path, Path(tmp) / "recalculated.xlsx")
-        except (LibreOfficeError, OSError) as e:
-            raise UnusableInput(f"--recalc: {e}") from None
-        loaded = load(copy, layout)
-    if not loaded.has("learn"):
-        raise UnusableInput("has no learning sheet (the data only): there are no formulas to check")
-    return dataclasses.replace(loaded, path=path), None
+    try:
+        return recalculate(path, tmp / "recalculated.xlsx"), None
+    except (LibreOfficeError, OSError) as e:
+        raise UnusableInput(f"--recalc: {e}") from None
 
 
 # -- judging each cell -------------------------------------------------------------------------
-def _judge_quantity(loaded: Loaded, places: Places, diagnoser: Diagnoser, v, name: str,
+def _judge_quantity(loaded: Loaded, places: Places, diagnoser: Diagnoser, v: Values, g: Graded,
                     tol: Tolerance) -> tuple[list[Finding], int]:
-    """The findings in one quantity's cells, and how many of its cells were graded."""
-    layout, n, k = loaded.layout, loaded.n_images, loaded.n_iterations
-    q = layout[name]
-    grid = loaded.cells[name]
-    found, local, e2e = v.found[name], v.local[name], v.end_to_end[name]
-    ok_e2e, ok_local, can = agree(found, e2e, tol), agree(found, local, tol), known(local)
+    """The findings in one quantity's cells, and how many of its cells were graded. Every test is one
+    array operation over all the quantity's cells; only cells with a finding are looked at one by one."""
+    name = g.name
+    q = loaded.layout[name]
+    found = mapped_found(g)
+    dialect = v.workbook.book.dialect
+    ok_local = agree_local(found, g.local, tol, dialect)
+    ok_e2e = agree_e2e(found, g.e2e, tol)
+    can = probes.known(g.local)  # not computed from a formula saved without its value
+    wrong_here = can & ~ok_local
+    shows_wrong = wrong_here | (~can & ~ok_e2e)
+    has_formula = np.not_equal(g.texts, None).astype(bool)
+    kinds = g.found.kinds.reshape(g.m)
+    blank = kinds == BLANK
+    unsaved = kinds == NOVALUE  # a formula saved without its value
+    empty = g.graded & ~has_formula & blank
+    no_value = g.graded & has_formula & (blank | unsaved)
+    typed = g.graded & ~has_formula & ~blank & ~unsaved
+    formula = g.graded & has_formula & ~blank & ~unsaved
+    stale = formula & g.evaluable & probes.known(g.own) & ~agree_local(g.own, g.found, tol, dialect)
+    wrong = formula & g.evaluable & ~g.equivalent
+    unknown = formula & ~g.evaluable
+    different = formula & g.evaluable & g.equivalent & ~g.same  # right, but written otherwise: is it fill-proof?
+    fill = _fill_mistakes(diagnoser, g, different) if different.any() else np.zeros(g.m, dtype=bool)
+    problem = empty | no_value | typed | stale | wrong | unknown | fill | (g.graded & ~ok_e2e)
+    out = []
+    memo: dict[tuple, Diagnosis] = {}
     candidates = None
-    out, graded = [], 0
-    for index in np.ndindex(grid.shape):
-        cell = grid[index]
-        iteration, image, unit, r, c = layout.index_parts(q, index)
-        template = q.formula_for(image, iteration)
-        if not template or not template.startswith("="):
-            continue  # a typed value (iteration 1's parameters) or a constant: given, not graded
-        graded += 1
-        expected_formula = layout.formula(q, n, loaded.sheet_names, image, unit, r, c, iteration, k)
-        wrong_here = bool(can[index] and not ok_local[index])
+    shown_by = {}  # per (student family, book family): the cell whose diagnosis all its cells share —
+    for i in np.nonzero(wrong)[0]:  # one whose value is wrong where there is one (a typical mistake shows there)
+        key = (int(g.family[i]), int(g.layout_family[i]))
+        if key not in shown_by or (shows_wrong[i] and not shows_wrong[shown_by[key]]):
+            shown_by[key] = i
+    for i in np.nonzero(problem)[0]:
+        index = g.index(i)
+        iteration, image, unit, r, c = loaded.layout.index_parts(q, index)
+        cell = loaded.cells[name][index]
+        text = g.texts[i]
+        expected_formula = g.expected[i]
         kind, d = None, None
-        if cell is None or (cell.formula is None and cell.kind == ""):
+        if empty[i]:
             kind, d = "empty", diagnoser.empty(expected_formula)
-        elif cell.kind == "":
+        elif no_value[i]:
             kind, d = "no_value", diagnoser.no_value()
-        elif cell.formula is None:
-            kind = "value" if wrong_here or (not can[index] and not ok_e2e[index]) else "formula"
+        elif typed[i]:
+            kind = "value" if shows_wrong[i] else "formula"
             d = diagnoser.typed(expected_formula)
-        else:
-            same = same_formula(cell.formula, expected_formula)
-            fd = None if same else diagnoser.from_formula(name, index, cell.formula, expected_formula)
-            if fd is not None and fd.code == "external_link":
-                kind, d = "external", fd
-            elif wrong_here:
-                kind = "value"
-                if same:
-                    d = diagnoser.stale()
-                elif fd is not None and fd.structural:
-                    d = fd
-                else:
-                    if not q.text and cell.kind == "n":
-                        if candidates is None:
-                            candidates = mistakes(name, loaded, v)
-                        d = diagnoser.from_value(name, index, cell.value, candidates)
-                    d = d or fd or (diagnoser.error(cell.value) if cell.kind == "e" else None)
-                    d = d or diagnoser.foreign(cell.formula) or diagnoser.unexplained()
+        elif unknown[i]:
+            P = parse(text)
+            if P.outside:
+                kind, d = "external", Diagnosis("external_link", _("refers outside this workbook ({what}): reported, not "
+                                                                  "followed or run").format(what=P.outside[:80]), True)
             else:
-                d = fd if fd is not None and fd.structural else (None if same else diagnoser.foreign(cell.formula))
-                if d is not None:
-                    kind = "value" if not can[index] and not ok_e2e[index] else "formula"
-        if kind is None and not ok_e2e[index]:
+                kind = "value" if shows_wrong[i] else "formula"
+                d = diagnoser.unevaluable(text, g.found, i, g.unknown.get(int(g.family[i]), set()))
+        elif wrong[i]:
+            kind = "value" if shows_wrong[i] else "formula"
+            key = (int(g.family[i]), int(g.layout_family[i]))
+            d = memo.get(key)
+            if d is None:
+                if candidates is None and not q.text:
+                    candidates = mistakes(name, loaded, v)
+                j = shown_by[key]
+                d = memo[key] = diagnoser.wrong_formula(g, j, g.index(j), candidates or [], wrong_here)
+        elif fill[i]:
+            kind = "value" if shows_wrong[i] else "formula"
+            d = diagnoser.from_formula(name, index, text, expected_formula)
+        elif stale[i]:
+            kind, d = "value", diagnoser.stale(same=bool(g.same[i]))
+        elif not ok_e2e[i]:
             kind = "inherited"
         if kind is None:
             continue
+        local = fv.python_value(g.local, (i, 0, 0))
         out.append(Finding(
             quantity=name, index=index, cell=loaded.where(name, index),
             image=image + 1 if q.per_image else None, iteration=iteration + 1 if q.per_iteration else None,
             label=places.label(name, index), kind=kind, diagnosis=d,
-            found=None if cell is None else cell.value, expected=_plain(e2e[index]),
-            expected_locally=_plain(local[index]) if can[index] else None,
-            formula=None if cell is None else cell.formula, expected_formula=expected_formula,
+            found=None if cell is None and g.found.kinds[i, 0, 0] == BLANK else _plain(fv.python_value(g.found, (i, 0, 0))),
+            expected=_plain(g.e2e[i]), expected_locally=_plain(local),
+            formula=text if cell is None or cell.formula is None else cell.formula, expected_formula=expected_formula,
+            family=(name, int(g.family[i]), int(g.layout_family[i])) if g.family[i] >= 0 else None,
         ))
-    return out, graded
+    return out, int(g.graded.sum())
+
+
+def _fill_mistakes(diagnoser: Diagnoser, g: Graded, different: np.ndarray) -> np.ndarray:
+    """Among formulas that compute the book's value here, those that would not survive being filled
+    across (a relative reference to the parameters): looked at once per family and book formula."""
+    out = np.zeros(g.m, dtype=bool)
+    seen: dict[tuple[int, int], bool] = {}
+    for i in np.nonzero(different)[0]:
+        key = (int(g.family[i]), int(g.layout_family[i]))
+        if key not in seen:
+            d = diagnoser.from_formula(g.name, g.index(i), g.texts[i], g.expected[i])
+            seen[key] = d is not None and d.code in ("relative_reference", "absolute_reference")
+        out[i] = seen[key]
+    return out
 
 
 def _plain(v):
-    if v is None or isinstance(v, str):
+    if v is None or isinstance(v, (str, bool)):
         return v
     v = float(v)
     return None if np.isnan(v) else v
@@ -279,15 +351,20 @@ def _plain(v):
 # -- root causes -------------------------------------------------------------------------------
 def _group(findings: list[Finding], places: Places) -> list[RootCause]:
     groups: dict[tuple, RootCause] = {}
+    shapes: dict[tuple, str] = {}  # one student family at one book family: one shape, worked out once
     for f in findings:
         if f.kind == "inherited":
             continue
         code = f.diagnosis.code
-        q = places.layout[f.quantity]
         if code in _WHOLE_QUANTITY:
             key = (f.quantity, code)
         else:  # the same mistake made once and filled across the images, down the units, down the iterations
-            shape = _mistake_shape(f, places) if f.formula else None
+            if f.family is not None and f.family in shapes:
+                shape = shapes[f.family]
+            else:
+                shape = _mistake_shape(f, places) if f.formula else None
+                if f.family is not None:
+                    shapes[f.family] = shape
             key = (f.quantity, code, shape) if shape is not None else (f.quantity, code, f.index[-3:])
         if key not in groups:
             groups[key] = RootCause(f"R{len(groups) + 1}", f.quantity, f.diagnosis, [])
@@ -313,7 +390,7 @@ def _mistake_shape(f: Finding, places: Places) -> str:
     expected = E.references if E is not None and not E.unparsable else []
     block = layout.sheet(q.sheet).iteration_step[0] * layout.index_parts(q, f.index)[0] if q.per_iteration else 0
     out = []
-    for (value, kind, _), ref in zip(P.tokens, P.refs):
+    for (value, kind, _subtype), ref in zip(P.tokens, P.refs):
         if kind == "WHITE-SPACE":
             continue
         if ref is None:

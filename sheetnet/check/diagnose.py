@@ -15,8 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sheetnet.check.formulas import BOOK_FUNCTIONS, Parsed, Ref, parse
+from sheetnet.check.explain import Explainer
+from sheetnet.check.formulas import Parsed, Ref, parse
 from sheetnet.check.places import Place, Places, image_range
+from sheetnet.formula import values as fv
+from sheetnet.formula.functions import FUNCTIONS
+from sheetnet.i18n import N_, _
 from sheetnet.layout.model import _TOKEN
 
 MAX_EXPAND = 20_000  # cells of one reference looked at one by one; a whole column is not
@@ -28,8 +32,46 @@ CODES = (
     "exponent_sign", "no_sigmoid", "cost_without_half", "cost_without_square", "teacher_swapped",
     "prediction_reversed", "foreign_function", "wrong_reference", "error_value", "unexplained", "inherited",
     "circular_reference", "no_sigmoid_derivative", "update_sign", "eta_twice", "gradient_not_summed", "pooled_z",
-    "shifted_window", "wrong_filter", "error_to_every_position",
+    "shifted_window", "wrong_filter", "error_to_every_position", "different_function", "reads_text",
 )
+
+# What each diagnosis says in hint mode (`check --hints`): what is wrong, never the expected formula.
+HINTS = {
+    "stale": N_("the saved value is not what the formula computes: recalculate (the workbook is set to manual?)"),
+    "empty": N_("empty: a formula belongs here"),
+    "no_value": N_("the formula has no saved value: recalculate and save"),
+    "external_link": N_("refers outside this workbook"),
+    "typed_number": N_("a typed number where a formula belongs"),
+    "missing_bias": N_("the bias is not added"),
+    "wrong_weight_row": N_("reads another unit's weights"),
+    "wrong_image": N_("reads another image's cells"),
+    "wrong_pixels": N_("links the wrong pixel"),
+    "relative_reference": N_("a relative reference where filling across needs an absolute one ($)"),
+    "absolute_reference": N_("an absolute reference ($) where filling across needs a relative one"),
+    "z_for_a": N_("reads z where a = σ(z) belongs"),
+    "range_too_short": N_("the range does not cover every image"),
+    "exponent_sign": N_("look at the sign of the exponent in the sigmoid"),
+    "no_sigmoid": N_("the sigmoid is missing"),
+    "cost_without_half": N_("the cost is missing a factor"),
+    "cost_without_square": N_("the differences in the cost are not squared"),
+    "teacher_swapped": N_("t1 and t2 are the wrong way round"),
+    "prediction_reversed": N_("the prediction is the wrong way round"),
+    "foreign_function": N_("uses a function sheetnet cannot check"),
+    "wrong_reference": N_("reads other cells than it should"),
+    "error_value": N_("holds an error value"),
+    "unexplained": N_("the value is wrong"),
+    "circular_reference": N_("reads its own cell"),
+    "no_sigmoid_derivative": N_("the sigmoid's derivative is missing"),
+    "update_sign": N_("the update goes the wrong way"),
+    "eta_twice": N_("η is applied more than once"),
+    "gradient_not_summed": N_("the gradient is not summed over the images"),
+    "pooled_z": N_("pools z where a = σ(z) belongs"),
+    "shifted_window": N_("the window is in the wrong place"),
+    "wrong_filter": N_("uses another filter"),
+    "error_to_every_position": N_("the pooled error reaches every cell of its window"),
+    "different_function": N_("computes something else than what belongs here"),
+    "reads_text": N_("reads a text cell where a number belongs"),
+}
 
 _ERROR_HINTS = {
     "#NAME?": " (a misspelt function or name)",
@@ -45,14 +87,21 @@ class Diagnosis:
     code: str
     text: str
     structural: bool = False  # a mistake in the formula itself, whatever its value
+    hint: str = ""  # the text for `check --hints` (default: the code's HINTS line)
+
+    @property
+    def hint_text(self) -> str:
+        return self.hint or _(HINTS.get(self.code, self.code))
 
 
 class Diagnoser:
-    def __init__(self, places: Places, tol_agree):
+    def __init__(self, places: Places, tol_agree, values=None, hints: bool = False):
         self.places = places
         self.layout = places.layout
         self.n = places.n
-        self._agree = tol_agree  # (found array, expected array) → bool array
+        self._agree = tol_agree  # (found, expected) numbers → bool
+        self.values = values  # sheetnet.check.local.Values: the workbook as evaluated
+        self.hints = hints
         roles = self.layout.roles
         self.bias, self.weights = dict(roles.bias), dict(roles.weights)
         self.z_of, self.links, self.totals = dict(roles.activation), dict(roles.links), dict(roles.totals)
@@ -82,11 +131,114 @@ class Diagnoser:
 
     def foreign(self, found: str) -> Diagnosis | None:
         P = parse(found)
-        other = [f for f in dict.fromkeys(P.functions) if f not in BOOK_FUNCTIONS]
+        other = [f for f in dict.fromkeys(P.functions) if f not in FUNCTIONS]
         if not other:
             return None
-        return Diagnosis("foreign_function", f"uses {', '.join(other)}, not among the book's functions "
-                                             f"({', '.join(sorted(BOOK_FUNCTIONS))})", True)
+        return Diagnosis("foreign_function", _("uses {these}, which sheetnet does not evaluate, so it cannot tell "
+                                               "whether the formula is right (it evaluates {known})").format(
+            these=", ".join(other), known=", ".join(sorted(FUNCTIONS))), True)
+
+    # -- a formula sheetnet evaluated: not the book's function -------------------------------------
+    def wrong_formula(self, g, i: int, index: tuple[int, ...], candidates, wrong_here) -> Diagnosis:
+        """Why the student's formula at cell i (flat) of quantity g is not the book's: a reference mistake
+        the layout knows, an error it gives (reading a text cell), a typical mistake whose value it has,
+        or what it computes differently, from the two trees."""
+        name, text, expected = g.name, g.texts[i], g.expected[i]
+        own = fv.python_value(g.own, (i, 0, 0))
+        if isinstance(own, str) and own in fv.ERROR_CODE:
+            d = self.reads_text(g, i, index, text, expected)
+            if d is not None:
+                return d
+        fd = self.from_formula(name, index, text, expected)
+        if fd is not None and fd.structural:
+            return fd
+        if isinstance(own, str) and own in fv.ERROR_CODE:
+            return self.error(own)
+        found = fv.python_value(g.found, (i, 0, 0))
+        if wrong_here[i] and isinstance(found, float) and candidates:
+            d = self.from_value(name, i, found, candidates)
+            if d is not None:
+                return d
+        e = self.explain(g, i, index, text, expected)
+        if e is not None and (e.specific or fd is None):
+            return Diagnosis("different_function", e.text, True, e.hint)
+        if fd is not None:
+            return Diagnosis(fd.code, fd.text, True, fd.hint)
+        relabels = getattr(self.values, "relabels", None)
+        if e is None and relabels:  # the book's formula, but over the student's own verdict symbols
+            r = relabels[0]
+            theirs = " / ".join(_shown(k) for k in r.mapping)
+            book = " / ".join(_shown(v) for v in r.mapping.values())
+            what = self.layout[r.quantity].description
+            return Diagnosis("different_function", _("reads the {what} cells as if they held the book's {book}, but "
+                                                     "yours hold {theirs}").format(what=what, book=book, theirs=theirs),
+                             True, _("reads the {what} cells as if they held symbols they do not hold").format(what=what))
+        return Diagnosis("different_function", _("computes something else than the book's formula (on the workbook's "
+                                                 "values or on probe values)"), True)
+
+    def explain(self, g, i, index, text: str, expected: str):
+        q = self.layout[g.name]
+        image = self.layout.index_parts(q, index)[1] if q.per_image else None
+        book = self.values.workbook.book if self.values is not None else None
+
+        def name_cells(name):
+            if book is None:
+                return None
+            found = book.name(name, g.sheet)
+            if found is None or found.corners is None:
+                return None
+            role = self.places.role(found.sheet, q.sheet)
+            return ("cells", role or (found.sheet or "").upper(), found.corners)
+
+        iteration = self.layout.index_parts(q, index)[0] if q.per_iteration else None
+        return Explainer(self.places, q.sheet, image, name_cells, iteration).explain(parse(text), parse(expected))
+
+    def reads_text(self, g, i, index, text: str, expected: str) -> Diagnosis | None:
+        """A formula whose error comes from a text cell it reads: which text, where, and what belongs."""
+        if self.values is None:
+            return None
+        book = self.values.workbook.book
+        q = self.layout[g.name]
+        P = parse(text)
+        for r in P.references:
+            grid = book.grid(r.sheet or g.sheet)
+            if grid is None or r.area > 20_000:
+                continue
+            role = self.places.role(r.sheet, q.sheet)
+            for row, col in r.cells():
+                v = grid.gather(np.array([[[row]]]), np.array([[[col]]]))
+                if v.kinds[0, 0, 0] != fv.TEXT:
+                    continue
+                p = self.places.at(role, row, col) if role else None
+                if p is not None and self.layout[p[0]].text:
+                    continue  # a verdict: text that belongs there
+                shown = v.text[0, 0, 0]
+                sheet = grid.name
+                from sheetnet.xlsx.refs import cell_name
+
+                where = f"{sheet}!{cell_name(row, col)}"
+                E = parse(expected)
+                fset, _s = self._cells(P, q.sheet)
+                eset, _e = self._cells(E, q.sheet)
+                missing = eset - fset
+                belongs = self.places.describe(missing) if missing else _("a number")
+                return Diagnosis("reads_text", _("reads the text {t!r} in {where} where {what} belongs: the result is "
+                                                 "#VALUE!").format(t=str(shown)[:30], where=where, what=belongs),
+                                 True, _("reads the text {t!r} in {where}, where a number belongs").format(
+                                     t=str(shown)[:30], where=where))
+        return None
+
+    def unevaluable(self, text: str, found, i: int, unknown: set) -> Diagnosis:
+        """A formula outside what sheetnet evaluates: its error value, else the function it cannot check."""
+        value = fv.python_value(found, (i, 0, 0))
+        if isinstance(value, str) and value in fv.ERROR_CODE:
+            return self.error(value)
+        d = self.foreign(text)
+        if d is not None:
+            return d
+        what = ", ".join(sorted(str(u) for u in unknown)) or _("this formula")
+        return Diagnosis("foreign_function", _("sheetnet cannot evaluate {what}, so it cannot tell whether the "
+                                               "formula is right").format(what=what), True)
 
     def _fill_across(self, name, index, P: Parsed, E: Parsed) -> Diagnosis | None:
         if self.n < 2:
@@ -280,14 +432,15 @@ class Diagnoser:
         return p is not None and self.layout[p[0]].per_image
 
     # -- from the value ------------------------------------------------------------------------
-    def from_value(self, name: str, index: tuple[int, ...], found: float,
+    def from_value(self, name: str, flat: int, found: float,
                    candidates: list[tuple[str, str, np.ndarray]]) -> Diagnosis | None:
         """The first typical mistake (the layout's Mistake templates) whose value is the one found."""
-        f = np.array(found, dtype=float)
+        index = tuple(int(i) for i in np.unravel_index(flat, self.layout.positions(
+            self.layout[name], self.n, self.places.n_iterations).shape[:-1]))
         for code, text, values in candidates:
-            v = values[index]
-            if isinstance(v, float) and not np.isnan(v) and self._agree(f, np.array(v, dtype=float)):
-                return Diagnosis(code, self._explain(text, name, index))
+            v = values[flat]
+            if isinstance(v, float) and not np.isnan(v) and self._agree(found, v):
+                return Diagnosis(code, self._explain(text, name, index), True)
         return None
 
     def _explain(self, text: str, name: str, index: tuple[int, ...]) -> str:
@@ -308,9 +461,14 @@ class Diagnoser:
 
     # -- the rest --------------------------------------------------------------------------------
     @staticmethod
-    def stale() -> Diagnosis:
-        return Diagnosis("stale", "the formula is right but its saved value is not what it computes: the workbook "
-                                  "was saved with calculation set to manual (recalculate, or run with --recalc)")
+    def stale(same: bool = True) -> Diagnosis:
+        if same:
+            return Diagnosis("stale", _("the formula is right but its saved value is not what it computes: the "
+                                        "workbook was saved with calculation set to manual (recalculate, or run with "
+                                        "--recalc)"))
+        return Diagnosis("stale", _("the formula computes the right thing, but its saved value is not what it "
+                                    "computes: the workbook was saved with calculation set to manual (recalculate, or "
+                                    "run with --recalc)"))
 
     @staticmethod
     def empty(expected_formula: str | None) -> Diagnosis:
@@ -327,8 +485,17 @@ class Diagnoser:
 
     @staticmethod
     def error(value) -> Diagnosis:
-        return Diagnosis("error_value", f"holds the error {value}{_ERROR_HINTS.get(str(value), '')}")
+        return Diagnosis("error_value", _("holds the error {value}{why}").format(value=value,
+                                                                                why=_ERROR_HINTS.get(str(value), "")))
 
     @staticmethod
     def unexplained() -> Diagnosis:
         return Diagnosis("unexplained", "no common mistake gives this value: compare the formula with the expected one")
+
+
+def _shown(x) -> str:
+    if isinstance(x, bool):
+        return str(x).upper()
+    if isinstance(x, float) and x == int(x):
+        return str(int(x))
+    return str(x)

@@ -22,7 +22,7 @@ from sheetnet import __version__
 from sheetnet.check import sheetgrid
 from sheetnet.check.checker import CheckResult, Finding, RootCause
 from sheetnet.check.places import number_runs
-from sheetnet.check.report import TITLES, _what_was_found, headline, value_text
+from sheetnet.check.report import TITLES, _what_was_found, explanation, headline, value_text
 from sheetnet.i18n import _, language, ngettext
 from sheetnet.xlsx.refs import col_letters
 
@@ -134,6 +134,7 @@ def short(v) -> str:
 # -- the page ---------------------------------------------------------------------------------------
 def page(result: CheckResult, *, hints: bool = False, name: str | None = None) -> str:
     """The report on one workbook. hints: leave out the expected formulas (the student works them out)."""
+    hints = hints or result.hints
     name = name or result.path.name
     grid = sheetgrid.build(result)
     drawn = {(c.quantity, c.index) for b in grid.blocks for c in b.cells.values() if c.finding is not None}
@@ -256,7 +257,7 @@ def _finding(r: RootCause, hints: bool, drawn: bool) -> str:
     body = "".join(f"<dt>{_h(k)}</dt><dd>{v}</dd>" for k, v in rows)
     return (f'<article class="finding" id="{_h(r.id)}"><h3><span class="swatch root">{ROOT_MARK}</span> '
             f"{_h(r.id)} · {_h(_title(r))}</h3>"
-            f'<p class="why">{_h(r.diagnosis.text)}</p><dl>{body}</dl></article>')
+            f'<p class="why">{_h(explanation(r.diagnosis, hints))}</p><dl>{body}</dl></article>')
 
 
 def _title(r: RootCause) -> str:

@@ -50,8 +50,9 @@ def location(cell: str) -> str:
 
 
 def rows(result: CheckResult, *, hints: bool = False) -> list[list[Cell]]:
-    from sheetnet.check.report import TITLES, _what_was_found, headline, value_text
+    from sheetnet.check.report import TITLES, _what_was_found, explanation as explain, headline, value_text
 
+    hints = hints or result.hints
     out: list[list[Cell]] = [
         [Cell(_("sheetnet check of {file}").format(file=result.path.name), "title")],
         [Cell(_("{right} of {cells} computed cells right ({score})").format(
@@ -77,7 +78,7 @@ def rows(result: CheckResult, *, hints: bool = False) -> list[list[Cell]]:
                                           _("expected"), _("places"), _("spoils"))])
     for r in result.root_causes:
         f = r.first
-        explanation = r.diagnosis.text
+        explanation = explain(r.diagnosis, hints)
         if f.expected_formula and f.kind != "empty" and not hints:
             explanation += "\n" + _("expected formula: {formula}").format(formula=f.expected_formula)
         expected = f.expected_locally if f.expected_locally is not None else f.expected

@@ -33,9 +33,14 @@ def in_workbook_terms(result: CheckResult) -> None:
 
     for f in result.findings:
         role = layout[f.quantity].sheet
-        f.formula = loaded.written(f.quantity, f.index, f.formula)
+        cell = loaded.cells[f.quantity][f.index]
+        if cell is not None and cell.formula is not None:
+            f.formula = loaded.written(f.quantity, f.index, f.formula)
+        else:  # a typed value, or a cell of an array formula (f.formula: the array's, from its first cell)
+            f.formula = forward(f.formula, role)
         f.expected_formula = forward(f.expected_formula, role)
         if f.diagnosis is not None:
-            f.diagnosis = dataclasses.replace(f.diagnosis, text=forward(f.diagnosis.text, role))
+            f.diagnosis = dataclasses.replace(f.diagnosis, text=forward(f.diagnosis.text, role),
+                                              hint=forward(f.diagnosis.hint, role) or "")
     for r in result.root_causes:
         r.diagnosis = r.first.diagnosis

@@ -47,3 +47,16 @@ def reaches_outside(path: Path) -> str | None:
 def _read(z: zipfile.ZipFile, name: str) -> bytes:
     with z.open(name) as fh:
         return fh.read(_READ_CAP)
+
+
+def dialect(path: Path) -> str:
+    """Which program's rules the saved values follow: 'libreoffice' when LibreOffice (or OpenOffice) saved
+    the file (docProps/app.xml), else 'excel' (Excel, WPS and the rest follow Excel's)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            if "docProps/app.xml" not in z.namelist():
+                return "excel"
+            app = _read(z, "docProps/app.xml")[:4096]
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return "excel"
+    return "libreoffice" if re.search(rb"<(?:\w+:)?Application>[^<]*(LibreOffice|OpenOffice)", app) else "excel"

@@ -13,6 +13,7 @@ from html import escape
 from sheetnet.check.checker import CheckResult, Finding, RootCause
 from sheetnet.check.places import image_range
 from sheetnet.check.rubric import RubricScore, points_text
+from sheetnet.formula.values import ERROR_CODE
 from sheetnet.i18n import _
 
 SCHEMA = "sheetnet-check/2"  # 2: `score` is the rubric's (mistakes, not cells); the cell share is `cell_score`
@@ -61,6 +62,8 @@ TITLES = {
     "shifted_window": "filter window shifted",
     "wrong_filter": "wrong filter",
     "error_to_every_position": "pooled error sent to every position",
+    "different_function": "formula computes something else",
+    "reads_text": "reads a text cell",
     "inherited": "inherited",
 }
 
@@ -71,7 +74,7 @@ def value_text(v) -> str:
     if v is None:
         return "(nothing)"
     if isinstance(v, str):
-        return repr(v)
+        return v if v in ERROR_CODE else repr(v)  # an error value as the sheet shows it: #VALUE!
     if isinstance(v, bool):
         return str(v).upper()
     return f"{float(v):.12g}"
@@ -124,6 +127,7 @@ def text(result: CheckResult) -> str:
     if result.rubric is not None:
         lines.append(score_line(result.rubric))
     lines += [f"note: {n}" for n in result.notes]
+    lines += [f"style: {n}" for n in result.style]
     if not result.findings:
         lines.append("every computed cell is right")
         return "\n".join(lines)
@@ -136,11 +140,11 @@ def text(result: CheckResult) -> str:
         f = r.first
         lines.append("")
         lines.append(f"{r.id}  {headline(r)}")
-        lines.append(f"    {r.diagnosis.text}")
+        lines.append(f"    {explanation(r.diagnosis, result.hints)}")
         lines.append(f"    {f.title}: {_what_was_found(f)}")
         if f.formula is not None or f.kind != "empty":
             lines.append(f"      formula   {f.formula if f.formula is not None else '(none: a typed value)'}")
-        if f.expected_formula and f.kind != "empty":
+        if f.expected_formula and f.kind != "empty" and not result.hints:
             lines.append(f"      expected  {f.expected_formula}")
         wrong = next((p for p in r.places if p.kind == "value"), None)
         if f.kind == "formula" and wrong is not None:
@@ -179,7 +183,14 @@ def _jsonable(v):
     return v if math.isfinite(v) else str(v)  # JSON has no NaN or infinity: "inf", "nan"
 
 
-def _finding_json(f: Finding) -> dict:
+def explanation(d, hints: bool) -> str:
+    """A diagnosis in words: in full for teachers, as a hint (never the answer) for `check --hints`."""
+    if d is None:
+        return ""
+    return d.hint_text if hints else d.text
+
+
+def _finding_json(f: Finding, hints: bool = False) -> dict:
     sheet, cell = f.cell.rsplit("!", 1)
     return {
         "sheet": sheet,
@@ -192,12 +203,12 @@ def _finding_json(f: Finding) -> dict:
         "expected_locally": _jsonable(f.expected_locally),
         "found": _jsonable(f.found),
         "formula": f.formula,
-        "expected_formula": f.expected_formula,
+        "expected_formula": None if hints else f.expected_formula,
         "root_cause": f.is_root,
         "group": f.root_cause,
         "caused_by": list(f.caused_by),
         "diagnosis": f.diagnosis.code if f.diagnosis else "inherited",
-        "explanation": f.diagnosis.text if f.diagnosis else
+        "explanation": explanation(f.diagnosis, hints) if f.diagnosis else
         f"right from this workbook's own cells, but spoilt by {', '.join(f.caused_by) or 'an earlier cell'}",
     }
 
@@ -211,7 +222,9 @@ def document(result: CheckResult) -> dict:
         "sheets": ld.sheet_names,
         "images": ld.n_images,
         "recalculated": result.recalculated,
+        "hints": result.hints,
         "notes": result.notes,
+        "style": result.style,
         "ok": not result.findings,
         "cells": result.graded,
         "right": result.right,
@@ -227,7 +240,7 @@ def document(result: CheckResult) -> dict:
                 "id": r.id,
                 "diagnosis": r.diagnosis.code,
                 "title": TITLES.get(r.diagnosis.code, r.diagnosis.code),
-                "explanation": r.diagnosis.text,
+                "explanation": explanation(r.diagnosis, result.hints),
                 "quantity": r.first.label.split("(")[0],
                 "places": [p.cell for p in r.places],
                 "images": sorted({p.image for p in r.places if p.image}),
@@ -236,7 +249,7 @@ def document(result: CheckResult) -> dict:
             }
             for r in result.root_causes
         ],
-        "findings": [_finding_json(f) for f in result.findings],
+        "findings": [_finding_json(f, result.hints) for f in result.findings],
     }
 
 
@@ -311,8 +324,8 @@ def cell_note(f: Finding, result: CheckResult) -> str:
         code = f.diagnosis.code
         lines = [f"sheetnet {f.root_cause}: {TITLES.get(code, code)}"]
         lines += [_what_was_found(f)] if f.kind != "empty" else []
-        lines.append(f.diagnosis.text)
-        if f.expected_formula and f.formula != f.expected_formula and f.kind != "empty":
+        lines.append(explanation(f.diagnosis, result.hints))
+        if f.expected_formula and f.formula != f.expected_formula and f.kind != "empty" and not result.hints:
             lines.append(f"expected formula: {f.expected_formula}")
         return "\n".join(lines)
     titles = {r.id: TITLES.get(r.diagnosis.code, r.diagnosis.code) for r in result.root_causes}

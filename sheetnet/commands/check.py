@@ -34,6 +34,8 @@ def register(sub) -> None:
     p.add_argument("--recalc", action="store_true",
                    help=_("let LibreOffice recalculate a copy first (for files saved without values; the file "
                           "is untouched)"))
+    p.add_argument("--hints", action="store_true",
+                   help=_("for students checking themselves: say what is wrong and where, never the expected formula"))
     p.add_argument("--annotate", type=Path, metavar="OUT.xlsx|DIR",
                    help=_("write a copy of the workbook with each wrong cell filled and commented, and a first "
                           "sheet listing the findings; for a class, a folder: one copy per workbook, named after it"))
@@ -130,7 +132,8 @@ def _one(args, path: Path, tol) -> int:
 
     start = time.perf_counter()
     try:
-        result = check(path, tol=tol, recalc=args.recalc, kind=kind_of(args.kind, detect=False), rubric=args.rubric_read)
+        result = check(path, tol=tol, recalc=args.recalc, kind=kind_of(args.kind, detect=False), rubric=args.rubric_read,
+                       hints=args.hints)
     except UnusableInput as e:
         if args.csv is not None:
             write_csv(args.csv, [_unusable(str(path), str(e), "text", start)])
@@ -181,7 +184,7 @@ def _class(args, paths: list[Path], tol) -> int:
     try:
         outcomes, seconds, jobs = run_batch(paths, fmt=args.format, tol=tol, recalc=args.recalc, jobs=args.jobs,
                                             kind=args.kind, outputs=outputs if outputs.wanted else None,
-                                            rubric=args.rubric_read)
+                                            rubric=args.rubric_read, hints=args.hints)
     except Interrupted as stop:
         raise _kept(args, stop) from None
     if args.format == "json":

@@ -1,384 +1,224 @@
-"""A layout's formula templates evaluated over arrays of cell values, vectorized over images.
+"""A layout's formula templates at a workbook's cells: the expected text of every cell, grouped into
+formula families (sheetnet.formula.family), and evaluated by the same evaluator as a student's formulas.
 
-This is how the checker knows what a cell should hold *from the student's own cells*: the formula
-the layout puts there, evaluated with the values the workbook shows for the cells it reads. It
-evaluates only our own templates (never a student's formula text), in the book's dialect:
-arithmetic, comparisons, SUMPRODUCT, MMULT, SUMXMY2, SUM, MAX, EXP, ABS, IF, COUNTIF, COUNTA.
+A *slot* is one cell of a quantity's item (unit, row, col) with one template, across the images and
+iteration blocks it is filled to. The layout plans it once (Layout.formula_plans: each reference
+resolved at the slot's first cell and moved by a step per image and per block, as filling a formula
+across and down does; the texts every cell gets come from the same plan, Layout.formula_texts); here
+the template is parsed once and each slot becomes one family whose references' rectangles are known
+at every cell — one evaluation for all of them, without rendering or parsing a formula per cell.
 
-Values follow spreadsheet semantics where they matter for grading: NaN is a cell without a
-number (nothing can be computed from it), +inf is a cell holding an error value (SUM and MAX skip
-empty and text cells but not errors), and text cells (○/×) are compared as text.
-
-A token names the same cells for every image, shifted by a fixed step (that is what filling a
-formula across does), so each token is resolved at two images and gathered for all at once.
+`Evaluator` keeps the older interface (a quantity's values from named arrays) for the tests that check
+the templates against the engine.
 """
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
+from sheetnet.formula import values as fv
+from sheetnet.formula.family import Family
+from sheetnet.formula.grid import Book, SheetGrid
+from sheetnet.formula.syntax import Parsed, family_key, parse
 from sheetnet.layout.model import _TOKEN, TYPED, Layout, Quantity, Span
 
-ERROR = np.inf  # a cell holding an error value (#DIV/0!, #VALUE! …)
+__all__ = ["Evaluator", "Slot", "Templates", "grids", "spans", "TYPED"]
 
 
-# -- the sheets as arrays -------------------------------------------------------------------------
 @dataclass
-class Grid:
-    """One sheet's cells the layout knows: numbers (NaN: no number, inf: an error) and text."""
+class Slot:
+    """One template at some cells of a quantity: `flat` indexes into the quantity's positions (reshaped
+    to one axis), and the families they form (each with the positions of its cells within `flat`)."""
 
-    numbers: np.ndarray
-    text: np.ndarray  # object: the text of text cells, None elsewhere
+    quantity: str
+    template: str
+    flat: np.ndarray
+    families: list[tuple[Family, np.ndarray]]
 
 
-def grids(layout: Layout, arrays: dict[str, np.ndarray], n_images: int, n_iterations: int = 1) -> dict[str, Grid]:
-    """Per sheet role, a Grid holding each named array at its quantity's positions.
+class Templates:
+    """The layout's formulas at the cells of one workbook: n images, k iteration blocks, its sheet names."""
 
-    Arrays are shaped like the layout's positions; float arrays hold numbers (NaN / inf as above),
-    object arrays hold text (None: no text).
-    """
+    def __init__(self, layout: Layout, n_images: int, n_iterations: int, sheet_names: dict[str, str]):
+        self.layout, self.n, self.k, self.sheet_names = layout, n_images, n_iterations, sheet_names
+        self._slots: dict[str, list[Slot]] = {}
+        self._parsed: dict[tuple, Parsed] = {}
+
+    def slots(self, q: Quantity, template: str | None = None, unit_of=None) -> list[Slot]:
+        """The quantity's formula cells, slot by slot: its own templates, or `template` everywhere (with
+        unit_of(unit): the unit whose cells the template names — a mistake that reads another unit).
+        Each slot's references at every cell come from the layout's plan of the family (Layout.
+        formula_plans: resolved at its first cell and moved by a step per image and per iteration)."""
+        if template is None and unit_of is None and q.name in self._slots:
+            return self._slots[q.name]
+        qt = q if template is None else dataclasses.replace(q, formula=template, first_formula=None, first_iteration=None)
+        pos = self.layout.positions(q, self.n, self.k)
+        shape = pos.shape[:-1]
+        flat_pos = pos.reshape(-1, 2)
+        texts = self.layout.formula_texts(qt, self.n, self.sheet_names, self.k).reshape(-1) if unit_of is None else None
+        out = []
+        for it0, it1, im0, im1, plan in self.layout.formula_plans(qt, self.n, self.sheet_names, self.k):
+            at = np.stack(np.meshgrid(np.arange(it0, it1), np.arange(im0, im1), indexing="ij"), axis=-1).reshape(-1, 2)
+            lead = ([at[:, 0]] if q.per_iteration else []) + ([at[:, 1]] if q.per_image else [])
+            fields_of = {cell: fields for cell, _, fields in plan}
+            template_text = qt.formula_for(im0, it0)
+            for (unit, r, c), _, _ in plan:
+                unit_read = unit if unit_of is None else unit_of(unit)
+                index = np.ravel_multi_index((*lead, *(np.full(len(at), v) for v in (unit, r, c))), shape)
+                corners = [_corners(f, at[:, 0] - it0, at[:, 1] - im0, im1 - im0) for f in fields_of[(unit_read, r, c)]]
+                base = self._structure(qt, template_text, (it0, im0), unit_read, r, c)
+                if texts is not None:
+                    first = texts[index[0]]
+                else:
+                    first = self.layout.formula(qt, self.n, self.sheet_names, im0, unit_read, r, c, it0, self.k)
+                if base.tree is None or len(base.references) != len(corners):  # not one tree: cell by cell
+                    cell_texts = texts[index].tolist() if texts is not None else [
+                        self.layout.formula(qt, self.n, self.sheet_names, int(j), unit_read, r, c, int(i), self.k)
+                        for i, j in at]
+                    families = _families_cell_by_cell(self.sheet_names[q.sheet], cell_texts, flat_pos[index])
+                else:
+                    families = _families(self.sheet_names[q.sheet], base, corners, first, flat_pos[index])
+                out.append(Slot(q.name, template_text, index, families))
+        if template is None and unit_of is None:
+            self._slots[q.name] = out
+        return out
+
+    def expected_texts(self, q: Quantity) -> np.ndarray:
+        """Every cell's formula text (None: a typed value or a constant there), shaped like q's positions."""
+        return self.layout.formula_texts(q, self.n, self.sheet_names, self.k)
+
+    def _structure(self, q, template: str, first: tuple[int, int], unit_read: int, r: int, c: int) -> Parsed:
+        """The template's tree and tokens, parsed once (per unit when it writes the unit's label)."""
+        key = (q.name, template, unit_read if "{label}" in template else None)
+        if key not in self._parsed:
+            self._parsed[key] = parse(self.layout.formula(q, self.n, self.sheet_names, first[1], unit_read, r, c,
+                                                          first[0], self.k))
+        return self._parsed[key]
+
+
+def _corners(field, di: np.ndarray, dj: np.ndarray, n_images: int) -> tuple:
+    """A reference's (top, left, bottom, right) at cells (iteration, image) of a plan's region, from the
+    plan's field: its corners at the region's first cell and a step per iteration and per image (or, when
+    it does not simply move, every cell's corners)."""
+    _, base, step_it, step_img, every = field
+    if every is not None:
+        c = np.asarray(every)[di * n_images + dj]
+    else:
+        c = np.asarray(base)[None] + di[:, None] * np.asarray(step_it)[None] + dj[:, None] * np.asarray(step_img)[None]
+    return tuple(c[:, k].astype(np.int64) for k in range(4))
+
+
+def _families(sheet: str, base: Parsed, corners, first: str, rows_cols) -> list[tuple[Family, np.ndarray]]:
+    """The slot as one family with its references' corners at every cell. It has a key (its relative
+    form) when every reference sits the same way relative to every cell — a $ reference stays, one
+    without moves with the cell —; a slot filled down iteration blocks that each read their own
+    parameters ($D$6, then $D$72 …) has none, and is still one evaluation."""
+    rows, cols = rows_cols[:, 0].astype(np.int64), rows_cols[:, 1].astype(np.int64)
+    m = len(rows)
+    uniform = True
+    for ref, (top, left, bottom, right) in zip(base.references, corners):
+        for value, at, absolute in ((top, rows, ref.row_abs[0]), (left, cols, ref.col_abs[0]),
+                                    (bottom, rows, ref.row_abs[1]), (right, cols, ref.col_abs[1])):
+            sit = value if absolute else value - at
+            if sit.min() != sit.max():
+                uniform = False
+                break
+        if not uniform:
+            break
+    origin = (int(rows[0]), int(cols[0]))
+    p = _relocated(base, [tuple(int(x[0]) for x in cs) for cs in corners], first)
+    key = family_key(first, *origin) if uniform else None
+    return [(Family(key, p, sheet, origin, rows, cols, corners=corners), np.arange(m))]
+
+
+def _families_cell_by_cell(sheet: str, texts, rows_cols) -> list[tuple[Family, np.ndarray]]:
+    from sheetnet.formula.family import group
+
+    rows, cols = rows_cols[:, 0].astype(np.int64), rows_cols[:, 1].astype(np.int64)
+    families, which = group(sheet, texts, rows, cols)
+    return [(f, np.nonzero(which == k)[0]) for k, f in enumerate(families)]
+
+
+def _relocated(p: Parsed, corners: list[tuple[int, int, int, int]], text: str) -> Parsed:
+    """p with its references moved to `corners` (the same formula, written at another cell)."""
+    refs, it = [], iter(corners)
+    for r in p.refs:
+        if r is None:
+            refs.append(None)
+            continue
+        top, left, bottom, right = next(it)
+        refs.append(dataclasses.replace(r, top=top, left=left, bottom=bottom, right=right))
+    return dataclasses.replace(p, text=text, refs=tuple(refs))
+
+
+# -- the older interface: a quantity's values from named arrays ----------------------------------------
+def grids(layout: Layout, arrays: dict[str, np.ndarray], n_images: int, n_iterations: int = 1) -> dict[str, SheetGrid]:
+    """Per sheet role, a SheetGrid holding each named array at its quantity's positions: float arrays
+    hold numbers (NaN: nothing there, inf: an error value), object arrays text (None: nothing)."""
     extent: dict[str, tuple[int, int]] = {}
     for name in arrays:
         q = layout[name]
         pos = layout.positions(q, n_images, n_iterations)
-        r, c = int(pos[..., 0].max()), int(pos[..., 1].max())
         er, ec = extent.get(q.sheet, (0, 0))
-        extent[q.sheet] = (max(er, r), max(ec, c))
-    out = {role: Grid(np.full((r + 2, c + 2), np.nan), np.full((r + 2, c + 2), None, dtype=object))
-           for role, (r, c) in extent.items()}
+        extent[q.sheet] = (max(er, int(pos[..., 0].max())), max(ec, int(pos[..., 1].max())))
+    out = {role: SheetGrid.empty(role, (r + 2, c + 2)) for role, (r, c) in extent.items()}
     for name, a in arrays.items():
         q = layout[name]
         pos = layout.positions(q, n_images, n_iterations)
         rows, cols = pos[..., 0], pos[..., 1]
         g = out[q.sheet]
         if a.dtype == object:
-            g.text[rows, cols] = a
+            has = np.vectorize(lambda x: x is not None, otypes=[bool])(a) if a.size else np.zeros(a.shape, bool)
+            if g.text is None:
+                g.text = np.full(g.num.shape, None, dtype=object)
+            g.text[rows[has], cols[has]] = a[has]
+            g.kind[rows[has], cols[has]] = fv.TEXT
         else:
-            g.numbers[rows, cols] = a
+            a = np.asarray(a, dtype=float)
+            g.num[rows, cols] = np.where(np.isfinite(a), a, np.nan)
+            g.kind[rows, cols] = np.where(np.isnan(a), fv.BLANK, np.where(np.isinf(a), fv.VALUE, fv.NUM))
     return out
 
 
-# -- templates → syntax trees ---------------------------------------------------------------------
-_LEX = re.compile(r"""\s*(?:
-    (?P<num>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)
-  | (?P<str>"(?:[^"]|"")*")
-  | (?P<tok>\{[^{}]+\})
-  | (?P<fn>[A-Z][A-Z0-9.]*)\(
-  | (?P<op><>|<=|>=|[-+*/^=<>(),&])
-)""", re.VERBOSE)
-
-_BINARY = {"=": 1, "<>": 1, "<": 1, ">": 1, "<=": 1, ">=": 1, "&": 2, "+": 3, "-": 3, "*": 4, "/": 4, "^": 5}
-
-
-@lru_cache(maxsize=1024)
-def parse_template(template: str):
-    """'=SUMPRODUCT({x},{$w2})+{$b2}' → a tree of tuples: ('num', v), ('str', s), ('tok', match),
-    ('fn', NAME, args), ('neg', a), ('bin', op, a, b)."""
-    text = template[1:] if template.startswith("=") else template
-    items, i = [], 0
-    while i < len(text):
-        m = _LEX.match(text, i)
-        if not m or m.end() == i:
-            if text[i:].strip() == "":
-                break
-            raise ValueError(f"template {template!r}: cannot read {text[i:i + 10]!r}")
-        kind = m.lastgroup
-        items.append((kind, m.group(kind)))
-        i = m.end()
-    tree, k = _expression(items, 0, 0)
-    if k != len(items):
-        raise ValueError(f"template {template!r}: unexpected {items[k][1]!r}")
-    return tree
-
-
-def _expression(items, k, min_level):
-    left, k = _unary(items, k)
-    while k < len(items) and items[k][0] == "op" and items[k][1] in _BINARY and _BINARY[items[k][1]] >= min_level:
-        op = items[k][1]
-        level = _BINARY[op]
-        right, k = _expression(items, k + 1, level + 1)  # left-associative
-        left = ("bin", op, left, right)
-    return left, k
-
-
-def _unary(items, k):
-    kind, value = items[k]
-    if kind == "op" and value in "+-":
-        operand, k = _unary(items, k + 1)
-        return (("neg", operand) if value == "-" else operand), k
-    if kind == "num":
-        return ("num", float(value)), k + 1
-    if kind == "str":
-        return ("str", value[1:-1].replace('""', '"')), k + 1
-    if kind == "tok":
-        return ("tok", _TOKEN.fullmatch(value)), k + 1
-    if kind == "fn":
-        args, k = [], k + 1
-        if items[k] == ("op", ")"):
-            return ("fn", value, ()), k + 1
-        while True:
-            arg, k = _expression(items, k, 0)
-            args.append(arg)
-            if items[k] == ("op", ","):
-                k += 1
-                continue
-            if items[k] == ("op", ")"):
-                return ("fn", value, tuple(args)), k + 1
-            raise ValueError(f"unexpected {items[k][1]!r}")
-    if (kind, value) == ("op", "("):
-        inner, k = _expression(items, k + 1, 0)
-        if items[k] != ("op", ")"):
-            raise ValueError("a parenthesis is not closed")
-        return inner, k + 1
-    raise ValueError(f"unexpected {value!r}")
-
-
-# -- evaluation ------------------------------------------------------------------------------------
 class Evaluator:
-    """Evaluates templates at the cells of a layout, over the values in `grids`."""
+    """Evaluates templates at the cells of a layout, over the values in `grids` (per sheet role)."""
 
-    def __init__(self, layout: Layout, grids: dict[str, Grid], n_images: int, n_iterations: int = 1):
+    def __init__(self, layout: Layout, grids: dict[str, SheetGrid], n_images: int, n_iterations: int = 1):
         self.layout, self.grids, self.n, self.n_iterations = layout, grids, n_images, n_iterations
+        roles = [s.role for s in layout.sheets]
+        self.templates = Templates(layout, n_images, n_iterations, {role: role for role in roles})
+        self.book = Book(roles, grids.get)
 
     def quantity(self, q: Quantity, template: str | None = None, unit_of=None) -> np.ndarray:
-        """Every cell of q: its own template (or `template`) evaluated there, shaped like q's positions.
-
-        unit_of(unit) → the unit whose cells the tokens name (another unit's weights, another
-        filter: the mistakes that read the wrong unit); default the cell's own unit.
-        Cells whose template is a typed value or a constant get NaN (nothing to evaluate).
-        """
+        """Every cell of q: its own template (or `template`) evaluated there, shaped like q's positions;
+        NaN (None for text) where the template is a typed value or a constant, or the result no number."""
         shape = self.layout.positions(q, self.n, self.n_iterations).shape[:-1]
-        out = np.full(shape, None, dtype=object) if q.text else np.full(shape, np.nan)
-        iterations = range(self.n_iterations) if q.per_iteration else range(1)
-        images = self.n if q.per_image else 1
-        units, (rows, cols) = q.place.units, q.place.shape
-        # one batch per template: every (iteration, image) it is written at, evaluated at once
-        groups: dict[str, list[tuple[int, int]]] = {}
-        for it in iterations:
-            for image in range(images):
-                t = template if template is not None else q.formula_for(image, it)
-                if t and t.startswith("="):
-                    groups.setdefault(t, []).append((it, image))
-        for t, batch in groups.items():
-            tree = parse_template(t)
-            its, imgs = np.array([b[0] for b in batch]), np.array([b[1] for b in batch])
-            for unit in range(units):
-                for r in range(rows):
-                    for c in range(cols):
-                        v = _cell(self._eval(tree, q, batch, (unit if unit_of is None else unit_of(unit), r, c)))
-                        if q.per_iteration and q.per_image:
-                            out[its, imgs, unit, r, c] = v
-                        elif q.per_iteration:
-                            out[its, unit, r, c] = v
-                        elif q.per_image:
-                            out[imgs, unit, r, c] = v
-                        else:
-                            out[unit, r, c] = v[0]
-        return out
+        out = np.full(int(np.prod(shape)), None if q.text else np.nan, dtype=object if q.text else float)
+        for slot in self.templates.slots(q, template, unit_of):
+            for family, within in slot.families:
+                v = family.evaluate(self.book)
+                if v is None:
+                    continue
+                cells = slot.flat[within]
+                if q.text:
+                    out[cells] = [fv.python_value(v, (i, 0, 0)) for i in range(family.m)]
+                else:
+                    out[cells] = np.where(v.kinds.reshape(-1) == fv.NUM, v.num.reshape(-1), np.nan)
+        return out.reshape(shape)
 
     def spans(self, q: Quantity, index: tuple[int, ...], template: str | None = None) -> list[Span]:
-        """The cells each token of the cell's template names (what the cell reads)."""
-        it, image, unit, r, c = self.layout.index_parts(q, index)
-        t = template if template is not None else q.formula_for(image, it)
-        if not t or not t.startswith("="):
-            return []
-        at = (image, unit, r, c, it, self.n_iterations)
-        return [self.layout.token_span(m, q, self.n, at) for m in _TOKEN.finditer(t) if m.group(2) != "label"]
-
-    # -- one syntax tree, for a group of images at once --------------------------------------------
-    def _eval(self, node, q: Quantity, imgs: list[tuple[int, int]], at):
-        kind = node[0]
-        if kind in ("num", "str"):
-            return node[1]
-        if kind == "tok":
-            return self._token(node[1], q, imgs, at)
-        if kind == "neg":
-            return -_num(self._eval(node[1], q, imgs, at))
-        if kind == "bin":
-            return _binary(node[1], self._eval(node[2], q, imgs, at), self._eval(node[3], q, imgs, at))
-        name, args = node[1], [self._eval(a, q, imgs, at) for a in node[2]]
-        return _FUNCTIONS[name](*args)
-
-    def _token(self, m, q: Quantity, batch: list[tuple[int, int]], at):
-        unit, r, c = at
-        if m.group(2) == "label":
-            return float(self.layout.class_labels[unit])
-
-        def span(it, image):
-            return self.layout.token_span(m, q, self.n, (image, unit, r, c, it, self.n_iterations))
-
-        it0, im0 = batch[0]
-        first = span(it0, im0)
-        corners = np.array([first.corners])
-        if len(batch) > 1:  # filled across and down: the same rectangle, moved by a fixed step per image and iteration
-            its = np.array([b[0] for b in batch]) - it0
-            ims = np.array([b[1] for b in batch]) - im0
-            base = corners[0]
-            step_img = np.subtract(span(it0, im0 + 1).corners, base) if ims.any() else 0 * base
-            step_it = np.subtract(span(it0 + 1, im0).corners, base) if its.any() else 0 * base
-            corners = base + ims[:, None] * step_img + its[:, None] * step_it
-            if tuple(corners[-1]) != span(*batch[-1]).corners:  # not a plain shift: resolve cell by cell
-                corners = np.array([span(*b).corners for b in batch])
-        h, w = first.shape
-        rows = corners[:, 0, None, None] + np.arange(h)[None, :, None]
-        cols = corners[:, 1, None, None] + np.arange(w)[None, None, :]
-        grid = self.grids.get(first.role)
-        if grid is None:
-            return np.full((len(batch), h, w), np.nan)
-        # beyond the known cells: nothing there
-        rows = np.minimum(np.maximum(rows, 0), grid.numbers.shape[0] - 1)
-        cols = np.minimum(np.maximum(cols, 0), grid.numbers.shape[1] - 1)
-        if self.layout[first.quantity].text:
-            return grid.text[rows, cols]
-        return grid.numbers[rows, cols]
+        return spans(self.layout, q, index, self.n, self.n_iterations, template)
 
 
-def _cell(v) -> np.ndarray:
-    """A formula's result → one value per image (a single cell: the range's top-left, as Excel shows)."""
-    if isinstance(v, np.ndarray):
-        return v.reshape(len(v), -1)[:, 0] if v.ndim == 3 else v.reshape(-1)
-    return np.array([v], dtype=object if isinstance(v, str) else float)
-
-
-def _num(v):
-    """A value as numbers for arithmetic: text → NaN, and an error (inf) → NaN, so that it spoils
-    everything computed from it, as an error value does in a spreadsheet."""
-    if isinstance(v, np.ndarray) and v.dtype == object:
-        return np.array([[[x if isinstance(x, float) else np.nan for x in row] for row in img] for img in v], dtype=float)
-    if isinstance(v, np.ndarray):
-        return np.where(np.isinf(v), np.nan, v)
-    return v
-
-
-def _raw(v):
-    """A value as SUM and MAX read it: text → NaN (skipped), errors kept as inf."""
-    if isinstance(v, np.ndarray) and v.dtype == object:
-        return _num(v)
-    return v
-
-
-def _is_text(v) -> bool:
-    return isinstance(v, str) or (isinstance(v, np.ndarray) and v.dtype == object)
-
-
-def _binary(op, a, b):
-    if op in ("=", "<>") and (_is_text(a) or _is_text(b)):
-        eq = np.vectorize(lambda x, y: np.nan if x is None or y is None else float(x == y), otypes=[float])(a, b)
-        return eq if op == "=" else np.where(np.isnan(eq), np.nan, 1.0 - eq)
-    a, b = _num(a), _num(b)
-    with np.errstate(all="ignore"):
-        if op in ("=", "<>", "<", ">", "<=", ">="):
-            result = {"=": np.equal, "<>": np.not_equal, "<": np.less, ">": np.greater, "<=": np.less_equal,
-                      ">=": np.greater_equal}[op](a, b).astype(float)
-            return np.where(np.isnan(a) | np.isnan(b), np.nan, result)
-        return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "^": np.power}[op](a, b)
-
-
-def _per_image(v) -> np.ndarray:
-    """A value → (images, cells): a range's cells per image, or one scalar."""
-    v = np.asarray(v)
-    return v.reshape(len(v), -1) if v.ndim == 3 else v.reshape(-1, 1)
-
-
-def _skip_blanks(v) -> np.ndarray:
-    """SUM/MAX's reading of a range: empty and text cells are skipped (NaN), errors kept (inf)."""
-    return _per_image(_raw(v))
-
-
-def _sum(*args):
-    parts = [_skip_blanks(a) for a in args]
-    total = sum(np.nansum(p, axis=1) for p in parts)
-    error = np.any([np.isinf(p).any(axis=1) for p in parts], axis=0)
-    return np.where(error, np.nan, total)[:, None, None]
-
-
-def _max(*args):
-    cells = np.concatenate([_skip_blanks(a) for a in args], axis=1)
-    error = np.isinf(cells).any(axis=1)
-    with np.errstate(all="ignore"), _quiet():
-        m = np.where(np.isnan(cells).all(axis=1), 0.0, np.nanmax(np.where(np.isnan(cells), -np.inf, cells), axis=1))
-    return np.where(error, np.nan, m)[:, None, None]
-
-
-class _quiet:
-    def __enter__(self):
-        import warnings
-
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        self._w.__exit__(*exc)
-
-
-def _sumproduct(*args):
-    parts = [_per_image(_num(a)) for a in args]
-    product = parts[0]
-    for p in parts[1:]:
-        if p.shape[1] != product.shape[1]:
-            return np.full((len(product), 1, 1), np.nan)  # #VALUE!: ranges of different sizes
-        product = product * p
-    return product.sum(axis=1)[:, None, None]
-
-
-def _mmult(a, b):
-    a, b = np.asarray(_num(a), dtype=float), np.asarray(_num(b), dtype=float)
-    if a.ndim < 3 or b.ndim < 3 or a.shape[-1] != b.shape[-2]:
-        return np.full((max(len(np.atleast_1d(a)), 1), 1, 1), np.nan)
-    return np.matmul(a, b)
-
-
-def _sumxmy2(a, b):
-    a, b = _per_image(_num(a)), _per_image(_num(b))
-    if a.shape[1] != b.shape[1]:
-        return np.full((len(a), 1, 1), np.nan)
-    return ((a - b) ** 2).sum(axis=1)[:, None, None]
-
-
-def _if(cond, yes, no=0.0):
-    cond = _num(cond)
-    if _is_text(yes) or _is_text(no):
-        shape = np.broadcast(cond, yes if isinstance(yes, np.ndarray) else 0, no if isinstance(no, np.ndarray) else 0).shape
-        out = np.empty(shape, dtype=object)
-        c = np.broadcast_to(cond, shape)
-        y, n = np.broadcast_to(np.asarray(yes, dtype=object), shape), np.broadcast_to(np.asarray(no, dtype=object), shape)
-        for index in np.ndindex(shape):
-            out[index] = None if np.isnan(c[index]) else (y[index] if c[index] else n[index])
-        return out
-    with np.errstate(all="ignore"):
-        return np.where(np.isnan(cond), np.nan, np.where(cond != 0, yes, no))
-
-
-def _countif(values, criterion):
-    v = np.asarray(values)
-    flat = v.reshape(len(v), -1) if v.ndim == 3 else v.reshape(1, -1)
-    hits = np.vectorize(lambda x: x == criterion, otypes=[bool])(flat) if flat.size else np.zeros(flat.shape, bool)
-    return hits.sum(axis=1).astype(float)[:, None, None]
-
-
-def _counta(values):
-    v = np.asarray(values)
-    flat = v.reshape(len(v), -1) if v.ndim == 3 else v.reshape(1, -1)
-    if flat.dtype == object:
-        filled = np.vectorize(lambda x: x is not None, otypes=[bool])(flat) if flat.size else np.zeros(flat.shape, bool)
-    else:
-        filled = ~np.isnan(flat)
-    return filled.sum(axis=1).astype(float)[:, None, None]
-
-
-def _exp(a):
-    with np.errstate(all="ignore"):
-        return np.exp(_num(a))
-
-
-_FUNCTIONS = {
-    "SUMPRODUCT": _sumproduct, "MMULT": _mmult, "SUMXMY2": _sumxmy2, "SUM": _sum, "MAX": _max, "EXP": _exp,
-    "ABS": lambda a: np.abs(_num(a)), "IF": _if, "COUNTIF": _countif, "COUNTA": _counta,
-}
-
-__all__ = ["ERROR", "Evaluator", "Grid", "grids", "parse_template", "TYPED"]
+def spans(layout: Layout, q: Quantity, index: tuple[int, ...], n: int, n_iterations: int,
+          template: str | None = None) -> list[Span]:
+    """The cells each token of the cell's template names (what the cell reads)."""
+    it, image, unit, r, c = layout.index_parts(q, index)
+    t = template if template is not None else q.formula_for(image, it)
+    if not t or not t.startswith("="):
+        return []
+    at = (image, unit, r, c, it, n_iterations)
+    return [layout.token_span(m, q, n, at) for m in _TOKEN.finditer(t) if m.group(2) != "label"]

@@ -49,7 +49,7 @@ what their cells show (layout/measure.py).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -365,6 +365,13 @@ class Layout:
             grid[it0:it1, im0:im1] = _render(plan, it1 - it0, im1 - im0, 0, it1 - it0, q)
         return out
 
+    def formula_plans(self, q: Quantity, n_images: int, sheet_names: dict[str, str], n_iterations: int = 1) -> list:
+        """The families of q's formulas: (first iteration, end, first image, end, plan) per region of one
+        template, the plan holding per cell of the item ((unit, r, c), its format string, per reference
+        (single cell?, corners at the region's first cell, step per iteration, step per image, every
+        cell's corners or None)). What the checker evaluates q's formulas from (sheetnet.layout.evaluate)."""
+        return self._plans(q, n_images, sheet_names, n_iterations)
+
     def _plans(self, q: Quantity, n_images: int, sheet_names: dict[str, str], n_iterations: int) -> list:
         """(first iteration, end, first image, end, the region's family plans) for each region of one
         template — iteration 1 (first_iteration), image 1 (first_formula), the rest. Kept (small)."""
@@ -408,11 +415,11 @@ class Layout:
                         if m.group(2) == "label":
                             fmt.append(_braced(str(self.class_labels[unit])))
                         else:
-                            span, field = self._family_steps(m, q, n_images, n_iterations, its, imgs, (unit, r, c))
+                            span, step_field = self._family_steps(m, q, n_images, n_iterations, its, imgs, (unit, r, c))
                             d = "$" if span.absolute else ""
                             fmt.append("" if span.role == q.sheet else _braced(quote_sheet(sheet_names[span.role]) + "!"))
                             fmt.append(f"{d}{{}}{d}{{}}" if span.single else f"{d}{{}}{d}{{}}:{d}{{}}{d}{{}}")
-                            fields.append((span.single, *field))
+                            fields.append((span.single, *step_field))
                         fmt.append(literal[k + 1])
                     plan.append(((unit, r, c), "".join(fmt), fields))
         return plan

@@ -21,6 +21,7 @@ import numpy as np
 
 from sheetnet.i18n import ngettext
 from sheetnet.xlsx.reader import Cell, SheetCells
+from sheetnet.xlsx.sheetxml import ArrayCells
 from sheetnet.xlsx.refs import MAX_COLS, MAX_ROWS, col_letters, col_number
 
 
@@ -193,13 +194,13 @@ class Alignment:
 
     def cells_of(self, role: str, cells: SheetCells) -> SheetCells:
         """A sheet's cells at the layout's addresses, their formulas' references mapped back (cells on
-        inserted lines are left out: the layout has no place for them)."""
+        inserted lines are left out: the layout has no place for them), and its array formulas' ranges."""
         if not self.moved:
             return cells
         m = self.map(role)
-        rows = m.rows.back_table(max((r for r, _ in cells), default=0) + 1) if m.rows.moved else None
-        cols = m.cols.back_table(max((c for _, c in cells), default=0) + 1) if m.cols.moved else None
-        out: SheetCells = {}
+        rows = m.rows.back_table(max((r for r, _c in cells), default=0) + 1) if m.rows.moved else None
+        cols = m.cols.back_table(max((c for _r, c in cells), default=0) + 1) if m.cols.moved else None
+        out = ArrayCells()
         for (r, c), cell in cells.items():
             lr = int(rows[r]) if rows is not None else r
             lc = int(cols[c]) if cols is not None else c
@@ -211,6 +212,13 @@ class Alignment:
                     self.written[(role, lr, lc)] = cell.formula
                     cell = Cell(cell.value, cell.kind, mapped)
             out[(lr, lc)] = cell
+        arrays = getattr(cells, "arrays", None)
+        if arrays:
+            out.arrays = {}
+            for (r0, c0), (r1, c1) in arrays.items():
+                first, rows_in, cols_in = m.back(r0, c0), m.rows.back_within(r0, r1), m.cols.back_within(c0, c1)
+                if first is not None and rows_in is not None and cols_in is not None:
+                    out.arrays[first] = (rows_in[1], cols_in[1])
         return out
 
     def as_written(self, role: str, row: int, col: int, formula: str | None) -> str | None:
@@ -273,6 +281,47 @@ class Alignment:
 
 
 IDENTITY = Alignment()
+
+
+class AlignedCells:
+    """A workbook's cells as its layout sees them — what formulas are evaluated over (sheetnet.check).
+
+    Reads like the reader's WorkbookCells (sheet_names, defined_names, sheet, array_formulas): the
+    sheets that play a role, when any sheet moved, hold their cells at the layout's addresses with
+    every formula's references mapped back (Alignment.cells_of, done once per sheet: the loader and
+    the evaluator share it), and the defined names point where the layout has those cells. Other
+    sheets (one the student added) are read as they are: their values are read, never their formulas.
+    """
+
+    def __init__(self, book, alignment: Alignment):
+        self.book, self.alignment = book, alignment
+        self.sheet_names = book.sheet_names
+        self._role = {name: role for role, name in alignment.names.items()}
+        self._sheets: dict[str, SheetCells] = {}
+
+    @cached_property
+    def defined_names(self) -> list[tuple[str, str | None, str]]:
+        """(name, its sheet's index when local, what it refers to) — references into a moved sheet mapped back."""
+        if not self.alignment.moved:
+            return self.book.defined_names
+        out = []
+        for name, local, text in self.book.defined_names:
+            role = None
+            if local is not None and str(local).isdigit() and int(local) < len(self.sheet_names):
+                role = self._role.get(self.sheet_names[int(local)])
+            out.append((name, local, self.alignment.back_formula(text, role) if text else text))
+        return out
+
+    def sheet(self, name: str) -> SheetCells:
+        role = self._role.get(name)
+        if role is None or not self.alignment.moved:
+            return self.book.sheet(name)
+        if name not in self._sheets:
+            self._sheets[name] = self.alignment.cells_of(role, self.book.sheet(name))
+        return self._sheets[name]
+
+    def array_formulas(self, name: str) -> dict[tuple[int, int], tuple[int, int]]:
+        return dict(getattr(self.sheet(name), "arrays", {}))
 
 
 @lru_cache(maxsize=None)

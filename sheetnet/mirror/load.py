@@ -15,7 +15,7 @@ from sheetnet.errors import UnusableInput
 from sheetnet.layout.model import TYPED, Layout, Quantity, SheetLayout
 from sheetnet.mirror import align
 from sheetnet.mirror.align import align_workbook
-from sheetnet.mirror.alignment import IDENTITY, Alignment, SheetMap
+from sheetnet.mirror.alignment import IDENTITY, AlignedCells, Alignment, SheetMap
 from sheetnet.xlsx.reader import Cell, SheetCells, WorkbookCells
 from sheetnet.xlsx.refs import cell_name
 
@@ -56,10 +56,18 @@ def load(path: str | Path, layout: Layout, book: WorkbookCells | None = None) ->
     if book is None:
         with WorkbookCells(path) as book:
             return load(path, layout, book)
+    return load_aligned(path, layout, book)[0]
+
+
+def load_aligned(path: str | Path, layout: Layout, book: WorkbookCells) -> tuple[Loaded, AlignedCells]:
+    """load(), and the workbook's cells as the layout sees them (a moved sheet's at the layout's addresses,
+    its formulas' and the defined names' references mapped back): what the checker evaluates formulas
+    over, so that the evaluation and the loaded quantities agree on every address."""
     roles = _find_sheets(book, layout)
     raw = {role: book.sheet(name) for role, name in roles.items()}
     alignment = align_workbook(layout, roles, raw)  # a sheet that moved: its cells at the layout's places
-    sheets = {role: alignment.cells_of(role, cells) for role, cells in raw.items()}
+    aligned = AlignedCells(book, alignment)
+    sheets = {role: aligned.sheet(name) for role, name in roles.items()}
     n = _count_images(layout, sheets)
     k = _count_iterations(layout, sheets)
     inputs, cells = {}, {}
@@ -73,7 +81,7 @@ def load(path: str | Path, layout: Layout, book: WorkbookCells | None = None) ->
             inputs[q.name] = _numbers(layout, q, grid, n, roles, alignment)
         elif q.per_iteration and q.first_iteration == TYPED:  # iteration 1's parameters are typed: inputs
             inputs[q.name] = _numbers(layout, q, grid[:1], n, roles, alignment)[0]
-    return Loaded(Path(path), layout, roles, n, inputs, cells, k, alignment)
+    return Loaded(Path(path), layout, roles, n, inputs, cells, k, alignment), aligned
 
 
 def sheet_roles(book: WorkbookCells, layout: Layout) -> dict[str, str]:

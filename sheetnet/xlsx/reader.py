@@ -143,6 +143,11 @@ class WorkbookCells:
                 self._sheets[name] = read_sheet(self._read(part, step.advance), part, name, self._shared_strings)
         return self._sheets[name]
 
+    def array_formulas(self, name: str) -> dict[tuple[int, int], tuple[int, int]]:
+        """The sheet's array formulas ({=…} over a range): (row, col) of the cell that holds the formula →
+        (row, col) of the range's last cell. The range's other cells hold values only."""
+        return dict(getattr(self.sheet(name), "arrays", {}))
+
     def first_rows(self, name: str, last_row: int) -> SheetCells:
         """The cells of rows 1…last_row of the named sheet (perhaps more), inflating only the start
         of its part when it is large: enough to see whether a sheet holds a role's signature cells

@@ -61,6 +61,14 @@ class Cell:
 
 
 SheetCells = dict[tuple[int, int], Cell]
+
+
+class ArrayCells(dict):
+    """A sheet's {(row, col): Cell}, and its array formulas ({=…} over a range) in `arrays`: (row, col)
+    of the cell that holds the formula → (row, col) of the range's last cell (its other cells hold values
+    only)."""
+
+    arrays: dict[tuple[int, int], tuple[int, int]] = {}  # (a class default: a sheet without array formulas)
 _INF = math.inf
 
 # One cell in the plain form: groups col, row, t, other attributes, <f> attributes, <f> text,
@@ -77,7 +85,8 @@ _CHUNK = 1 << 22  # characters of <sheetData> scanned at once: the matches of on
 
 
 def read_sheet(data: bytes, part: str, sheet: str, strings) -> SheetCells:
-    """The cells of one worksheet part. `strings()`: the shared-string table (read when first needed)."""
+    """The cells of one worksheet part. `strings()`: the shared-string table (read when first needed).
+    Its array formulas are in the result's `arrays` (ArrayCells)."""
     safexml.check(data, part)
     collecting = gc.isenabled()
     gc.disable()  # hundreds of thousands of new tuples, none in a cycle: the collector would only rescan them
@@ -86,6 +95,8 @@ def read_sheet(data: bytes, part: str, sheet: str, strings) -> SheetCells:
         if _scan(data, cells) is None:
             cells = _Cells(sheet, strings)
             _general(data, part, cells)
+        if cells.arrays:
+            cells.cells.arrays = cells.arrays
         return cells.cells
     finally:
         if collecting:
@@ -101,8 +112,9 @@ class _Cells:
 
     def __init__(self, sheet: str, strings):
         self.sheet, self._strings_of, self._strings = sheet, strings, None
-        self.cells: SheetCells = {}
+        self.cells: SheetCells = ArrayCells()
         self.shared: dict[str, tuple[int, int, object]] = {}  # si → (row, col, Shape of the master)
+        self.arrays: dict[tuple[int, int], tuple[int, int]] = {}  # an array formula's cell → its range's last cell
         self.elements = 0
 
     def strings(self) -> list[str]:
@@ -123,6 +135,11 @@ class _Cells:
         """A cell's formula ('=…', None: none) from its <f>'s attributes (None: no <f>) and text."""
         if f is None:
             return None
+        if f.get("t") == "array" and text:
+            try:
+                self.arrays[(row, col)] = parse_cell((f.get("ref") or ref).split(":")[-1])
+            except ValueError:
+                pass
         if f.get("t") == "shared":
             si = f.get("si")
             if text:  # the master of a shared formula

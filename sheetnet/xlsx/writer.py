@@ -156,7 +156,7 @@ class _ExactWorksheet(xlsxwriter.worksheet.Worksheet):
 
     def add_blocks(self, blocks: list) -> None:
         self.blocks = blocks
-        for block, _, _ in blocks:
+        for block, _fmt, _blank in blocks:
             if block.rows.size:  # the sheet's extent, as _check_dimensions keeps it (0-based)
                 self._check_dimensions(int(block.rows.min()) - 1, int(block.cols.min()) - 1)
                 self._check_dimensions(int(block.rows.max()) - 1, int(block.cols.max()) - 1)
@@ -171,7 +171,7 @@ class _ExactWorksheet(xlsxwriter.worksheet.Worksheet):
             if cells:
                 b = bands.setdefault(row_num // 16, [min(cells), max(cells)])
                 b[0], b[1] = min(b[0], min(cells)), max(b[1], max(cells))
-        for block, _, _ in self.blocks:
+        for block, _fmt, _blank in self.blocks:
             rows, cols = block.rows.reshape(-1) - 1, block.cols.reshape(-1) - 1
             for band in np.unique(rows // 16).tolist():
                 inside = cols[rows // 16 == band]
@@ -280,7 +280,7 @@ def _indexed(xml: str, fmt, blank) -> str:
     """Streamed cells' XML with their style indices, taken in the order the cells use them (as
     XlsxWriter takes them: an index is given to a style the first time a cell of it is written)."""
     marks = sorted((p, mark) for p, mark in ((xml.find("\x00"), "\x00"), (xml.find("\x01"), "\x01")) if p >= 0)
-    for _, mark in marks:
+    for _pos, mark in marks:
         xml = xml.replace(mark, str((fmt if mark == "\x00" else blank)._get_xf_index()))
     return xml
 
