@@ -185,7 +185,7 @@ def test_check_refuses_an_empty_file_name(tmp_path, capsys, monkeypatch):
     (["train", "{good}"], "sheetnet: say where to write the trained workbook: -o OUT (or --in-place)\n"),
     (["recompute", "{good}", "--rel=-1"], "sheetnet: --rel and --abs must be numbers 0 or more\n"),
     (["answer", "-o", "{out}", "--test-image", "65"], "sheetnet: --test-image 65: the images are numbered 1…64\n"),
-    (["exercise", "-o", "{out}", "--iterations", "3"], "sheetnet: --iterations belongs to --kind backprop or cnn-backprop\n"),
+    (["exercise", "-o", "{out}", "--iterations", "3"], "sheetnet: --iterations belongs to --kind backprop, cnn-backprop or descent\n"),
 ])
 def test_option_errors_are_not_said_about_a_file(argv, line, good, tmp_path, capsys):
     code, out, err = _run([a.format(good=good, out=tmp_path / "o.xlsx") for a in argv], capsys)

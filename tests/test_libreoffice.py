@@ -229,11 +229,10 @@ def test_timeout_kills_the_whole_process_group(tmp_path, fake_soffice):
     start = time.monotonic()
     with pytest.raises(LibreOfficeError, match="timed out"):
         recalculate(src, tmp_path / "dst.xlsx", timeout=1)
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < 55  # did not wait for the child's 60 s (a loose bound: load never reaches it)
     child = int((log / "child").read_text())
-    for _ in range(50):  # SIGKILL is asynchronous; give the kernel a moment
-        if not _alive(child):
-            break
+    deadline = time.monotonic() + 30
+    while _alive(child) and time.monotonic() < deadline:  # SIGKILL is asynchronous: wait for it to land
         time.sleep(0.05)
     assert not _alive(child)
     assert list(temp_root.iterdir()) == []
