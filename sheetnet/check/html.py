@@ -24,7 +24,6 @@ from sheetnet.check.checker import CheckResult, Finding, RootCause
 from sheetnet.check.places import number_runs
 from sheetnet.check.report import TITLES, _what_was_found, explanation, headline, value_text
 from sheetnet.i18n import _, language, ngettext
-from sheetnet.xlsx.refs import col_letters
 
 ROOT_MARK, INHERITED_MARK, RIGHT_MARK = "✗", "↓", "✓"  # drawn in every cell they mark, beside the colour
 ROOT_FILL, INHERITED_FILL = "#FFC7CE", "#FFEB9C"  # as the annotated workbook fills them (annotate.FILLS)
@@ -273,7 +272,7 @@ def _grid(result: CheckResult, grid: sheetgrid.Grid) -> str:
     for block in grid.blocks:
         if block.iteration is not None:
             out.append(_iteration_heading(block.iteration))
-        out.append(f'<div class="sheetbox">{_table(block, first_ids)}</div>')
+        out.append(f'<div class="sheetbox">{_table(grid, block, first_ids)}</div>')
         gaps = [c.gap for c in block.columns if c.gap is not None]
         if gaps:
             words = []
@@ -294,7 +293,7 @@ def _iteration_heading(iteration: int) -> str:
     return "<h3>" + _h(_("Iteration {n}").format(n=iteration + 1)) + "</h3>"
 
 
-def _table(block: sheetgrid.Block, first_ids: dict) -> str:
+def _table(grid: sheetgrid.Grid, block: sheetgrid.Block, first_ids: dict) -> str:
     cols = block.columns
     head = ["<th></th>"]
     for c in cols:
@@ -302,10 +301,10 @@ def _table(block: sheetgrid.Block, first_ids: dict) -> str:
             images = _("images {images}").format(images=number_runs(range(c.gap.first, c.gap.last + 1)))
             head.append(f'<th class="gap" title="{_h(images)}">⋯</th>')
         else:
-            head.append(f"<th>{col_letters(c.col)}</th>")
+            head.append(f"<th>{grid.col_name(c.col)}</th>")
     body = []
     for row in block.rows:
-        tds = [f"<th>{row}</th>"]
+        tds = [f"<th>{grid.row_name(row)}</th>"]
         skip = 0
         for i, c in enumerate(cols):
             if skip:

@@ -16,7 +16,8 @@ import numpy as np
 
 from sheetnet.check.checker import CheckResult, Finding
 from sheetnet.layout.model import Label, Layout
-from sheetnet.xlsx.refs import parse_cell
+from sheetnet.mirror.alignment import UNMOVED, SheetMap
+from sheetnet.xlsx.refs import col_letters, parse_cell
 
 IMAGES_SHOWN = 6  # image blocks drawn per iteration block, at most
 IMAGES_SHOWN_ITERATED = 3  # an iterated kind's blocks are long (65–134 rows): fewer images each
@@ -66,6 +67,14 @@ class Grid:
     sheet: str  # the sheet's name in this workbook
     blocks: list[Block]
     iterations_left_out: list[int] = field(default_factory=list)  # 0-based, blocks holding findings not drawn
+    lines: SheetMap = UNMOVED  # the grid is in the layout's rows and columns; this names them as the sheet does
+
+    def row_name(self, row: int) -> str:
+        """The row number the student's sheet shows for a layout row (a moved sheet's own)."""
+        return str(self.lines.rows.forward(row) or row)
+
+    def col_name(self, col: int) -> str:
+        return col_letters(self.lines.cols.forward(col) or col)
 
 
 def graded_role(layout: Layout) -> str:
@@ -82,7 +91,7 @@ def build(result: CheckResult, *, images_shown: int | None = None, iterations_sh
     by_cell = {(f.quantity, f.index): f for f in result.findings}
     its, left_out = pick_iterations(result, iterations_shown) if iterated else ([None], [])
     blocks = [_block(result, role, it, pick_images(result, it, images_shown), by_cell) for it in its]
-    return Grid(ld.sheet_names[role], blocks, left_out)
+    return Grid(ld.sheet_names[role], blocks, left_out, ld.alignment.map(role))
 
 
 # -- what to draw ------------------------------------------------------------------------------------
