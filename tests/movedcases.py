@@ -46,6 +46,12 @@ CASES = [
           says="a row was inserted at the top of 学习; graded with that shift"),
     Moved("a row above row 3 of 学习", "chapter3", [{"op": "insert_rows", "sheet": L, "before": 3}],
           says="a row was inserted above row 3 of 学习; graded with that shift"),
+    # more lines than align.MAX_INSERTED: searched as far as the sheet reaches past the layout
+    Moved("200 rows at the top of 学习", "chapter3", [{"op": "insert_rows", "sheet": L, "before": 1, "count": 200}],
+          says="200 rows were inserted at the top of 学习; graded with that shift"),
+    Moved("60 columns between images 10 and 11 (15 images' width)", "chapter3",
+          [{"op": "insert_columns", "sheet": L, "before": "AZ", "count": 60}],
+          says="60 columns were inserted before image 11 (学习!AZ:DG); graded with that shift"),
     Moved("a row inside the parameter block", "chapter3", [{"op": "insert_rows", "sheet": L, "before": 7}],
           exit=2, says="a row was inserted at 学习!7:7, inside hidden-unit weight (w2) (now 学习!5:17)"),
     Moved("a row between the hidden and the output parameters", "chapter3",

@@ -30,7 +30,13 @@ from sheetnet.xlsx.refs import cell_name, col_letters
 
 EMPTY, NUMBER, FORMULA, TEXT, OTHER = 0, 1, 2, 3, 4  # what a cell holds; a label's text is a code ≥ LABEL
 LABEL = 5
-MAX_INSERTED = 48  # lines inserted into one axis of one sheet, at most, that the search looks for
+# Lines inserted into one axis of one sheet that the search looks for. The dynamic programme costs
+# (layout lines) × (offsets tried) × (cells per line), so the offsets tried are bounded: always up to
+# MAX_INSERTED; beyond, as far as the sheet reaches past the layout (a student who inserted 60 rows has
+# 60 more rows), up to MAX_INSERTED_SEARCHED. More than that is not a layout a student moved by hand:
+# it is said as what is missing where the layout expects it (one line, exit 2).
+MAX_INSERTED = 48
+MAX_INSERTED_SEARCHED = 512
 MAX_DELETED = 8
 _EPS = 0.01  # a line inserted or deleted costs a little even when empty: no move is preferred on a tie
 _DELETE = 0.5  # a deletion costs more than an insertion: students insert far more often
@@ -159,11 +165,31 @@ def fits_in_place(layout: Layout, role: str, cells: SheetCells) -> bool:
             if cell is None or not cell.is_number:
                 return False
     n = _images_reach(layout, role, cells) or 1
+    if _image_missing_between(layout, role, cells, n):
+        return False
     R, C = _extent(layout, role, n, k)
     expected = expected_grid(layout, role, n, k, {}, (R + 1, C + 1)) != EMPTY
     at = np.fromiter((v for rc in cells for v in rc), dtype=np.int64, count=2 * len(cells)).reshape(-1, 2)
     at = at[(at[:, 0] <= R) & (at[:, 1] <= C)]
     return bool(expected[at[:, 0], at[:, 1]].all())
+
+
+def _image_missing_between(layout: Layout, role: str, cells: SheetCells, n: int) -> bool:
+    """Is an image block empty with a later one filled? Columns inserted in a multiple of the image
+    width move every cell onto a cell of the same kind; only the empty blocks they leave show it."""
+    filled = _images_filled(layout, role, cells, n)
+    last = max((i for i, f in enumerate(filled) if f), default=-1)
+    return not all(filled[: last + 1])
+
+
+def _images_filled(layout: Layout, role: str, cells: SheetCells, n: int) -> list[bool]:
+    """For each of n image blocks, does the sheet hold a cell where the layout puts its first quantity?"""
+    first = next((q for q in layout.quantities if q.sheet == role and q.per_image), None)
+    if first is None:
+        return []
+    pos = layout.positions(first, n)
+    pos = pos[0] if first.per_iteration else pos
+    return [any((int(r), int(c)) in cells for r, c in pos[i].reshape(-1, 2)) for i in range(n)]
 
 
 def _block_used(layout: Layout, role: str, cells: SheetCells, j: int) -> bool:
@@ -241,7 +267,10 @@ def find(layout: Layout, role: str, cells: SheetCells, sheet_name: str) -> Found
     far_r = max((r for r, _ in cells), default=1)
     far_c = max((c for _, c in cells), default=1)
     shape_e = (R + 1, C + 1)
-    shape_s = (min(far_r, R + MAX_INSERTED) + 1, min(far_c, C + MAX_INSERTED) + 1)
+    # the sheet's reach past the layout for the image blocks it fills is how much was inserted, at most
+    R_held, C_held = _extent(layout, role, max(1, sum(_images_filled(layout, role, cells, n))), k)
+    ins_r, ins_c = _insert_bound(far_r, R_held), _insert_bound(far_c, C_held)
+    shape_s = (min(far_r, R + ins_r) + 1, min(far_c, C + ins_c) + 1)
     E = expected_grid(layout, role, n, k, codes, shape_e)
     G = sheet_grid(cells, codes, shape_s)
     landmark = 10.0 + max(int((E != EMPTY).sum(axis=0).max()), int((E != EMPTY).sum(axis=1).max()))
@@ -249,8 +278,8 @@ def find(layout: Layout, role: str, cells: SheetCells, sheet_name: str) -> Found
     rows, cols = IDENTITY_AXIS, IDENTITY_AXIS
     row_match = col_match = None
     for _round in range(_ROUNDS):
-        row_match, new_rows = _align_axis(E, G, cols, W)
-        col_match, new_cols = _align_axis(E.T, G.T, new_rows, W)
+        row_match, new_rows = _align_axis(E, G, cols, W, ins_r)
+        col_match, new_cols = _align_axis(E.T, G.T, new_rows, W, ins_c)
         if new_rows == rows and new_cols == cols:
             break
         rows, cols = new_rows, new_cols
@@ -262,14 +291,21 @@ def find(layout: Layout, role: str, cells: SheetCells, sheet_name: str) -> Found
     return _judged(layout, role, sheet_name, m, E, row_match, col_match, n, k)
 
 
-def _align_axis(E: np.ndarray, G: np.ndarray, other: Axis, W: np.ndarray) -> tuple[np.ndarray, Axis]:
-    """Align E's lines (axis 0) with G's, comparing each line through `other` (the map of axis 1)."""
+def _insert_bound(far: int, extent: int) -> int:
+    """Inserted lines searched on an axis whose layout reaches `extent` and the sheet `far`."""
+    return int(min(max(MAX_INSERTED, far - extent), MAX_INSERTED_SEARCHED))
+
+
+def _align_axis(E: np.ndarray, G: np.ndarray, other: Axis, W: np.ndarray,
+                inserted: int = MAX_INSERTED) -> tuple[np.ndarray, Axis]:
+    """Align E's lines (axis 0) with G's, comparing each line through `other` (the map of axis 1),
+    looking for up to `inserted` lines inserted."""
     fwd = other.forward_table(E.shape[1]) if other.moved else np.arange(E.shape[1])
     keep = (fwd >= 1) & (fwd < G.shape[1])
     keep[0] = False
     Ev, Gv = E[:, keep], G[:, fwd[keep]]
     R, S = E.shape[0] - 1, G.shape[0] - 1
-    ds = np.arange(-MAX_DELETED, MAX_INSERTED + 1)
+    ds = np.arange(-MAX_DELETED, inserted + 1)
     cost = np.full((R, len(ds)), np.inf, dtype=np.float64)
     lines = np.arange(1, R + 1)
     full = (Ev != EMPTY).any(axis=1)

@@ -130,7 +130,7 @@ def _sheet_fits(layout: Layout, s: SheetLayout, book: WorkbookCells, name: str, 
         if _signature_at(layout, s, cells, None):
             return True
         # moved? Searched only when the first rows (with room for inserted ones) show the role's labels
-        head = book.first_rows(name, last_row + align.MAX_INSERTED)
+        head = book.first_rows(name, last_row + align.MAX_INSERTED_SEARCHED)
     except UnusableInput:  # a sheet that holds no cells we can read (a chart sheet) holds no role's data
         return False
     texts = set(align.label_texts(layout, s.role, last_row))
