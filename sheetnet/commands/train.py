@@ -32,16 +32,27 @@ def register(sub) -> None:
     p.add_argument("--in-place", action="store_true", help=_("write the trained parameters into FILE itself"))
     p.add_argument("--method", choices=("solver", "gd"), default="solver",
                    help=_("solver: least squares like Excel's Solver (default); gd: the book's gradient descent"))
-    p.add_argument("--eta", type=float, help=_("learning rate η for gd (default: the kind's, 0.2)"))
+    etas, updates = _gd_defaults()
+    p.add_argument("--eta", type=float, help=_("learning rate η for gd (default: the kind's, {etas})").format(etas=etas))
     p.add_argument("--iterations", type=int,
-                   help=_("gd: updates (default: the kind's, chapter3 50, cnn 300); solver: at most this many "
-                          "(default 100; cnn also stops at C_T 0.01)"))
+                   help=_("gd: updates (default: the kind's, {updates}); solver: at most this many "
+                          "(default 100; cnn also stops at C_T 0.01; regression's least squares is exact)").format(
+                       updates=updates))
     p.add_argument("--kind", choices=KIND_CHOICES, default="auto",
                    help=_("the kind of workbook (default auto: found from its sheets)"))
     p.add_argument("--force", action="store_true",
                    help=_("train even when `sheetnet check` finds wrong formulas: their cells and everything "
                           "downstream get no saved value, and the workbook recalculates when opened"))
     p.set_defaults(run=run, subject="file")
+
+
+def _gd_defaults() -> tuple[str, str]:
+    """'chapter3 0.2, cnn 0.2, regression 1e-05' and 'chapter3 50, …': each trainable kind's own defaults."""
+    from sheetnet.mirror.kinds import KINDS
+
+    trained = [k for k in KINDS if k.training]
+    return (", ".join(f"{k.name} {k.training.eta:g}" for k in trained),
+            ", ".join(f"{k.name} {k.training.iterations}" for k in trained))
 
 
 def run(args) -> int:
