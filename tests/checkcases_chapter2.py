@@ -84,6 +84,7 @@ def _descent_cases() -> list[Case]:
         Case("Δy with η twice", down(f"=-{eta}*{eta}*{gy}", "dy"), "eta_twice"),
         Case("Δx with 2η", down(f"=-2*{eta}*{gx}", "dx"), "eta_twice"),
         Case("the next x subtracts Δx", down(f"={x}-{dx}", "x_next"), "update_sign"),
+        Case("Δx with a relative η", down(f"=-{descent_cell('eta')}*{gx}", "dx"), "relative_reference"),
     ]
 
 

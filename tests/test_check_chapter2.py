@@ -83,3 +83,16 @@ def test_the_command_line_names_the_mistake(books, capsys):
     assert main(["check", str(books["descent"]["Δy with η twice"])]) == 1
     out = capsys.readouterr().out
     assert "η is applied twice" in out and f"{GRADED['descent']} computed cells checked" in out
+
+
+def test_every_kinds_mistakes_have_a_title_and_a_hint():
+    """A kind's own diagnosis codes (descent's missing_factor) are named by its layout, not left as codes."""
+    from sheetnet.check.diagnose import Diagnosis
+    from sheetnet.check.report import title_of
+    from sheetnet.mirror.kinds import KINDS
+
+    for kind in KINDS:
+        for m in kind.layout.mistakes:
+            assert title_of(m.code) != m.code, (kind.name, m.code)
+            assert Diagnosis(m.code, "").hint_text != m.code, (kind.name, m.code)
+    assert title_of("missing_factor") == "derivative without its factor"

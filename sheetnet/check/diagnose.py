@@ -91,7 +91,19 @@ class Diagnosis:
 
     @property
     def hint_text(self) -> str:
-        return self.hint or _(HINTS.get(self.code, self.code))
+        return self.hint or _(HINTS.get(self.code) or declared(self.code, "hint") or self.code)
+
+
+def declared(code: str, what: str) -> str:
+    """A kind's own diagnosis code's title or hint, as its layout's Mistake declares it ('' if none):
+    a new kind names its new mistakes in its layout, not here."""
+    from sheetnet.mirror.kinds import KINDS  # the kinds import the checker's neighbours: asked late
+
+    for kind in KINDS:
+        for m in kind.layout.mistakes:
+            if m.code == code and getattr(m, what):
+                return getattr(m, what)
+    return ""
 
 
 class Diagnoser:
@@ -118,7 +130,7 @@ class Diagnoser:
         if self._reads_itself(name, index, P):
             return Diagnosis("circular_reference", "reads its own cell (a circular reference): a spreadsheet cannot "
                                                    "calculate it", True)
-        return self._fill_across(name, index, P, E) or self._as_declared(name, index, P, E,
+        return self._fill_across(name, index, P, E) or self._fill_down(name, index, P, E) or self._as_declared(name, index, P, E,
                                                                          self._reads(name, index, P, E))
 
     def _reads_itself(self, name: str, index: tuple[int, ...], P: Parsed) -> bool:
@@ -279,6 +291,35 @@ class Diagnoser:
                             return Diagnosis("absolute_reference",
                                              f"{r.text()} is an absolute reference where the relative {e.text()} "
                                              f"({self._what(role, e)}) belongs: {here}", True)
+        return None
+
+    def _fill_down(self, name, index, P: Parsed, E: Parsed) -> Diagnosis | None:
+        """A relative row where the absolute one belongs, in a quantity filled down (one step a row:
+        the descent's η in $F$5 written F5): right in the first step, moved off in every later one."""
+        q = self.layout[name]
+        own = q.sheet
+        step = self.layout.sheet(own).iteration_step[0]
+        if not (q.per_iteration and step) or self.places.n_iterations < 2:
+            return None
+        dr = step * self.layout.index_parts(q, index)[0]
+        expected = [(self.places.role(e.sheet, own), e) for e in E.references if all(e.row_abs)]
+        for r in P.references:
+            role = self.places.role(r.sheet, own)
+            if role is None or all(r.row_abs):
+                continue
+            back = r.shifted(0, -dr)
+            for erole, e in expected:
+                if erole != role:
+                    continue
+                if r.same_cells(e):
+                    return Diagnosis("relative_reference", _(
+                        "{ref} should be the absolute {abs} ({what}): right here, but filling down moves a relative "
+                        "reference").format(ref=r.text(), abs=e.text(), what=self._what(role, e)), True)
+                if back is not None and back.same_cells(e):
+                    return Diagnosis("relative_reference", _(
+                        "{ref} was filled down as a relative reference where the absolute {abs} ({what}) belongs: "
+                        "here it reads {here}").format(ref=back.text(), abs=e.text(), what=self._what(role, e),
+                                                       here=r.text()), True)
         return None
 
     def _reads(self, name, index, P: Parsed, E: Parsed) -> Diagnosis | None:

@@ -22,7 +22,7 @@ from sheetnet import __version__
 from sheetnet.check import sheetgrid
 from sheetnet.check.checker import CheckResult, Finding, RootCause
 from sheetnet.check.places import number_runs
-from sheetnet.check.report import TITLES, _what_was_found, explanation, headline, value_text
+from sheetnet.check.report import _what_was_found, title_of, explanation, headline, value_text
 from sheetnet.i18n import _, language, ngettext
 
 ROOT_MARK, INHERITED_MARK, RIGHT_MARK = "✗", "↓", "✓"  # drawn in every cell they mark, beside the colour
@@ -261,8 +261,7 @@ def _finding(r: RootCause, hints: bool, drawn: bool) -> str:
 
 def _title(r: RootCause) -> str:
     code = r.diagnosis.code
-    title = _(TITLES[code]) if code in TITLES else code
-    return headline(r).replace(TITLES.get(code, code), title, 1)
+    return headline(r).replace(title_of(code), _(title_of(code)), 1)
 
 
 # -- the grid ---------------------------------------------------------------------------------------

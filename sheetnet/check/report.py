@@ -11,6 +11,7 @@ import re
 from html import escape
 
 from sheetnet.check.checker import CheckResult, Finding, RootCause
+from sheetnet.check.diagnose import declared
 from sheetnet.check.places import image_range
 from sheetnet.check.rubric import RubricScore, points_text
 from sheetnet.formula.values import ERROR_CODE
@@ -67,6 +68,13 @@ TITLES = {
     "inherited": "inherited",
 }
 
+
+
+def title_of(code: str) -> str:
+    """A diagnosis code's title (English; translated where shown): the checker's own, else the kind's."""
+    return TITLES.get(code) or declared(code, "title") or code
+
+
 _PLACES_SHOWN = 6
 
 
@@ -96,7 +104,7 @@ def headline(r: RootCause) -> str:
         ([image_range(iterations).replace("image", "iteration")] if iterations else [])
     where = f" ({', '.join(spans)})" if spans else ""
     count = "1 place" if len(r.places) == 1 else f"{len(r.places)} places"
-    return f"{TITLES.get(r.diagnosis.code, r.diagnosis.code)} — {what}, {count}{where}"
+    return f"{title_of(r.diagnosis.code)} — {what}, {count}{where}"
 
 
 def _what_was_found(f: Finding) -> str:
@@ -239,7 +247,7 @@ def document(result: CheckResult) -> dict:
             {
                 "id": r.id,
                 "diagnosis": r.diagnosis.code,
-                "title": TITLES.get(r.diagnosis.code, r.diagnosis.code),
+                "title": title_of(r.diagnosis.code),
                 "explanation": explanation(r.diagnosis, result.hints),
                 "quantity": r.first.label.split("(")[0],
                 "places": [p.cell for p in r.places],
@@ -322,13 +330,13 @@ def cell_note(f: Finding, result: CheckResult) -> str:
     """The comment `check --annotate` puts on a wrong cell: what is wrong, expected, found."""
     if f.is_root:
         code = f.diagnosis.code
-        lines = [f"sheetnet {f.root_cause}: {TITLES.get(code, code)}"]
+        lines = [f"sheetnet {f.root_cause}: {title_of(code)}"]
         lines += [_what_was_found(f)] if f.kind != "empty" else []
         lines.append(explanation(f.diagnosis, result.hints))
         if f.expected_formula and f.formula != f.expected_formula and f.kind != "empty" and not result.hints:
             lines.append(f"expected formula: {f.expected_formula}")
         return "\n".join(lines)
-    titles = {r.id: TITLES.get(r.diagnosis.code, r.diagnosis.code) for r in result.root_causes}
+    titles = {r.id: title_of(r.diagnosis.code) for r in result.root_causes}
     causes = ", ".join(f"{i} ({titles[i]})" for i in f.caused_by) or "an earlier cell"
     return "\n".join([f"sheetnet: inherited from {causes}", _what_was_found(f),
                       "right from this workbook's own cells; an earlier mistake spoils it"])

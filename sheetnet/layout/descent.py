@@ -67,12 +67,15 @@ LABELS = (
 )
 
 
+_NO_FACTOR = N_("derivative without its factor")
+_NO_FACTOR_HINT = N_("the derivative misses a constant factor: differentiate the power again")
 _ETA_TWICE = N_("η is applied twice: {here} = −η × the gradient, one η")
 
 # What the typical mistakes compute, in the x column and the y column ({here}: the cell's own label)
 MISTAKES = (
-    Mistake("dz_dx", "missing_factor", "={x}", N_("the factor 2 is missing: ∂z/∂x = 2x (the derivative of x² is 2x)")),
-    Mistake("dz_dy", "missing_factor", "={y}", N_("the factor 2 is missing: ∂z/∂y = 2y (the derivative of y² is 2y)")),
+    *(Mistake(name, "missing_factor", f"={{{var}}}", text, title=_NO_FACTOR, hint=_NO_FACTOR_HINT) for name, var, text in (
+        ("dz_dx", "x", N_("the factor 2 is missing: ∂z/∂x = 2x (the derivative of x² is 2x)")),
+        ("dz_dy", "y", N_("the factor 2 is missing: ∂z/∂y = 2y (the derivative of y² is 2y)")))),
     Mistake("dx", "update_sign", "={$eta}*{dz_dx}", N_("the step goes uphill: Δx = −η·∂z/∂x (minus: against the gradient)")),
     Mistake("dy", "update_sign", "={$eta}*{dz_dy}", N_("the step goes uphill: Δy = −η·∂z/∂y (minus: against the gradient)")),
     *(Mistake(name, "eta_twice", template, _ETA_TWICE) for name, template in (

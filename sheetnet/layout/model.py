@@ -167,6 +167,8 @@ class Mistake:
     named by `code` and explained by `text`, where {q} stands for quantity q's label at the cell's
     image and unit ('z2_1') and {here} for the cell's own.
     other_units: the template as written for each other unit (another unit's weights, another filter).
+    title, hint: the diagnosis' title and its `check --hints` line (N_ texts), for a code of the kind's
+    own that the checker does not already name (check/report.py TITLES, check/diagnose.py HINTS).
     """
 
     quantity: str
@@ -174,6 +176,8 @@ class Mistake:
     template: str
     text: str
     other_units: bool = False
+    title: str = ""
+    hint: str = ""
 
 
 @dataclass(frozen=True)
