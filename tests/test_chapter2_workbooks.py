@@ -201,3 +201,20 @@ def test_the_answers_are_deterministic(books, tmp_path, capsys):
         assert main(["answer", *argv, "-o", str(again)]) == 0
         assert again.read_bytes() == books[name].read_bytes()
     capsys.readouterr()
+
+
+def test_the_regression_chart_draws_the_fitted_line_over_the_data(books, recalc):
+    """Two series on the scatter chart: the students as markers, the prediction p·x + q as a line without
+    markers (so the line the sheet's p and q give); LibreOffice keeps both when it saves the workbook."""
+    import re
+    import zipfile
+
+    for path in (books["regression"], recalc(books["regression"])):
+        with zipfile.ZipFile(path) as z:
+            chart = z.read("xl/charts/chart1.xml").decode()
+        series = re.findall(r"<c:ser>.*?</c:ser>", chart, re.S)
+        assert "<c:scatterChart>" in chart and len(series) == 2, path
+        data, line = series
+        assert "$C$10:$I$10" in data and "$C$11:$I$11" in data  # x against y
+        assert "$C$10:$I$10" in line and "$C$12:$I$12" in line  # x against the prediction
+        assert re.search(r'<c:symbol val="none"/>', line) and not re.search(r"<a:ln[^>]*>\s*<a:noFill/>", line)

@@ -157,6 +157,7 @@ class Chart:
     y_title: str = ""
     size: tuple[int, int] = (480, 288)  # pixels
     whole_page: bool = False  # printed whole on one page, which ends below it (what sits beside it shares it)
+    line: str = ""  # a quantity drawn as a line against the same categories (the fitted line over the data)
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ REGRESSION = Layout(
     labels=LABELS,
     defined_names=solver_names(f"{SHEET}!$C$7", f"{SHEET}!$C$5:$C$6"),
     charts=(Chart("learn", "B15", "身高与体重", categories="x", values="y", kind="scatter",
-                  x_title="身高 x（cm）", y_title="体重 y（kg）"),),
+                  x_title="身高 x（cm）", y_title="体重 y（kg）", line="prediction"),),
     mistakes=MISTAKES,
     item_noun=N_("student"),
     roles=Roles(totals=(("E", "e"),)),

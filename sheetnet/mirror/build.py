@@ -71,7 +71,9 @@ def build_sheets(layout: Layout, n_images: int, inputs: dict[str, np.ndarray], c
                 *parse_cell(chart.anchor), chart.kind, chart.title, layout[chart.values].description,
                 whole_span(layout, chart.categories, n_images, n_iterations),
                 whole_span(layout, chart.values, n_images, n_iterations),
-                chart.x_title, chart.y_title, chart.size))
+                chart.x_title, chart.y_title, chart.size,
+                whole_span(layout, chart.line, n_images, n_iterations) if chart.line else None,
+                layout[chart.line].description if chart.line else ""))
     for role, name, value in layout.defined_names:
         if role in sheets:
             sheets[role].hidden_names.append((name, value))

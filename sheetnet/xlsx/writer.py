@@ -60,6 +60,8 @@ class ChartOut:
     x_title: str = ""
     y_title: str = ""
     size: tuple[int, int] = (480, 288)  # pixels
+    line: Span | None = None  # a second series, against the same categories, drawn as a line without markers
+    line_name: str = ""
 
 
 @dataclass
@@ -397,6 +399,10 @@ def _chart(book: xlsxwriter.Workbook, sheet: str, ch: ChartOut):
     # XlsxWriter fills the series' cached values from the cells already written to the sheet
     chart.add_series({"name": ch.series_name, "categories": [sheet, *_zero_based(ch.categories)],
                       "values": [sheet, *_zero_based(ch.values)], "marker": {"type": "circle", "size": 4}})
+    if ch.line:
+        chart.add_series({"name": ch.line_name, "categories": [sheet, *_zero_based(ch.categories)],
+                          "values": [sheet, *_zero_based(ch.line)], "marker": {"type": "none"},
+                          "line": {"width": 1.5}})
     chart.set_title({"name": ch.title})
     chart.set_x_axis({"name": ch.x_title})
     chart.set_y_axis({"name": ch.y_title, "major_gridlines": {"visible": True}})
