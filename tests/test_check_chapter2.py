@@ -66,7 +66,7 @@ def test_a_relative_p_is_right_for_student_1_and_moves_off_p_for_the_others(chec
 
 def test_a_short_total_says_which_student_it_misses(checked):
     (root,) = checked("regression", "E over six students").root_causes
-    assert f"image {STUDENTS}" in root.diagnosis.text and root.spoils == 0
+    assert f"student {STUDENTS}" in root.diagnosis.text and root.spoils == 0
 
 
 def test_a_missing_factor_spoils_every_later_step_without_being_made_there_again(checked):
@@ -96,3 +96,15 @@ def test_every_kinds_mistakes_have_a_title_and_a_hint():
             assert title_of(m.code) != m.code, (kind.name, m.code)
             assert Diagnosis(m.code, "").hint_text != m.code, (kind.name, m.code)
     assert title_of("missing_factor") == "derivative without its factor"
+
+
+def test_the_report_calls_the_items_what_the_layout_calls_them(books, checked, capsys):
+    """Students in the regression, steps in the descent (Layout.item_noun/iteration_noun), never 'images'."""
+    assert main(["check", str(books["regression"]["E over six students"])]) == 1
+    out = capsys.readouterr().out
+    assert ": 7 students · " in out and "image" not in out
+    assert "the range misses student 7 (1 of 7 cells): it should cover every student" in out
+    assert main(["check", str(books["descent"]["Δx with a relative η"])]) == 1
+    out = capsys.readouterr().out
+    assert f": {STEPS} steps · " in out and f"dx, {STEPS} places (steps 1–{STEPS})" in out and "image" not in out
+    assert "梯度下降法!G9 · step 1 · dx" in out and "iteration" not in out

@@ -56,6 +56,7 @@ class Finding:
     root_cause: str | None = None  # the id of its root-cause group, for a root cause
     caused_by: tuple[str, ...] = ()  # for an inherited cell: the root causes upstream of it
     family: tuple | None = field(default=None, repr=False, compare=False)  # (student family, book family): one shape
+    nouns: tuple = field(default=("image", "images", "iteration", "iterations"), repr=False, compare=False)  # Layout.nouns
 
     @property
     def is_root(self) -> bool:
@@ -64,8 +65,8 @@ class Finding:
     @property
     def title(self) -> str:
         """'学习!P14 · image 2 · a2_1' ('… · iteration 3 · image 2 · …' in an iterated workbook)."""
-        return " · ".join([self.cell] + ([f"iteration {self.iteration}"] if self.iteration else [])
-                          + ([f"image {self.image}"] if self.image else []) + [self.label])
+        return " · ".join([self.cell] + ([f"{_(self.nouns[2])} {self.iteration}"] if self.iteration else [])
+                          + ([f"{_(self.nouns[0])} {self.image}"] if self.image else []) + [self.label])
 
 
 @dataclass
@@ -323,6 +324,7 @@ def _judge_quantity(loaded: Loaded, places: Places, diagnoser: Diagnoser, v: Val
             expected=_plain(g.e2e[i]), expected_locally=_plain(local),
             formula=text if cell is None or cell.formula is None else cell.formula, expected_formula=expected_formula,
             family=(name, int(g.family[i]), int(g.layout_family[i])) if g.family[i] >= 0 else None,
+            nouns=loaded.layout.nouns,
         ))
     return out, int(g.graded.sum())
 

@@ -20,6 +20,7 @@ from sheetnet.check.formulas import Parsed, Ref, parse
 from sheetnet.check.places import Place, Places, image_range
 from sheetnet.formula import values as fv
 from sheetnet.formula.functions import FUNCTIONS
+from sheetnet import i18n
 from sheetnet.i18n import N_, _
 from sheetnet.layout.model import _TOKEN
 
@@ -345,9 +346,10 @@ class Diagnoser:
             return Diagnosis("z_for_a", f"reads {d(extra)} where {d(missing)} belongs: z is used where a = σ(z) belongs",
                              True)
         if name in TOTAL_OF and Mq == {TOTAL_OF[name]} and not extra:
-            images = image_range([self._image(m) for m in missing])
+            item, items = self.layout.nouns[:2]
+            images = image_range([self._image(m) for m in missing], item, items)
             return Diagnosis("range_too_short", f"the range misses {images} ({len(missing)} of {len(eset)} cells): "
-                                                f"it should cover every image", True)
+                                                f"it should cover every {i18n._(item)}", True)
         if extra and len(Mq) == 1 and Mq == Xq and self.layout[next(iter(Mq))].per_image:
             images = {self._image(x) for x in extra}
             own_image = {self._image(m) for m in missing}

@@ -21,7 +21,7 @@ import numpy as np
 from sheetnet import __version__
 from sheetnet.check import sheetgrid
 from sheetnet.check.checker import CheckResult, Finding, RootCause
-from sheetnet.check.places import number_runs
+from sheetnet.check.places import count_text, number_runs
 from sheetnet.check.report import _what_was_found, title_of, explanation, headline, value_text
 from sheetnet.i18n import _, language, ngettext
 
@@ -155,8 +155,8 @@ def _describe(result: CheckResult) -> str:
     role = sheetgrid.graded_role(ld.layout)
     title = next((str(label.text) for label in ld.layout.labels if label.sheet == role and label.style == "title"),
                  ld.sheet_names[role])  # the sheet's own title: 0和1的识别（求解器）
-    text = title + " · " + ngettext("{n} image", "{n} images", ld.n_images).format(n=ld.n_images)
-    if ld.n_iterations > 1:
+    text = title + " · " + count_text(ld.layout, ld.n_images, ld.n_iterations)
+    if ld.n_iterations > 1 and ld.layout.has_items:
         text += " · " + ngettext("{n} iteration block", "{n} iteration blocks", ld.n_iterations).format(n=ld.n_iterations)
     return text
 

@@ -10,6 +10,7 @@ from functools import cached_property
 
 import numpy as np
 
+from sheetnet.i18n import _
 from sheetnet.mirror.load import Loaded
 from sheetnet.xlsx.refs import cell_name, range_name
 
@@ -93,10 +94,20 @@ class Places:
         return f"{self.loaded.sheet_names[q.sheet]}!{text}"
 
 
-def image_range(images) -> str:
-    """[0, 1, 2, 5] → 'images 1–3, 6' (0-based in, 1-based out, like the book)."""
+def image_range(images, noun: str = "image", plural: str = "images") -> str:
+    """[0, 1, 2, 5] → 'images 1–3, 6' (0-based in, 1-based out, like the book); the layout's nouns
+    ('students 1–7', 'steps 1–8')."""
     images = sorted(set(images))
-    return ("image " if len(images) == 1 else "images ") + number_runs(images)
+    return f"{_(noun) if len(images) == 1 else _(plural)} {number_runs(images)}"
+
+
+def count_text(layout, n_images: int, n_iterations: int) -> str:
+    """'64 images', '7 students', or for a layout without items its steps: '8 steps'."""
+    if layout.has_items:
+        n, one, many = n_images, layout.item_noun, layout.item_plural
+    else:
+        n, one, many = n_iterations, layout.iteration_noun, layout.iteration_plural
+    return f"{n} {_(one) if n == 1 else _(many)}"
 
 
 def number_runs(numbers) -> str:

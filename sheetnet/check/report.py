@@ -12,7 +12,7 @@ from html import escape
 
 from sheetnet.check.checker import CheckResult, Finding, RootCause
 from sheetnet.check.diagnose import declared
-from sheetnet.check.places import image_range
+from sheetnet.check.places import count_text, image_range
 from sheetnet.check.rubric import RubricScore, points_text
 from sheetnet.formula.values import ERROR_CODE
 from sheetnet.i18n import _
@@ -100,8 +100,9 @@ def headline(r: RootCause) -> str:
     what = f.label if len(labels) == 1 else (f.label.split("(")[0] if len(units) == 1 else r.quantity)
     images = sorted({p.image - 1 for p in r.places if p.image})
     iterations = sorted({p.iteration - 1 for p in r.places if p.iteration})
-    spans = ([image_range(images)] if images else []) + \
-        ([image_range(iterations).replace("image", "iteration")] if iterations else [])
+    item, items, step, steps = f.nouns
+    spans = ([image_range(images, item, items)] if images else []) + \
+        ([image_range(iterations, step, steps)] if iterations else [])
     where = f" ({', '.join(spans)})" if spans else ""
     count = "1 place" if len(r.places) == 1 else f"{len(r.places)} places"
     return f"{title_of(r.diagnosis.code)} — {what}, {count}{where}"
@@ -122,7 +123,7 @@ def _what_was_found(f: Finding) -> str:
 # -- text --------------------------------------------------------------------------------------
 def text(result: CheckResult) -> str:
     ld = result.loaded
-    lines = [f"{result.path}: {ld.n_images} images · {result.graded} computed cells checked: "
+    lines = [f"{result.path}: {count_text(ld.layout, ld.n_images, ld.n_iterations)} · {result.graded} computed cells checked: "
              f"{result.right} right ({result.score:.1%})"]
     totals = []
     for name, fmt in (("C_T", value_text), ("accuracy", _percent)):

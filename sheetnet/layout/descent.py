@@ -97,4 +97,5 @@ DESCENT = Layout(
             Chart("learn", "M20", "函数值 z 的变化", categories="step", values="z", x_title="次数", y_title="z")),
     mistakes=MISTAKES,
     iteration_noun=N_("step"),
+    iteration_plural=N_("steps"),
 )

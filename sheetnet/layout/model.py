@@ -210,6 +210,18 @@ class Layout:
     roles: Roles = Roles()
     item_noun: str = N_("image")  # what one item is, in words: 'image 3', 'student 3'
     iteration_noun: str = N_("iteration")  # what one iteration block is: 'iteration 3', 'step 3'
+    item_plural: str = N_("images")  # 'images 1–64', 'students 1–7'
+    iteration_plural: str = N_("iterations")  # 'iterations 1–3', 'steps 1–8'
+
+    @property
+    def nouns(self) -> tuple[str, str, str, str]:
+        """(item, items, iteration, iterations), untranslated: what the checker calls them."""
+        return self.item_noun, self.item_plural, self.iteration_noun, self.iteration_plural
+
+    @property
+    def has_items(self) -> bool:
+        """Does any quantity repeat per item (image, student)? The descent's steps are its only axis."""
+        return any(q.per_image for q in self.quantities)
 
     def __post_init__(self):
         object.__setattr__(self, "_positions", {})  # (name, images) → positions; layouts are immutable

@@ -77,5 +77,6 @@ REGRESSION = Layout(
                   x_title="身高 x（cm）", y_title="体重 y（kg）", line="prediction"),),
     mistakes=MISTAKES,
     item_noun=N_("student"),
+    item_plural=N_("students"),
     roles=Roles(totals=(("E", "e"),)),
 )
