@@ -1,5 +1,6 @@
 """`sheetnet train`: trained parameters go back into the user's own workbook, and nothing else changes."""
 
+import math
 import re
 import struct
 import zipfile
@@ -170,7 +171,7 @@ def test_a_data_only_workbook_has_nothing_to_train(book_dir, tmp_path, capsys):
     assert not (tmp_path / "x.xlsx").exists() and list(tmp_path.iterdir()) == []
 
 
-def test_a_wrong_formula_refuses_training_and_force_leaves_its_cells_to_the_spreadsheet(initial, tmp_path, capsys):
+def test_a_wrong_formula_refuses_training_and_force_writes_what_it_gives(initial, tmp_path, capsys):
     from minixlsx import replace_cell
 
     odd = replace_cell(initial, tmp_path / "odd.xlsx", 2, "O14", '<c r="O14"><f>1/(1+EXP(O11))</f><v>0.5</v></c>')
@@ -182,11 +183,26 @@ def test_a_wrong_formula_refuses_training_and_force_leaves_its_cells_to_the_spre
 
     assert main(["train", str(odd), "-o", str(out), "--force"]) == 0
     printed = capsys.readouterr().out
-    assert "formula cells have no saved value now (--force: their formulas are wrong, or read cells that are)" in printed
+    assert "note: --force: the wrong formulas stay as they are" in printed and "have no saved value" not in printed
     with WorkbookCells(out) as wb:
         cells = wb.sheet("学习")
-        assert cells[(14, 15)] == Cell(None, "", "=1/(1+EXP(O11))")  # its formula, no value: none would be true
-        assert cells[(21, 7)].kind == "" and cells[(17, 19)].kind == ""  # C_T, z3_1 of image 2: downstream of a2
+        z = cells[(11, 15)].value  # image 1's z2_1 with the trained parameters
+        assert cells[(14, 15)].formula == "=1/(1+EXP(O11))"  # the student's formula, kept …
+        assert cells[(14, 15)].value == pytest.approx(1 / (1 + math.exp(z)), rel=1e-12)  # … with the value it gives
+        assert cells[(21, 7)].kind == "n" and cells[(17, 15)].kind == "n"  # C_T, z3_1 of image 1: downstream, calculated
+
+
+def test_force_leaves_a_cell_whose_formula_gives_an_error_to_the_spreadsheet(initial, tmp_path, capsys):
+    from minixlsx import replace_cell
+
+    odd = replace_cell(initial, tmp_path / "odd.xlsx", 2, "O14", '<c r="O14"><f>1/(1+EXP(-O11))/0</f><v>0</v></c>')
+    out = tmp_path / "t.xlsx"
+    assert main(["train", str(odd), "-o", str(out), "--force"]) == 0
+    printed = capsys.readouterr().out
+    assert "formula cells have no saved value now" in printed  # #DIV/0! and what reads it: no value sheetnet can store
+    with WorkbookCells(out) as wb:
+        cells = wb.sheet("学习")
+        assert cells[(14, 15)] == Cell(None, "", "=1/(1+EXP(-O11))/0") and cells[(21, 7)].kind == ""
         assert cells[(11, 19)].kind == "n"  # z2_1 of image 2: upstream, written
     with zipfile.ZipFile(out) as z:
         assert re.search(rb'<calcPr\b[^>]*fullCalcOnLoad="1"', z.read("xl/workbook.xml"))

@@ -42,7 +42,8 @@ def register(sub) -> None:
                    help=_("the kind of workbook (default auto: found from its sheets)"))
     p.add_argument("--force", action="store_true",
                    help=_("train even when `sheetnet check` finds wrong formulas: their cells and everything "
-                          "downstream get no saved value, and the workbook recalculates when opened"))
+                          "downstream get the values those formulas give with the trained parameters (calculated "
+                          "by sheetnet); a cell they give no value is recalculated when the workbook is opened"))
     p.set_defaults(run=run, subject="file")
 
 
@@ -83,6 +84,9 @@ def run(args) -> int:
     print(f"wrote {output}: {result.cells_written} cells updated (the parameters and the cached values that depend on them)")
     if note := result.loaded.alignment.note("trained"):
         print(_("note: {note}").format(note=note))
+    if leave:
+        print(_("note: --force: the wrong formulas stay as they are; their cells and the cells downstream hold what "
+                "those formulas give with the trained parameters ({quantities})").format(quantities=", ".join(sorted(leave))))
     if result.cells_left:
         why = (_("--force: their formulas are wrong, or read cells that are") if leave else
                _("their formulas differ from the book's"))

@@ -4,11 +4,15 @@ Everything particular to a workbook comes from its Kind (kinds.Training: the eng
 problem from the cells, the two methods and their defaults); nothing here knows a layout.
 
 Only the parameter cells and the cached values of the cells that depend on them change. A dependent
-cell whose formula is not the layout's own — or is downstream of a formula `sheetnet check` found wrong
-(`leave`, when the user trains anyway with --force) — gets no cached value at all rather than one its
-formula might not give: the workbook is marked for a full recalculation on open (fullCalcOnLoad, which
-Excel follows), and LibreOffice calculates a formula without a cached value when it opens the file.
-Such cells are counted so the user can be told.
+cell whose formula is the layout's own gets the engine's value. One whose formula is the student's own
+— σ written otherwise, or a formula `sheetnet check` found wrong (`leave`, when the user trains anyway
+with --force), or anything downstream of one — gets the value that formula gives with the trained
+parameters, calculated by sheetnet's evaluator of the student's formulas (sheetnet.formula.recalc, the
+same that grades a workbook saved without values), cell by cell. Only a cell that evaluation cannot
+give a value to (an error value, a circular reference) is left without one: the workbook is then
+marked for a full recalculation on open (fullCalcOnLoad, which Excel follows), and LibreOffice
+calculates a formula without a cached value when it opens the file. Such cells are counted so the
+user can be told.
 """
 
 from __future__ import annotations
@@ -82,7 +86,8 @@ def train_workbook(src: str | Path, dst: str | Path, *, method: str = "solver", 
         stopped = run.stopped_because
     inputs = {**loaded.inputs, **how.parameter_arrays(run.net)}
     after, values = kind.compute(inputs, n, k)
-    edits, left = _edits(loaded, inputs, values, kind.parameters, leave)
+    own = _students_values(src, kind, loaded, inputs)
+    edits, left = _edits(loaded, inputs, values, kind.parameters, leave, own)
     _refuse_what_no_cell_holds(edits)
     written = patch_workbook(src, dst, edits, recalculate_on_open=bool(left))
     return Trained(loaded, method, before.C_T, after.C_T, before.right, after.right,
@@ -108,7 +113,43 @@ def _where_parameters(kind: Kind) -> str:
     return f"{len(cells)} parameters at {cell_name(*map(int, first))}:{cell_name(*map(int, last))}"
 
 
-def _edits(loaded: Loaded, inputs: dict, values: dict, parameters: tuple[str, ...], leave: frozenset[str] = frozenset()):
+def _students_values(src, kind: Kind, loaded: Loaded, inputs: dict) -> Callable[[str], np.ndarray]:
+    """name → every cell of the quantity as the student's own formulas compute it with the trained
+    parameters (float or text; None where they give no value we can store: an error, a cycle)."""
+    from sheetnet.check import package  # the checker's evaluator of the student's formulas, asked late
+    from sheetnet.check.local import Workbook, calculate
+    from sheetnet.formula import values as fv
+    from sheetnet.mirror.load import load_aligned
+    from sheetnet.xlsx.reader import WorkbookCells
+
+    layout, n, k = kind.layout, loaded.n_images, loaded.n_iterations
+    with WorkbookCells(src) as book:
+        aligned, cells = load_aligned(src, layout, book)
+        wb = Workbook(aligned, cells, package.dialect(Path(src)))
+        for name in kind.parameters:  # the trained parameters where the formulas read them (layout addresses)
+            pos = layout.positions(layout[name], n, k).reshape(-1, 2)
+            grid = wb.book.grid(wb.sheet_name(layout[name].sheet))
+            grid.put(pos[:, 0].astype(np.int64), pos[:, 1].astype(np.int64),
+                     fv.V(np.asarray(inputs[name], dtype=float).reshape(-1, 1, 1)))
+        calculate(wb)
+
+        def values_of(name: str) -> np.ndarray:
+            pos = layout.positions(layout[name], n, k)
+            flat = pos.reshape(-1, 2).astype(np.int64)
+            got = wb.book.grid(wb.sheet_name(layout[name].sheet)).gather(flat[:, 0, None, None], flat[:, 1, None, None])
+            out = np.empty(len(flat), dtype=object)
+            for i in range(len(flat)):
+                v = fv.python_value(got, (i, 0, 0))
+                keep = isinstance(v, str) and v not in fv.ERROR_CODE or (isinstance(v, float) and math.isfinite(v))
+                out[i] = v if keep else None
+            return out.reshape(pos.shape[:-1])
+
+        cache: dict[str, np.ndarray] = {}
+        return lambda name: cache[name] if name in cache else cache.setdefault(name, values_of(name))
+
+
+def _edits(loaded: Loaded, inputs: dict, values: dict, parameters: tuple[str, ...], leave: frozenset[str] = frozenset(),
+           own: Callable[[str], np.ndarray] | None = None):
     edits: dict[str, dict[tuple[int, int], float | str | None]] = {}
     layout, n, names = loaded.layout, loaded.n_images, loaded.sheet_names
     for name in parameters:
@@ -122,10 +163,12 @@ def _edits(loaded: Loaded, inputs: dict, values: dict, parameters: tuple[str, ..
         if name in wrong:
             ours[...] = False
         formula = np.vectorize(lambda c: c is not None and c.formula is not None, otypes=[bool])(cells)
-        unknown = formula & ~ours  # no value we could vouch for: none at all, the spreadsheet calculates it
+        others = formula & ~ours  # the student's own formulas: the value they give, where sheetnet can tell
+        theirs = own(name) if own is not None and others.any() else np.full(cells.shape, None, dtype=object)
+        unknown = others & np.equal(theirs, None)  # no value we could vouch for: none, the spreadsheet calculates it
         left += int(unknown.sum())
         _put(edits, loaded, name, values[name], ours)
-        _put(edits, loaded, name, np.full(cells.shape, None, dtype=object), unknown)
+        _put(edits, loaded, name, theirs, others)
     return edits, left
 
 
