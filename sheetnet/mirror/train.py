@@ -86,7 +86,7 @@ def train_workbook(src: str | Path, dst: str | Path, *, method: str = "solver", 
         stopped = run.stopped_because
     inputs = {**loaded.inputs, **how.parameter_arrays(run.net)}
     after, values = kind.compute(inputs, n, k)
-    own = _students_values(src, kind, loaded, inputs)
+    own = _lazily(lambda: _students_values(src, kind, loaded, inputs))  # only where a formula is the student's own
     edits, left = _edits(loaded, inputs, values, kind.parameters, leave, own)
     _refuse_what_no_cell_holds(edits)
     written = patch_workbook(src, dst, edits, recalculate_on_open=bool(left))
@@ -111,6 +111,13 @@ def _where_parameters(kind: Kind) -> str:
     cells = np.concatenate([layout.positions(layout[name], 0).reshape(-1, 2) for name in kind.parameters])
     first, last = cells.min(axis=0), cells.max(axis=0)
     return f"{len(cells)} parameters at {cell_name(*map(int, first))}:{cell_name(*map(int, last))}"
+
+
+def _lazily(make: Callable[[], Callable[[str], np.ndarray]]) -> Callable[[str], np.ndarray]:
+    """make() on the first call only: loading and calculating the workbook again costs a second or two
+    (the CNN's), which a workbook of the book's own formulas need not pay."""
+    made: list = []
+    return lambda name: (made or made.append(make()) or made)[0](name)
 
 
 def _students_values(src, kind: Kind, loaded: Loaded, inputs: dict) -> Callable[[str], np.ndarray]:
