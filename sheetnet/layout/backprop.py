@@ -14,7 +14,7 @@ one quantity across the images, so a gradient's sum is SUM of its row, like the 
 
 from sheetnet.layout.chapter3 import DATA, LABELS as CHAPTER3_LABELS, MISTAKES as CHAPTER3_MISTAKES
 from sheetnet.layout.chapter3 import QUANTITIES as CHAPTER3_QUANTITIES, ROLES as CHAPTER3_ROLES, SHADINGS
-from sheetnet.layout.model import TYPED, Chart, Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout
+from sheetnet.layout.model import TYPED, Chart, Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout, shown_as
 from sheetnet.xlsx.refs import cell_name, parse_cell
 
 FIRST = 5  # the first iteration block's top row
@@ -131,6 +131,13 @@ QUANTITIES = (
              description="∂C_T/∂b3", **_it),
     *SUMMARY_QUANTITIES,
 )
+
+QUANTITIES = shown_as(QUANTITIES, {
+    "iteration": ("次", "iteration"), "C_T": ("ＣT", "C_T"), "delta3": ("δ3", "δ3"), "delta2": ("δ2", "δ2"),
+    "dw2": ("∂C/∂w2", "∂C/∂w2"), "dw3": ("∂C/∂w3", "∂C/∂w3"), "gw2": ("∂ＣT/∂w2", "∂C_T/∂w2"),
+    "gb2": ("∂ＣT/∂b2", "∂C_T/∂b2"), "gw3": ("∂ＣT/∂w3", "∂C_T/∂w3"), "gb3": ("∂ＣT/∂b3", "∂C_T/∂b3"),
+    "s_iteration": ("次数", "iteration"), "s_C_T": ("ＣT（更新前）", "C_T before the update"),
+})
 
 
 def _row_labels() -> tuple[Label, ...]:

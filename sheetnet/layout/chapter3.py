@@ -7,7 +7,7 @@ parameters as constants in the same block, one input pattern through the same fo
 verdict, and the pattern drawn again below.
 """
 
-from sheetnet.layout.model import Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout, Shading
+from sheetnet.layout.model import Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout, shown_as, Shading
 
 DATA = SheetLayout(
     role="data",
@@ -109,6 +109,16 @@ QUANTITIES = (
     Quantity("test_draw", "test", Place("L28", **_pixel_grid), formula="={test_x.}", style="drawn",
              description="the pattern, drawn"),
 )
+
+# How the sheet labels them (column J, and beside the totals), for every text people read.
+QUANTITIES = shown_as(QUANTITIES, {
+    "data_image_no": ("编号", "number"), "image_no": ("编号", "number"), "pixels": ("位模式", "pixels"),
+    "digit": ("正解", "answer"), "answer": ("正解", "answer"), "predicted": ("预测", "prediction"),
+    "right": ("判定", "verdict"), "C_T": ("ＣT", "C_T"), "accuracy": ("正确率", "accuracy"),
+    "test_w2": ("w2", "w2"), "test_b2": ("b2", "b2"), "test_w3": ("w3", "w3"), "test_b3": ("b3", "b3"),
+    "test_x": ("x", "x"), "test_z2": ("z2", "z2"), "test_a2": ("a2", "a2"), "test_z3": ("z3", "z3"),
+    "test_a3": ("a3", "a3"), "test_verdict": ("判定", "verdict"), "test_draw": ("图案", "pattern"),
+})
 
 _U = "学习"
 

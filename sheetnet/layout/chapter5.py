@@ -16,7 +16,7 @@ and the verdict, every quantity in its own labelled rows (names in L, unit numbe
 """
 
 from sheetnet.layout.chapter3 import solver_names
-from sheetnet.layout.model import Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout, Shading
+from sheetnet.layout.model import Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout, shown_as, Shading
 from sheetnet.xlsx.refs import cell_name
 
 DATA5 = SheetLayout(
@@ -106,6 +106,14 @@ QUANTITIES = (
     Quantity("accuracy", "learn", Place("I8"), formula='=COUNTIF({right:images},"○")/COUNTA({right:images})',
              style="percent", description="accuracy (正确率)"),
 )
+
+# How the sheet labels them (column J, and beside the totals), for every text people read.
+QUANTITIES = shown_as(QUANTITIES, {
+    "data_image_no": ("编号", "number"), "image_no": ("编号", "number"), "pixels": ("位模式", "pixels"),
+    "teacher": ("正解", "answer"), "answer": ("正解", "answer"), "pool": ("zP", "zP"), "z_out": ("zO", "zO"),
+    "a_out": ("aO", "aO"), "predicted": ("预测", "prediction"), "right": ("判定", "verdict"),
+    "C_T": ("ＣT", "C_T"), "accuracy": ("正确率", "accuracy"),
+})
 
 
 def _unit(sheet: str, cell: str, text: str | int) -> Label:

@@ -30,7 +30,7 @@ from sheetnet.layout.chapter5 import DATA5, LABELS as CHAPTER5_LABELS, QUANTITIE
 from sheetnet.layout.chapter5 import MISTAKES as CHAPTER5_MISTAKES, ROLES as CHAPTER5_ROLES
 from sheetnet.layout.chapter5 import SHADINGS as CHAPTER5_SHADINGS
 from sheetnet.layout.backprop import SUMMARY, SUMMARY_CHART, SUMMARY_QUANTITIES, summary_labels
-from sheetnet.layout.model import TYPED, Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout
+from sheetnet.layout.model import TYPED, Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout, shown_as
 from sheetnet.xlsx.refs import cell_name, parse_cell
 
 FIRST = 5  # the first iteration block's top row
@@ -140,6 +140,15 @@ QUANTITIES = (
              description="∂C_T/∂b (output)", **_it),
     *SUMMARY_QUANTITIES,
 )
+
+QUANTITIES = shown_as(QUANTITIES, {
+    "iteration": ("次", "iteration"), "filters": ("wF", "wF"), "filter_b": ("bF", "bF"), "output_w": ("wO", "wO"),
+    "output_b": ("bO", "bO"), "delta_out": ("δO", "δO"), "delta_pool": ("δP", "δP"), "delta_conv": ("δF", "δF"),
+    "d_filters": ("∂C/∂wF", "∂C/∂wF"), "d_filter_b": ("∂C/∂bF", "∂C/∂bF"), "d_output_w": ("∂C/∂wO", "∂C/∂wO"),
+    "g_filters": ("∂ＣT/∂wF", "∂C_T/∂wF"), "g_filter_b": ("∂ＣT/∂bF", "∂C_T/∂bF"),
+    "g_output_w": ("∂ＣT/∂wO", "∂C_T/∂wO"), "g_output_b": ("∂ＣT/∂bO", "∂C_T/∂bO"),
+    "s_iteration": ("次数", "iteration"), "s_C_T": ("ＣT（更新前）", "C_T before the update"),
+})
 
 
 def _row_labels() -> tuple[Label, ...]:

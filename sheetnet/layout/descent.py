@@ -9,7 +9,7 @@ row's consequences below it are inherited, not new mistakes. Charts: the path (y
 """
 
 from sheetnet.i18n import N_
-from sheetnet.layout.model import Chart, Label, Layout, Mistake, Place, Quantity, SheetLayout
+from sheetnet.layout.model import Chart, Label, Layout, Mistake, Place, Quantity, SheetLayout, shown_as
 
 SHEET = "梯度下降法"
 FIRST = 9  # step 1's row
@@ -46,6 +46,11 @@ QUANTITIES = (
     Quantity("z", "learn", Place(f"K{FIRST}"), formula="={x}^2+{y}^2", per_iteration=True, style="cost",
              description="z = x² + y²"),
 )
+
+QUANTITIES = shown_as(QUANTITIES, {
+    "step": ("次数", "step"), "x_next": ("下一个位置 x", "next x"), "y_next": ("下一个位置 y", "next y"),
+    "dz_dx": ("∂z/∂x", "∂z/∂x"), "dz_dy": ("∂z/∂y", "∂z/∂y"),
+})
 
 LABELS = (
     Label("learn", "B2", "梯度下降法：求 z = x² + y² 的最小值", "title"),

@@ -5,7 +5,7 @@ run's record as values (iteration, C_T before the update, images right) and a li
 The layout's "image" axis counts iterations here: item k sits k rows below item 1.
 """
 
-from sheetnet.layout.model import Chart, Label, Layout, Place, Quantity, SheetLayout
+from sheetnet.layout.model import Chart, Label, Layout, Place, Quantity, SheetLayout, shown_as
 
 GD = SheetLayout(
     role="gd",
@@ -25,6 +25,11 @@ QUANTITIES = (
     Quantity("gd_C_T", "gd", Place("C6"), per_image=True, style="cost", description="C_T before the update"),
     Quantity("gd_right", "gd", Place("D6"), per_image=True, style="digit", description="images right"),
 )
+
+QUANTITIES = shown_as(QUANTITIES, {
+    "gd_eta": ("学习率η", "η"), "gd_iteration": ("次数", "iteration"),
+    "gd_C_T": ("ＣT（更新前）", "C_T before the update"), "gd_right": ("正确数", "images right"),
+})
 
 LABELS = (
     Label("gd", "B1", "误差反向传播法：梯度下降的过程（第4章）", "title"),

@@ -49,12 +49,12 @@ what their cells show (layout/measure.py).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
 
-from sheetnet.i18n import N_
+from sheetnet.i18n import N_, language
 from sheetnet.xlsx.refs import cell_name, column_letters, parse_cell, quote_sheet, range_name
 
 
@@ -84,6 +84,11 @@ class Quantity:
     per_iteration: bool = False  # repeated in every iteration block of its sheet
     first_iteration: str | None = None  # iteration 1's template where it differs; TYPED: the value itself
     graded: bool = True  # on a graded sheet, the checker grades it (image numbers are labels: not graded)
+    # How people read its name (reports, HTML, comments, JUnit): the label the sheet writes beside it
+    # ('预测' for predicted, 'ＣT' for C_T), and that label in English output ('prediction'). Empty: the
+    # name is what the sheet shows (z2, a3, C).
+    shown: str = ""
+    shown_en: str = ""
 
     @property
     def computed(self) -> bool:
@@ -93,6 +98,15 @@ class Quantity:
         if iteration == 0 and self.first_iteration is not None:
             return self.first_iteration
         return self.first_formula if image == 0 and self.first_formula is not None else self.formula
+
+
+def shown_as(quantities: tuple[Quantity, ...], table: dict[str, tuple[str, str]]) -> tuple[Quantity, ...]:
+    """The quantities with the names people read: {name: (the sheet's label, its English)}."""
+    unknown = set(table) - {q.name for q in quantities}
+    if unknown:
+        raise ValueError(f"labels for quantities not described: {sorted(unknown)}")
+    return tuple(replace(q, shown=table[q.name][0], shown_en=table[q.name][1]) if q.name in table else q
+                 for q in quantities)
 
 
 TYPED = ""  # a computed quantity's template that writes its value as a constant (iteration 1's parameters)
@@ -319,6 +333,28 @@ class Layout:
         if rows * cols > 1:
             text += f"({r + 1},{c + 1})"
         return text
+
+    def shown(self, name: str) -> str:
+        """A quantity's name as the sheet labels it, for people: '预测' (English output: 'prediction'),
+        'z2'; a unit's label as well: 'a2_1' stays, 'predicted' → '预测'. JSON keeps the internal names."""
+        q = self.by_name.get(name)
+        suffix = ""
+        if q is None:
+            base, sep, rest = name.partition("(")  # 'x(2,3)', 'w2_1(1,2)'
+            head, _u, unit = base.rpartition("_")
+            if head in self.by_name and unit.isdigit():
+                q, suffix = self.by_name[head], "_" + unit + sep + rest
+            elif base in self.by_name and sep:
+                q, suffix = self.by_name[base], sep + rest
+            else:
+                return name
+        english = language() == "en"
+        text = (q.shown_en or q.name) if english else (q.shown or q.name)
+        return text + suffix
+
+    def shown_label(self, name: str, index: tuple[int, ...]) -> str:
+        """label(), with the quantity named as the sheet labels it ('预测', 'a2_1')."""
+        return self.shown(self.label(name, index))
 
     def index_parts(self, q: Quantity, index: tuple[int, ...]) -> tuple[int, int, int, int, int]:
         """An index into q's positions → (iteration, image, unit, row, col); 0 where q has no such axis."""

@@ -10,7 +10,7 @@ is filled to the right (a relative p or q is a mistake the checker names).
 
 from sheetnet.i18n import N_
 from sheetnet.layout.chapter3 import solver_names
-from sheetnet.layout.model import Chart, Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout
+from sheetnet.layout.model import Chart, Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout, shown_as
 
 SHEET = "回归分析"
 
@@ -39,6 +39,8 @@ QUANTITIES = (
     Quantity("e", "learn", Place("C13"), per_image=True, formula="=({y}-{prediction})^2/2", style="coordinate",
              description="squared error e"),
 )
+
+QUANTITIES = shown_as(QUANTITIES, {"student_no": ("编号", "number"), "prediction": ("预测值", "prediction")})
 
 LABELS = (
     Label("learn", "B2", "身高与体重的回归分析（最小二乘法）", "title"),
