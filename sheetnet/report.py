@@ -7,15 +7,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sheetnet.i18n import _
+from sheetnet.i18n import N_, _, ngettext
 from sheetnet.mirror.load import Loaded
 from sheetnet.mirror.recompute import Recomputed
 
 PARAM_SET_NAMES = {
-    "initial": "the book's initial values (embedded)",
-    "book": "Solver's result stored in the book (embedded)",
-    "backprop_initial": "the book's chapter-4 starting values (embedded)",
+    "initial": N_("the book's initial values (embedded)"),
+    "book": N_("Solver's result stored in the book (embedded)"),
+    "backprop_initial": N_("the book's chapter-4 starting values (embedded)"),
 }
+
+SHEET_ROLES = {"data": N_("data"), "learn": N_("learn"), "test": N_("test"), "summary": N_("summary"),
+               "gd": N_("gradient descent")}  # a sheet's part, as the layouts name it
 
 
 def quantity_label(loaded: Loaded, name: str, index: tuple[int, ...]) -> str:
@@ -32,7 +35,7 @@ def cell_title(loaded: Loaded, name: str, index: tuple[int, ...]) -> str:
         parts.append(f"{_(loaded.layout.iteration_noun)} {iteration + 1}")
     if q.per_image:
         parts.append(f"{_(loaded.layout.item_noun)} {image + 1}")
-    parts.append(quantity_label(loaded, name, index))
+    parts.append(loaded.layout.shown_label(name, index))
     return " · ".join(parts)
 
 
@@ -87,7 +90,7 @@ def cost_path_json(history) -> dict:
 
 def _value(v) -> str:
     if v is None:
-        return "(nothing)"
+        return _("(nothing)")
     if isinstance(v, str):
         return repr(v)
     if isinstance(v, (bool, np.bool_)):
@@ -97,28 +100,33 @@ def _value(v) -> str:
 
 def recompute_text(r: Recomputed, limit: int = 20) -> str:
     ld, ev, cmp = r.loaded, r.evaluation, r.comparison
-    sheets = " and ".join(f"{role} sheet {name!r}" for role, name in ld.sheet_names.items())
+    sheets = _(" and ").join(_("{role} sheet {name!r}").format(role=_(SHEET_ROLES.get(role, role)), name=name)
+                          for role, name in ld.sheet_names.items())
     contents = r.kind.contents(ld.inputs, ld.n_images, ld.n_iterations)
-    lines = [f"{ld.path}: {r.kind.name} workbook; {sheets}; {contents}"]
+    lines = [_("{file}: {kind} workbook; {sheets}; {contents}").format(file=ld.path, kind=r.kind.name, sheets=sheets,
+                                                                       contents=contents)]
     if r.params_from != "workbook":
-        lines.append(f"no learning sheet: parameters are {PARAM_SET_NAMES.get(r.params_from, r.params_from)}")
+        params = _(PARAM_SET_NAMES[r.params_from]) if r.params_from in PARAM_SET_NAMES else r.params_from
+        lines.append(_("no learning sheet: parameters are {params}").format(params=params))
     if note := ld.alignment.note("recomputed"):
         lines.append(_("note: {note}").format(note=note))
-    lines.append(ev.figures())
+    shown = ld.layout.shown
+    lines.append(ev.figures(shown))
     if len(ev.history) > 1:
-        lines.append(cost_path_text(ev.history, ev.cost))
-    lines.append(
-        f"computed cells: {cmp.agree} of {cmp.cells} agree with the cached values "
-        f"(largest difference {cmp.max_abs_diff:.3g}, relative {cmp.max_rel_diff:.3g})"
-    )
+        lines.append(cost_path_text(ev.history, shown(ev.cost)))
+    lines.append(_("computed cells: {agree} of {cells} agree with the cached values (largest difference {abs:.3g}, "
+                   "relative {rel:.3g})").format(agree=cmp.agree, cells=cmp.cells, abs=cmp.max_abs_diff,
+                                                 rel=cmp.max_rel_diff))
     if cmp.no_cache:
-        lines.append(f"{cmp.no_cache} formula cells have no cached value")
+        lines.append(ngettext("{n} formula cell has no cached value", "{n} formula cells have no cached value",
+                              cmp.no_cache).format(n=cmp.no_cache))
     for d in cmp.differences[:limit]:
         written = ld.written(d.quantity, d.index, d.formula)
         formula = f"  {written}" if written else ""
-        lines.append(f"  {cell_title(ld, d.quantity, d.index)}: cached {_value(d.found)}, recomputed {_value(d.expected)}{formula}")
+        lines.append("  " + _("{cell}: cached {found}, recomputed {expected}").format(
+            cell=cell_title(ld, d.quantity, d.index), found=_value(d.found), expected=_value(d.expected)) + formula)
     if len(cmp.differences) > limit:
-        lines.append(f"  … and {len(cmp.differences) - limit} more (--format json lists them all)")
+        lines.append("  " + _("… and {n} more (--format json lists them all)").format(n=len(cmp.differences) - limit))
     return "\n".join(lines)
 
 

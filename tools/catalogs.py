@@ -3,6 +3,7 @@
     python3 tools/catalogs.py            # extract → sheetnet/locale/sheetnet.pot, update each .po, compile .mo
     python3 tools/catalogs.py --check    # only say what is out of date or untranslated (exit 1 if anything)
     python3 tools/catalogs.py --fill T.json   # put translations in: {"zh_CN": {msgid: text}, "ja": {…}}
+                                              # (plural texts: keyed by the singular, a list of forms)
 
 The same steps as `pybabel extract -F babel.cfg -k N_ -k ngettext:1,2`, `pybabel update` and
 `pybabel compile`, through Babel's API so that the files carry no dates and re-running changes
@@ -93,12 +94,20 @@ def problems(template: Catalog, catalog: Catalog, language: str) -> list[str]:
 
 
 def fill(tables: dict[str, dict[str, str]]) -> None:
-    """Translations into the .po files (an entry already translated is replaced)."""
+    """Translations into the .po files (an entry already translated is replaced). A text with plural
+    forms is keyed by its singular and takes a list, one text per plural form of the language."""
     for language, table in tables.items():
         catalog = read(language)
         for m in catalog:
-            if m.id in table:
-                m.string = table[m.id]
+            key = m.id[0] if isinstance(m.id, (list, tuple)) else m.id
+            if key not in table:
+                continue
+            text = table[key]
+            if isinstance(m.id, (list, tuple)):
+                forms = text if isinstance(text, list) else [text]
+                m.string = tuple(forms + forms[-1:] * (catalog.num_plurals - len(forms)))
+            else:
+                m.string = text
         po_path(language).write_bytes(dump_po(catalog))
 
 

@@ -22,6 +22,7 @@ from html import escape
 
 from sheetnet import outputs
 from sheetnet.errors import UnusableInput
+from sheetnet.i18n import _
 from sheetnet.xlsx.parttext import part_text
 from sheetnet.xlsx.reader import WorkbookCells
 from sheetnet.xlsx.refs import cell_name, col_number
@@ -122,7 +123,7 @@ class _StyleMap:
         self._xml = xml
         fills = re.search(r"<((?:\w+:)?)fills\b([^>]*?)(/?)>", xml)
         if fills is None:
-            raise UnusableInput("its styles.xml has no fills: cannot mark cells")
+            raise UnusableInput(_("its styles.xml has no fills: cannot mark cells"))
         self.prefix = fills.group(1)
         p = self.prefix
         new = "".join(f'<{p}fill><{p}patternFill patternType="solid"><{p}fgColor rgb="{rgb}"/>'
@@ -138,7 +139,7 @@ class _StyleMap:
         self.fill_id = {key: count + i for i, key in enumerate(FILLS)}
         xfs = re.search(rf"<{re.escape(p)}cellXfs\b[^>]*>(.*?)</{re.escape(p)}cellXfs>", xml, re.S)
         if xfs is None:
-            raise UnusableInput("its styles.xml has no cell formats (cellXfs): cannot mark cells")
+            raise UnusableInput(_("its styles.xml has no cell formats (cellXfs): cannot mark cells"))
         self._xfs = re.findall(rf"<{re.escape(p)}xf\b(?:[^>]*/>|[^>]*>.*?</{re.escape(p)}xf>)", xfs.group(1), re.S)
         self._xml = xml
         self._added: list[str] = []
@@ -639,9 +640,7 @@ def annotate(result, dst: Path, *, hints: bool = False, legend: bool = True) -> 
     for f in result.findings:
         sheet, cell = f.cell.rsplit("!", 1)
         row, col = parse_cell(cell)
-        note = cell_note(f, result)
-        if hints:  # the expected formula is what the student is to find
-            note = "\n".join(line for line in note.split("\n") if not line.startswith("expected formula:"))
+        note = cell_note(f, result, hints)  # hints: without the expected formula, what the student is to find
         marks.setdefault(sheet, []).append(Mark(row, col, "root" if f.is_root else "inherited", note))
 
     def first_sheet(names):

@@ -10,12 +10,13 @@ import csv
 import io
 import os
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sheetnet import progress
+from sheetnet import i18n, progress
 from sheetnet.errors import UnusableInput
-from sheetnet.i18n import _
+from sheetnet.i18n import _, ngettext
 from sheetnet.mirror.compare import Tolerance
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")  # what a teacher's folder may hold; all get a row
@@ -78,6 +79,15 @@ def looks_like_a_workbook(path: Path) -> bool:
         return False
 
 
+def _worker_init(language: str) -> None:
+    """A worker process: the parent's signal handling and its language (--lang; a spawned worker would
+    otherwise take the environment's)."""
+    from sheetnet import interrupts
+
+    interrupts.worker_init()
+    i18n.set_language(language)
+
+
 def check_one(path: str, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False,
               kind: str = "auto", outputs=None, rubric=None, hints: bool = False) -> Outcome:
     """One workbook → its row. Every failure becomes the row's one-line error.
@@ -106,9 +116,10 @@ def _check_one(path: str, fmt: str, tol: Tolerance, recalc: bool, kind: str, out
     except UnusableInput as e:
         return _unusable(path, str(e), fmt, start)
     except MemoryError:
-        return _unusable(path, "out of memory", fmt, start)
+        return _unusable(path, _("out of memory"), fmt, start)
     except Exception as e:  # a bug of ours: still one row, and the other workbooks go on
-        return _unusable(path, f"internal error ({type(e).__name__}: {e}); please report it", fmt, start)
+        return _unusable(path, _("internal error ({error}); please report it").format(
+            error=f"{type(e).__name__}: {e}"), fmt, start)
     o = outcome(path, result, fmt, time.perf_counter() - start)
     if outputs is not None:
         o.wrote, o.output_errors = outputs.write(path, result)
@@ -166,7 +177,7 @@ def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), r
                 show.advance()
                 interrupts.phase(f"checked {len(done)}")
         else:
-            pool = ProcessPoolExecutor(max_workers=jobs, initializer=interrupts.worker_init)
+            pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(i18n.language(),))
             try:
                 with interrupts.blocked():  # the workers start here (see interrupts.worker_init)
                     futures = {pool.submit(check_one, name, fmt, tol, recalc, kind, outputs, rubric, hints): i
@@ -176,7 +187,8 @@ def run(paths: list[Path], *, fmt: str = "text", tol: Tolerance = Tolerance(), r
                     try:
                         done[i] = fut.result()
                     except Exception as e:  # a worker died (killed, out of memory): that row only
-                        done[i] = Outcome(names[i], "unusable", error=f"the check stopped ({type(e).__name__})")
+                        done[i] = Outcome(names[i], "unusable", error=_("the check stopped ({error})").format(
+                            error=type(e).__name__))
                     show.advance()
                     interrupts.phase(f"checked {len(done)}")
             except BaseException:
@@ -228,19 +240,40 @@ def _score(o: Outcome) -> str:
 
 
 def summary(outcomes: list[Outcome], seconds: float, jobs: int) -> str:
-    rows = [(o.path, _score(o), "—" if o.root_causes is None else str(o.root_causes),
-             f"unusable: {o.error}" if o.status == "unusable" else (o.first_finding or "all right")) for o in outcomes]
-    head = ("workbook", "score", "root causes", "first finding")
-    width = [max(len(r[k]) for r in rows + [head]) for k in range(3)]
+    def last(o: Outcome) -> str:
+        if o.status == "unusable":
+            return _("unusable: {error}").format(error=o.error)
+        if o.status == NOT_CHECKED:
+            return _("not checked: {why}").format(why=o.error)
+        return o.first_finding or _("all right")
+
+    rows = [(o.path, _score(o), "—" if o.root_causes is None else str(o.root_causes), last(o)) for o in outcomes]
+    head = (_("workbook"), _("score"), _("root causes"), _("first finding"))
+    width = [max(_width(r[k]) for r in rows + [head]) for k in range(3)]
     width[0] = min(width[0], 60)
-    lines = [f"{head[0]:<{width[0]}}  {head[1]:>{width[1]}}  {head[2]:>{width[2]}}  {head[3]}"]
+    lines = ["  ".join([_pad(head[0], width[0]), _pad(head[1], width[1], True), _pad(head[2], width[2], True),
+                        head[3]])]
     for r in rows:
-        lines.append(f"{r[0]:<{width[0]}}  {r[1]:>{width[1]}}  {r[2]:>{width[2]}}  {r[3]}")
+        lines.append("  ".join([_pad(r[0], width[0]), _pad(r[1], width[1], True), _pad(r[2], width[2], True), r[3]]))
     counts = {s: sum(o.status == s for o in outcomes) for s in ("ok", "findings", "unusable")}
     lines.append("")
-    lines.append(f"checked {len(outcomes)} workbooks in {seconds:.2f} s ({jobs} process{'es' if jobs != 1 else ''}): "
-                 f"{counts['ok']} all right, {counts['findings']} with findings, {counts['unusable']} unusable")
+    lines.append(ngettext("checked {n} workbook in {seconds:.2f} s ({processes}): {ok} all right, {findings} with "
+                          "findings, {unusable} unusable",
+                          "checked {n} workbooks in {seconds:.2f} s ({processes}): {ok} all right, {findings} with "
+                          "findings, {unusable} unusable", len(outcomes)).format(
+        n=len(outcomes), seconds=seconds, processes=ngettext("{n} process", "{n} processes", jobs).format(n=jobs),
+        ok=counts["ok"], findings=counts["findings"], unusable=counts["unusable"]))
     return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Columns a text takes on a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    space = " " * max(0, width - _width(text))
+    return space + text if right else text + space
 
 
 def csv_text(outcomes: list[Outcome]) -> str:

@@ -57,6 +57,7 @@ class Finding:
     caused_by: tuple[str, ...] = ()  # for an inherited cell: the root causes upstream of it
     family: tuple | None = field(default=None, repr=False, compare=False)  # (student family, book family): one shape
     nouns: tuple = field(default=("image", "images", "iteration", "iterations"), repr=False, compare=False)  # Layout.nouns
+    shown: str = ""  # the label as people read it, the quantity named as the sheet labels it: '预测', 'a2_1'
 
     @property
     def is_root(self) -> bool:
@@ -66,7 +67,7 @@ class Finding:
     def title(self) -> str:
         """'学习!P14 · image 2 · a2_1' ('… · iteration 3 · image 2 · …' in an iterated workbook)."""
         return " · ".join([self.cell] + ([f"{_(self.nouns[2])} {self.iteration}"] if self.iteration else [])
-                          + ([f"{_(self.nouns[0])} {self.image}"] if self.image else []) + [self.label])
+                          + ([f"{_(self.nouns[0])} {self.image}"] if self.image else []) + [self.shown or self.label])
 
 
 @dataclass
@@ -76,6 +77,11 @@ class RootCause:
     diagnosis: Diagnosis
     places: list[Finding]
     spoiled: Counter = field(default_factory=Counter)  # quantity label → inherited cells it spoils
+    shown: dict = field(default_factory=dict)  # quantity label → that label as people read it ('predicted' → '预测')
+
+    def spoiled_text(self) -> str:
+        """'a2_1 ×64, 预测 ×1' — what it spoils, named as the sheet labels it."""
+        return ", ".join(f"{self.shown.get(k, k)} ×{v}" for k, v in self.spoiled.items())
 
     @property
     def spoils(self) -> int:
@@ -204,7 +210,7 @@ def rubric_score(result: CheckResult, rubric=None):
 def _style_note(places: Places, g) -> str:
     theirs = " / ".join(_shown(k) for k in g.relabel)
     book = " / ".join(_shown(x) for x in g.relabel.values())
-    what = places.layout[g.name].description
+    what = places.layout.shown(g.name)
     return _("{what}: your own symbols {theirs} where the book writes {book} — fine, as long as what reads them "
              "counts them (a style note, not a mistake)").format(what=what, theirs=theirs, book=book)
 
@@ -319,7 +325,7 @@ def _judge_quantity(loaded: Loaded, places: Places, diagnoser: Diagnoser, v: Val
         out.append(Finding(
             quantity=name, index=index, cell=loaded.where(name, index),
             image=image + 1 if q.per_image else None, iteration=iteration + 1 if q.per_iteration else None,
-            label=places.label(name, index), kind=kind, diagnosis=d,
+            label=places.label(name, index), shown=places.layout.shown_label(name, index), kind=kind, diagnosis=d,
             found=None if cell is None and g.found.kinds[i, 0, 0] == BLANK else _plain(fv.python_value(g.found, (i, 0, 0))),
             expected=_plain(g.e2e[i]), expected_locally=_plain(local),
             formula=text if cell is None or cell.formula is None else cell.formula, expected_formula=expected_formula,
@@ -429,6 +435,7 @@ def _attribute(findings: list[Finding], roots: list[RootCause], loaded: Loaded, 
             f.caused_by = tuple(sorted(upstream, key=lambda i: int(i[1:])))
             for rid in f.caused_by:
                 by_id[rid].spoiled[_unit_label(f)] += 1
+                by_id[rid].shown[_unit_label(f)] = (f.shown or f.label).split("(")[0]
 
 
 def _unit_label(f: Finding) -> str:

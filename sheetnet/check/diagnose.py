@@ -20,7 +20,6 @@ from sheetnet.check.formulas import Parsed, Ref, parse
 from sheetnet.check.places import Place, Places, image_range
 from sheetnet.formula import values as fv
 from sheetnet.formula.functions import FUNCTIONS
-from sheetnet import i18n
 from sheetnet.i18n import N_, _
 from sheetnet.layout.model import _TOKEN
 
@@ -75,11 +74,11 @@ HINTS = {
 }
 
 _ERROR_HINTS = {
-    "#NAME?": " (a misspelt function or name)",
-    "#VALUE!": " (text where a number belongs)",
-    "#REF!": " (a reference to a cell that no longer exists)",
-    "#DIV/0!": " (a division by zero)",
-    "#N/A": " (a value that is not available)",
+    "#NAME?": N_(" (a misspelt function or name)"),
+    "#VALUE!": N_(" (text where a number belongs)"),
+    "#REF!": N_(" (a reference to a cell that no longer exists)"),
+    "#DIV/0!": N_(" (a division by zero)"),
+    "#N/A": N_(" (a value that is not available)"),
 }
 
 
@@ -124,13 +123,13 @@ class Diagnoser:
         """The most telling mistake in how the formula reads the sheet, or None."""
         P, E = parse(found), parse(expected)
         if P.outside:
-            return Diagnosis("external_link", f"refers outside this workbook ({P.outside[:80]}): reported, not followed "
-                                              "or run", True)
+            return Diagnosis("external_link", _("refers outside this workbook ({link}): reported, not followed "
+                                                "or run").format(link=P.outside[:80]), True)
         if P.unparsable:
             return None
         if self._reads_itself(name, index, P):
-            return Diagnosis("circular_reference", "reads its own cell (a circular reference): a spreadsheet cannot "
-                                                   "calculate it", True)
+            return Diagnosis("circular_reference", _("reads its own cell (a circular reference): a spreadsheet "
+                                                     "cannot calculate it"), True)
         return self._fill_across(name, index, P, E) or self._fill_down(name, index, P, E) or self._as_declared(name, index, P, E,
                                                                          self._reads(name, index, P, E))
 
@@ -182,7 +181,7 @@ class Diagnoser:
             r = relabels[0]
             theirs = " / ".join(_shown(k) for k in r.mapping)
             book = " / ".join(_shown(v) for v in r.mapping.values())
-            what = self.layout[r.quantity].description
+            what = self.layout.shown(r.quantity)
             return Diagnosis("different_function", _("reads the {what} cells as if they held the book's {book}, but "
                                                      "yours hold {theirs}").format(what=what, book=book, theirs=theirs),
                              True, _("reads the {what} cells as if they held symbols they do not hold").format(what=what))
@@ -272,12 +271,15 @@ class Diagnoser:
                     back = r.shifted(-dc) if dc else r
                     if r.same_cells(e):
                         return Diagnosis("relative_reference",
-                                         f"{r.text()} should be the absolute {e.text()} ({self._what(role, e)}): "
-                                         f"right here, but filling across moves a relative reference", True)
+                                         _("{ref} should be the absolute {expected} ({what}): right here, but "
+                                           "filling across moves a relative reference").format(
+                                             ref=r.text(), expected=e.text(), what=self._what(role, e)), True)
                     if back is not None and back.same_cells(e):
                         return Diagnosis("relative_reference",
-                                         f"{back.text()} was filled across as a relative reference where the absolute "
-                                         f"{e.text()} ({self._what(role, e)}) belongs: here it reads {r.text()}", True)
+                                         _("{ref} was filled across as a relative reference where the absolute "
+                                           "{expected} ({what}) belongs: here it reads {here}").format(
+                                             ref=back.text(), expected=e.text(), what=self._what(role, e),
+                                             here=r.text()), True)
             elif q.per_image:
                 for erole, e in expected:
                     if erole != role or any(e.col_abs) or (e.top, e.bottom) != (r.top, r.bottom):
@@ -287,11 +289,13 @@ class Diagnoser:
                     if step and delta % step == 0 and r.right - e.right == delta and self._per_image(role, e):
                         j = image + delta // step
                         if 0 <= j < self.n:
-                            here = ("right here, but filling across would not move it" if j == image
-                                    else f"filled across it did not move, so it reads image {j + 1}'s cells")
+                            here = (_("right here, but filling across would not move it") if j == image
+                                    else _("filled across it did not move, so it reads image {n}'s cells").format(
+                                        n=j + 1))
                             return Diagnosis("absolute_reference",
-                                             f"{r.text()} is an absolute reference where the relative {e.text()} "
-                                             f"({self._what(role, e)}) belongs: {here}", True)
+                                             _("{ref} is an absolute reference where the relative {expected} ({what}) "
+                                               "belongs: {here}").format(ref=r.text(), expected=e.text(),
+                                                                         what=self._what(role, e), here=here), True)
         return None
 
     def _fill_down(self, name, index, P: Parsed, E: Parsed) -> Diagnosis | None:
@@ -326,7 +330,7 @@ class Diagnoser:
     def _reads(self, name, index, P: Parsed, E: Parsed) -> Diagnosis | None:
         own = self.layout[name].sheet
         fset, strays = self._cells(P, own)
-        eset, _ = self._cells(E, own)
+        eset, _e = self._cells(E, own)
         missing, extra = eset - fset, fset - eset
         if not missing and not extra and not strays and not P.names:
             return None
@@ -334,35 +338,43 @@ class Diagnoser:
         d = self.places.describe
         BIAS, WEIGHTS, Z_OF, PIXEL_LINK, TOTAL_OF = self.bias, self.weights, self.z_of, self.links, self.totals
         if name in BIAS and Mq == {BIAS[name]} and not extra:
-            return Diagnosis("missing_bias", f"the bias {d(missing)} is not added: "
-                                             f"{name} = Σ w·(input) + b", True)
+            return Diagnosis("missing_bias", _("the bias {bias} is not added: {name} = Σ w·(input) + b").format(
+                bias=d(missing), name=self.layout.shown(name)), True)
         if name in WEIGHTS and extra and (Mq | Xq) <= {WEIGHTS[name], BIAS.get(name)}:
-            return Diagnosis("wrong_weight_row", f"reads {d(extra)} where {d(missing)} belongs: "
-                                                 f"another unit's weights", True)
+            return Diagnosis("wrong_weight_row", _("reads {found} where {wanted} belongs: another unit's "
+                                                   "weights").format(found=d(extra), wanted=d(missing)), True)
         if name in PIXEL_LINK and (extra or strays) and Mq <= {PIXEL_LINK[name]} and Xq <= {PIXEL_LINK[name]}:
             found = ", ".join([d(extra)] * bool(extra) + [self._stray(r, own) for r in strays])
-            return Diagnosis("wrong_pixels", f"links {found} where {d(missing)} belongs", True)
+            return Diagnosis("wrong_pixels", _("links {found} where {wanted} belongs").format(
+                found=found, wanted=d(missing)), True)
         if extra and Mq and Xq <= {Z_OF[a] for a in Mq if a in Z_OF}:
-            return Diagnosis("z_for_a", f"reads {d(extra)} where {d(missing)} belongs: z is used where a = σ(z) belongs",
-                             True)
+            return Diagnosis("z_for_a", _("reads {found} where {wanted} belongs: z is used where a = σ(z) "
+                                          "belongs").format(found=d(extra), wanted=d(missing)), True)
         if name in TOTAL_OF and Mq == {TOTAL_OF[name]} and not extra:
             item, items = self.layout.nouns[:2]
             images = image_range([self._image(m) for m in missing], item, items)
-            return Diagnosis("range_too_short", f"the range misses {images} ({len(missing)} of {len(eset)} cells): "
-                                                f"it should cover every {i18n._(item)}", True)
+            return Diagnosis("range_too_short", _("the range misses {images} ({n} of {total} cells): it should "
+                                                  "cover every {item}").format(images=images, n=len(missing),
+                                                                               total=len(eset), item=_(item)), True)
         if extra and len(Mq) == 1 and Mq == Xq and self.layout[next(iter(Mq))].per_image:
             images = {self._image(x) for x in extra}
             own_image = {self._image(m) for m in missing}
             if images.isdisjoint(own_image):
-                return Diagnosis("wrong_image", f"reads {d(extra)} where {d(missing)} belongs", True)
+                return Diagnosis("wrong_image", _("reads {found} where {wanted} belongs").format(
+                    found=d(extra), wanted=d(missing)), True)
         shifted = self._shifted_window(own, P, E, missing, extra) if extra and not strays else None
         if shifted is not None:
             r, e, which = shifted
-            return Diagnosis("shifted_window", f"reads {r.text()} where {e.text()} ({self._what(own, e)}) belongs: "
-                                               f"the window is moved by one {which}", True)
-        found = ", ".join([d(extra)] * bool(extra) + [self._stray(r, own) for r in strays] + list(P.names)) or "nothing"
-        wanted = d(missing) if missing else "nothing more"
-        return Diagnosis("wrong_reference", f"reads {found} where {wanted} belongs")
+            moved = _("the window is moved by one row") if which == "row" else _("the window is moved by one column")
+            return Diagnosis("shifted_window", _("reads {found} where {wanted} ({what}) belongs: {moved}").format(
+                found=r.text(), wanted=e.text(), what=self._what(own, e), moved=moved), True)
+        found = ", ".join([d(extra)] * bool(extra) + [self._stray(r, own) for r in strays] + list(P.names))
+        if not missing:
+            return Diagnosis("wrong_reference", _("reads {found} where nothing more belongs").format(found=found))
+        if not found:
+            return Diagnosis("wrong_reference", _("reads nothing where {wanted} belongs").format(wanted=d(missing)))
+        return Diagnosis("wrong_reference", _("reads {found} where {wanted} belongs").format(
+            found=found, wanted=d(missing)))
 
     def _shifted_window(self, own: str, P: Parsed, E: Parsed, missing: set[Place],
                         extra: set[Place]) -> tuple[Ref, Ref, str] | None:
@@ -409,8 +421,8 @@ class Diagnoser:
         if d is None or not d.structural:
             return d
         own = self.layout[name].sheet
-        fset, _ = self._cells(P, own)
-        eset, _ = self._cells(E, own)
+        fset, _strays = self._cells(P, own)
+        eset, _e = self._cells(E, own)
         extra = fset - eset
         if not extra:  # reads fewer cells: a declared mistake that reads exactly these (one image's gradient)
             fitting = [m for m, reads in self._mistake_reads(name, index) if fset and fset == reads]
@@ -487,20 +499,22 @@ class Diagnoser:
         return None
 
     def _explain(self, text: str, name: str, index: tuple[int, ...]) -> str:
-        """A mistake's text with {here} and {q} → the labels at this cell's image and unit ('z2_1')."""
-        it, image, unit, _, _ = self.layout.index_parts(self.layout[name], index)
+        """A mistake's text (the layout's, translated) with {here} and {q} → the labels at this cell's image
+        and unit ('z2_1'), named as the sheet labels them."""
+        it, image, unit, _r, _c = self.layout.index_parts(self.layout[name], index)
 
         def label(m):
             other = name if m.group(1) == "here" else m.group(1)
             if other == name:
-                return self.places.label(name, index)
+                return self.layout.shown_label(name, index)
             q = self.layout.by_name.get(other)
             if q is None:
                 return m.group(0)
             at = (min(unit, q.place.units - 1), 0, 0)
-            return self.places.label(other, (*((it,) if q.per_iteration else ()), *((image,) if q.per_image else ()), *at))
+            return self.layout.shown_label(other, (*((it,) if q.per_iteration else ()),
+                                                   *((image,) if q.per_image else ()), *at))
 
-        return re.sub(r"\{(\w+)\}", label, text)
+        return re.sub(r"\{(\w+)\}", label, _(text))
 
     # -- the rest --------------------------------------------------------------------------------
     @staticmethod
@@ -515,25 +529,28 @@ class Diagnoser:
 
     @staticmethod
     def empty(expected_formula: str | None) -> Diagnosis:
-        return Diagnosis("empty", f"empty: {expected_formula} belongs here" if expected_formula else "empty")
+        return Diagnosis("empty", _("empty: {formula} belongs here").format(formula=expected_formula)
+                         if expected_formula else _("empty"))
 
     @staticmethod
     def no_value() -> Diagnosis:
-        return Diagnosis("no_value", "the formula has no saved value (written by a program that does not calculate): "
-                                     "recalculate, or run with --recalc")
+        return Diagnosis("no_value", _("the formula has no saved value (written by a program that does not "
+                                       "calculate): recalculate, or run with --recalc"))
 
     @staticmethod
     def typed(expected_formula: str | None) -> Diagnosis:
-        return Diagnosis("typed_number", f"a typed number where a formula belongs: {expected_formula}", True)
+        return Diagnosis("typed_number", _("a typed number where a formula belongs: {formula}").format(
+            formula=expected_formula), True)
 
     @staticmethod
     def error(value) -> Diagnosis:
         return Diagnosis("error_value", _("holds the error {value}{why}").format(value=value,
-                                                                                why=_ERROR_HINTS.get(str(value), "")))
+                                                                                why=_(_ERROR_HINTS[str(value)]) if str(value) in _ERROR_HINTS else ""))
 
     @staticmethod
     def unexplained() -> Diagnosis:
-        return Diagnosis("unexplained", "no common mistake gives this value: compare the formula with the expected one")
+        return Diagnosis("unexplained", _("no common mistake gives this value: compare the formula with the "
+                                          "expected one"))
 
 
 def _shown(x) -> str:

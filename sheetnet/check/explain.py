@@ -160,10 +160,10 @@ class Explainer:
             cells = (bottom - top + 1) * (right - left + 1)
             if found and len(found) == cells:
                 text = self._part(found, bottom - top + 1, right - left + 1) or self.places.describe(found, addresses=False)
-                if self.image is not None:
-                    text = text.replace(f" of image {self.image + 1}", "")
+                if self.image is not None:  # this cell's own image goes without saying
+                    text = text.replace(_("{what} of image {n}").format(what="", n=self.image + 1), "")
                 if self.iteration is not None:
-                    text = text.replace(f" in iteration {self.iteration + 1}", "")
+                    text = text.replace(_("{what} in iteration {n}").format(what="", n=self.iteration + 1), "")
                 return text
         sheet = self.places.loaded.sheet_names.get(role, role) if role in self.places.loaded.sheet_names else role
         address = range_name(top, left, bottom, right)
@@ -180,10 +180,10 @@ class Explainer:
         if len(found) >= q.place.shape[0] * q.place.shape[1]:
             return None
         ordered = sorted(found, key=lambda p: p[1])
-        first, last = self.places.label(*ordered[0]), self.places.label(*ordered[-1])
+        first, last = self.places.layout.shown_label(*ordered[0]), self.places.layout.shown_label(*ordered[-1])
         tail = last[last.index("("):] if "(" in last else last
-        where = self.places.describe({ordered[0]}, addresses=False)[len(first):]
-        return f"{first}–{tail}{where} ({h}×{w})"
+        whole = self.places.describe({ordered[0]}, addresses=False)  # 'aF_1(1,1) of image 2', as translated
+        return whole.replace(first, f"{first}–{tail}", 1) + f" ({h}×{w})"
 
 
 def _op(op: str) -> str:

@@ -22,7 +22,7 @@ from sheetnet import __version__
 from sheetnet.check import sheetgrid
 from sheetnet.check.checker import CheckResult, Finding, RootCause
 from sheetnet.check.places import count_text, number_runs
-from sheetnet.check.report import _what_was_found, title_of, explanation, headline, value_text
+from sheetnet.check.report import _what_was_found, explanation, headline, value_text
 from sheetnet.i18n import _, language, ngettext
 
 ROOT_MARK, INHERITED_MARK, RIGHT_MARK = "✗", "↓", "✓"  # drawn in every cell they mark, beside the colour
@@ -250,7 +250,7 @@ def _finding(r: RootCause, hints: bool, drawn: bool) -> str:
         more = _(" … and {n} more").format(n=len(r.places) - _PLACES_SHOWN) if len(r.places) > _PLACES_SHOWN else ""
         rows.append((_("places"), _h(shown + more)))
     if r.spoils:
-        parts = ", ".join(f"{k} ×{v}" for k, v in r.spoiled.items())
+        parts = r.spoiled_text()
         rows.append((_("spoils"), _h(ngettext("{n} cell downstream: {parts}", "{n} cells downstream: {parts}",
                                               r.spoils).format(n=r.spoils, parts=parts))))
     body = "".join(f"<dt>{_h(k)}</dt><dd>{v}</dd>" for k, v in rows)
@@ -260,8 +260,7 @@ def _finding(r: RootCause, hints: bool, drawn: bool) -> str:
 
 
 def _title(r: RootCause) -> str:
-    code = r.diagnosis.code
-    return headline(r).replace(title_of(code), _(title_of(code)), 1)
+    return headline(r)
 
 
 # -- the grid ---------------------------------------------------------------------------------------

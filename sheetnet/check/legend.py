@@ -50,7 +50,7 @@ def location(cell: str) -> str:
 
 
 def rows(result: CheckResult, *, hints: bool = False) -> list[list[Cell]]:
-    from sheetnet.check.report import _what_was_found, title_of, explanation as explain, headline, value_text
+    from sheetnet.check.report import _what_was_found, explanation as explain, headline, value_text
 
     hints = hints or result.hints
     out: list[list[Cell]] = [
@@ -82,9 +82,8 @@ def rows(result: CheckResult, *, hints: bool = False) -> list[list[Cell]]:
         if f.expected_formula and f.kind != "empty" and not hints:
             explanation += "\n" + _("expected formula: {formula}").format(formula=f.expected_formula)
         expected = f.expected_locally if f.expected_locally is not None else f.expected
-        code = r.diagnosis.code
         out.append([Cell(r.id, "root"), Cell(f.cell, "link", location(f.cell)),
-                    Cell(headline(r).replace(title_of(code), _(title_of(code)), 1), "wrap"),
+                    Cell(headline(r), "wrap"),
                     Cell(explanation, "wrap"),
                     Cell(_what_was_found(f) if f.kind in ("empty", "no_value", "formula") else _number(f.found), "wrap"),
                     Cell(_number(expected) if f.kind not in ("empty", "no_value") else value_text(expected), "wrap"),

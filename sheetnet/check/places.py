@@ -60,7 +60,7 @@ class Places:
         groups: dict[tuple, list] = {}
         for name, index in places:
             q = self.layout[name]
-            it, image, *_ = self.layout.index_parts(q, index)
+            it, image, *_rest = self.layout.index_parts(q, index)
             groups.setdefault((name, it if q.per_iteration else None, image if q.per_image else None), []).append(index)
         order = {q.name: i for i, q in enumerate(self.layout.quantities)}
         parts = []
@@ -68,15 +68,15 @@ class Places:
                                                  key=lambda g: (g[0][1] or 0, order[g[0][0]], g[0][2] or 0)):
             q = self.layout[name]
             units = sorted({self.layout.index_parts(q, i)[2] for i in indexes})
-            what = name
+            what = self.layout.shown(name)
             if len(indexes) == 1 and q.place.shape != (1, 1):
-                what = self.label(name, indexes[0])
+                what = self.layout.shown_label(name, indexes[0])
             elif q.place.units > 1 and len(units) < q.place.units:
                 what += "_" + ",".join(str(u + 1) for u in units)
             if image is not None:
-                what += f" of image {image + 1}"
+                what = _("{what} of image {n}").format(what=what, n=image + 1)
             if it is not None and self.n_iterations > 1:
-                what += f" in iteration {it + 1}"
+                what = _("{what} in iteration {n}").format(what=what, n=it + 1)
             parts.append(f"{what} ({self.address(name, indexes)})" if addresses else what)
         return ", ".join(parts)
 
@@ -85,7 +85,7 @@ class Places:
         q = self.layout[name]
         pos = self.layout.positions(q, self.n, self.n_iterations)
         cells = [tuple(int(v) for v in pos[i]) for i in indexes]
-        rows, cols = [r for r, _ in cells], [c for _, c in cells]
+        rows, cols = [r for r, _c in cells], [c for _r, c in cells]
         box = (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1)
         if box == len(set(cells)):
             text = range_name(min(rows), min(cols), max(rows), max(cols))

@@ -15,7 +15,7 @@ from sheetnet.check.diagnose import declared
 from sheetnet.check.places import count_text, image_range
 from sheetnet.check.rubric import RubricScore, points_text
 from sheetnet.formula.values import ERROR_CODE
-from sheetnet.i18n import _
+from sheetnet.i18n import N_, _, ngettext
 
 SCHEMA = "sheetnet-check/2"  # 2: `score` is the rubric's (mistakes, not cells); the cell share is `cell_score`
 
@@ -32,40 +32,41 @@ def _attr(text: str) -> str:
 
 
 TITLES = {
-    "stale": "stale value",
-    "empty": "empty cell",
-    "no_value": "no saved value",
-    "external_link": "link outside the workbook",
-    "typed_number": "typed number",
-    "missing_bias": "missing bias",
-    "wrong_weight_row": "wrong weight row",
-    "wrong_image": "wrong image's cells",
-    "wrong_pixels": "pixels linked from the wrong cells",
-    "relative_reference": "relative reference that should be absolute",
-    "absolute_reference": "absolute reference that should be relative",
-    "z_for_a": "z used where a belongs",
-    "range_too_short": "range too short",
-    "exponent_sign": "sign of the exponent",
-    "no_sigmoid": "sigmoid missing",
-    "cost_without_half": "cost without ½",
-    "cost_without_square": "cost without squaring",
-    "teacher_swapped": "t1 and t2 swapped",
-    "prediction_reversed": "prediction reversed",
-    "foreign_function": "function outside the book's set",
-    "wrong_reference": "wrong reference",
-    "error_value": "error value",
-    "unexplained": "wrong value",
-    "no_sigmoid_derivative": "sigmoid's derivative missing",
-    "update_sign": "update with the wrong sign",
-    "eta_twice": "η applied twice",
-    "gradient_not_summed": "gradient not summed over the images",
-    "pooled_z": "pooling z instead of a",
-    "shifted_window": "filter window shifted",
-    "wrong_filter": "wrong filter",
-    "error_to_every_position": "pooled error sent to every position",
-    "different_function": "formula computes something else",
-    "reads_text": "reads a text cell",
-    "inherited": "inherited",
+    "stale": N_("stale value"),
+    "empty": N_("empty cell"),
+    "no_value": N_("no saved value"),
+    "external_link": N_("link outside the workbook"),
+    "typed_number": N_("typed number"),
+    "missing_bias": N_("missing bias"),
+    "wrong_weight_row": N_("wrong weight row"),
+    "wrong_image": N_("wrong image's cells"),
+    "wrong_pixels": N_("pixels linked from the wrong cells"),
+    "relative_reference": N_("relative reference that should be absolute"),
+    "absolute_reference": N_("absolute reference that should be relative"),
+    "z_for_a": N_("z used where a belongs"),
+    "range_too_short": N_("range too short"),
+    "exponent_sign": N_("sign of the exponent"),
+    "no_sigmoid": N_("sigmoid missing"),
+    "cost_without_half": N_("cost without ½"),
+    "cost_without_square": N_("cost without squaring"),
+    "circular_reference": N_("circular reference"),
+    "teacher_swapped": N_("t1 and t2 swapped"),
+    "prediction_reversed": N_("prediction reversed"),
+    "foreign_function": N_("function outside the book's set"),
+    "wrong_reference": N_("wrong reference"),
+    "error_value": N_("error value"),
+    "unexplained": N_("wrong value"),
+    "no_sigmoid_derivative": N_("sigmoid's derivative missing"),
+    "update_sign": N_("update with the wrong sign"),
+    "eta_twice": N_("η applied twice"),
+    "gradient_not_summed": N_("gradient not summed over the images"),
+    "pooled_z": N_("pooling z instead of a"),
+    "shifted_window": N_("filter window shifted"),
+    "wrong_filter": N_("wrong filter"),
+    "error_to_every_position": N_("pooled error sent to every position"),
+    "different_function": N_("formula computes something else"),
+    "reads_text": N_("reads a text cell"),
+    "inherited": N_("inherited"),
 }
 
 
@@ -78,9 +79,14 @@ def title_of(code: str) -> str:
 _PLACES_SHOWN = 6
 
 
+def title(code: str) -> str:
+    """A diagnosis's name, in the reader's language: 'missing bias'."""
+    return _(title_of(code))
+
+
 def value_text(v) -> str:
     if v is None:
-        return "(nothing)"
+        return _("(nothing)")
     if isinstance(v, str):
         return v if v in ERROR_CODE else repr(v)  # an error value as the sheet shows it: #VALUE!
     if isinstance(v, bool):
@@ -93,93 +99,113 @@ def _percent(v) -> str:
 
 
 def headline(r: RootCause) -> str:
-    """'missing bias — z2_1, 64 places (images 1–64)'."""
+    """'missing bias — z2_1, 64 places (images 1–64)' (quantities named as the sheet labels them)."""
     f = r.first
     labels = {p.label for p in r.places}
     units = {label.split("(")[0] for label in labels}
-    what = f.label if len(labels) == 1 else (f.label.split("(")[0] if len(units) == 1 else r.quantity)
+    shown = f.shown or f.label
+    what = shown if len(labels) == 1 else (shown.split("(")[0] if len(units) == 1 else _quantity_of(shown))
     images = sorted({p.image - 1 for p in r.places if p.image})
     iterations = sorted({p.iteration - 1 for p in r.places if p.iteration})
     item, items, step, steps = f.nouns
     spans = ([image_range(images, item, items)] if images else []) + \
         ([image_range(iterations, step, steps)] if iterations else [])
-    where = f" ({', '.join(spans)})" if spans else ""
-    count = "1 place" if len(r.places) == 1 else f"{len(r.places)} places"
-    return f"{title_of(r.diagnosis.code)} — {what}, {count}{where}"
+    count = ngettext("{n} place", "{n} places", len(r.places)).format(n=len(r.places))
+    if spans:
+        return _("{title} — {what}, {count} ({where})").format(
+            title=title(r.diagnosis.code), what=what, count=count, where=", ".join(spans))
+    return _("{title} — {what}, {count}").format(title=title(r.diagnosis.code), what=what, count=count)
+
+
+def _quantity_of(label: str) -> str:
+    """'a2_1(1,2)' → 'a2': the quantity's part of a label."""
+    base = label.split("(")[0]
+    head, _sep, unit = base.rpartition("_")
+    return head if head and unit.isdigit() else base
 
 
 def _what_was_found(f: Finding) -> str:
     if f.kind == "empty":
-        return "empty"
+        return _("empty")
     if f.kind == "no_value":
-        return "no saved value"
+        return _("no saved value")
     if f.kind == "formula":
-        return f"the value {value_text(f.found)} is right here; the mistake is in how it is computed"
-    if f.kind == "inherited" or f.expected_locally is None:
-        return f"expected {value_text(f.expected)}, found {value_text(f.found)}"
-    return f"expected {value_text(f.expected_locally)}, found {value_text(f.found)}"
+        return _("the value {value} is right here; the mistake is in how it is computed").format(
+            value=value_text(f.found))
+    expected = f.expected if f.kind == "inherited" or f.expected_locally is None else f.expected_locally
+    return _("expected {expected}, found {found}").format(expected=value_text(expected), found=value_text(f.found))
 
 
 # -- text --------------------------------------------------------------------------------------
 def text(result: CheckResult) -> str:
     ld = result.loaded
-    lines = [f"{result.path}: {count_text(ld.layout, ld.n_images, ld.n_iterations)} · {result.graded} computed cells checked: "
-             f"{result.right} right ({result.score:.1%})"]
+    lines = [_("{file}: {images} · {cells} checked: {right} right ({share:.1%})").format(
+        file=result.path, images=count_text(ld.layout, ld.n_images, ld.n_iterations),
+        cells=ngettext("{n} computed cell", "{n} computed cells", result.graded).format(n=result.graded),
+        right=result.right, share=result.score)]
     totals = []
     for name, fmt in (("C_T", value_text), ("accuracy", _percent)):
         if name in result.totals:
             found, expected = result.totals[name]
             same = found is not None and expected is not None and fmt(found) == fmt(expected)
-            totals.append(f"{name} = {fmt(found)}" + ("" if same else f" (should be {fmt(expected)})"))
+            shown = ld.layout.shown(name) if name in ld.layout.by_name else name
+            totals.append(f"{shown} = {fmt(found)}" if same else _("{name} = {found} (should be {expected})").format(
+                name=shown, found=fmt(found), expected=fmt(expected)))
     if totals:
         lines.append(" · ".join(totals))
     if result.rubric is not None:
-        lines.append(score_line(result.rubric))
-    lines += [f"note: {n}" for n in result.notes]
-    lines += [f"style: {n}" for n in result.style]
+        lines.append(score_line(result.rubric, ld.layout.shown))
+    lines += [_("note: {note}").format(note=n) for n in result.notes]
+    lines += [_("style: {note}").format(note=n) for n in result.style]
     if not result.findings:
-        lines.append("every computed cell is right")
+        lines.append(_("every computed cell is right"))
         return "\n".join(lines)
     roots = result.root_causes
     spoiled = result.inherited
     lines.append("")
-    lines.append(f"{len(roots)} root cause{'s' if len(roots) != 1 else ''}"
-                 + (f"; {spoiled} more cells inherit {'them' if len(roots) != 1 else 'it'}:" if spoiled else ":"))
+    causes = ngettext("{n} root cause", "{n} root causes", len(roots)).format(n=len(roots))
+    lines.append(ngettext("{causes}; {n} more cell inherits them:", "{causes}; {n} more cells inherit them:",
+                          spoiled).format(causes=causes, n=spoiled) if spoiled else causes + _(":"))
+    no_formula = _("(none: a typed value)")
     for r in roots:
         f = r.first
         lines.append("")
         lines.append(f"{r.id}  {headline(r)}")
         lines.append(f"    {explanation(r.diagnosis, result.hints)}")
-        lines.append(f"    {f.title}: {_what_was_found(f)}")
+        lines.append("    " + _("{where}: {found}").format(where=f.title, found=_what_was_found(f)))
         if f.formula is not None or f.kind != "empty":
-            lines.append(f"      formula   {f.formula if f.formula is not None else '(none: a typed value)'}")
+            lines.append(_("      formula   {formula}").format(formula=f.formula if f.formula is not None else no_formula))
         if f.expected_formula and f.kind != "empty" and not result.hints:
-            lines.append(f"      expected  {f.expected_formula}")
+            lines.append(_("      expected  {formula}").format(formula=f.expected_formula))
         wrong = next((p for p in r.places if p.kind == "value"), None)
         if f.kind == "formula" and wrong is not None:
-            lines.append(f"    {wrong.title}: {_what_was_found(wrong)}")
-            lines.append(f"      formula   {wrong.formula if wrong.formula is not None else '(none: a typed value)'}")
+            lines.append("    " + _("{where}: {found}").format(where=wrong.title, found=_what_was_found(wrong)))
+            lines.append(_("      formula   {formula}").format(
+                formula=wrong.formula if wrong.formula is not None else no_formula))
         if len(r.places) > 1:
             shown = ", ".join(p.cell for p in r.places[:_PLACES_SHOWN])
-            more = f" … and {len(r.places) - _PLACES_SHOWN} more" if len(r.places) > _PLACES_SHOWN else ""
-            lines.append(f"    places: {shown}{more}")
+            if len(r.places) > _PLACES_SHOWN:
+                shown = _("{places} … and {n} more").format(places=shown, n=len(r.places) - _PLACES_SHOWN)
+            lines.append(_("    places: {places}").format(places=shown))
         if r.spoils:
-            parts = ", ".join(f"{k} ×{v}" for k, v in r.spoiled.items())
-            lines.append(f"    spoils {r.spoils} cell{'s' if r.spoils != 1 else ''} downstream: {parts}")
+            lines.append("    " + ngettext("spoils {n} cell downstream: {parts}", "spoils {n} cells downstream: {parts}",
+                                           r.spoils).format(n=r.spoils, parts=r.spoiled_text()))
     orphans = sum(1 for f in result.findings if not f.is_root and not f.caused_by)
     if orphans:
         lines.append("")
-        lines.append(f"{orphans} cells are wrong only end to end, with no root cause upstream (tiny differences?)")
+        lines.append(ngettext("{n} cell is wrong only end to end, with no root cause upstream (tiny differences?)",
+                              "{n} cells are wrong only end to end, with no root cause upstream (tiny differences?)",
+                              orphans).format(n=orphans))
     return "\n".join(lines)
 
 
-def score_line(r: RubricScore) -> str:
-    """'score: 11/12 points (91.7%) · lost: C_T 1 (R1)'."""
+def score_line(r: RubricScore, shown=str) -> str:
+    """'score: 11/12 points (91.7%) · lost: ＣT 1 (R1)' (shown: a quantity's name as people read it)."""
     head = _("score ({title})").format(title=r.title) if r.title else _("score")
     line = _("{head}: {earned}/{possible} points ({share:.1%})").format(
         head=head, earned=points_text(r.earned), possible=points_text(r.possible), share=r.score)
     if r.lost:
-        lost = ", ".join(f"{x.name} {points_text(x.points - x.earned)} ({', '.join(x.root_causes)})" for x in r.lost)
+        lost = ", ".join(f"{shown(x.name) if x.quantities == (x.name,) else x.name} {points_text(x.points - x.earned)} ({', '.join(x.root_causes)})" for x in r.lost)
         line += _(" · lost: {lost}").format(lost=lost)
     return line
 
@@ -218,7 +244,8 @@ def _finding_json(f: Finding, hints: bool = False) -> dict:
         "caused_by": list(f.caused_by),
         "diagnosis": f.diagnosis.code if f.diagnosis else "inherited",
         "explanation": explanation(f.diagnosis, hints) if f.diagnosis else
-        f"right from this workbook's own cells, but spoilt by {', '.join(f.caused_by) or 'an earlier cell'}",
+        _("right from this workbook's own cells, but spoilt by {causes}").format(
+            causes=", ".join(f.caused_by) or _("an earlier cell")),
     }
 
 
@@ -248,7 +275,7 @@ def document(result: CheckResult) -> dict:
             {
                 "id": r.id,
                 "diagnosis": r.diagnosis.code,
-                "title": title_of(r.diagnosis.code),
+                "title": title(r.diagnosis.code),
                 "explanation": explanation(r.diagnosis, result.hints),
                 "quantity": r.first.label.split("(")[0],
                 "places": [p.cell for p in r.places],
@@ -296,7 +323,8 @@ def junit_suite(result: CheckResult, seconds: float = 0.0) -> str:
         inherited = sum(not f.is_root for f in found)
         message = "; ".join(f"{r.id} {headline(r)}" for r in roots)
         if inherited:
-            message += ("; " if message else "") + f"{inherited} cells inherit earlier mistakes"
+            message += ("; " if message else "") + ngettext(
+                "{n} cell inherits earlier mistakes", "{n} cells inherit earlier mistakes", inherited).format(n=inherited)
         body = "\n".join(f"{f.title}: {f.kind}, {f.diagnosis.code if f.diagnosis else 'inherited'}: "
                          f"{_what_was_found(f)}" for f in found)
         kind = roots[0].diagnosis.code if roots else "inherited"
@@ -327,17 +355,18 @@ def junit(suites: list[str]) -> str:
 
 
 # -- a cell's comment in an annotated copy -------------------------------------------------------
-def cell_note(f: Finding, result: CheckResult) -> str:
-    """The comment `check --annotate` puts on a wrong cell: what is wrong, expected, found."""
+def cell_note(f: Finding, result: CheckResult, hints: bool = False) -> str:
+    """The comment `check --annotate` puts on a wrong cell: what is wrong, expected, found (hints, or a
+    check with hints: not the expected formula)."""
+    hints = hints or result.hints
     if f.is_root:
-        code = f.diagnosis.code
-        lines = [f"sheetnet {f.root_cause}: {title_of(code)}"]
+        lines = [f"sheetnet {f.root_cause}: {title(f.diagnosis.code)}"]
         lines += [_what_was_found(f)] if f.kind != "empty" else []
-        lines.append(explanation(f.diagnosis, result.hints))
-        if f.expected_formula and f.formula != f.expected_formula and f.kind != "empty" and not result.hints:
-            lines.append(f"expected formula: {f.expected_formula}")
+        lines.append(explanation(f.diagnosis, hints))
+        if f.expected_formula and f.formula != f.expected_formula and f.kind != "empty" and not hints:
+            lines.append(_("expected formula: {formula}").format(formula=f.expected_formula))
         return "\n".join(lines)
-    titles = {r.id: title_of(r.diagnosis.code) for r in result.root_causes}
-    causes = ", ".join(f"{i} ({titles[i]})" for i in f.caused_by) or "an earlier cell"
-    return "\n".join([f"sheetnet: inherited from {causes}", _what_was_found(f),
-                      "right from this workbook's own cells; an earlier mistake spoils it"])
+    titles = {r.id: title(r.diagnosis.code) for r in result.root_causes}
+    causes = ", ".join(f"{i} ({titles[i]})" for i in f.caused_by) or _("an earlier cell")
+    return "\n".join([_("sheetnet: inherited from {causes}").format(causes=causes), _what_was_found(f),
+                      _("right from this workbook's own cells; an earlier mistake spoils it")])

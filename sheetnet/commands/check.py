@@ -83,7 +83,7 @@ def _refuse_bad_options(args) -> None:
     if args.csv is not None:
         _output(args.csv, "--csv")
     if args.jobs is not None and args.jobs < 1:
-        raise UnusableInput("--jobs must be 1 or more")
+        raise UnusableInput(_("--jobs must be 1 or more"))
     tolerance(args.rel, args.abs)
 
 
@@ -197,7 +197,7 @@ def _class(args, paths: list[Path], tol) -> int:
     if args.csv is not None:
         write_csv(args.csv, outcomes)
         if args.format == "text":
-            print(f"wrote {args.csv}")
+            print(_("wrote {path}").format(path=args.csv))
     if args.output is not None:
         index = write_index(outcomes, args.output, _("Check of {n} workbooks").format(n=len(outcomes)))
         pages = sum("html" in o.wrote for o in outcomes)

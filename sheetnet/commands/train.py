@@ -8,7 +8,7 @@ from pathlib import Path
 from sheetnet import progress
 from sheetnet.commands.common import EXIT_OK, KIND_CHOICES, check_output_path, kind_of
 from sheetnet.errors import BadOption, UnusableInput
-from sheetnet.i18n import _, ngettext
+from sheetnet.i18n import N_, _, ngettext
 
 # Root causes that are not wrong formulas: the formulas are the book's, only their saved values are old
 # or missing — training writes the values those formulas give anyway.
@@ -78,10 +78,16 @@ def run(args) -> int:
             result = train_workbook(args.file, output, method=args.method, eta=args.eta, iterations=args.iterations,
                                     callback=shown, kind=kind, leave=leave, loaded=loaded)
     before, after = result.before, result.after  # the kind's cost (C_T, E …) and, for a classifier, images right
-    print(f"{before.cost} before: {before.brief()}")
-    print(f"{after.cost} after:  {after.brief()} — {result.method}, "
-          f"{result.iterations} iterations, {result.seconds:.3f} s, {result.stopped_because}")
-    print(f"wrote {output}: {result.cells_written} cells updated (the parameters and the cached values that depend on them)")
+    cost = result.loaded.layout.shown
+    print(_("{cost} before: {value}").format(cost=cost(before.cost), value=before.brief()))
+    print(_("{cost} after:  {value} — {method}, {iterations}, {seconds:.3f} s, {why}").format(
+        cost=cost(after.cost), value=after.brief(), method=result.method,
+        iterations=ngettext("{n} iteration", "{n} iterations", result.iterations).format(n=result.iterations),
+        seconds=result.seconds, why=_(result.stopped_because) if result.stopped_because in STOPPED else
+        result.stopped_because))
+    print(ngettext("wrote {path}: {n} cell updated (the parameters and the cached values that depend on them)",
+                   "wrote {path}: {n} cells updated (the parameters and the cached values that depend on them)",
+                   result.cells_written).format(path=output, n=result.cells_written))
     if note := result.loaded.alignment.note("trained"):
         print(_("note: {note}").format(note=note))
     if leave:
@@ -94,6 +100,13 @@ def run(args) -> int:
                 "is opened (Excel recalculates everything; LibreOffice calculates the cells without a value)").format(
             n=result.cells_left, why=why))
     return EXIT_OK
+
+
+# Why the engine stopped, in its words (sheetnet.engine.training): shown translated.
+STOPPED = (N_("iteration limit (max_nfev) reached"), N_("gradient small enough (gtol)"),
+           N_("cost no longer decreasing (ftol)"), N_("parameters no longer changing (xtol)"),
+           N_("cost and parameters no longer changing (ftol and xtol)"), N_("max_iterations = 0"),
+           N_("least squares: the normal equations solved exactly"))
 
 
 def _checked(args, kind) -> tuple[frozenset[str], object]:

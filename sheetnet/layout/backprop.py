@@ -12,6 +12,7 @@ labelled row of the block's last column (∂C/∂b = δ, so the b sums add the �
 one quantity across the images, so a gradient's sum is SUM of its row, like the book's C_T.
 """
 
+from sheetnet.i18n import N_
 from sheetnet.layout.chapter3 import DATA, LABELS as CHAPTER3_LABELS, MISTAKES as CHAPTER3_MISTAKES
 from sheetnet.layout.chapter3 import QUANTITIES as CHAPTER3_QUANTITIES, ROLES as CHAPTER3_ROLES, SHADINGS
 from sheetnet.layout.model import TYPED, Chart, Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout, shown_as
@@ -199,25 +200,31 @@ ROLES = Roles(
     totals=(("C_T", "C"), ("gw2", "dw2"), ("gb2", "delta2"), ("gw3", "dw3"), ("gb3", "delta3")),
 )
 
-_NO_DERIVATIVE = "the sigmoid's derivative is missing: {here} = {rest}"
 _UPDATE = {"w2": ("={w2^.}", "{gw2^.}"), "b2": ("={b2^}", "{gb2^}"), "w3": ("={w3^.}", "{gw3^.}"), "b3": ("={b3^}", "{gb3^}")}
+# by the parameter's letter: w or b
+_UPHILL = {"w": N_("the update goes uphill: the new {here} = the previous one − η × ∂C_T/∂w (minus, not plus)"),
+           "b": N_("the update goes uphill: the new {here} = the previous one − η × ∂C_T/∂b (minus, not plus)")}
+_ETA_TWICE = {"w": N_("η is applied twice: the new {here} = the previous one − η × ∂C_T/∂w, one η"),
+              "b": N_("η is applied twice: the new {here} = the previous one − η × ∂C_T/∂b, one η")}
+_NOT_SUMMED = {"w": N_("only image 1's gradient: {here} sums ∂C/∂w over every image (SUM of its row)"),
+               "b": N_("only image 1's gradient: {here} sums ∂C/∂b over every image (SUM of its row)")}
 
 MISTAKES = (
     *(m for m in CHAPTER3_MISTAKES if m.quantity not in ("predicted",)),
     Mistake("delta3", "no_sigmoid_derivative", "=({a3}-{t})",
-            _NO_DERIVATIVE.replace("{rest}", "({a3} − {t})·{a3}·(1 − {a3}), the error times σ′(z3) = a3(1 − a3)")),
+            N_("the sigmoid's derivative is missing: {here} = ({a3} − {t})·{a3}·(1 − {a3}), the error times "
+               "σ′(z3) = a3(1 − a3)")),
     Mistake("delta3", "no_sigmoid_derivative", "=({t}-{a3})*{a3}*(1-{a3})",
-            "the error is the wrong way round: {here} = ({a3} − {t})·{a3}·(1 − {a3}), output minus teacher"),
+            N_("the error is the wrong way round: {here} = ({a3} − {t})·{a3}·(1 − {a3}), output minus teacher")),
     Mistake("delta2", "no_sigmoid_derivative", "=SUMPRODUCT({delta3:units},{$w3:col})",
-            _NO_DERIVATIVE.replace("{rest}", "(Σ δ3·w3)·{a2}·(1 − {a2}), the sum times σ′(z2) = a2(1 − a2)")),
-    *(Mistake(name, "update_sign", f"{prev}+{{$eta}}*{grad}",
-              "the update goes uphill: the new {here} = the previous one − η × ∂C_T/∂" + name[0] + " (minus, not plus)")
+            N_("the sigmoid's derivative is missing: {here} = (Σ δ3·w3)·{a2}·(1 − {a2}), the sum times "
+               "σ′(z2) = a2(1 − a2)")),
+    *(Mistake(name, "update_sign", f"{prev}+{{$eta}}*{grad}", _UPHILL[name[0]])
       for name, (prev, grad) in _UPDATE.items()),
-    *(Mistake(name, "eta_twice", f"{prev}-{twice}*{grad}",
-              "η is applied twice: the new {here} = the previous one − η × ∂C_T/∂" + name[0] + ", one η")
+    *(Mistake(name, "eta_twice", f"{prev}-{twice}*{grad}", _ETA_TWICE[name[0]])
       for name, (prev, grad) in _UPDATE.items() for twice in ("{$eta}*{$eta}", "2*{$eta}")),
     *(Mistake(total, "gradient_not_summed", f"={{{per_image}.}}" if total[1] == "w" else f"={{{per_image}}}",
-              "only image 1's gradient: {here} sums ∂C/∂" + total[1] + " over every image (SUM of its row)")
+              _NOT_SUMMED[total[1]])
       for total, per_image in (("gw2", "dw2"), ("gb2", "delta2"), ("gw3", "dw3"), ("gb3", "delta3"))),
 )
 

@@ -7,6 +7,7 @@ parameters as constants in the same block, one input pattern through the same fo
 verdict, and the pattern drawn again below.
 """
 
+from sheetnet.i18n import N_
 from sheetnet.layout.model import Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout, shown_as, Shading
 
 DATA = SheetLayout(
@@ -206,37 +207,40 @@ ROLES = Roles(
     totals=(("C_T", "C"), ("accuracy", "right")),
 )
 
-_SIGMOID_SIGN = "the sign of the exponent is wrong: this is 1/(1+EXP({z})) = 1 − σ({z}); σ(z) = 1/(1+EXP(−z))"
-_NO_SQUARE = "the differences are not squared: C = ½[(t1 − a3_1)² + (t2 − a3_2)²]"
+_SIGMOID_SIGN = {
+    "z2": N_("the sign of the exponent is wrong: this is 1/(1+EXP({z2})) = 1 − σ({z2}); σ(z) = 1/(1+EXP(−z))"),
+    "z3": N_("the sign of the exponent is wrong: this is 1/(1+EXP({z3})) = 1 − σ({z3}); σ(z) = 1/(1+EXP(−z))"),
+}
+_NO_SQUARE = N_("the differences are not squared: C = ½[(t1 − a3_1)² + (t2 − a3_2)²]")
+_MISSING_BIAS = N_("the bias is missing: {here} = Σ w·(input) + b")
+_WEIGHT_ROW = N_("another unit's weights: {here} takes the weights in its own unit's row")
 
 # What the typical mistakes compute, for naming a wrong value (the formula's references name the rest)
 MISTAKES = (
     Mistake("t", "teacher_swapped", "=IF({digit}={label},1,0)",
-            "t1 and t2 are swapped: digit 0 → (t1, t2) = (1, 0), digit 1 → (0, 1)", other_units=True),
-    Mistake("z2", "missing_bias", "=SUMPRODUCT({x},{$w2})", "the bias is missing: {here} = Σ w·(input) + b"),
-    Mistake("z2", "wrong_weight_row", "=SUMPRODUCT({x},{$w2})+{$b2}",
-            "another unit's weights: {here} takes the weights in its own unit's row", other_units=True),
-    Mistake("z3", "missing_bias", "=MMULT({$w3},{a2:units})", "the bias is missing: {here} = Σ w·(input) + b"),
-    Mistake("z3", "wrong_weight_row", "=MMULT({$w3},{a2:units})+{$b3}",
-            "another unit's weights: {here} takes the weights in its own unit's row", other_units=True),
+            N_("t1 and t2 are swapped: digit 0 → (t1, t2) = (1, 0), digit 1 → (0, 1)"), other_units=True),
+    Mistake("z2", "missing_bias", "=SUMPRODUCT({x},{$w2})", _MISSING_BIAS),
+    Mistake("z2", "wrong_weight_row", "=SUMPRODUCT({x},{$w2})+{$b2}", _WEIGHT_ROW, other_units=True),
+    Mistake("z3", "missing_bias", "=MMULT({$w3},{a2:units})", _MISSING_BIAS),
+    Mistake("z3", "wrong_weight_row", "=MMULT({$w3},{a2:units})+{$b3}", _WEIGHT_ROW, other_units=True),
     Mistake("z3", "z_for_a", "=MMULT({$w3},{z2:units})+{$b3}",
-            "z2 is used where a2 belongs: z3 = w3·a2 + b3, with a2 = σ(z2)"),
-    Mistake("a2", "exponent_sign", "=1/(1+EXP({z2}))", _SIGMOID_SIGN.replace("{z}", "{z2}")),
-    Mistake("a2", "no_sigmoid", "={z2}", "the sigmoid is missing: this is {z2} itself; {here} = 1/(1+EXP(−{z2}))"),
-    Mistake("a3", "exponent_sign", "=1/(1+EXP({z3}))", _SIGMOID_SIGN.replace("{z}", "{z3}")),
-    Mistake("a3", "no_sigmoid", "={z3}", "the sigmoid is missing: this is {z3} itself; {here} = 1/(1+EXP(−{z3}))"),
+            N_("z2 is used where a2 belongs: z3 = w3·a2 + b3, with a2 = σ(z2)")),
+    Mistake("a2", "exponent_sign", "=1/(1+EXP({z2}))", _SIGMOID_SIGN["z2"]),
+    Mistake("a2", "no_sigmoid", "={z2}", N_("the sigmoid is missing: this is {z2} itself; {here} = 1/(1+EXP(−{z2}))")),
+    Mistake("a3", "exponent_sign", "=1/(1+EXP({z3}))", _SIGMOID_SIGN["z3"]),
+    Mistake("a3", "no_sigmoid", "={z3}", N_("the sigmoid is missing: this is {z3} itself; {here} = 1/(1+EXP(−{z3}))")),
     Mistake("C", "cost_without_half", "=SUMXMY2({a3:units},{t:units})",
-            "the ½ is missing: C = ½[(t1 − a3_1)² + (t2 − a3_2)²]"),
+            N_("the ½ is missing: C = ½[(t1 − a3_1)² + (t2 − a3_2)²]")),
     *(Mistake("C", "cost_without_square", t, _NO_SQUARE) for t in (
         "=(SUM({a3:units})-SUM({t:units}))/2", "=(SUM({t:units})-SUM({a3:units}))/2",
         "=SUMPRODUCT(ABS({a3:units}-{t:units}))/2", "=SUM({a3:units})-SUM({t:units})",
         "=SUM({t:units})-SUM({a3:units})", "=SUMPRODUCT(ABS({a3:units}-{t:units}))")),
     Mistake("C", "teacher_swapped", "=(({a3#1}-{t#2})^2+({a3#2}-{t#1})^2)/2",
-            "t1 and t2 are swapped in the cost: a3_1 belongs with t1 and a3_2 with t2"),
+            N_("t1 and t2 are swapped in the cost: a3_1 belongs with t1 and a3_2 with t2")),
     Mistake("C", "z_for_a", "=SUMXMY2({z3:units},{t:units})/2",
-            "z3 is used where a3 belongs: the cost compares the outputs a3 = σ(z3) with t"),
+            N_("z3 is used where a3 belongs: the cost compares the outputs a3 = σ(z3) with t")),
     Mistake("predicted", "prediction_reversed", "=IF({a3#1}>={a3#2},1,0)",
-            "the prediction is the wrong way round: 0 when a3_1 ≥ a3_2, else 1"),
+            N_("the prediction is the wrong way round: 0 when a3_1 ≥ a3_2, else 1")),
 )
 
 CHAPTER3 = Layout(

@@ -15,6 +15,7 @@ under another), the pooled maps zP (2×2 each, side by side), zO, aO, C, the dig
 and the verdict, every quantity in its own labelled rows (names in L, unit numbers in M).
 """
 
+from sheetnet.i18n import N_
 from sheetnet.layout.chapter3 import solver_names
 from sheetnet.layout.model import Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout, shown_as, Shading
 from sheetnet.xlsx.refs import cell_name
@@ -199,38 +200,40 @@ ROLES = Roles(
     totals=(("C_T", "C"), ("accuracy", "right")),
 )
 
-_SIGMOID_SIGN = "the sign of the exponent is wrong: this is 1/(1+EXP({z})) = 1 − σ({z}); σ(z) = 1/(1+EXP(−z))"
-_NO_SIGMOID = "the sigmoid is missing: this is {z} itself; {here} = 1/(1+EXP(−{z}))"
-_NO_SQUARE = "the differences are not squared: C = ½[(t1 − aO_1)² + (t2 − aO_2)² + (t3 − aO_3)²]"
+_NO_SQUARE = N_("the differences are not squared: C = ½[(t1 − aO_1)² + (t2 − aO_2)² + (t3 − aO_3)²]")
 
 # What the typical mistakes compute, for naming a wrong value (the formula's references name the rest).
 # A Mistake whose template reads what a wrong formula reads also names that formula's reference
 # mistake for this layout (pooled_z, wrong_filter): see Diagnoser._as_declared.
 MISTAKES = (
     Mistake("zF", "missing_bias", "=SUMPRODUCT({x@3},{$filters})",
-            "the bias is missing: {here} = Σ w·(the 3×3 window of x) + b, with its filter's bias"),
+            N_("the bias is missing: {here} = Σ w·(the 3×3 window of x) + b, with its filter's bias")),
     Mistake("zF", "wrong_filter", "=SUMPRODUCT({x@3},{$filters})+{$filter_b}",
-            "another filter: feature map k is the convolution of x with filter k (its weights and its bias)",
+            N_("another filter: feature map k is the convolution of x with filter k (its weights and its bias)"),
             other_units=True),
     # a map's cell reads the zF at its own place: the texts say so (a {zF} label would name zF(1,1))
-    Mistake("aF", "exponent_sign", "=1/(1+EXP({zF.}))", _SIGMOID_SIGN.replace("{z}", "zF")),
-    Mistake("aF", "no_sigmoid", "={zF.}", _NO_SIGMOID.replace("{z}", "zF") + ", zF at the same place"),
+    Mistake("aF", "exponent_sign", "=1/(1+EXP({zF.}))",
+            N_("the sign of the exponent is wrong: this is 1/(1+EXP(zF)) = 1 − σ(zF); σ(z) = 1/(1+EXP(−z))")),
+    Mistake("aF", "no_sigmoid", "={zF.}",
+            N_("the sigmoid is missing: this is zF itself; {here} = 1/(1+EXP(−zF)), zF at the same place")),
     Mistake("pool", "pooled_z", "=MAX({zF@2/2})",
-            "the pooling takes the maximum of zF where aF belongs: zP = MAX of the 2×2 window of aF = σ(zF)"),
+            N_("the pooling takes the maximum of zF where aF belongs: zP = MAX of the 2×2 window of aF = σ(zF)")),
     Mistake("z_out", "missing_bias", "=SUMPRODUCT({pool:units},{$output_w})",
-            "the bias is missing: {here} = Σ w·zP + b"),
+            N_("the bias is missing: {here} = Σ w·zP + b")),
     Mistake("z_out", "wrong_weight_row", "=SUMPRODUCT({pool:units},{$output_w})+{$output_b}",
-            "another unit's weights: {here} takes the weights in its own unit's rows", other_units=True),
-    Mistake("a_out", "exponent_sign", "=1/(1+EXP({z_out}))", _SIGMOID_SIGN.replace("{z}", "{z_out}")),
-    Mistake("a_out", "no_sigmoid", "={z_out}", _NO_SIGMOID.replace("{z}", "{z_out}")),
+            N_("another unit's weights: {here} takes the weights in its own unit's rows"), other_units=True),
+    Mistake("a_out", "exponent_sign", "=1/(1+EXP({z_out}))",
+            N_("the sign of the exponent is wrong: this is 1/(1+EXP({z_out})) = 1 − σ({z_out}); σ(z) = 1/(1+EXP(−z))")),
+    Mistake("a_out", "no_sigmoid", "={z_out}",
+            N_("the sigmoid is missing: this is {z_out} itself; {here} = 1/(1+EXP(−{z_out}))")),
     Mistake("C", "cost_without_half", "=SUMXMY2({a_out:units},{t:units})",
-            "the ½ is missing: C = ½[(t1 − aO_1)² + (t2 − aO_2)² + (t3 − aO_3)²]"),
+            N_("the ½ is missing: C = ½[(t1 − aO_1)² + (t2 − aO_2)² + (t3 − aO_3)²]")),
     *(Mistake("C", "cost_without_square", t, _NO_SQUARE) for t in (
         "=(SUM({a_out:units})-SUM({t:units}))/2", "=(SUM({t:units})-SUM({a_out:units}))/2",
         "=SUMPRODUCT(ABS({a_out:units}-{t:units}))/2", "=SUM({a_out:units})-SUM({t:units})",
         "=SUM({t:units})-SUM({a_out:units})", "=SUMPRODUCT(ABS({a_out:units}-{t:units}))")),
     Mistake("C", "z_for_a", "=SUMXMY2({z_out:units},{t:units})/2",
-            "zO is used where aO belongs: the cost compares the outputs aO = σ(zO) with t"),
+            N_("zO is used where aO belongs: the cost compares the outputs aO = σ(zO) with t")),
 )
 
 CNN5 = Layout(

@@ -26,6 +26,7 @@ maximum (the window's rows down to this one, less this row from this cell on). T
 function of the parameters, so the gradient is exact; IF(aF=MAX(window), …) alone would double it.
 """
 
+from sheetnet.i18n import N_
 from sheetnet.layout.chapter5 import DATA5, LABELS as CHAPTER5_LABELS, QUANTITIES as CHAPTER5_QUANTITIES
 from sheetnet.layout.chapter5 import MISTAKES as CHAPTER5_MISTAKES, ROLES as CHAPTER5_ROLES
 from sheetnet.layout.chapter5 import SHADINGS as CHAPTER5_SHADINGS
@@ -231,17 +232,17 @@ _UPDATE = {"filters": ("={filters^.}", "{g_filters^.}"), "filter_b": ("={filter_
 MISTAKES = (
     *(m for m in CHAPTER5_MISTAKES if m.quantity in {q.name for q in QUANTITIES}),
     Mistake("delta_out", "no_sigmoid_derivative", "=({a_out}-{t})",
-            "the sigmoid's derivative is missing: {here} = ({a_out} − {t})·{a_out}·(1 − {a_out})"),
+            N_("the sigmoid's derivative is missing: {here} = ({a_out} − {t})·{a_out}·(1 − {a_out})")),
     Mistake("delta_conv", "error_to_every_position", "={delta_pool%2}*{aF.}*(1-{aF.})",
-            "the pooled error reaches every cell of its 2×2 window: only the window's (first) maximum passed its "
-            "value on, so only that cell gets δP; the others get 0"),
+            N_("the pooled error reaches every cell of its 2×2 window: only the window's (first) maximum passed "
+               "its value on, so only that cell gets δP; the others get 0")),
     Mistake("delta_conv", "no_sigmoid_derivative", f"={_FIRST_MAX}",
-            "the sigmoid's derivative is missing: δF = (the pooled error, at the window's maximum) × aF(1 − aF)"),
+            N_("the sigmoid's derivative is missing: δF = (the pooled error, at the window's maximum) × aF(1 − aF)")),
     *(Mistake(name, "update_sign", f"{prev}+{{$eta}}*{grad}",
-              "the update goes uphill: the new {here} = the previous one − η × its gradient sum (minus, not plus)")
+              N_("the update goes uphill: the new {here} = the previous one − η × its gradient sum (minus, not plus)"))
       for name, (prev, grad) in _UPDATE.items()),
     *(Mistake(name, "eta_twice", f"{prev}-{twice}*{grad}",
-              "η is applied twice: the new {here} = the previous one − η × its gradient sum, one η")
+              N_("η is applied twice: the new {here} = the previous one − η × its gradient sum, one η"))
       for name, (prev, grad) in _UPDATE.items() for twice in ("{$eta}*{$eta}", "2*{$eta}")),
 )
 

@@ -90,8 +90,8 @@ def cnn_problem(inputs: dict[str, np.ndarray], layout: Layout = CNN5) -> tuple[n
     n = len(pixels)
     t = np.asarray(t, dtype=float).reshape(n, -1)
     if t.shape[1] != len(layout.class_labels):
-        raise UnusableInput(f"the teacher has {t.shape[1]} values per image; this workbook's digits are "
-                            f"{', '.join(map(str, layout.class_labels))}")
+        raise UnusableInput(_("the teacher has {n} values per image; this workbook's digits are {digits}").format(
+            n=t.shape[1], digits=", ".join(map(str, layout.class_labels))))
     return np.asarray(pixels, dtype=float).reshape(n, *pixels.shape[-2:]), t
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from sheetnet.engine import cnn_training, regression, training
 from sheetnet.errors import UnusableInput
-from sheetnet.i18n import _
+from sheetnet.i18n import N_, _
 from sheetnet.layout.model import Layout
 
 
@@ -36,10 +36,11 @@ class Summary:
     def accuracy(self) -> float:
         return self.right / self.n_images if self.n_images else 0.0
 
-    def figures(self) -> str:
-        """'C_T = 18.3470935205 · 42/64 right (65.6%)', 'E = 2.33011…', with which one in parentheses."""
-        which = f" ({self.what})" if self.what else ""
-        text = f"{self.cost} = {self.C_T:.12g}{which}"
+    def figures(self, shown=str) -> str:
+        """'C_T = 18.3470935205 · 42/64 right (65.6%)', 'E = 2.33011…', with which one in parentheses
+        (shown: the cost's name as people read it, 'ＣT')."""
+        which = f" ({_(self.what)})" if self.what else ""
+        text = f"{shown(self.cost)} = {self.C_T:.12g}{which}"
         if self.classifies:
             text += _(" · {right}/{n} right ({accuracy:.1%})").format(right=self.right, n=self.n_images,
                                                                       accuracy=self.accuracy)
@@ -285,22 +286,22 @@ def _kinds() -> tuple[Kind, ...]:
              ("w2", "b2", "w3", "b3"), "the chapter-3 workbook (Solver)", training=CHAPTER3_TRAINING),
         Kind("backprop", BACKPROP, _backprop_compute, _backprop_defaults, ("backprop_initial",),
              ("w2", "b2", "w3", "b3"), "the chapter-4 workbook (backpropagation, iteration blocks)",
-             not_trainable="its parameters are a run, each iteration block's following from the first by the "
-                           "sheet's own formulas"),
+             not_trainable=N_("its parameters are a run, each iteration block's following from the first by the "
+                              "sheet's own formulas")),
         Kind("cnn", CNN5, _cnn_compute, _cnn_defaults, ("initial", "trained"),
              ("filters", "filter_b", "output_w", "output_b"), "the chapter-5 CNN workbook (Solver)",
              training=CNN_TRAINING),
         Kind("cnn-backprop", CNN_BACKPROP, _cnn_backprop_compute, _cnn_backprop_defaults, ("initial",),
              ("filters", "filter_b", "output_w", "output_b"),
              "the chapter-5 CNN workbook trained by backpropagation (iteration blocks)",
-             not_trainable="its parameters are a run, each iteration block's following from the first by the "
-                           "sheet's own formulas"),
+             not_trainable=N_("its parameters are a run, each iteration block's following from the first by the "
+                              "sheet's own formulas")),
         Kind("regression", REGRESSION, _regression_compute, _regression_defaults, ("initial", "trained"), ("p", "q"),
              "chapter 2's regression line (least squares, Solver)", training=REGRESSION_TRAINING, describe=_students),
         Kind("descent", DESCENT, _descent_compute, _descent_defaults, ("initial",), ("x0", "y0", "eta"),
              "chapter 2's gradient descent on z = x² + y² (one row per step)",
-             not_trainable=_("its rows are the descent itself, each step following from the one above by the sheet's "
-                             "own formulas"), describe=_steps),
+             not_trainable=N_("its rows are the descent itself, each step following from the one above by the sheet's "
+                              "own formulas"), describe=_steps),
     )
 
 

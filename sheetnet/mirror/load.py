@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sheetnet.i18n import _
 from sheetnet.errors import UnusableInput
 from sheetnet.layout.model import TYPED, Layout, Quantity, SheetLayout
 from sheetnet.mirror import align
@@ -115,7 +116,8 @@ def _find_sheets(book: WorkbookCells, layout: Layout) -> dict[str, str]:
             roles[s.role] = named
         elif s.required:
             where = ", ".join(f"{layout[q].description} at {layout[q].place.anchor}" for q in s.signature)
-            raise UnusableInput(f"no sheet holds the {s.names[0]} sheet's data ({where}); sheets: {', '.join(book.sheet_names)}")
+            raise UnusableInput(_("no sheet holds the {sheet} sheet's data ({where}); sheets: {sheets}").format(
+                sheet=s.names[0], where=where, sheets=", ".join(book.sheet_names)))
     return roles
 
 
@@ -181,7 +183,8 @@ def _count_images(layout: Layout, sheets: dict[str, SheetCells]) -> int:
         n += 1
     if n == 0:
         q = inputs[0]
-        raise UnusableInput(f"sheet {layout.sheet(q.sheet).names[0]!r} holds no images (no {q.description} at {q.place.anchor})")
+        raise UnusableInput(_("sheet {sheet!r} holds no images (no {what} at {cell})").format(
+            sheet=layout.sheet(q.sheet).names[0], what=_(q.description), cell=q.place.anchor))
     return n
 
 

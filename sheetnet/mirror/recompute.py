@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sheetnet.i18n import _
 from sheetnet.errors import UnusableInput
 from sheetnet.mirror.compare import Comparison, Tolerance, compare
 from sheetnet.mirror.kinds import Kind, Summary, open_as
@@ -29,7 +30,8 @@ def recompute(path: str | Path, *, tol: Tolerance = Tolerance(), default_params:
     else:
         params_from = default_params or kind.parameter_sets[0]
         if params_from not in kind.parameter_sets:
-            raise UnusableInput(f"--params {params_from}: a {kind.name} workbook takes {', '.join(kind.parameter_sets)}")
+            raise UnusableInput(_("--params {params}: a {kind} workbook takes {sets}").format(
+                params=params_from, kind=kind.name, sets=", ".join(kind.parameter_sets)))
         inputs.update(kind.default_parameters(params_from, loaded.n_images))
     summary, expected = kind.compute(inputs, loaded.n_images, loaded.n_iterations)
     comparison = compare(loaded.cells, expected, tol)

@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 
 from sheetnet.errors import UnusableInput
-from sheetnet.i18n import _
+from sheetnet.i18n import _, ngettext
 from sheetnet.layout.depends import dependents
 from sheetnet.mirror.authoring import listed
 from sheetnet.mirror.formulas import expected_formulas, same_formula
@@ -66,21 +66,21 @@ def train_workbook(src: str | Path, dst: str | Path, *, method: str = "solver", 
     how = kind.training
     if how is None:
         trainable = listed([other.name for other in KINDS if other.training], "and")
-        raise UnusableInput(f"is a {kind.name} workbook, which sheetnet train does not train ({kind.not_trainable}); "
-                            f"it trains {trainable} workbooks")
+        raise UnusableInput(_("is a {kind} workbook, which sheetnet train does not train ({why}); it trains {kinds} "
+                              "workbooks").format(kind=kind.name, why=_(kind.not_trainable), kinds=trainable))
     if method not in ("solver", "gd"):
         raise ValueError(f"unknown method {method!r}")
     loaded = loaded or load(src, kind.layout)
     if not loaded.has("learn"):
-        raise UnusableInput(f"has no learning sheet (with the {_where_parameters(kind)}) to train")
+        raise UnusableInput(_("has no learning sheet (with the {where}) to train").format(where=_where_parameters(kind)))
     n, k = loaded.n_images, loaded.n_iterations
-    before, _ = kind.compute(loaded.inputs, n, k)
+    before, _after = kind.compute(loaded.inputs, n, k)
     start = how.net_of(loaded.inputs)
     x, t = how.problem(loaded.inputs)
     if method == "gd":
         run = how.gradient_descent(start, x, t, eta=how.eta if eta is None else eta,
                                    iterations=how.iterations if iterations is None else iterations, callback=callback)
-        stopped = f"{run.iterations} iterations done"
+        stopped = ngettext("{n} iteration done", "{n} iterations done", run.iterations).format(n=run.iterations)
     else:
         run = how.solve(start, x, t, callback=callback, **({} if iterations is None else {"max_iterations": iterations}))
         stopped = run.stopped_because
@@ -110,7 +110,7 @@ def _where_parameters(kind: Kind) -> str:
     layout = kind.layout
     cells = np.concatenate([layout.positions(layout[name], 0).reshape(-1, 2) for name in kind.parameters])
     first, last = cells.min(axis=0), cells.max(axis=0)
-    return f"{len(cells)} parameters at {cell_name(*map(int, first))}:{cell_name(*map(int, last))}"
+    return _("{n} parameters at {cells}").format(n=len(cells), cells=f"{cell_name(*map(int, first))}:{cell_name(*map(int, last))}")
 
 
 def _lazily(make: Callable[[], Callable[[str], np.ndarray]]) -> Callable[[str], np.ndarray]:

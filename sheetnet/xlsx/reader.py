@@ -40,7 +40,7 @@ class _Limited(io.RawIOBase):
     def readinto(self, buffer) -> int:
         data = self._raw.read(min(len(buffer), self._left + 1))
         if len(data) > self._left:
-            raise UnusableInput(f"{self._what} inflates past {MAX_PART_BYTES // 2**20} MiB")
+            raise UnusableInput(_("{part} inflates past {limit} MiB").format(part=self._what, limit=MAX_PART_BYTES // 2**20))
         self._left -= len(data)
         buffer[: len(data)] = data
         if self._on_read is not None:
@@ -83,7 +83,7 @@ class WorkbookCells:
     def part_of(self, sheet: str) -> str:
         """The zip part that holds a sheet's cells, e.g. 'xl/worksheets/sheet2.xml'."""
         if sheet not in self._sheet_parts:
-            raise UnusableInput(f"there is no sheet named {sheet!r}")
+            raise UnusableInput(_("there is no sheet named {sheet!r}").format(sheet=sheet))
         return self._sheet_parts[sheet]
 
     def _read(self, name: str, on_read=None) -> bytes:
@@ -91,15 +91,15 @@ class WorkbookCells:
         try:
             raw = self._zip.open(name)
         except KeyError:
-            raise UnusableInput(f"the part {name} is missing") from None
+            raise UnusableInput(_("the part {name} is missing").format(name=name)) from None
         except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError, ValueError) as e:
             # a damaged local header, an unsupported compression method, an encrypted entry
-            raise UnusableInput(f"{name} cannot be inflated ({e})") from None
+            raise UnusableInput(_("{name} cannot be inflated ({error})").format(name=name, error=e)) from None
         try:
             with io.BufferedReader(_Limited(raw, MAX_PART_BYTES, name, on_read)) as stream:
                 return stream.read()
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as e:
-            raise UnusableInput(f"{name} cannot be inflated ({e})") from None
+            raise UnusableInput(_("{name} cannot be inflated ({error})").format(name=name, error=e)) from None
 
     def _read_workbook(self):
         rels = {}
@@ -134,10 +134,10 @@ class WorkbookCells:
         """Every non-empty cell of the named sheet: {(row, col): Cell}."""
         if name not in self._sheets:
             if name not in self._sheet_parts:
-                raise UnusableInput(f"there is no sheet named {name!r}")
+                raise UnusableInput(_("there is no sheet named {sheet!r}").format(sheet=name))
             part = self._sheet_parts[name]
             if part not in self._zip.NameToInfo:
-                raise UnusableInput(f"sheet {name!r} has no worksheet part (a chart sheet?)")
+                raise UnusableInput(_("sheet {sheet!r} has no worksheet part (a chart sheet?)").format(sheet=name))
             with progress.stage(_("reading sheet {name}").format(name=name), total=self._zip.NameToInfo[part].file_size,
                                 unit="B") as step:
                 self._sheets[name] = read_sheet(self._read(part, step.advance), part, name, self._shared_strings)
@@ -244,40 +244,42 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
         with open(path, "rb") as fh:
             head = fh.read(8)
     except OSError as e:
-        raise UnusableInput(f"cannot be read ({e.strerror or e})") from None
+        raise UnusableInput(_("cannot be read ({error})").format(error=e.strerror or e)) from None
     if not head:
-        raise UnusableInput("is empty")
+        raise UnusableInput(_("is empty"))
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnusableInput(_ole_kind(path))
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise UnusableInput("is not an .xlsx workbook (not a zip file, or a truncated one)") from None
+        raise UnusableInput(_("is not an .xlsx workbook (not a zip file, or a truncated one)")) from None
     try:
         listed = zf.namelist()
         names = set(listed)
         if len(names) != len(listed):  # which copy counts differs between programs: refuse, do not guess
             twice = next(n for n in listed if listed.count(n) > 1)
-            raise UnusableInput(f"is a damaged zip file: it holds two parts named {twice}")
+            raise UnusableInput(_("is a damaged zip file: it holds two parts named {name}").format(name=twice))
         if "mimetype" in names and b"opendocument" in zf.read("mimetype")[:100]:
-            raise UnusableInput("is an OpenDocument spreadsheet (.ods), not an .xlsx: save it as .xlsx")
+            raise UnusableInput(_("is an OpenDocument spreadsheet (.ods), not an .xlsx: save it as .xlsx"))
         if "xl/workbook.xml" not in names:
             if "xl/workbook.bin" in names:
-                raise UnusableInput("is a binary workbook (.xlsb), not an .xlsx: save it as .xlsx")
-            raise UnusableInput("is a zip file but not an .xlsx workbook (no xl/workbook.xml)")
+                raise UnusableInput(_("is a binary workbook (.xlsb), not an .xlsx: save it as .xlsx"))
+            raise UnusableInput(_("is a zip file but not an .xlsx workbook (no xl/workbook.xml)"))
         total = 0
         for info in zf.infolist():
             if info.file_size > MAX_PART_BYTES and info.filename.endswith(".xml"):
-                raise UnusableInput(f"{info.filename} would inflate to {info.file_size / 2**20:,.0f} MiB (limit {MAX_PART_BYTES // 2**20} MiB)")
+                raise UnusableInput(_("{part} would inflate to {size:,.0f} MiB (limit {limit} MiB)").format(
+                    part=info.filename, size=info.file_size / 2**20, limit=MAX_PART_BYTES // 2**20))
             total += info.file_size
         if total > MAX_TOTAL_BYTES:
-            raise UnusableInput(f"would inflate to {total / 2**30:,.1f} GiB (limit {MAX_TOTAL_BYTES // 2**30} GiB)")
+            raise UnusableInput(_("would inflate to {size:,.1f} GiB (limit {limit} GiB)").format(
+                size=total / 2**30, limit=MAX_TOTAL_BYTES // 2**30))
     except UnusableInput:
         zf.close()
         raise
     except (zipfile.BadZipFile, OSError, ValueError, KeyError):
         zf.close()
-        raise UnusableInput("is a damaged zip file") from None
+        raise UnusableInput(_("is a damaged zip file")) from None
     return zf
 
 

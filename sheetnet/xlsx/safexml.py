@@ -11,6 +11,7 @@ from __future__ import annotations
 import pyexpat
 import re
 
+from sheetnet.i18n import _
 from sheetnet.errors import UnusableInput
 
 # The main and relationship namespaces of both dialects: Transitional (what Excel saves by
@@ -47,12 +48,12 @@ def run(p, data: bytes, name: str) -> None:
     try:
         p.Parse(data, True)
     except _Refused:
-        raise UnusableInput(f"{name} holds forbidden XML (a DTD: entities and DTDs are refused)") from None
+        raise UnusableInput(_("{name} holds forbidden XML (a DTD: entities and DTDs are refused)").format(name=name)) from None
     except pyexpat.ExpatError as e:
-        raise UnusableInput(f"{name} is not well-formed XML ({pyexpat.ErrorString(e.code)}: "
-                            f"line {e.lineno}, column {e.offset})") from None
+        raise UnusableInput(_("{name} is not well-formed XML ({error}: line {line}, column {column})").format(
+            name=name, error=pyexpat.ErrorString(e.code), line=e.lineno, column=e.offset)) from None
     except RecursionError:
-        raise UnusableInput(f"{name} is nested too deeply") from None
+        raise UnusableInput(_("{name} is nested too deeply").format(name=name)) from None
 
 
 def check(data: bytes, name: str) -> None:

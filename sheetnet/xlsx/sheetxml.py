@@ -23,6 +23,7 @@ import math
 import re
 from itertools import compress
 
+from sheetnet.i18n import _
 from sheetnet.errors import UnusableInput
 from sheetnet.xlsx import safexml
 from sheetnet.xlsx.refs import MAX_COLS, MAX_ROWS, col_number, parse_cell
@@ -123,7 +124,7 @@ class _Cells:
         return self._strings
 
     def too_many(self, count: int, limit: int) -> UnusableInput:
-        return UnusableInput(f"sheet {self.sheet!r} has more than {limit:,} cells")
+        return UnusableInput(_("sheet {sheet!r} has more than {limit:,} cells").format(sheet=self.sheet, limit=limit))
 
     def position(self, ref: str) -> tuple[int, int]:
         try:
@@ -148,7 +149,8 @@ class _Cells:
                 r0, c0, master = self.shared[si]
                 text = master.moved(row - r0, col - c0)
             else:
-                raise UnusableInput(f"{self.sheet}!{ref} uses shared formula {si} before it is defined")
+                raise UnusableInput(_("{cell} uses shared formula {si} before it is defined").format(
+                    cell=f"{self.sheet}!{ref}", si=si))
         return "=" + text if text else None
 
     def add(self, row: int, col: int, ref: str, t: str, formula: str | None, v: str | None,
