@@ -54,7 +54,8 @@ def _parser() -> Parser:
                  "  sheetnet answer -o answer.xlsx          the teacher's answer workbook\n"
                  "  sheetnet COMMAND --help                 what a command does, with examples"),
     )
-    p.add_argument("--version", action="version", version=f"sheetnet {__version__}")
+    p.add_argument("--version", action="version", version=f"sheetnet {__version__}",
+                   help=_("show program's version number and exit"))  # Python 3.11 leaves it untranslated
     p.add_argument("--lang", choices=tuple(LANGUAGES), metavar="{" + ",".join(LANGUAGES) + "}",
                    help=_("the language of every text sheetnet prints and writes: en, zh (简体中文), ja (日本語); "
                           "default: the locale ($SHEETNET_LANG, LANGUAGE, LC_ALL, LANG; Windows: the display language)"))
