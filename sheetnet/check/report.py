@@ -117,6 +117,11 @@ def headline(r: RootCause) -> str:
     return _("{title} — {what}, {count}").format(title=title(r.diagnosis.code), what=what, count=count)
 
 
+def _root_label(r: RootCause) -> str:
+    """The root cause's `quantity` (JSON) as the sheet labels it."""
+    return (r.first.shown or r.first.label).split("(")[0]
+
+
 def _quantity_of(label: str) -> str:
     """'a2_1(1,2)' → 'a2': the quantity's part of a label."""
     base = label.split("(")[0]
@@ -233,6 +238,7 @@ def _finding_json(f: Finding, hints: bool = False) -> dict:
         "image": f.image,
         **({"iteration": f.iteration} if f.iteration else {}),
         "quantity": f.label,
+        "label": f.shown or f.label,
         "kind": f.kind,
         "expected": _jsonable(f.expected),
         "expected_locally": _jsonable(f.expected_locally),
@@ -278,6 +284,7 @@ def document(result: CheckResult) -> dict:
                 "title": title(r.diagnosis.code),
                 "explanation": explanation(r.diagnosis, result.hints),
                 "quantity": r.first.label.split("(")[0],
+                "label": _root_label(r),
                 "places": [p.cell for p in r.places],
                 "images": sorted({p.image for p in r.places if p.image}),
                 "spoils": r.spoils,
