@@ -169,8 +169,14 @@ def text(result: CheckResult) -> str:
     spoiled = result.inherited
     lines.append("")
     causes = ngettext("{n} root cause", "{n} root causes", len(roots)).format(n=len(roots))
-    lines.append(ngettext("{causes}; {n} more cell inherits them:", "{causes}; {n} more cells inherit them:",
-                          spoiled).format(causes=causes, n=spoiled) if spoiled else causes + _(":"))
+    if not spoiled:
+        lines.append(causes + _(":"))
+    elif len(roots) == 1:
+        lines.append(ngettext("{causes}; {n} more cell inherits it:", "{causes}; {n} more cells inherit it:",
+                              spoiled).format(causes=causes, n=spoiled))
+    else:
+        lines.append(ngettext("{causes}; {n} more cell inherits them:", "{causes}; {n} more cells inherit them:",
+                              spoiled).format(causes=causes, n=spoiled))
     no_formula = _("(none: a typed value)")
     for r in roots:
         f = r.first

@@ -165,7 +165,7 @@ def cnn_backprop_compute(inputs: dict[str, np.ndarray], n: int, k: int, layout: 
 
     eta = float(np.asarray(inputs["eta"]).reshape(-1)[0])
     run, values = cnn_backprop_values(layout, inputs, cnn_of_layout(inputs, layout), eta, k)
-    return Summary(run.C_T[-1], run.right[-1], n, f"iteration {k}, before its update",
+    return Summary(run.C_T[-1], run.right[-1], n, _("iteration {k}, before its update").format(k=k),
                    history=tuple(run.C_T)), values
 
 

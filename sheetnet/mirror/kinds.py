@@ -39,7 +39,7 @@ class Summary:
     def figures(self, shown=str) -> str:
         """'C_T = 18.3470935205 · 42/64 right (65.6%)', 'E = 2.33011…', with which one in parentheses
         (shown: the cost's name as people read it, 'ＣT')."""
-        which = f" ({_(self.what)})" if self.what else ""
+        which = f" ({self.what})" if self.what else ""  # in the language it was computed in
         text = f"{shown(self.cost)} = {self.C_T:.12g}{which}"
         if self.classifies:
             text += _(" · {right}/{n} right ({accuracy:.1%})").format(right=self.right, n=self.n_images,
@@ -122,7 +122,7 @@ def _backprop_compute(inputs, n, k):
     layout = BACKPROP_KIND.layout
     eta = float(inputs["eta"].reshape(-1)[0])
     run, values = backprop_values(layout, inputs, network_of(inputs), eta, k)
-    return Summary(run.C_T[-1], run.right[-1], n, f"iteration {k}, before its update",
+    return Summary(run.C_T[-1], run.right[-1], n, _("iteration {k}, before its update").format(k=k),
                    history=tuple(run.C_T)), values
 
 
