@@ -43,7 +43,7 @@ def test_json_lists_every_finding_with_the_documented_fields(books, capsys):
     (root,) = doc["root_causes"]
     assert root["id"] == "R1" and root["diagnosis"] == "missing_bias" and len(root["places"]) == 64
     assert root["images"] == list(range(1, 65)) and root["spoils"] == len(doc["findings"]) - 64
-    keys = {"sheet", "cell", "image", "quantity", "kind", "expected", "expected_locally", "found", "formula",
+    keys = {"sheet", "cell", "image", "quantity", "label", "kind", "expected", "expected_locally", "found", "formula",
             "expected_formula", "root_cause", "group", "caused_by", "diagnosis", "explanation"}
     for f in doc["findings"]:
         assert set(f) == keys

@@ -59,7 +59,8 @@ def workbooks(targets: list[Path]) -> list[Path]:
             found = sorted(p for p in t.rglob("*") if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.is_dir()
                            and not p.name.startswith(("~$", ".")) and not any(part.startswith(".") for part in p.relative_to(t).parts[:-1]))
             if not found:
-                raise UnusableInput(f"{t}: the folder holds no workbooks ({', '.join(WORKBOOK_SUFFIXES)})")
+                raise UnusableInput(_("{folder}: the folder holds no workbooks ({suffixes})").format(
+                    folder=t, suffixes=", ".join(WORKBOOK_SUFFIXES)))
             out += found
         else:
             out.append(t)

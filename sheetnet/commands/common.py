@@ -49,5 +49,6 @@ def kind_of(name: str, path: Path | None = None, *, detect: bool = True):
     if name == "auto":
         return kinds.detect(path) if detect else None
     if name not in kinds.NAMES:
-        raise BadOption(f"--kind {name}: not available yet (known: {', '.join(kinds.NAMES)})")
+        raise BadOption(_("--kind {name}: not available yet (known: {kinds})").format(
+            name=name, kinds=", ".join(kinds.NAMES)))
     return kinds.by_name(name)

@@ -138,12 +138,12 @@ def _output(args) -> Path:
 
     if args.in_place:
         if args.output and not same_file(args.output, args.file):
-            raise BadOption("give either -o OUT or --in-place, not both")
+            raise BadOption(_("give either -o OUT or --in-place, not both"))
         if args.file.is_file():  # read-only, an unwritable folder: refused before training (else the reader speaks)
             check_output_path(args.file)
         return args.file
     if args.output is None:
-        raise BadOption("say where to write the trained workbook: -o OUT (or --in-place)")
+        raise BadOption(_("say where to write the trained workbook: -o OUT (or --in-place)"))
     if same_file(args.output, args.file):  # through another spelling, a symbolic link or a hard link
         raise BadOption(_("-o {path}: is the input itself: use --in-place to overwrite it").format(path=args.output))
     check_output_path(args.output)

@@ -56,9 +56,9 @@ SUMMARY = SheetLayout(
 # The summary sheet, as every iterated workbook has it: C_T before each update (read off the learning
 # sheet's blocks) and its line chart. It reads the quantities `iteration` and `C_T`.
 SUMMARY_QUANTITIES = (
-    Quantity("s_iteration", "summary", Place("B6"), formula="={iteration}", style="digit", description="iteration",
+    Quantity("s_iteration", "summary", Place("B6"), formula="={iteration}", style="digit", description=N_("iteration"),
              per_iteration=True),
-    Quantity("s_C_T", "summary", Place("C6"), formula="={C_T}", style="cost", description="C_T before the update",
+    Quantity("s_C_T", "summary", Place("C6"), formula="={C_T}", style="cost", description=N_("C_T before the update"),
              per_iteration=True),
 )
 SUMMARY_CHART = Chart("summary", "E5", "ＣT的变化", categories="s_iteration", values="s_C_T",
@@ -84,27 +84,27 @@ _output = dict(shape=(1, 3), units=2)
 
 QUANTITIES = (
     *(q for q in CHAPTER3_QUANTITIES if q.sheet == "data"),
-    Quantity("eta", "learn", Place("D3"), style="param", description="learning rate η"),
+    Quantity("eta", "learn", Place("D3"), style="param", description=N_("learning rate η")),
     Quantity("iteration", "learn", Place(_at(0, "D")), first_iteration="1", formula="={iteration^}+1",
-             style="image_no", description="iteration", graded=False, **_it),
+             style="image_no", description=N_("iteration"), graded=False, **_it),
     # -- the parameters of this iteration: typed in the first, updated from the block above after --
     Quantity("w2", "learn", Place(_at(1, "D"), **_hidden), first_iteration=TYPED,
-             formula="={w2^.}-{$eta}*{gw2^.}", style="param", description="hidden-unit weight", **_it),
+             formula="={w2^.}-{$eta}*{gw2^.}", style="param", description=N_("hidden-unit weight"), **_it),
     Quantity("b2", "learn", Place(_at(1, "G"), units=3, unit_step=(4, 0)), first_iteration=TYPED,
-             formula="={b2^}-{$eta}*{gb2^}", style="param", description="hidden-unit bias", **_it),
+             formula="={b2^}-{$eta}*{gb2^}", style="param", description=N_("hidden-unit bias"), **_it),
     Quantity("w3", "learn", Place(_at(13, "D"), **_output), first_iteration=TYPED,
-             formula="={w3^.}-{$eta}*{gw3^.}", style="param", description="output-unit weight", **_it),
+             formula="={w3^.}-{$eta}*{gw3^.}", style="param", description=N_("output-unit weight"), **_it),
     Quantity("b3", "learn", Place(_at(13, "G"), units=2), first_iteration=TYPED,
-             formula="={b3^}-{$eta}*{gb3^}", style="param", description="output-unit bias", **_it),
+             formula="={b3^}-{$eta}*{gb3^}", style="param", description=N_("output-unit bias"), **_it),
     Quantity("C_T", "learn", Place(_at(16, "G")), formula="=SUM({C:images})", style="total", description="C_T",
              **_it),
     # -- one block per image --------------------------------------------------------------------
     Quantity("image_no", "learn", Place(_at(0, "P")), formula="={data_image_no}", style="image_no",
-             description="image number", graded=False, **_img),
+             description=N_("image number"), graded=False, **_img),
     Quantity("x", "learn", Place(_at(1, "P"), shape=(4, 3)), formula="={pixels.}", style="pixel",
-             description="input x", **_img),
+             description=N_("input x"), **_img),
     Quantity("t", "learn", Place(_at(5, "S"), units=2), formula="=IF({digit}={label},1,0)", style="teacher",
-             description="teacher t", **_img),
+             description=N_("teacher t"), **_img),
     Quantity("z2", "learn", Place(_at(7, "S"), units=3), formula="=SUMPRODUCT({x},{$w2})+{$b2}",
              description="z2", **_img),
     Quantity("a2", "learn", Place(_at(10, "S"), units=3), formula="=1/(1+EXP(-{z2}))", description="a2", **_img),
@@ -112,7 +112,7 @@ QUANTITIES = (
              description="z3", **_img),
     Quantity("a3", "learn", Place(_at(15, "S"), units=2), formula="=1/(1+EXP(-{z3}))", description="a3", **_img),
     Quantity("C", "learn", Place(_at(17, "S")), formula="=SUMXMY2({a3:units},{t:units})/2", style="cost",
-             description="cost C", **_img),
+             description=N_("cost C"), **_img),
     Quantity("delta3", "learn", Place(_at(18, "S"), units=2), formula="=({a3}-{t})*{a3}*(1-{a3})",
              description="δ3", **_img),
     Quantity("delta2", "learn", Place(_at(20, "S"), units=3),

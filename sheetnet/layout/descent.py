@@ -28,11 +28,11 @@ LEARN = SheetLayout(
 _step = dict(per_iteration=True, style="coordinate")
 
 QUANTITIES = (
-    Quantity("x0", "learn", Place("C5"), style="start", description="x of the starting point"),
-    Quantity("y0", "learn", Place("D5"), style="start", description="y of the starting point"),
-    Quantity("eta", "learn", Place("F5"), style="start", description="learning rate η"),
+    Quantity("x0", "learn", Place("C5"), style="start", description=N_("x of the starting point")),
+    Quantity("y0", "learn", Place("D5"), style="start", description=N_("y of the starting point")),
+    Quantity("eta", "learn", Place("F5"), style="start", description=N_("learning rate η")),
     Quantity("step", "learn", Place(f"B{FIRST}"), first_iteration="1", formula="={step^}+1", per_iteration=True,
-             style="digit", description="step", graded=False),
+             style="digit", description=N_("step"), graded=False),
     Quantity("x", "learn", Place(f"C{FIRST}"), first_iteration="={$x0}", formula="={x_next^}", description="x",
              **_step),
     Quantity("y", "learn", Place(f"D{FIRST}"), first_iteration="={$y0}", formula="={y_next^}", description="y",
@@ -41,8 +41,8 @@ QUANTITIES = (
     Quantity("dz_dy", "learn", Place(f"F{FIRST}"), formula="=2*{y}", description="∂z/∂y", **_step),
     Quantity("dx", "learn", Place(f"G{FIRST}"), formula="=-{$eta}*{dz_dx}", description="Δx", **_step),
     Quantity("dy", "learn", Place(f"H{FIRST}"), formula="=-{$eta}*{dz_dy}", description="Δy", **_step),
-    Quantity("x_next", "learn", Place(f"I{FIRST}"), formula="={x}+{dx}", description="the next x", **_step),
-    Quantity("y_next", "learn", Place(f"J{FIRST}"), formula="={y}+{dy}", description="the next y", **_step),
+    Quantity("x_next", "learn", Place(f"I{FIRST}"), formula="={x}+{dx}", description=N_("the next x"), **_step),
+    Quantity("y_next", "learn", Place(f"J{FIRST}"), formula="={y}+{dy}", description=N_("the next y"), **_step),
     Quantity("z", "learn", Place(f"K{FIRST}"), formula="={x}^2+{y}^2", per_iteration=True, style="cost",
              description="z = x² + y²"),
 )

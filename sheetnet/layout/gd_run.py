@@ -5,6 +5,7 @@ run's record as values (iteration, C_T before the update, images right) and a li
 The layout's "image" axis counts iterations here: item k sits k rows below item 1.
 """
 
+from sheetnet.i18n import N_
 from sheetnet.layout.model import Chart, Label, Layout, Place, Quantity, SheetLayout, shown_as
 
 GD = SheetLayout(
@@ -20,10 +21,10 @@ GD = SheetLayout(
 )
 
 QUANTITIES = (
-    Quantity("gd_eta", "gd", Place("C3"), style="param", description="learning rate η"),
-    Quantity("gd_iteration", "gd", Place("B6"), per_image=True, style="digit", description="iteration"),
-    Quantity("gd_C_T", "gd", Place("C6"), per_image=True, style="cost", description="C_T before the update"),
-    Quantity("gd_right", "gd", Place("D6"), per_image=True, style="digit", description="images right"),
+    Quantity("gd_eta", "gd", Place("C3"), style="param", description=N_("learning rate η")),
+    Quantity("gd_iteration", "gd", Place("B6"), per_image=True, style="digit", description=N_("iteration")),
+    Quantity("gd_C_T", "gd", Place("C6"), per_image=True, style="cost", description=N_("C_T before the update")),
+    Quantity("gd_right", "gd", Place("D6"), per_image=True, style="digit", description=N_("images right")),
 )
 
 QUANTITIES = shown_as(QUANTITIES, {

@@ -26,18 +26,18 @@ LEARN = SheetLayout(
 )
 
 QUANTITIES = (
-    Quantity("p", "learn", Place("C5"), style="coefficient", description="slope p"),
-    Quantity("q", "learn", Place("C6"), style="coefficient", description="intercept q"),
+    Quantity("p", "learn", Place("C5"), style="coefficient", description=N_("slope p")),
+    Quantity("q", "learn", Place("C6"), style="coefficient", description=N_("intercept q")),
     Quantity("E", "learn", Place("C7"), formula="=SUM({e:images})", style="objective",
-             description="E (the sum of the squared errors)"),
+             description=N_("E (the sum of the squared errors)")),
     Quantity("student_no", "learn", Place("C9"), per_image=True, first_formula="1", formula="={student_no:prev}+1",
-             style="image_no", description="student number", graded=False),
-    Quantity("x", "learn", Place("C10"), per_image=True, style="measure", description="height x"),
-    Quantity("y", "learn", Place("C11"), per_image=True, style="measure", description="weight y"),
+             style="image_no", description=N_("student number"), graded=False),
+    Quantity("x", "learn", Place("C10"), per_image=True, style="measure", description=N_("height x")),
+    Quantity("y", "learn", Place("C11"), per_image=True, style="measure", description=N_("weight y")),
     Quantity("prediction", "learn", Place("C12"), per_image=True, formula="={$p}*{x}+{$q}", style="fitted",
-             description="prediction p·x + q"),
+             description=N_("prediction p·x + q")),
     Quantity("e", "learn", Place("C13"), per_image=True, formula="=({y}-{prediction})^2/2", style="coordinate",
-             description="squared error e"),
+             description=N_("squared error e")),
 )
 
 QUANTITIES = shown_as(QUANTITIES, {"student_no": ("编号", "number"), "prediction": ("预测值", "prediction")})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sheetnet.i18n import _
 from sheetnet.engine.network import Evaluation, Network, evaluate, forward, predict
 from sheetnet.errors import UnusableInput
 from sheetnet.layout.chapter3 import CHAPTER3
@@ -41,9 +42,8 @@ def problem_of(inputs: dict[str, np.ndarray], layout: Layout = CHAPTER3) -> tupl
     unknown = ~np.isin(digits, labels)
     if unknown.any():
         i = int(np.argmax(unknown))
-        raise UnusableInput(
-            f"image {i + 1}'s digit is {digits[i]:g}; this workbook's digits are {' and '.join(map(str, labels))}"
-        )
+        raise UnusableInput(_("image {i}'s digit is {digit:g}; this workbook's digits are {digits}").format(
+            i=i + 1, digit=digits[i], digits=_(" and ").join(map(str, labels))))
     t = (digits[:, None] == labels[None, :]).astype(float)
     return pixels.reshape(len(pixels), -1), t
 

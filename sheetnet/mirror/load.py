@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sheetnet.i18n import _
+from sheetnet.i18n import _, language
 from sheetnet.errors import UnusableInput
 from sheetnet.layout.model import TYPED, Layout, Quantity, SheetLayout
 from sheetnet.mirror import align
@@ -224,16 +224,20 @@ def _numbers(layout: Layout, q: Quantity, grid: np.ndarray, n: int, roles: dict[
             continue
         row, col = layout.positions(q, n, grid.shape[0] if q.per_iteration else 1)[index]
         where = f"{roles[q.sheet]}!{cell_name(*alignment.forward(q.sheet, int(row), int(col)))}"
-        article = "an" if q.description[:1] in "aeiou" else "a"
-        raise UnusableInput(f"{where} {_what_is_there(cell)} where {article} {q.description} (a number) belongs")
+        if language() == "en":
+            what = ("an " if q.description[:1] in "aeiou" else "a ") + q.description
+        else:
+            what = _(q.description)
+        raise UnusableInput(_("{cell} {there} where {what} (a number) belongs").format(
+            cell=where, there=_what_is_there(cell), what=what))
     return out
 
 
 def _what_is_there(cell: Cell | None) -> str:
     if cell is None or cell.kind == "":
-        return "has a formula but no cached value" if cell is not None and cell.formula else "is empty"
+        return _("has a formula but no cached value") if cell is not None and cell.formula else _("is empty")
     if cell.kind == "e":
-        return f"holds the error {cell.value}"
+        return _("holds the error {value}").format(value=cell.value)
     if cell.kind == "b":
-        return f"holds the boolean {str(cell.value).upper()}"
-    return f"holds the text {str(cell.value)[:30]!r}"
+        return _("holds the boolean {value}").format(value=str(cell.value).upper())
+    return _("holds the text {text!r}").format(text=str(cell.value)[:30])
