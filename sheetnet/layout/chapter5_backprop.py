@@ -143,7 +143,7 @@ QUANTITIES = (
 )
 
 QUANTITIES = shown_as(QUANTITIES, {
-    "iteration": ("次", "iteration"), "filters": ("wF", "wF"), "filter_b": ("bF", "bF"), "output_w": ("wO", "wO"),
+    "iteration": ("次", "iteration"), "C_T": ("ＣT", "C_T"), "filters": ("wF", "wF"), "filter_b": ("bF", "bF"), "output_w": ("wO", "wO"),
     "output_b": ("bO", "bO"), "delta_out": ("δO", "δO"), "delta_pool": ("δP", "δP"), "delta_conv": ("δF", "δF"),
     "d_filters": ("∂C/∂wF", "∂C/∂wF"), "d_filter_b": ("∂C/∂bF", "∂C/∂bF"), "d_output_w": ("∂C/∂wO", "∂C/∂wO"),
     "g_filters": ("∂ＣT/∂wF", "∂C_T/∂wF"), "g_filter_b": ("∂ＣT/∂bF", "∂C_T/∂bF"),

@@ -125,11 +125,13 @@ def refuse_params(given: str | None, allowed: tuple[str, ...], why: str) -> None
 def run_line(path, kind: str, run, images: int) -> str:
     """An iterated answer: η, blocks, cells, images right at the last block; then the cost's path over
     the blocks (first, lowest, last, every rise)."""
+    from sheetnet.mirror.kinds import by_name
     from sheetnet.report import cost_path_text  # the run is written: NumPy and the layouts are loaded anyway
 
     return _("wrote {path} ({kind}, η = {eta:g}, {k} iterations, {cells} cells): {right}/{n} right at iteration "
              "{k}, before its update").format(path=path, kind=kind, eta=run.eta, k=run.iterations, cells=run.cells,
-                                             right=run.right[-1], n=images) + "\n" + cost_path_text(run.C_T)
+                                             right=run.right[-1], n=images) + "\n" + cost_path_text(
+                                                 run.C_T, by_name(kind).layout.shown("C_T"))
 
 
 def iterated_exercise_line(path, kind: str, run) -> str:
