@@ -16,6 +16,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from sheetnet.i18n import _
+
 __all__ = ["LibreOfficeError", "find_soffice", "recalculate", "render_pdf", "render_png"]
 
 ENV_VAR = "SHEETNET_SOFFICE"
@@ -89,7 +91,7 @@ def _convert(src: Path, dst: Path, filter_: str, suffix: str, timeout: float) ->
         raise ValueError(f"refusing to overwrite the source {src}")
     soffice = find_soffice()
     if soffice is None:
-        raise LibreOfficeError(f"LibreOffice (soffice) not found; install it or set ${ENV_VAR}")
+        raise LibreOfficeError(_("LibreOffice (soffice) not found; install it or set ${var}").format(var=ENV_VAR))
 
     with tempfile.TemporaryDirectory(prefix="sheetnet-lo-") as tmp:
         tmp = Path(tmp)
@@ -121,10 +123,9 @@ def _convert(src: Path, dst: Path, filter_: str, suffix: str, timeout: float) ->
             hint = ""
             if suffix == ".png" and "no export filter" in output:
                 # Debian/Ubuntu ship Calc's image export filters with Draw, not with Calc.
-                hint = " (install libreoffice-draw-nogui or libreoffice-draw)"
-            raise LibreOfficeError(
-                f"LibreOffice wrote no {suffix} for {src.name}{_error_line(output)}{hint}"
-            )
+                hint = _(" (install libreoffice-draw-nogui or libreoffice-draw)")
+            raise LibreOfficeError(_("LibreOffice wrote no {suffix} for {file}{error}{hint}").format(
+                suffix=suffix, file=src.name, error=_error_line(output), hint=hint))
         _replace(result, dst)
     return dst
 
@@ -138,20 +139,20 @@ def _run(cmd: list[str], env: dict[str, str], *, cwd: Path, timeout: float, what
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:
-        out, _ = proc.communicate(timeout=timeout)
+        out, _err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill(proc)
         proc.communicate()
-        raise LibreOfficeError(f"LibreOffice timed out after {timeout:g} s on {what}") from None
+        raise LibreOfficeError(_("LibreOffice timed out after {seconds:g} s on {file}").format(
+            seconds=timeout, file=what)) from None
     except BaseException:  # e.g. KeyboardInterrupt: do not leave soffice.bin behind
         _kill(proc)
         proc.wait()
         raise
     text = out.decode(errors="replace")
     if proc.returncode != 0:
-        raise LibreOfficeError(
-            f"LibreOffice exited with status {proc.returncode} on {what}{_error_line(text)}"
-        )
+        raise LibreOfficeError(_("LibreOffice exited with status {status} on {file}{error}").format(
+            status=proc.returncode, file=what, error=_error_line(text)))
     return text
 
 
