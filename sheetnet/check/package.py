@@ -10,6 +10,8 @@ import re
 import zipfile
 from pathlib import Path
 
+from sheetnet.i18n import _, ngettext
+
 _READ_CAP = 64 * 1024 * 1024
 _MANUAL = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\bcalcMode=\"manual\"")
 # A formula that names another workbook ([1]Sheet!A1) or a program (DDE: cmd|'/c …'!A0).
@@ -21,12 +23,14 @@ def notes(path: Path) -> list[str]:
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
         if "xl/workbook.xml" in names and _MANUAL.search(_read(z, "xl/workbook.xml")):
-            found.append("calculation is set to manual in this workbook: its saved values may be out of date")
+            found.append(_("calculation is set to manual in this workbook: its saved values may be out of date"))
         if any(n.lower().endswith("vbaproject.bin") for n in names):
-            found.append("it holds macros (VBA): reported, not run")
+            found.append(_("it holds macros (VBA): reported, not run"))
         links = [n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml")]
         if links:
-            found.append(f"it links to {len(links)} other workbook(s) (xl/externalLinks): reported, not followed")
+            found.append(ngettext("it links to {n} other workbook (xl/externalLinks): reported, not followed",
+                                  "it links to {n} other workbooks (xl/externalLinks): reported, not followed",
+                                  len(links)).format(n=len(links)))
     return found
 
 
@@ -35,12 +39,12 @@ def reaches_outside(path: Path) -> str | None:
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
         if any(n.startswith("xl/externalLinks/") for n in names):
-            return "it links to other workbooks"
+            return _("it links to other workbooks")
         if any(n.lower().endswith("vbaproject.bin") for n in names):
-            return "it holds macros"
+            return _("it holds macros")
         for n in names:
             if n.startswith("xl/worksheets/") and n.endswith(".xml") and _OUTSIDE_FORMULA.search(_read(z, n)):
-                return "a formula refers outside the workbook (an external link or DDE)"
+                return _("a formula refers outside the workbook (an external link or DDE)")
     return None
 
 
