@@ -107,7 +107,7 @@ def count_text(layout, n_images: int, n_iterations: int) -> str:
         n, one, many = n_images, layout.item_noun, layout.item_plural
     else:
         n, one, many = n_iterations, layout.iteration_noun, layout.iteration_plural
-    return f"{n} {_(one) if n == 1 else _(many)}"
+    return _("{n} {items}").format(n=n, items=_(one) if n == 1 else _(many))  # '64 个图像', '画像数 64'
 
 
 def number_runs(numbers) -> str:
