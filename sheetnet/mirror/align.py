@@ -26,6 +26,7 @@ from sheetnet.i18n import _, ngettext
 from sheetnet.layout.model import Layout
 from sheetnet.mirror.alignment import IDENTITY_AXIS, Alignment, Axis, SheetMap
 from sheetnet.xlsx.reader import SheetCells
+from sheetnet.xlsx.sheetxml import far_col, far_row, positions, text_values
 from sheetnet.xlsx.refs import cell_name, col_letters
 
 EMPTY, NUMBER, FORMULA, TEXT, OTHER = 0, 1, 2, 3, 4  # what a cell holds; a label's text is a code ≥ LABEL
@@ -150,7 +151,7 @@ def fits_in_place(layout: Layout, role: str, cells: SheetCells) -> bool:
     """Labels in place (in every iteration block used), the signature holding numbers, and no cell where
     the layout puts nothing (within its extent): a shifted block always moves some cell off the layout."""
     s = layout.sheet(role)
-    present = {str(c.value).strip() for c in cells.values() if c.kind == "s"}
+    present = text_values(cells)
     k = _iterations_reach(layout, role, cells)
     for lb in layout.labels:
         if lb.sheet == role and isinstance(lb.text, str) and lb.text in present:
@@ -169,7 +170,7 @@ def fits_in_place(layout: Layout, role: str, cells: SheetCells) -> bool:
         return False
     R, C = _extent(layout, role, n, k)
     expected = expected_grid(layout, role, n, k, {}, (R + 1, C + 1)) != EMPTY
-    at = np.fromiter((v for rc in cells for v in rc), dtype=np.int64, count=2 * len(cells)).reshape(-1, 2)
+    at = np.fromiter(positions(cells), dtype=np.int64, count=2 * len(cells)).reshape(-1, 2)
     at = at[(at[:, 0] <= R) & (at[:, 1] <= C)]
     return bool(expected[at[:, 0], at[:, 1]].all())
 
@@ -223,7 +224,7 @@ def _reach(layout: Layout, cells: SheetCells, step: tuple[int, int], repeated: l
     if not (dr or dc) or not cells or not repeated:
         return none
     r0, c0 = (int(v) for v in layout.positions(repeated[0], 1, 1).reshape(-1, 2).min(axis=0))
-    far = max(c for _, c in cells) if dc else max(r for r, _ in cells)
+    far = far_col(cells) if dc else far_row(cells)
     return int(min(most, max(1, (far - (c0 if dc else r0)) // (dc or dr) + 2)))
 
 
@@ -264,8 +265,7 @@ def find(layout: Layout, role: str, cells: SheetCells, sheet_name: str) -> Found
     codes = {t: LABEL + i for i, t in enumerate(texts)}
     n, k = _images_reach(layout, role, cells) or 1, _iterations_reach(layout, role, cells)
     R, C = _extent(layout, role, n, k)
-    far_r = max((r for r, _ in cells), default=1)
-    far_c = max((c for _, c in cells), default=1)
+    far_r, far_c = far_row(cells), far_col(cells)
     shape_e = (R + 1, C + 1)
     # the sheet's reach past the layout for the image blocks it fills is how much was inserted, at most
     R_held, C_held = _extent(layout, role, max(1, sum(_images_filled(layout, role, cells, n))), k)

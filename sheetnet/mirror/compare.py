@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import attrgetter, is_not
 
 import numpy as np
 
@@ -53,25 +55,69 @@ def agrees(cell: Cell | None, expected, tol: Tolerance) -> bool:
 
 
 def compare(cells: dict[str, np.ndarray], expected: dict[str, np.ndarray], tol: Tolerance) -> Comparison:
+    math.isclose(0.0, 0.0, rel_tol=tol.rel, abs_tol=tol.abs)  # a negative tolerance: ValueError, as per cell
     total = agree = formulas = no_cache = 0
     max_abs = max_rel = 0.0
     diffs: list[Difference] = []
     for name, grid in progress.each(cells.items(), _("comparing the cells"), _("quantities")):
         want = expected[name]
-        for index, cell in np.ndenumerate(grid):
-            total += 1
-            e = want[index]
-            if cell is not None and cell.formula is not None:
-                formulas += 1
-                no_cache += cell.kind == ""
-            if cell is not None and cell.is_number and not isinstance(e, str):
-                d = abs(cell.value - float(e))
-                max_abs = max(max_abs, d)
-                if e != 0:
-                    max_rel = max(max_rel, d / abs(float(e)))
-            if agrees(cell, e, tol):
-                agree += 1
-            else:
-                diffs.append(Difference(name, index, None if cell is None else cell.value, e,
-                                        None if cell is None else cell.formula))
+        if isinstance(want, np.ndarray) and want.shape == grid.shape and want.dtype.kind in "fiu":
+            counts, max_abs, max_rel, wrong = _numeric(grid, want, tol, max_abs, max_rel)
+        else:
+            counts, max_abs, max_rel, wrong = _each(grid, want, tol, max_abs, max_rel)
+        total, agree, formulas, no_cache = (a + b for a, b in zip((total, agree, formulas, no_cache), counts))
+        for index in wrong:
+            cell = grid[index]
+            diffs.append(Difference(name, index, None if cell is None else cell.value, want[index],
+                                    None if cell is None else cell.formula))
     return Comparison(total, agree, formulas, no_cache, max_abs, max_rel, diffs)
+
+
+def _each(grid: np.ndarray, want, tol: Tolerance, max_abs: float, max_rel: float):
+    """compare() of one quantity, cell by cell (expected values that are not one numeric array)."""
+    agree = formulas = no_cache = 0
+    wrong = []
+    for index, cell in np.ndenumerate(grid):
+        e = want[index]
+        if cell is not None and cell.formula is not None:
+            formulas += 1
+            no_cache += cell.kind == ""
+        if cell is not None and cell.is_number and not isinstance(e, str):
+            d = abs(cell.value - float(e))
+            max_abs = max(max_abs, d)
+            if e != 0:
+                max_rel = max(max_rel, d / abs(float(e)))
+        if agrees(cell, e, tol):
+            agree += 1
+        else:
+            wrong.append(index)
+    return (grid.size, agree, formulas, no_cache), max_abs, max_rel, wrong
+
+
+_NO_CELL = Cell(None, "")
+_KIND, _VALUE, _FORMULA = attrgetter("kind"), attrgetter("value"), attrgetter("formula")
+
+
+def _numeric(grid: np.ndarray, want: np.ndarray, tol: Tolerance, max_abs: float, max_rel: float):
+    """_each() with C-level loops, for a numeric array of expected values of the grid's shape: the same
+    counts, maxima (NaN differences skipped, as max() skips them) and math.isclose's verdict per cell."""
+    cs = [_NO_CELL if c is None else c for c in grid.reshape(-1).tolist()]
+    kinds = list(map(_KIND, cs))
+    has_formula = list(map(is_not, map(_FORMULA, cs), repeat(None)))
+    formulas = sum(has_formula)
+    no_cache = sum(compress(map("".__eq__, kinds), has_formula))
+    number = np.fromiter(map("n".__eq__, kinds), dtype=bool, count=len(cs))
+    a = np.fromiter(compress(map(_VALUE, cs), number), dtype=float, count=int(number.sum()))
+    b = want.reshape(-1).astype(float)[number]
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        d = np.abs(a - b)
+        max_abs = float(np.fmax.reduce(d, initial=max_abs))
+        nonzero = b != 0
+        max_rel = float(np.fmax.reduce(d[nonzero] / np.abs(b[nonzero]), initial=max_rel))
+        # math.isclose: equal, or both finite and within either tolerance
+        close = (a == b) | (np.isfinite(a) & np.isfinite(b) & (
+            (d <= np.abs(tol.rel * b)) | (d <= np.abs(tol.rel * a)) | (d <= tol.abs)))
+    ok = np.zeros(len(cs), dtype=bool)
+    ok[number] = close
+    wrong = [tuple(map(int, i)) for i in zip(*np.unravel_index(np.flatnonzero(~ok), grid.shape))]
+    return (len(cs), int(ok.sum()), formulas, no_cache), max_abs, max_rel, wrong

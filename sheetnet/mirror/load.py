@@ -18,6 +18,7 @@ from sheetnet.mirror import align
 from sheetnet.mirror.align import align_workbook
 from sheetnet.mirror.alignment import IDENTITY, AlignedCells, Alignment, SheetMap
 from sheetnet.xlsx.reader import Cell, SheetCells, WorkbookCells
+from sheetnet.xlsx.sheetxml import text_values
 from sheetnet.xlsx.refs import cell_name
 
 
@@ -136,7 +137,7 @@ def _sheet_fits(layout: Layout, s: SheetLayout, book: WorkbookCells, name: str, 
     except UnusableInput:  # a sheet that holds no cells we can read (a chart sheet) holds no role's data
         return False
     texts = set(align.label_texts(layout, s.role, last_row))
-    present = {str(c.value).strip() for c in head.values() if c.kind == "s"}
+    present = text_values(head)
     share = _LABELS_OF_A_MOVED_SHEET if by_content else _LABELS_OF_A_MOVED_NAMED_SHEET
     if not texts or len(present & texts) < share * len(texts):
         return False
