@@ -18,6 +18,7 @@ signature holding numbers) is taken as it is, without the search.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -94,7 +95,9 @@ def _extent(layout: Layout, role: str, n: int, k: int) -> tuple[int, int]:
     return rows, cols
 
 
+@lru_cache(maxsize=4096)
 def _parse(cell: str) -> tuple[int, int]:
+    """A label's address (the same few hundred for every workbook a class check reads)."""
     from sheetnet.xlsx.refs import parse_cell
 
     return parse_cell(cell)

@@ -333,10 +333,18 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int]) -> None:
         formulas = ["=" + f if f else None for f in ftexts]
     if any(fattrs):  # shared formulas (Excel), aca="false" (LibreOffice), array formulas: in order
         parsed: dict[str, dict] = {}
+        members: dict[int, tuple] = {}  # a shared formula's master (as defined then) → its members' indices
         for i in [i for i, fa in enumerate(fattrs) if fa]:
             f = parsed.get(fattrs[i]) or parsed.setdefault(fattrs[i], _attrs(fattrs[i]))
+            if not ftexts[i] and f.get("t") == "shared" and (master := cells.shared.get(f.get("si"))) is not None:
+                members.setdefault(id(master), (master, []))[1].append(i)  # moved below, all at once
+                continue
             formulas[i] = cells.formula(numbers[i], c_of(cols[i]), cols[i] + rows[i], f,
                                         unescape(ftexts[i]) if ftexts[i] else None)
+        for (r0, c0, shape_), which in members.values():
+            texts = shape_.moved_many([numbers[i] - r0 for i in which], [c_of(cols[i]) - c0 for i in which])
+            for i, text in zip(which, texts):
+                formulas[i] = "=" + text if text else None
     odd = [i for i, (t, rest, is_) in enumerate(zip(ts, rests, iss)) if rest or is_ or (t and t != "n")]
     if "&" in "".join(vs):
         odd += [i for i, v in enumerate(vs) if "&" in v]

@@ -75,6 +75,25 @@ class Shape:
             out.append(pieces[k + 1])
         return "".join(out)
 
+    def moved_many(self, rows: list[int], cols: list[int]) -> list[str]:
+        """[self.moved(r, c) for r, c in zip(rows, cols)], one format string for all of them (the
+        members of one shared formula): per reference a column of letters and one of row numbers."""
+        n = len(rows)
+        if not self.refs:
+            return [self.pieces[0]] * n
+        letters = column_letters()
+        fmt, columns = [_braced(self.pieces[0])], []
+        for (kind, a, a_abs, b, b_abs), piece in zip(self.refs, self.pieces[1:]):
+            if kind != "cell":
+                return [self.moved(r, c) for r, c in zip(rows, cols)]
+            col = [a] * n if a_abs else [a + d for d in cols]
+            row = [b] * n if b_abs else [b + d for d in rows]
+            if not (1 <= min(col) and max(col) <= MAX_COLS and 1 <= min(row) and max(row) <= MAX_ROWS):
+                return [self.moved(r, c) for r, c in zip(rows, cols)]  # some move off the sheet: #REF!
+            fmt += ["$" if a_abs else "", "{}", "$" if b_abs else "", "{}", _braced(piece)]
+            columns += [map(letters.__getitem__, col), row]
+        return list(map("".join(fmt).format, *columns))
+
     def relative(self, row: int, col: int) -> str:
         """The formula as written at (row, col), each relative coordinate as an offset from there:
         'SUMPRODUCT(R[-6]C[-3]:R[-3]C[-1],R5C4:R8C6)+R5C7'. Cells filled from one formula share it."""
@@ -85,6 +104,11 @@ class Shape:
             out.append(_relative(ref, row, col))
             out.append(piece)
         return "".join(out)
+
+
+def _braced(text: str) -> str:
+    """Literal text inside a str.format template."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _moved(ref, rows: int, cols: int) -> str:
