@@ -165,6 +165,33 @@ def test_shared_formulas_move_as_excel_fills_them():
     assert relative_form("=O11*2", 11, 16) == relative_form("=P11*2", 11, 17) != relative_form("=O11*2", 11, 17)
 
 
+def test_a_shared_group_redefined_and_moved_off_the_sheet(tmp_path, monkeypatch):
+    # A group's members are moved all at once from the master defined before them: a group number
+    # used again by a later master (as Excel does after edits) moves the later members from that one;
+    # a member whose reference would leave the sheet reads #REF!, as in Excel.
+    body = ('<row r="2"><c r="A2"><f t="shared" ref="A2:C2" si="0">A1*{2}</f><v>1</v></c>'
+            '<c r="B2"><f t="shared" si="0"/><v>1</v></c><c r="C2"><f t="shared" si="0"/><v>1</v></c></row>'
+            '<row r="3"><c r="A3"><f t="shared" ref="A3:B3" si="0">$A$1+B2</f><v>1</v></c>'
+            '<c r="B3"><f t="shared" si="0"/><v>1</v></c>'
+            '<c r="C3"><f t="shared" ref="C3:D4" si="1">C1-XFD1</f><v>1</v></c>'
+            '<c r="D3"><f t="shared" si="1"/><v>1</v></c></row>'
+            '<row r="4"><c r="C4"><f t="shared" si="1"/><v>1</v></c></row>')
+    scanned, general = _both_ways(tmp_path, monkeypatch, body)
+    assert scanned == general
+    assert [scanned[(2, c)].formula for c in (1, 2, 3)] == ["=A1*{2}", "=B1*{2}", "=C1*{2}"]
+    assert scanned[(3, 2)].formula == "=$A$1+C2"
+    assert scanned[(4, 3)].formula == "=C2-XFD2" and scanned[(3, 4)].formula == "=D1-#REF!"
+
+
+def test_a_groups_members_moved_at_once_are_each_moved_alone():
+    from sheetnet.xlsx.shift import shape
+
+    offsets = [(0, 0), (0, 1), (5, 0), (3, 251), (-1, 0), (0, -1), (2, 16383)]
+    rows, cols = [r for r, _ in offsets], [c for _, c in offsets]
+    for f in ("SUMPRODUCT(L5:N8,$D$5:$F$8)+$G$5", "A1*{1}+\"{x}\"", "SUM(A:A)+B2", "$A$1", "PI()", "B$2+$C3"):
+        assert shape(f).moved_many(rows, cols) == [shape(f).moved(r, c) for r, c in offsets], f
+
+
 def test_a_strict_open_xml_workbook_is_read(tmp_path):
     # Excel's "Strict Open XML Spreadsheet": the same cells under the ISO namespaces
     import zipfile

@@ -37,6 +37,22 @@ from sheetnet.mirror.load import Loaded
 
 
 # -- the workbook as the checker evaluates it ----------------------------------------------------------
+_TEMPLATES: dict[tuple, Templates] = {}
+
+
+def _templates(layout, n_images: int, n_iterations: int, sheet_names: dict[str, str]) -> Templates:
+    """The layout's formulas at n images, k blocks and these sheet names, kept for the next workbook
+    alike (a class check: planning the families is a tenth of each small workbook's check). Nothing in
+    them depends on the workbook's cells; the entry keeps its layout alive, so an id is never reused."""
+    key = (id(layout), n_images, n_iterations, tuple(sorted(sheet_names.items())))
+    hit = _TEMPLATES.get(key)
+    if hit is None or hit.layout is not layout:
+        if len(_TEMPLATES) > 8:
+            _TEMPLATES.clear()
+        hit = _TEMPLATES[key] = Templates(layout, n_images, n_iterations, dict(sheet_names))
+    return hit
+
+
 class Workbook:
     """The student's cells as arrays (sheetnet.formula.grid), its array formulas, its defined names, and
     the layout's formulas at its cells.
@@ -48,7 +64,7 @@ class Workbook:
     def __init__(self, loaded: Loaded, cells, dialect: str = "excel"):
         self.loaded, self.layout, self.cells = loaded, loaded.layout, cells
         self.book = Book(cells.sheet_names, self._grid, cells.defined_names, dialect)
-        self.templates = Templates(self.layout, loaded.n_images, loaded.n_iterations, loaded.sheet_names)
+        self.templates = _templates(self.layout, loaded.n_images, loaded.n_iterations, loaded.sheet_names)
         self._reach = {}
         for q in self.layout.quantities:
             if q.sheet in loaded.sheet_names:

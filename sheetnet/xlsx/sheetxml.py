@@ -332,16 +332,27 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int]) -> None:
     else:
         formulas = ["=" + f if f else None for f in ftexts]
     if any(fattrs):  # shared formulas (Excel), aca="false" (LibreOffice), array formulas: in order
-        parsed: dict[str, dict] = {}
-        members: dict[int, tuple] = {}  # a shared formula's master (as defined then) → its members' indices
+        parsed = {}  # each distinct <f> attribute text → (its attributes, its shared group or None)
+        for fa in set(fattrs):
+            f = _attrs(fa)
+            parsed[fa] = (f, f.get("si") if f.get("t") == "shared" else None)
+        groups: list[tuple] = []  # (a shared formula's master as defined then, its members' indices)
+        current: dict[str, list[int]] = {}  # a group → the member list of its current master
         for i in [i for i, fa in enumerate(fattrs) if fa]:
-            f = parsed.get(fattrs[i]) or parsed.setdefault(fattrs[i], _attrs(fattrs[i]))
-            if not ftexts[i] and f.get("t") == "shared" and (master := cells.shared.get(f.get("si"))) is not None:
-                members.setdefault(id(master), (master, []))[1].append(i)  # moved below, all at once
-                continue
+            f, si = parsed[fattrs[i]]
+            if si is not None and not ftexts[i]:  # a member: moved below, all of its group at once
+                which = current.get(si)
+                if which is None and (master := cells.shared.get(si)) is not None:
+                    which = current[si] = []
+                    groups.append((master, which))
+                if which is not None:
+                    which.append(i)
+                    continue
             formulas[i] = cells.formula(numbers[i], c_of(cols[i]), cols[i] + rows[i], f,
                                         unescape(ftexts[i]) if ftexts[i] else None)
-        for (r0, c0, shape_), which in members.values():
+            if si is not None:  # a new master of the group (or a member refused above): later members its own
+                current.pop(si, None)
+        for (r0, c0, shape_), which in groups:
             texts = shape_.moved_many([numbers[i] - r0 for i in which], [c_of(cols[i]) - c0 for i in which])
             for i, text in zip(which, texts):
                 formulas[i] = "=" + text if text else None
