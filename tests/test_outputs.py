@@ -370,6 +370,16 @@ CLASHES = {
                                                            _link(d, "h.xlsx", x, True)], "--annotate"),
     "check X --annotate symlink to X": lambda d, g, w: (["check", x := _copies(g, d, "x.xlsx")[0], "--annotate",
                                                          _link(d, "s.xlsx", x, False)], "--annotate"),
+    # a class's copies and pages are named after the students: one may fall on another student's workbook
+    "check x/a y/a x/x-a --annotate x (x/a's copy is x/x-a.xlsx)":
+        lambda d, g, w: (["check", *_copies(g, d / "x", "a.xlsx", "x-a.xlsx")[:1], *_copies(g, d / "y", "a.xlsx"),
+                          d / "x" / "x-a.xlsx", "--annotate", d / "x"], "--annotate"),
+    "check x/a y/a --format html -o p --csv p/x-a.html":
+        lambda d, g, w: (["check", *_copies(g, d / "x", "a.xlsx"), *_copies(g, d / "y", "a.xlsx"), "--format", "html",
+                          "-o", (d / "p").mkdir() or d / "p", "--csv", d / "p" / "x-a.html"], "--csv"),
+    "check x/a y/a --format html -o p --csv p/index.html":
+        lambda d, g, w: (["check", *_copies(g, d / "x", "a.xlsx"), *_copies(g, d / "y", "a.xlsx"), "--format", "html",
+                          "-o", (d / "p").mkdir() or d / "p", "--csv", d / "p" / "index.html"], "--csv"),
     "train X -o hard link of X": lambda d, g, w: (["train", x := _copies(g, d, "x.xlsx")[0], "-o",
                                                    _link(d, "h.xlsx", x, True)], "-o"),
     "train X -o symlink to X": lambda d, g, w: (["train", x := _copies(g, d, "x.xlsx")[0], "-o",

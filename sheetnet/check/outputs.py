@@ -42,14 +42,24 @@ class Outputs:
     def annotate_path(self, path: str) -> Path:
         return self.annotate / (self.names[path] + Path(path).suffix.lower()) if self.names else self.annotate
 
-    def refuse_overwriting(self, paths: list[Path]) -> None:
-        """No output may be a workbook it is made from (a class's copies named after the students, in their folder)."""
+    def refuse_overwriting(self, paths: list[Path], csv: Path | None = None) -> None:
+        """No output may be a workbook it is made from, nor any other workbook checked (a class's copies are
+        named after the students: `check x/a.xlsx y/a.xlsx y/x-a.xlsx --annotate y` would write x/a's copy
+        over y/x-a.xlsx), nor the class page or the CSV."""
+        from sheetnet.outputs import refuse_clashes
+
+        written = []
         for p in paths:
             for option, dst in (("--annotate", self.annotate and self.annotate_path(str(p))),
                                 ("-o", self.html and self.page_path(str(p)))):
                 if dst is not None and same_file(dst, p):  # also through a link, or as a hard link
                     raise UnusableInput(_("{option}: the copy of {file} would replace it (the workbook itself is "
                                           "never modified)").format(option=option, file=p))
+                if dst is not None:
+                    written.append((option, dst))
+        if self.html is not None and self.names:
+            written.append(("-o", self.html / INDEX))
+        refuse_clashes(paths, written + ([("--csv", csv)] if csv is not None else []))
 
     def write(self, path: str, result) -> tuple[dict[str, str], list[str]]:
         """Write what is asked for this checked workbook: what was written (kind → path), and a line per failure."""

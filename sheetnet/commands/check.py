@@ -178,7 +178,7 @@ def _class(args, paths: list[Path], tol) -> int:
 
     outputs = _outputs(args, paths, single=False)
     try:
-        outputs.refuse_overwriting(paths)
+        outputs.refuse_overwriting(paths, args.csv)
     except UnusableInput as e:
         return _fail(str(e))
     try:
