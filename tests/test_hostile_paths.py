@@ -101,3 +101,23 @@ def test_a_folder_gives_each_odd_entry_a_row_saying_why(good, tmp_path):
         assert rows[name]["status"] == "unusable" and NOT_FILES[case][1] in rows[name]["error"], rows[name]
     for name in ("gone.xlsx", "loop.xlsx"):
         assert (folder / name).is_symlink()
+
+
+def _too_large(d: Path) -> Path:
+    path = d / "big.toml"
+    path.write_bytes(b"# " + b"x" * (2**20) + b"\n")  # a comment: valid TOML, only its size is wrong
+    return path
+
+
+RUBRICS = {**NOT_FILES, "a file larger than any rubric": (_too_large, "larger than 1 MiB")}
+
+
+@pytest.mark.parametrize("case", list(RUBRICS))
+def test_a_rubric_that_is_not_a_file_is_one_line(case, good, tmp_path):
+    # check --rubric read it whole: a FIFO waited for ever, /dev/zero filled the memory
+    make, words = RUBRICS[case]
+    path = make(tmp_path)
+    run = _sheetnet(["check", str(good), "--rubric", str(path)], tmp_path)
+    assert run.returncode == 2, run
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith(f"sheetnet: {path}: --rubric: {words}"), run.stderr
+    assert run.stdout == ""

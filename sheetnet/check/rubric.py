@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import _
+from sheetnet.inputs import require_file
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,9 @@ _TOP = {"title", "kind", "default", "line"}
 _LINE = {"name", "quantities", "points"}
 
 
+MAX_RUBRIC_BYTES = 2**20  # a rubric is a few lines per quantity; bounded like every input
+
+
 def load(path: str | Path) -> Rubric:
     """A rubric file, checked: one clear line (UnusableInput, naming the file) for anything wrong in it."""
     import tomllib  # only a teacher's rubric file needs it
@@ -123,7 +127,16 @@ def load(path: str | Path) -> Rubric:
     path = Path(path)
     subject = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        require_file(path, workbook=False)  # a FIFO would wait for ever, /dev/zero never end
+    except UnusableInput as e:
+        raise UnusableInput(_("--rubric: {message}").format(message=e), subject) from None
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_RUBRIC_BYTES + 1)
+        if len(raw) > MAX_RUBRIC_BYTES:
+            raise UnusableInput(_("--rubric: larger than {size} (a rubric is a short text file)").format(
+                size=f"{MAX_RUBRIC_BYTES // 2**20} MiB"), subject)
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except FileNotFoundError:
         raise UnusableInput(_("--rubric: no such file"), subject) from None
     except (OSError, UnicodeDecodeError) as e:
