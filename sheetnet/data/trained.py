@@ -38,11 +38,13 @@ def book_form(net: Network) -> dict:
 
 
 def main() -> None:
+    from sheetnet.outputs import write_text
+
     path = resources.files("sheetnet.data").joinpath("chapter3.json")
     doc = json.loads(path.read_text("utf-8"))
     doc["params"]["trained"] = book_form(solve_from_initial())
     with resources.as_file(path) as file:
-        file.write_text(json.dumps(doc, indent=1, ensure_ascii=False), "utf-8")
+        write_text(file, json.dumps(doc, indent=1, ensure_ascii=False))  # atomic, like every output
     print(f"wrote the trained set into {file}")
 
 
