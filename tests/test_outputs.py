@@ -370,6 +370,8 @@ CLASHES = {
                                                            _link(d, "h.xlsx", x, True)], "--annotate"),
     "check X --annotate symlink to X": lambda d, g, w: (["check", x := _copies(g, d, "x.xlsx")[0], "--annotate",
                                                          _link(d, "s.xlsx", x, False)], "--annotate"),
+    "check x/a --annotate x (its copy, named after it, would be x/a.xlsx)":
+        lambda d, g, w: (["check", *_copies(g, d / "x", "a.xlsx"), "--annotate", d / "x"], "--annotate"),
     # a class's copies and pages are named after the students: one may fall on another student's workbook
     "check x/a y/a x/x-a --annotate x (x/a's copy is x/x-a.xlsx)":
         lambda d, g, w: (["check", *_copies(g, d / "x", "a.xlsx", "x-a.xlsx")[:1], *_copies(g, d / "y", "a.xlsx"),

@@ -130,6 +130,11 @@ def _one(args, path: Path, tol) -> int:
     from sheetnet.check.checker import check
     from sheetnet.commands.common import kind_of
 
+    outputs = _outputs(args, [path], single=True)
+    try:  # before any work: a copy into a folder named after the workbook may be the workbook itself
+        outputs.refuse_overwriting([path])
+    except UnusableInput as e:
+        return _fail(f"{path}: {e}")
     start = time.perf_counter()
     try:
         result = check(path, tol=tol, recalc=args.recalc, kind=kind_of(args.kind, detect=False), rubric=args.rubric_read,
@@ -148,9 +153,7 @@ def _one(args, path: Path, tol) -> int:
             + ngettext("{n} root cause", "{n} root causes", len(result.root_causes)).format(n=len(result.root_causes)))
     else:
         print(report.text(result))
-    outputs = _outputs(args, [path], single=True)
     try:
-        outputs.refuse_overwriting([path])
         wrote, errors = outputs.write(str(path), result)
     except UnusableInput as e:  # e.subject: the output that could not be written
         return _fail(f"{e.subject}: {e}" if e.subject is not None else f"{path}: {e}")
