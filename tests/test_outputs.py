@@ -109,6 +109,18 @@ def test_train_in_place_keeps_the_mode(good, tmp_path, capsys, umask_022):
     assert stat.S_IMODE(path.stat().st_mode) == 0o660
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="only root may give a file to another owner")
+def test_train_in_place_as_root_leaves_the_file_to_its_owner(good, tmp_path, capsys):
+    # CI and containers run as root: the replaced workbook must not become root's
+    path = tmp_path / "mine.xlsx"
+    path.write_bytes(good.read_bytes())
+    os.chown(path, 65534, 65534)
+    code, _, err = _run(["train", path, "--in-place"], capsys)
+    assert code == 0, err
+    assert path.read_bytes() != good.read_bytes()
+    assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534)
+
+
 @pytest.mark.parametrize("which", list(WRITERS))
 def test_a_symlink_output_replaces_the_file_it_names_and_stays_a_link(which, good, wrong, tmp_path, capsys):
     real = tmp_path / "real" / "target.out"
