@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -55,13 +56,15 @@ def patch_workbook(src: str | Path, dst: str | Path, edits: Edits, *, recalculat
         nonlocal changed
         with zipfile.ZipFile(src) as zin, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zout:
             for info in zin.infolist():
-                data = zin.read(info.filename)
                 if info.filename in parts:
-                    text, n = patch_sheet_xml(part_text(data, info.filename), parts[info.filename], info.filename)
-                    data, changed = text.encode("utf-8"), changed + n
+                    text, n = patch_sheet_xml(part_text(zin.read(info), info.filename), parts[info.filename], info.filename)
+                    zout.writestr(info, text.encode("utf-8"))
+                    changed += n
                 elif info.filename == WORKBOOK_PART and recalculate_on_open:
-                    data = full_calc_on_load(data.decode("utf-8")).encode("utf-8")
-                zout.writestr(info, data)
+                    zout.writestr(info, full_calc_on_load(zin.read(info).decode("utf-8")).encode("utf-8"))
+                else:  # carried over as it is, streamed: a large sheet no command reads is never held whole
+                    with zin.open(info) as part, zout.open(info, "w") as copy:
+                        shutil.copyfileobj(part, copy, 1 << 20)
     outputs.write(dst, fill)
     return changed
 
