@@ -24,6 +24,7 @@ from sheetnet import outputs
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import _
 from sheetnet.xlsx.parttext import part_text
+from sheetnet.xlsx.patch import carry_over
 from sheetnet.xlsx.reader import WorkbookCells
 from sheetnet.xlsx.refs import cell_name, col_number
 
@@ -82,6 +83,9 @@ def annotate_workbook(src: Path, dst: Path, marks: dict[str, list[Mark]], legend
         def read(name: str) -> str:
             return part_text(edited.get(name) or added.get(name) or z.read(name), name)  # UTF-16 parts too
 
+        def selected(name: str) -> bool:
+            return name in edited or _may_be_selected(z, files[name])
+
         styles_part = _styles_part(z, files)
         if styles_part not in files:
             added[styles_part] = _MINIMAL_STYLES.encode()
@@ -98,7 +102,7 @@ def annotate_workbook(src: Path, dst: Path, marks: dict[str, list[Mark]], legend
             marked += len(ms)
         if legend is not None:
             name, table = legend(sheet_names)
-            _add_legend_sheet(name, table, new_styles, files, edited, added, taken, read)
+            _add_legend_sheet(name, table, new_styles, files, edited, added, taken, read, selected)
         (added if styles_part in added else edited)[styles_part] = new_styles.xml().encode("utf-8")
         _write(z, dst, edited, added)
     return marked
@@ -532,7 +536,8 @@ def _append_shapes(xml: str, marks: list[Mark], block: int, geometry: "_Geometry
 
 
 # -- the legend sheet --------------------------------------------------------------------------
-def _add_legend_sheet(name: str, table, styles: _StyleMap, files, edited, added, taken: set[str], read) -> None:
+def _add_legend_sheet(name: str, table, styles: _StyleMap, files, edited, added, taken: set[str], read,
+                      selected) -> None:
     """The legend as the workbook's first sheet, the one it opens on."""
     from sheetnet.check.legend import worksheet_xml
 
@@ -556,11 +561,27 @@ def _add_legend_sheet(name: str, table, styles: _StyleMap, files, edited, added,
     wb = re.sub(r"<((?:\w+:)?)workbookView\b([^>]*?)(/?)>", _first_tab_active, wb)
     edited["xl/workbook.xml"] = wb.encode("utf-8")
     for other in files:  # the tab that was selected is not any more (two would be grouped)
-        if re.fullmatch(r"xl/(?:worksheets|chartsheets|dialogsheets)/[^/]+\.xml", other):
+        if re.fullmatch(r"xl/(?:worksheets|chartsheets|dialogsheets)/[^/]+\.xml", other) and selected(other):
             text = read(other)
             unselected = re.sub(r'(<(?:\w+:)?sheetView\b[^>]*?)\s+tabSelected="(?:1|true)"', r"\1", text)
             if unselected != text:
                 edited[other] = unselected.encode("utf-8")
+
+
+_HEAD_BYTES = 1 << 16
+
+
+def _may_be_selected(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether a sheet part may say tabSelected. Its sheetView comes before its cells (sheetData), so a
+    large sheet no command reads (a scratch sheet of millions of cells) is looked at only up to there."""
+    if info.file_size <= _HEAD_BYTES:
+        return True
+    with z.open(info) as fh:
+        head = fh.read(_HEAD_BYTES)
+    utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff")
+    text = head[: len(head) // 2 * 2].decode("utf-16" if utf16 else "utf-8", errors="ignore")
+    cells = re.search(r"<(?:\w+:)?sheetData\b", text)
+    return cells is None or "tabSelected" in text[: cells.start()]  # no cells in sight: read it whole to be sure
 
 
 def _first_tab_active(m) -> str:
@@ -611,7 +632,10 @@ def _write(z: zipfile.ZipFile, dst: Path, edited: dict[str, bytes], added: dict[
     def fill(fh) -> None:
         with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as out:
             for info in z.infolist():
-                out.writestr(info, edited[info.filename] if info.filename in edited else z.read(info.filename))
+                if info.filename in edited:
+                    out.writestr(info, edited[info.filename])
+                else:
+                    carry_over(z, out, info)
             for name, data in added.items():
                 out.writestr(name, data)
     outputs.write(dst, fill)

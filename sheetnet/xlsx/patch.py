@@ -62,11 +62,16 @@ def patch_workbook(src: str | Path, dst: str | Path, edits: Edits, *, recalculat
                     changed += n
                 elif info.filename == WORKBOOK_PART and recalculate_on_open:
                     zout.writestr(info, full_calc_on_load(zin.read(info).decode("utf-8")).encode("utf-8"))
-                else:  # carried over as it is, streamed: a large sheet no command reads is never held whole
-                    with zin.open(info) as part, zout.open(info, "w") as copy:
-                        shutil.copyfileobj(part, copy, 1 << 20)
+                else:
+                    carry_over(zin, zout, info)
     outputs.write(dst, fill)
     return changed
+
+
+def carry_over(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """A part copied as it is, streamed: a large sheet no command reads is never held whole in memory."""
+    with zin.open(info) as part, zout.open(info, "w") as copy:
+        shutil.copyfileobj(part, copy, 1 << 20)
 
 
 _MACRO_MAIN = re.compile(rb'PartName="/xl/workbook\.xml"[^>]*ContentType="[^"]*macroEnabled|'
