@@ -19,7 +19,7 @@ import numpy as np
 
 from sheetnet import progress
 from sheetnet.check import package, probes
-from sheetnet.check.diagnose import Diagnoser, Diagnosis
+from sheetnet.check.diagnose import Diagnoser, Diagnosis, shown_symbol
 from sheetnet.check.formulas import parse
 from sheetnet.check.local import (Graded, Values, Workbook, agree_e2e, agree_local, calculate, grade, mapped_found,
                                   mistakes, reads)
@@ -208,19 +208,12 @@ def rubric_score(result: CheckResult, rubric=None):
 
 
 def _style_note(places: Places, g) -> str:
-    theirs = " / ".join(_shown(k) for k in g.relabel)
-    book = " / ".join(_shown(x) for x in g.relabel.values())
+    theirs = " / ".join(shown_symbol(k) for k in g.relabel)
+    book = " / ".join(shown_symbol(x) for x in g.relabel.values())
     what = places.layout.shown(g.name)
     return _("{what}: your own symbols {theirs} where the book writes {book} — fine, as long as what reads them "
              "counts them (a style note, not a mistake)").format(what=what, theirs=theirs, book=book)
 
-
-def _shown(x) -> str:
-    if isinstance(x, bool):
-        return str(x).upper()
-    if isinstance(x, float) and x == int(x):
-        return str(int(x))
-    return str(x)
 
 
 def _without_values(loaded: Loaded) -> bool:

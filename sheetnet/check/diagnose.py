@@ -179,8 +179,8 @@ class Diagnoser:
         relabels = getattr(self.values, "relabels", None)
         if e is None and relabels:  # the book's formula, but over the student's own verdict symbols
             r = relabels[0]
-            theirs = " / ".join(_shown(k) for k in r.mapping)
-            book = " / ".join(_shown(v) for v in r.mapping.values())
+            theirs = " / ".join(shown_symbol(k) for k in r.mapping)
+            book = " / ".join(shown_symbol(v) for v in r.mapping.values())
             what = self.layout.shown(r.quantity)
             return Diagnosis("different_function", _("reads the {what} cells as if they held the book's {book}, but "
                                                      "yours hold {theirs}").format(what=what, book=book, theirs=theirs),
@@ -553,7 +553,8 @@ class Diagnoser:
                                           "expected one"))
 
 
-def _shown(x) -> str:
+def shown_symbol(x) -> str:
+    """A verdict symbol as the sheet shows it (TRUE, 1, ✓)."""
     if isinstance(x, bool):
         return str(x).upper()
     if isinstance(x, float) and x == int(x):

@@ -127,12 +127,7 @@ class MappedGrid:
         return self.base.shape
 
     def gather(self, rows: np.ndarray, cols: np.ndarray) -> V:
-        v = self.base.gather(rows, cols)
-        rows, cols = np.broadcast_arrays(rows, cols)
-        R, C = self.mask.shape
-        inside = (rows < R) & (cols < C)
-        hit = np.zeros(rows.shape, dtype=bool)
-        hit[inside] = self.mask[rows[inside], cols[inside]]
+        v, rows, cols, hit = _masked_gather(self.base, self.mask, rows, cols)
         if not hit.any():
             return v
         num, kind = v.num.copy(), v.kinds.copy()
@@ -146,6 +141,17 @@ class MappedGrid:
 
 
 _MISSING = object()
+
+
+def _masked_gather(base, mask: np.ndarray, rows: np.ndarray, cols: np.ndarray):
+    """The base sheet's values at (rows, cols), the broadcast addresses, and which of them fall in `mask`."""
+    v = base.gather(rows, cols)
+    rows, cols = np.broadcast_arrays(rows, cols)
+    R, C = mask.shape
+    inside = (rows < R) & (cols < C)
+    hit = np.zeros(rows.shape, dtype=bool)
+    hit[inside] = mask[rows[inside], cols[inside]]
+    return v, rows, cols, hit
 
 
 def _as_cell(x) -> tuple[float, int, object]:
@@ -172,12 +178,7 @@ class ChoiceGrid:
         return self.base.shape
 
     def gather(self, rows: np.ndarray, cols: np.ndarray) -> V:
-        v = self.base.gather(rows, cols)
-        rows, cols = np.broadcast_arrays(rows, cols)
-        R, C = self.mask.shape
-        inside = (rows < R) & (cols < C)
-        hit = np.zeros(rows.shape, dtype=bool)
-        hit[inside] = self.mask[rows[inside], cols[inside]]
+        v, rows, cols, hit = _masked_gather(self.base, self.mask, rows, cols)
         if not hit.any():
             return v
         u = _unit(rows, cols, self.round + 101, 7)
