@@ -39,6 +39,19 @@ class Student:
     after: str = ""  # what the test does to the saved file first: 'strip' (cached values removed)
 
 
+def make(lo_edit, folder: Path, cases, ops=lambda case: case.ops) -> dict:
+    """Every case's workbook, edited and saved by LibreOffice (one soffice for all); a case whose `after` is
+    'strip' loses its cached values afterwards, as a program that does not calculate would have written it."""
+    from minixlsx import strip_cached_values
+
+    src = sources(folder / "sources")
+    out = lo_edit(folder / "made", {c.name: (src[c.source], ops(c)) for c in cases}, timeout=1800)
+    for c in cases:
+        if c.after == "strip":
+            out[c.name] = strip_cached_values(out[c.name], out[c.name].with_name(out[c.name].stem + "-bare.xlsx"))
+    return out
+
+
 def _type(cell: str, formula: str, sheet: str = LEARN) -> dict:
     return {"op": "formula", "sheet": sheet, "cell": cell, "formula": formula}
 

@@ -15,7 +15,6 @@ import subprocess
 import pytest
 
 import studentcases
-from minixlsx import strip_cached_values
 from sheetnet.check.checker import check
 from sheetnet.cli import main
 
@@ -27,13 +26,7 @@ BY_NAME = {c.name: c for c in CASES}
 def made(lo_edit, tmp_path_factory):
     """Every case's workbook, edited and saved by LibreOffice (one soffice for all); 'strip' cases lose
     their cached values afterwards, as a program that does not calculate would have written them."""
-    folder = tmp_path_factory.mktemp("students")
-    src = studentcases.sources(folder / "sources")
-    out = lo_edit(folder / "made", {c.name: (src[c.source], c.ops) for c in CASES}, timeout=1800)
-    for c in CASES:
-        if c.after == "strip":
-            out[c.name] = strip_cached_values(out[c.name], out[c.name].with_name(out[c.name].stem + "-bare.xlsx"))
-    return out
+    return studentcases.make(lo_edit, tmp_path_factory.mktemp("students"), CASES)
 
 
 @pytest.fixture(scope="module")

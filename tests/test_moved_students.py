@@ -19,7 +19,6 @@ import pytest
 
 import movedstudents
 import studentcases
-from minixlsx import strip_cached_values
 from sheetnet.check.checker import check
 from sheetnet.cli import main
 from test_moved import _agree_with_libreoffice, _changed
@@ -30,13 +29,7 @@ BY_NAME = {c.name: c for c in CASES}
 
 @pytest.fixture(scope="module")
 def made(lo_edit, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("moved-students")
-    src = studentcases.sources(folder / "sources")
-    out = lo_edit(folder / "made", {c.name: (src[c.source], c.all_ops) for c in CASES}, timeout=1800)
-    for c in CASES:
-        if c.after == "strip":
-            out[c.name] = strip_cached_values(out[c.name], out[c.name].with_name(out[c.name].stem + "-bare.xlsx"))
-    return out
+    return studentcases.make(lo_edit, tmp_path_factory.mktemp("moved-students"), CASES, lambda c: c.all_ops)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
