@@ -95,7 +95,9 @@ def _language_option(argv: list[str]) -> tuple[str | None, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sheetnet import console
+    from sheetnet import blas, console
+
+    blas.at_start()  # before NumPy is imported: its BLAS then loads with one thread (sheetnet.blas says why)
 
     with console.tolerant():  # nothing we print may end the command: the console shows what it can
         try:

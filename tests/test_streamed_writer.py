@@ -28,13 +28,12 @@ def test_streamed_blocks_write_the_bytes_of_the_same_cells(tmp_path, monkeypatch
     import sheetnet.mirror.backprop as backprop
     import sheetnet.mirror.cnn_backprop as cnn_backprop
 
-    module, write = ((backprop, backprop.write_backprop_workbook) if kind == "backprop"
-                     else (cnn_backprop, cnn_backprop.write_cnn_backprop_workbook))
-    seen = []
-    monkeypatch.setattr(module, "write_xlsx", lambda path, sheets, *a: seen.append((sheets, a)) or writer.write_xlsx(path, sheets, *a))
+    write = backprop.write_backprop_workbook if kind == "backprop" else cnn_backprop.write_cnn_backprop_workbook
+    seen, write_xlsx = [], writer.write_xlsx
+    monkeypatch.setattr(writer, "write_xlsx", lambda path, sheets, *a: seen.append((sheets, a)) or write_xlsx(path, sheets, *a))
     streamed = tmp_path / "streamed.xlsx"
     write(streamed, iterations=3, exercise=exercise)
     (sheets, rest), = seen
     assert any(s.blocks for s in sheets)  # the long run was streamed
-    one_by_one = writer.write_xlsx(tmp_path / "cells.xlsx", _as_cells(sheets), *rest)
+    one_by_one = write_xlsx(tmp_path / "cells.xlsx", _as_cells(sheets), *rest)
     assert streamed.read_bytes() == one_by_one.read_bytes()

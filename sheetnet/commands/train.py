@@ -48,12 +48,15 @@ def register(sub) -> None:
 
 
 def _gd_defaults() -> tuple[str, str]:
-    """'chapter3 0.2, cnn 0.2, regression 1e-05' and 'chapter3 50, …': each trainable kind's own defaults."""
-    from sheetnet.mirror.kinds import KINDS
+    """'chapter3 0.2, cnn 0.2, regression 1e-05' and 'chapter3 50, …': each trainable kind's own defaults
+    (its Training's in mirror/kinds.py; read here from the engine's constants, so that --help and every other
+    command's start-up do not load the kinds, their layouts and NumPy)."""
+    from sheetnet.engine import defaults as d
 
-    trained = [k for k in KINDS if k.training]
-    return (", ".join(f"{k.name} {k.training.eta:g}" for k in trained),
-            ", ".join(f"{k.name} {k.training.iterations}" for k in trained))
+    trained = (("chapter3", d.GD_ETA, d.GD_ITERATIONS), ("cnn", d.CNN_GD_ETA, d.CNN_GD_ITERATIONS),
+               ("regression", d.REGRESSION_GD_ETA, d.REGRESSION_GD_ITERATIONS))
+    return (", ".join(f"{name} {eta:g}" for name, eta, _n in trained),
+            ", ".join(f"{name} {n}" for name, _eta, n in trained))
 
 
 def run(args) -> int:

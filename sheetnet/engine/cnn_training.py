@@ -17,13 +17,7 @@ import numpy as np
 
 from sheetnet.engine import training
 from sheetnet.engine.cnn import CNN, backprop, backward, evaluate, forward
-
-# Gradient descent: the book's η (chapter5.json "eta"). From cnn_initial, C_T falls steadily after
-# 4 updates and is below 12.5445/100 from the 204th on; 300 updates give C_T ≈ 0.083 (96/96,
-# weights ≤ ≈ 6.2) in ≈ 0.2 s. A larger η buys little and is less regular: 0.3–0.7 need 40–125
-# updates with more rises of C_T on the way, and with 0.8 C_T is still ≈ 16 after 200 updates.
-CNN_GD_ETA = 0.2
-CNN_GD_ITERATIONS = 300
+from sheetnet.engine.defaults import CNN_GD_ETA, CNN_GD_ITERATIONS  # gradient descent's (defaults.py says why)
 
 # Solver's way: stop at the first iterate with C_T ≤ 0.01. Unstopped, least squares "succeeds"
 # by saturating the sigmoids: C_T → 1e-10 with weights ≈ 110 after 17 iterations. From

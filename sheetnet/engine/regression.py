@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sheetnet.engine import training
+from sheetnet.engine.defaults import REGRESSION_GD_ETA, REGRESSION_GD_ITERATIONS
 
 
 @dataclass(frozen=True)
@@ -87,12 +88,8 @@ def least_squares(x: np.ndarray, y: np.ndarray) -> Line:
 
 MODEL = training.Model(evaluate=evaluate, gradient=gradient, residuals=None, output_jacobian=None)
 
-# Gradient descent on E with heights in cm: ∂²E/∂p² = Σx² ≈ 1.8·10⁵, so η must stay below 2/1.8·10⁵ ≈ 1.1·10⁻⁵;
-# along the other axis of the valley the curvature is 0.0086, 2·10⁷ times less. From p = q = 0, 1,000 updates
-# with η = 10⁻⁵ fit the slope at once (E 9,936 → 28.48, p = 0.334) and leave q at 0.001: the minimum
-# (E = 27.86, q = −12.06) is out of gradient descent's reach — the book's reason for the closed form.
-GD_ETA = 1e-5
-GD_ITERATIONS = 1000
+# gradient descent's defaults (defaults.py says why it cannot get far with heights in centimetres)
+GD_ETA, GD_ITERATIONS = REGRESSION_GD_ETA, REGRESSION_GD_ITERATIONS
 
 
 def gradient_descent(line: Line, x: np.ndarray, y: np.ndarray, *, eta: float = GD_ETA,

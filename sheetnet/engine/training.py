@@ -18,6 +18,7 @@ from typing import Callable
 
 import numpy as np
 
+from sheetnet.engine.defaults import GD_ETA, GD_ITERATIONS
 from sheetnet.engine.network import Network, backprop, evaluate, forward
 
 Callback = Callable[[int, float], None]
@@ -66,8 +67,8 @@ def gradient_descent(
     x: np.ndarray,
     t: np.ndarray,
     *,
-    eta: float = 0.2,
-    iterations: int = 50,
+    eta: float = GD_ETA,
+    iterations: int = GD_ITERATIONS,
     target: float | None = None,
     callback: Callback | None = None,
     model: Model | None = None,

@@ -25,10 +25,7 @@ from sheetnet.layout.depends import dependents
 from sheetnet.layout.model import Layout
 from sheetnet.layout.styles import CONDITIONAL, STYLES
 from sheetnet.mirror.authoring import by_name, iterated_exercise_line, iteration_count, refuse_params, run_line
-from sheetnet.mirror.answer import book_inputs
-from sheetnet.mirror.build import build_sheets, exercise_blanks
 from sheetnet.mirror.chapter3 import parameter_arrays, problem_of
-from sheetnet.xlsx.writer import write_xlsx
 
 ITERATIONS = by_name("backprop").iterations  # the book's chapter-4 experiment: 50
 MAX_ITERATIONS = 1000  # 66,000 rows and about 4.8 million cells
@@ -84,6 +81,11 @@ def write_backprop_workbook(path: str | Path, *, iterations: int = ITERATIONS, e
     An exercise leaves every formula cell of the learning sheet empty (iteration and image numbers
     stay: they are labels), and the summary's formulas that read those cells without a cached value.
     """
+    # the writer (XlsxWriter) only when writing: check, recompute and train use this module's values alone
+    from sheetnet.mirror.answer import book_inputs
+    from sheetnet.mirror.build import build_sheets, exercise_blanks
+    from sheetnet.xlsx.writer import write_xlsx
+
     if iterations < 1:
         raise ValueError("iterations must be ≥ 1")
     net = net or chapter3_params("backprop_initial")

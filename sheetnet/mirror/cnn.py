@@ -20,9 +20,7 @@ from sheetnet.i18n import _
 from sheetnet.layout.chapter5 import CNN5
 from sheetnet.layout.model import Layout
 from sheetnet.layout.styles import CONDITIONAL, STYLES
-from sheetnet.mirror.build import build_sheets, exercise_blanks
 from sheetnet.mirror.chapter3 import RIGHT, WRONG
-from sheetnet.xlsx.writer import write_xlsx
 
 PARAMETERS = ("filters", "filter_b", "output_w", "output_b")
 
@@ -120,6 +118,10 @@ def cnn_cell_values(layout: Layout, inputs: dict[str, np.ndarray], net: CNN) -> 
 def write_cnn_workbook(path: str | Path, net: CNN, *, exercise: bool = False, layout: Layout = CNN5) -> CNNEvaluation:
     """Data and the learning sheet with `net`'s parameters: every formula with the engine's value, or
     (exercise) the learning sheet's formula cells left empty for the student."""
+    # the writer (XlsxWriter) only when writing: check, recompute and train use this module's values alone
+    from sheetnet.mirror.build import build_sheets, exercise_blanks
+    from sheetnet.xlsx.writer import write_xlsx
+
     inputs = cnn_book_inputs(net, layout)
     n = len(inputs["pixels"])
     ev, values = cnn_cell_values(layout, inputs, net)

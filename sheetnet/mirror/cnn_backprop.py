@@ -26,9 +26,7 @@ from sheetnet.layout.depends import dependents
 from sheetnet.layout.model import Layout
 from sheetnet.layout.styles import CONDITIONAL, STYLES
 from sheetnet.mirror.authoring import by_name, iterated_exercise_line, iteration_count, refuse_params, run_line
-from sheetnet.mirror.build import build_sheets, exercise_blanks
 from sheetnet.mirror.cnn import cnn_book_inputs, cnn_problem
-from sheetnet.xlsx.writer import write_xlsx
 
 ITERATIONS = by_name("cnn-backprop").iterations  # 10: 96 images × 290 cells a block, ≈ 280,000 cells
 MAX_ITERATIONS = 100  # 13,500 rows, 2.8 million cells, ≈ 1.7 GB while writing
@@ -144,6 +142,10 @@ def write_cnn_backprop_workbook(path: str | Path, *, iterations: int = ITERATION
     """Data, the learning sheet with `iterations` blocks from chapter5_params('initial'), and the C_T
     summary. An exercise leaves the learning sheet's formula cells empty (iteration and image
     numbers stay: they are labels), and the summary's formulas that read them without a value."""
+    # the writer (XlsxWriter) only when writing: check, recompute and train use this module's values alone
+    from sheetnet.mirror.build import build_sheets, exercise_blanks
+    from sheetnet.xlsx.writer import write_xlsx
+
     if iterations < 1:
         raise ValueError("iterations must be ≥ 1")
     net = net or chapter5_params("initial")

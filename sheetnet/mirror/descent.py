@@ -18,8 +18,6 @@ from sheetnet.layout.descent import DESCENT
 from sheetnet.layout.model import Layout
 from sheetnet.layout.styles import CONDITIONAL, STYLES
 from sheetnet.mirror.authoring import by_name, iteration_count
-from sheetnet.mirror.build import build_sheets, exercise_blanks
-from sheetnet.xlsx.writer import write_xlsx
 
 STEPS = by_name("descent").iterations  # 30: (3, 2)·0.8³⁰ ≈ (0.004, 0.002)
 MAX_STEPS = DESCENT.max_iterations  # the rows a workbook is read with, at most
@@ -50,6 +48,10 @@ def write_descent_workbook(path: str | Path, *, steps: int = STEPS, exercise: bo
                            layout: Layout = DESCENT) -> Descent:
     """The descent sheet from the book's start: every formula with the engine's value, or (exercise)
     every computed cell empty for the student (step numbers stay: they are labels)."""
+    # the writer (XlsxWriter) only when writing: check, recompute and train use this module's values alone
+    from sheetnet.mirror.build import build_sheets, exercise_blanks
+    from sheetnet.xlsx.writer import write_xlsx
+
     inputs = book_inputs(layout)
     run, values = descent_values(layout, inputs, steps)
     blank = exercise_blanks(layout) if exercise else frozenset()

@@ -7,13 +7,14 @@ train go through a kind and never through a particular layout: a new workbook is
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from sheetnet.engine import cnn_training, regression, training
+from sheetnet.engine import defaults
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import N_, _
 from sheetnet.layout.model import Layout
@@ -60,10 +61,17 @@ class Training:
     net_of: Callable[[dict], object]  # the learning sheet's parameters → the engine's network
     parameter_arrays: Callable[[object], dict]  # the inverse: a network → the parameter quantities
     problem: Callable[[dict], tuple[np.ndarray, np.ndarray]]  # the inputs → (x, t)
-    solve: Callable  # (net, x, t, *, max_iterations, callback) → training.SolveResult
-    gradient_descent: Callable  # (net, x, t, *, eta, iterations, callback) → training.GDResult
+    engine: str  # the engine module with its solve and gradient_descent (imported when training: SciPy …)
     eta: float  # gradient descent's default η …
     iterations: int  # … and number of updates
+
+    def solve(self, net, x, t, **options):
+        """(net, x, t, *, max_iterations, callback) → training.SolveResult"""
+        return importlib.import_module(self.engine).solve(net, x, t, **options)
+
+    def gradient_descent(self, net, x, t, **options):
+        """(net, x, t, *, eta, iterations, callback) → training.GDResult"""
+        return importlib.import_module(self.engine).gradient_descent(net, x, t, **options)
 
 
 @dataclass(frozen=True)
@@ -189,16 +197,16 @@ def _cnn_problem(inputs):
 
 
 # Chapter 3: η 0.2 × 50 is the book's chapter-4 run. The CNN: solve stops at C_T ≤ CNN_SOLVE_TARGET
-# (its own default), gradient descent takes CNN_GD_ETA × CNN_GD_ITERATIONS (see engine/cnn_training.py).
-CHAPTER3_TRAINING = Training(_chapter3_net_of, _chapter3_arrays, _chapter3_problem,
-                             training.solve, training.gradient_descent, eta=0.2, iterations=50)
-CNN_TRAINING = Training(_cnn_net_of, _cnn_arrays, _cnn_problem, cnn_training.solve, cnn_training.gradient_descent,
-                        eta=cnn_training.CNN_GD_ETA, iterations=cnn_training.CNN_GD_ITERATIONS)
+# (its own default), gradient descent takes CNN_GD_ETA × CNN_GD_ITERATIONS (see engine/defaults.py).
+CHAPTER3_TRAINING = Training(_chapter3_net_of, _chapter3_arrays, _chapter3_problem, "sheetnet.engine.training",
+                             eta=defaults.GD_ETA, iterations=defaults.GD_ITERATIONS)
+CNN_TRAINING = Training(_cnn_net_of, _cnn_arrays, _cnn_problem, "sheetnet.engine.cnn_training",
+                        eta=defaults.CNN_GD_ETA, iterations=defaults.CNN_GD_ITERATIONS)
 
 
 # -- chapter 5 by backpropagation: the CNN's run in iteration blocks -----------------------------------
 def _cnn_backprop_compute(inputs, n, k):
-    from sheetnet.mirror.cnn_backprop import cnn_backprop_compute  # imported when used: it brings the writer
+    from sheetnet.mirror.cnn_backprop import cnn_backprop_compute
 
     return cnn_backprop_compute(inputs, n, k)
 
@@ -245,10 +253,10 @@ def _students(inputs, n, k):
     return _("{n} students").format(n=n)
 
 
-# solve: the least-squares line in closed form; gradient descent: η 1e-5 × 1000 (engine/regression.py says why
+# solve: the least-squares line in closed form; gradient descent: η 1e-5 × 1000 (engine/defaults.py says why
 # it cannot get far with heights in centimetres)
-REGRESSION_TRAINING = Training(_regression_line_of, _regression_arrays, _regression_problem, regression.solve,
-                               regression.gradient_descent, eta=regression.GD_ETA, iterations=regression.GD_ITERATIONS)
+REGRESSION_TRAINING = Training(_regression_line_of, _regression_arrays, _regression_problem, "sheetnet.engine.regression",
+                               eta=defaults.REGRESSION_GD_ETA, iterations=defaults.REGRESSION_GD_ITERATIONS)
 
 
 def _descent_compute(inputs, n, k):

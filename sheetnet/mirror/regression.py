@@ -18,8 +18,6 @@ from sheetnet.i18n import _
 from sheetnet.layout.model import Layout
 from sheetnet.layout.regression import REGRESSION
 from sheetnet.layout.styles import CONDITIONAL, STYLES
-from sheetnet.mirror.build import build_sheets, exercise_blanks
-from sheetnet.xlsx.writer import write_xlsx
 
 PARAM_SETS = ("initial", "trained")  # p = q = 0; the least-squares line of the book's seven students
 
@@ -73,6 +71,10 @@ def write_regression_workbook(path: str | Path, line: Line, *, exercise: bool = 
                               layout: Layout = REGRESSION) -> Fit:
     """The regression sheet with the book's data and the line (p, q): every formula with the engine's
     value, or (exercise) the prediction, e and E cells left empty for the student."""
+    # the writer (XlsxWriter) only when writing: check, recompute and train use this module's values alone
+    from sheetnet.mirror.build import build_sheets, exercise_blanks
+    from sheetnet.xlsx.writer import write_xlsx
+
     inputs = book_inputs(line, layout)
     fit, values = regression_values(layout, inputs)
     blank = exercise_blanks(layout) if exercise else frozenset()
