@@ -76,6 +76,8 @@ class Training:
 
 @dataclass(frozen=True)
 class Kind:
+    """A kind of workbook: its layout, how every computed cell follows from its inputs, its parameter sets."""
+
     name: str  # as the command line says it: chapter3, backprop, cnn …
     layout: Layout
     compute: Callable[[dict, int, int], tuple[Summary, dict]]  # (inputs, images, iterations) → every computed value
