@@ -116,7 +116,6 @@ def _checked(args, kind) -> tuple[frozenset[str], object]:
     """`sheetnet check` first: its root causes refuse the training (one line, the check's headline), or
     with --force say which quantities get no saved value. (the quantities to leave, the loaded workbook)"""
     from sheetnet.check.checker import check
-    from sheetnet.check.report import headline
 
     if kind.training is None:
         return frozenset(), None  # train_workbook says why it does not train this kind
@@ -128,6 +127,8 @@ def _checked(args, kind) -> tuple[frozenset[str], object]:
     if not wrong:
         return frozenset(), result.loaded
     if not args.force:
+        from sheetnet.check.report import headline  # the report's wording, needed only to refuse
+
         raise UnusableInput(ngettext(
             "{n} root cause in its formulas ({first}): run `sheetnet check {file}` first, or train anyway with --force",
             "{n} root causes in its formulas ({first}, …): run `sheetnet check {file}` first, or train anyway with "
