@@ -460,8 +460,9 @@ def bench_kinds(tmp: Path, R: int, R_LO: int, R_BIG: int, quick: bool) -> None:
     hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         train = ["train", str(initial), "-o", str(tmp / "t.xlsx"), "--method", "solver"]
+        # the default pool: neither the thread count set before NumPy loads nor threadpoolctl's limit
         default_pool = [sys.executable, "-c", "import contextlib,sys,sheetnet.blas as b;b.one_thread=contextlib.nullcontext;"
-                        "from sheetnet.cli import main;sys.exit(main(sys.argv[1:]))", *train]
+                        "b.at_start=lambda:None;from sheetnet.cli import main;sys.exit(main(sys.argv[1:]))", *train]
         t_default, _, _ = median_wall(default_pool, R)
         t_one, _, _ = median_wall([*SHEETNET, *train], R)
     finally:
