@@ -343,24 +343,34 @@ def detect(path: str | Path, book=None) -> Kind:
     if book is None:
         with WorkbookCells(path) as book:
             return detect(path, book)
-    found, first_error = {}, None
+    tried: dict[str, dict[str, str] | UnusableInput] = {}  # kind → its sheets' roles, or why it has none
+
+    def roles_of(kind: Kind) -> dict[str, str]:
+        if kind.name not in tried:
+            try:
+                tried[kind.name] = sheet_roles(book, kind.layout)
+            except UnusableInput as e:
+                tried[kind.name] = e
+        roles = tried[kind.name]
+        return {} if isinstance(roles, UnusableInput) else roles
+
+    # By the learning sheet's own name: only a kind whose name for it the workbook has can be found so,
+    # and the others' sheets are not searched for (by content, a CNN workbook's the longest part of its check).
     for kind in KINDS:
-        try:
-            found[kind.name] = sheet_roles(book, kind.layout)
-        except UnusableInput as e:
-            first_error = first_error or e
-            continue
-    for by_own_name in (True, False):
-        for kind in KINDS:
-            roles = found.get(kind.name, {})
-            if "learn" in roles and (not by_own_name or roles["learn"] in kind.layout.sheet("learn").names):
-                return kind
+        names = next((s.names for s in kind.layout.sheets if s.role == "learn"), ())
+        if any(n in book.sheet_names for n in names) and roles_of(kind).get("learn") in names:
+            return kind
+    for kind in KINDS:  # by content
+        if "learn" in roles_of(kind):
+            return kind
     for kind in KINDS:  # data only: the kind whose data sheet holds numbers where its data belongs
         if not any(s.role == "data" for s in kind.layout.sheets):
             continue  # its data sit on the learning sheet (chapter 2): there is no data-only workbook of it
         data = kind.layout.sheet("data")
-        if kind.name in found and sheet_fits(book, kind.layout, data, found[kind.name].get("data")):
+        roles = roles_of(kind)
+        if roles and sheet_fits(book, kind.layout, data, roles.get("data")):
             return kind
+    first_error = next((tried[k.name] for k in KINDS if isinstance(tried[k.name], UnusableInput)), None)
     if first_error is None:  # the first kind's sheets are there but hold other things: say which, cell by cell
         return KINDS[0]
     raise first_error  # chapter 3's answer: what the first kind's sheets lack (or what broke reading it)
