@@ -103,12 +103,13 @@ def _refuse_clashes(args, paths: list[Path]) -> None:
     CSV's name forgotten: the shell made the first workbook the CSV) must not overwrite a workbook."""
     from sheetnet.check.batch import looks_like_a_workbook
     from sheetnet.outputs import refuse_clashes
-    from sheetnet.xlsx.patch import refuse_other_extension
 
     named = (("--annotate", args.annotate), ("-o", args.output), ("--csv", args.csv))
     outputs = [(option, path) for option, path in named if path is not None and not os.path.isdir(path)]
     refuse_clashes(paths, outputs)
     if args.annotate is not None and len(paths) == 1 and not os.path.isdir(args.annotate):  # one copy, named
+        from sheetnet.xlsx.patch import refuse_other_extension  # the copy's writer: only when there is a copy
+
         refuse_other_extension(paths[0], args.annotate, "--annotate")
     if args.csv is not None and looks_like_a_workbook(args.csv):
         raise UnusableInput(_("--csv {path}: is a workbook, not a CSV file (was the CSV's name forgotten?)").format(
