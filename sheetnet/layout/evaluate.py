@@ -20,12 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from sheetnet.formula import values as fv
-from sheetnet.formula.family import Family
+from sheetnet.formula.family import Family, merged
 from sheetnet.formula.grid import Book, SheetGrid
 from sheetnet.formula.syntax import Parsed, family_key, parse
 from sheetnet.layout.model import _TOKEN, TYPED, Layout, Quantity, Span
 
-__all__ = ["Evaluator", "Slot", "Templates", "grids", "spans", "TYPED"]
+__all__ = ["Evaluator", "Graded", "Slot", "Templates", "grids", "spans", "TYPED"]
 
 
 @dataclass
@@ -39,6 +39,22 @@ class Slot:
     families: list[tuple[Family, np.ndarray]]
 
 
+@dataclass
+class Graded:
+    """A quantity's cells as the checker grades them, flattened, and its formulas as families merged
+    across its slots (one evaluation each) — nothing here depends on a workbook's cells, so a class
+    check works it out once per worker."""
+
+    shape: tuple[int, ...]  # the layout's shape of the quantity
+    rows: np.ndarray  # (m,) int64, read-only
+    cols: np.ndarray
+    expected: np.ndarray  # (m,) object: the layout's formula text, None where none belongs (read-only)
+    graded: np.ndarray  # (m,) bool: a formula belongs here (read-only)
+    families: list[Family]  # the slots' families merged by key
+    parts: list[tuple[np.ndarray, int, np.ndarray]]  # per slot family: its cells, its merged family, where in it
+    family: np.ndarray  # (m,) int: each cell's merged family (−1: none), read-only
+
+
 class Templates:
     """The layout's formulas at the cells of one workbook: n images, k iteration blocks, its sheet names."""
 
@@ -46,6 +62,43 @@ class Templates:
         self.layout, self.n, self.k, self.sheet_names = layout, n_images, n_iterations, sheet_names
         self._slots: dict[str, list[Slot]] = {}
         self._parsed: dict[tuple, Parsed] = {}
+        self._graded: dict[str, Graded] = {}
+        self._reach: dict[str, tuple[int, int]] | None = None
+
+    def reach(self) -> dict[str, tuple[int, int]]:
+        """Per sheet (by its name in the workbook), the last row and column any quantity of the layout
+        takes there."""
+        if self._reach is None:
+            self._reach = {}
+            for q in self.layout.quantities:
+                if q.sheet in self.sheet_names:
+                    pos = self.layout.positions(q, self.n, self.k)
+                    name = self.sheet_names[q.sheet]
+                    r, c = self._reach.get(name, (0, 0))
+                    self._reach[name] = (max(r, int(pos[..., 0].max())), max(c, int(pos[..., 1].max())))
+        return self._reach
+
+    def graded(self, q: Quantity) -> Graded:
+        """q's cells, expected texts and merged formula families, worked out once (see Graded)."""
+        hit = self._graded.get(q.name)
+        if hit is not None:
+            return hit
+        pos = self.layout.positions(q, self.n, self.k)
+        flat = pos.reshape(-1, 2)
+        rows, cols = flat[:, 0].astype(np.int64), flat[:, 1].astype(np.int64)
+        expected = self.expected_texts(q).reshape(-1)
+        graded = np.not_equal(expected, None).astype(bool)
+        slot_families = [(f, slot.flat[within]) for slot in self.slots(q) for f, within in slot.families]
+        families, spans_ = merged([f for f, _ in slot_families])
+        family = np.full(len(rows), -1)
+        parts = []
+        for (_, cells), (k, where) in zip(slot_families, spans_):
+            family[cells] = k
+            parts.append((cells, k, where))
+        for a in (rows, cols, graded, family):
+            a.flags.writeable = False
+        hit = self._graded[q.name] = Graded(pos.shape[:-1], rows, cols, expected, graded, families, parts, family)
+        return hit
 
     def slots(self, q: Quantity, template: str | None = None, unit_of=None) -> list[Slot]:
         """The quantity's formula cells, slot by slot: its own templates, or `template` everywhere (with
