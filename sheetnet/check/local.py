@@ -184,11 +184,14 @@ def _grade_quantity(wb: Workbook, view: Book, q, e2e: np.ndarray, tol: Tolerance
     same = (texts == expected) & graded
     grid = wb.book.grid(sheet)
     found = grid.gather(rows[:, None, None], cols[:, None, None])
-    # the layout's formulas, one evaluation per family (merged across the quantity's slots)
-    results = []
-    for f in plan.families:
+    # the layout's formulas, one evaluation per family (merged across the quantity's slots), and one
+    # for the families of one template that read their own cells in each iteration block
+    results: list[V | None] = [None] * len(plan.families)
+    for f, members in plan.evaluations:
         v = f.evaluate(view)
-        results.append(fv.error(f.m, fv.NAME) if v is None else v)
+        v = fv.error(f.m, fv.NAME) if v is None else v
+        for k, span in members:
+            results[k] = v if span is None else v.take(span)
     local_parts = [(cells, results[k].take(where)) for cells, k, where in plan.parts]
     local = fv.stack_cells(local_parts, len(rows)) if local_parts else fv.blank(len(rows))
     e2e = np.asarray(e2e).reshape(-1)

@@ -157,16 +157,23 @@ def merged(families: list[Family]) -> tuple[list[Family], list[tuple[int, np.nda
         groups[k].append(f)
         spans.append((k, np.arange(sizes[k], sizes[k] + f.m)))
         sizes[k] += f.m
-    out = []
-    for members in groups:  # each merged family's arrays joined once
-        f = members[0]
-        if len(members) == 1:
-            out.append(Family(f.key, f.parsed, f.sheet, f.origin, f.rows, f.cols, f.element, corners=f.corners))
-            continue
-        rows, cols = np.concatenate([g.rows for g in members]), np.concatenate([g.cols for g in members])
-        corners = None
-        if f.corners is not None:
-            corners = [tuple(np.concatenate([np.broadcast_to(g.corners[r][j], (g.m,)) for g in members])
-                             for j in range(len(f.corners[r]))) for r in range(len(f.corners))]
-        out.append(Family(f.key, f.parsed, f.sheet, f.origin, rows, cols, f.element, corners=corners))
-    return out, spans
+    return [joined(members) for members in groups], spans
+
+
+def joined(members: list[Family]) -> Family:
+    """Families of one formula (one key, or one template's tree with every cell's corners given) as one
+    family: their cells one after another."""
+    f = members[0]
+    if len(members) == 1:
+        return Family(f.key, f.parsed, f.sheet, f.origin, f.rows, f.cols, f.element, corners=f.corners)
+    rows, cols = np.concatenate([g.rows for g in members]), np.concatenate([g.cols for g in members])
+    corners = None
+    if f.corners is not None:
+        corners = [tuple(np.concatenate([_each(g.corners[r][j], g.m) for g in members])
+                         for j in range(len(f.corners[r]))) for r in range(len(f.corners))]
+    return Family(f.key, f.parsed, f.sheet, f.origin, rows, cols, f.element, corners=corners)
+
+
+def _each(a, m: int) -> np.ndarray:
+    """A corner at each of m cells (one given for all of them, or already one per cell)."""
+    return a if isinstance(a, np.ndarray) and a.shape == (m,) else np.broadcast_to(a, (m,))

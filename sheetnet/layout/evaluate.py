@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sheetnet.formula import values as fv
-from sheetnet.formula.family import Family, merged
+from sheetnet.formula.family import Family, joined, merged
 from sheetnet.formula.grid import Book, SheetGrid
 from sheetnet.formula.syntax import Parsed, family_key, parse
 from sheetnet.layout.model import _TOKEN, TYPED, Layout, Quantity, Span
@@ -53,6 +53,8 @@ class Graded:
     families: list[Family]  # the slots' families merged by key
     parts: list[tuple[np.ndarray, int, np.ndarray]]  # per slot family: its cells, its merged family, where in it
     family: np.ndarray  # (m,) int: each cell's merged family (−1: none), read-only
+    evaluations: list[tuple[Family, list[tuple[int, np.ndarray]]]]  # what is evaluated: (a family, per merged
+    # family in it (its index, its cells' positions there)) — one template's families together (see _together)
 
 
 class Templates:
@@ -97,7 +99,8 @@ class Templates:
             parts.append((cells, k, where))
         for a in (rows, cols, graded, family):
             a.flags.writeable = False
-        hit = self._graded[q.name] = Graded(pos.shape[:-1], rows, cols, expected, graded, families, parts, family)
+        hit = self._graded[q.name] = Graded(pos.shape[:-1], rows, cols, expected, graded, families, parts, family,
+                                            _together(families))
         return hit
 
     def slots(self, q: Quantity, template: str | None = None, unit_of=None) -> list[Slot]:
@@ -150,6 +153,50 @@ class Templates:
             self._parsed[key] = parse(self.layout.formula(q, self.n, self.sheet_names, first[1], unit_read, r, c,
                                                           first[0], self.k))
         return self._parsed[key]
+
+
+def _together(families: list[Family]) -> list[tuple[Family, list[tuple[int, np.ndarray]]]]:
+    """Families of one template's tree whose references' corners are given at every cell (a slot filled
+    down iteration blocks that each read their own parameters has no key, so is not merged) and name
+    rectangles of one size evaluated as one: a formula's value at a cell depends only on what its
+    references name there. Up to a bound on the cells their references read together."""
+    groups: dict[tuple, list[int]] = {}
+    reads: list[int] = []
+    for k, f in enumerate(families):
+        sizes = _sizes(f) if f.corners is not None and f.parsed.tree is not None and not f.parsed.outside else None
+        groups.setdefault(("alone", k) if sizes is None else (id(f.parsed.tree), f.sheet, f.element, sizes),
+                          []).append(k)
+        reads.append(f.m * max([h * w for h, w in sizes] or [1]) if sizes is not None else 0)
+    out = []
+    for members in groups.values():
+        batch, size = [], 0
+        for k in members + [None]:
+            if batch and (k is None or size + reads[k] > _READS_TOGETHER):
+                if len(batch) == 1:
+                    out.append((families[batch[0]], [(batch[0], None)]))
+                else:
+                    starts = np.cumsum([0] + [families[j].m for j in batch])
+                    out.append((joined([families[j] for j in batch]),
+                                [(j, np.arange(starts[n], starts[n + 1])) for n, j in enumerate(batch)]))
+                batch, size = [], 0
+            if k is not None:
+                batch.append(k)
+                size += reads[k]
+    return out
+
+
+def _sizes(f: Family) -> tuple[tuple[int, int], ...] | None:
+    """The (height, width) each reference names, when it is one at every cell of the family."""
+    out = []
+    for top, left, bottom, right in f.corners:
+        h, w = np.asarray(bottom) - np.asarray(top) + 1, np.asarray(right) - np.asarray(left) + 1
+        if h.min() != h.max() or w.min() != w.max():
+            return None
+        out.append((int(h.flat[0]), int(w.flat[0])))
+    return tuple(out)
+
+
+_READS_TOGETHER = 4_000_000  # cells the references of one joined evaluation read (MAX_ELEMENTS is per reference)
 
 
 def _corners(field, di: np.ndarray, dj: np.ndarray, n_images: int) -> tuple:
