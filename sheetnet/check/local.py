@@ -396,7 +396,8 @@ def mistakes(name: str, loaded: Loaded, v: Values) -> list[tuple[str, str, np.nd
                 continue
             units = q.place.units
             for s in range(1, units):
-                out.append((m.code, m.text, ev.quantity(q, m.template, lambda u, s=s: (u + s) % units).reshape(-1)))
+                out.append((m.code, m.text, ev.quantity(q, m.template, lambda u, s=s: (u + s) % units,
+                                                        key=("units shifted", s)).reshape(-1)))
     return out
 
 

@@ -62,7 +62,7 @@ class Templates:
 
     def __init__(self, layout: Layout, n_images: int, n_iterations: int, sheet_names: dict[str, str]):
         self.layout, self.n, self.k, self.sheet_names = layout, n_images, n_iterations, sheet_names
-        self._slots: dict[str, list[Slot]] = {}
+        self._slots: dict[tuple, list[Slot]] = {}
         self._parsed: dict[tuple, Parsed] = {}
         self._graded: dict[str, Graded] = {}
         self._reach: dict[str, tuple[int, int]] | None = None
@@ -103,13 +103,16 @@ class Templates:
                                             _together(families))
         return hit
 
-    def slots(self, q: Quantity, template: str | None = None, unit_of=None) -> list[Slot]:
+    def slots(self, q: Quantity, template: str | None = None, unit_of=None, key=None) -> list[Slot]:
         """The quantity's formula cells, slot by slot: its own templates, or `template` everywhere (with
         unit_of(unit): the unit whose cells the template names — a mistake that reads another unit).
         Each slot's references at every cell come from the layout's plan of the family (Layout.
-        formula_plans: resolved at its first cell and moved by a step per image and per iteration)."""
-        if template is None and unit_of is None and q.name in self._slots:
-            return self._slots[q.name]
+        formula_plans: resolved at its first cell and moved by a step per image and per iteration).
+        Kept for the next call (the checker asks for a mistake's template at every workbook of a class);
+        with unit_of, only when `key` names it."""
+        kept = (q.name, template, key) if unit_of is None or key is not None else None
+        if kept in self._slots:
+            return self._slots[kept]
         qt = q if template is None else dataclasses.replace(q, formula=template, first_formula=None, first_iteration=None)
         pos = self.layout.positions(q, self.n, self.k)
         shape = pos.shape[:-1]
@@ -138,8 +141,8 @@ class Templates:
                 else:
                     families = _families(self.sheet_names[q.sheet], base, corners, first, flat_pos[index])
                 out.append(Slot(q.name, template_text, index, families))
-        if template is None and unit_of is None:
-            self._slots[q.name] = out
+        if kept is not None:
+            self._slots[kept] = out
         return out
 
     def expected_texts(self, q: Quantity) -> np.ndarray:
@@ -292,12 +295,13 @@ class Evaluator:
         self.templates = Templates(layout, n_images, n_iterations, {role: role for role in roles})
         self.book = Book(roles, grids.get)
 
-    def quantity(self, q: Quantity, template: str | None = None, unit_of=None) -> np.ndarray:
+    def quantity(self, q: Quantity, template: str | None = None, unit_of=None, key=None) -> np.ndarray:
         """Every cell of q: its own template (or `template`) evaluated there, shaped like q's positions;
-        NaN (None for text) where the template is a typed value or a constant, or the result no number."""
+        NaN (None for text) where the template is a typed value or a constant, or the result no number.
+        key: names unit_of, for the slots to be kept (Templates.slots)."""
         shape = self.layout.positions(q, self.n, self.n_iterations).shape[:-1]
         out = np.full(int(np.prod(shape)), None if q.text else np.nan, dtype=object if q.text else float)
-        for slot in self.templates.slots(q, template, unit_of):
+        for slot in self.templates.slots(q, template, unit_of, key):
             for family, within in slot.families:
                 v = family.evaluate(self.book)
                 if v is None:
