@@ -9,6 +9,7 @@ list of places; each counts the inherited cells downstream of it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import tempfile
 from collections import Counter
@@ -134,10 +135,11 @@ def check(path: str | Path, *, tol: Tolerance = Tolerance(), recalc: bool = Fals
     hints: for students checking themselves: say what is wrong and where, never the expected formula.
     """
     path = Path(path)
-    with tempfile.TemporaryDirectory(prefix="sheetnet-check-") as tmp:
+    with contextlib.ExitStack() as stack:  # a temporary folder only for LibreOffice's copy (--recalc)
         source, notes, recalculated = path, [], False
         if recalc:
             kind = kind or detect(path)
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="sheetnet-check-"))
             copy, why_not = _recalculated(path, Path(tmp))
             if copy is not None:
                 source, recalculated = copy, True
@@ -218,10 +220,17 @@ def _style_note(places: Places, g) -> str:
 
 def _without_values(loaded: Loaded) -> bool:
     """Every formula of the graded quantities lacks a saved value: a file a program wrote without calculating."""
-    layout = loaded.layout
-    with_formula = [c for name in layout.graded if name in loaded.cells for c in loaded.cells[name].reshape(-1)
-                    if c is not None and c.formula is not None]
-    return bool(with_formula) and all(c.kind == "" for c in with_formula)
+    any_formula = False
+    for name in loaded.layout.graded:  # the first saved value settles it (a workbook that holds values)
+        for c in loaded.cells.get(name, _NO_CELLS).flat:
+            if c is not None and c.formula is not None:
+                if c.kind != "":
+                    return False
+                any_formula = True
+    return any_formula
+
+
+_NO_CELLS = np.empty(0, dtype=object)
 
 
 def _recalculated(path: Path, tmp: Path) -> tuple[Path | None, str | None]:
@@ -260,7 +269,10 @@ def _judge_quantity(loaded: Loaded, places: Places, diagnoser: Diagnoser, v: Val
     no_value = g.graded & has_formula & (blank | unsaved)
     typed = g.graded & ~has_formula & ~blank & ~unsaved
     formula = g.graded & has_formula & ~blank & ~unsaved
-    stale = formula & g.evaluable & probes.known(g.own) & ~agree_local(g.own, g.found, tol, dialect)
+    # the student's formulas over the workbook against its saved values (where every formula is the
+    # book's text, that is the comparison just made: `same` is symmetric)
+    own_ok = ok_local if g.own is g.local and found is g.found else agree_local(g.own, g.found, tol, dialect)
+    stale = formula & g.evaluable & (can if g.own is g.local else probes.known(g.own)) & ~own_ok
     wrong = formula & g.evaluable & ~g.equivalent
     unknown = formula & ~g.evaluable
     different = formula & g.evaluable & g.equivalent & ~g.same  # right, but written otherwise: is it fill-proof?

@@ -26,7 +26,7 @@ from sheetnet import progress
 from sheetnet.check import probes
 from sheetnet.errors import UnusableInput
 from sheetnet.formula import values as fv
-from sheetnet.formula.family import Family, group, merged
+from sheetnet.formula.family import Family, group
 from sheetnet.formula.grid import Book, SheetGrid
 from sheetnet.formula.values import NUM, TEXT, V
 from sheetnet.i18n import _
@@ -65,13 +65,7 @@ class Workbook:
         self.loaded, self.layout, self.cells = loaded, loaded.layout, cells
         self.book = Book(cells.sheet_names, self._grid, cells.defined_names, dialect)
         self.templates = _templates(self.layout, loaded.n_images, loaded.n_iterations, loaded.sheet_names)
-        self._reach = {}
-        for q in self.layout.quantities:
-            if q.sheet in loaded.sheet_names:
-                pos = self.layout.positions(q, loaded.n_images, loaded.n_iterations)
-                name = loaded.sheet_names[q.sheet]
-                r, c = self._reach.get(name, (0, 0))
-                self._reach[name] = (max(r, int(pos[..., 0].max())), max(c, int(pos[..., 1].max())))
+        self._reach = self.templates.reach()
         self._links: dict[str, dict] = {}
 
     def _grid(self, name: str) -> SheetGrid | None:
@@ -181,38 +175,30 @@ def grade(loaded: Loaded, kind: Kind, wb: Workbook, tol: Tolerance) -> Values:
 
 
 def _grade_quantity(wb: Workbook, view: Book, q, e2e: np.ndarray, tol: Tolerance, relabels: list) -> Graded:
-    loaded, layout = wb.loaded, wb.layout
-    pos = layout.positions(q, loaded.n_images, loaded.n_iterations)
-    shape = pos.shape[:-1]
-    flat = pos.reshape(-1, 2)
-    rows, cols = flat[:, 0].astype(np.int64), flat[:, 1].astype(np.int64)
+    plan = wb.templates.graded(q)  # the quantity's cells and the layout's families, once per worker
+    rows, cols, expected, graded = plan.rows, plan.cols, plan.expected, plan.graded
     sheet = wb.sheet_name(q.sheet)
-    cell_objects = loaded.cells[q.name].reshape(-1)
+    cell_objects = wb.loaded.cells[q.name].reshape(-1)
     texts = np.array([None if c is None else c.formula for c in cell_objects], dtype=object)
     elements = _array_members(wb, sheet, rows, cols, texts)
-    expected = wb.templates.expected_texts(q).reshape(-1)
-    graded = np.not_equal(expected, None).astype(bool)
     same = (texts == expected) & graded
     grid = wb.book.grid(sheet)
     found = grid.gather(rows[:, None, None], cols[:, None, None])
-    # the layout's formulas, one evaluation per family (merged across the quantity's slots)
-    slot_families = [(f, slot.flat[within]) for slot in wb.templates.slots(q) for f, within in slot.families]
-    fams, spans_ = merged([f for f, _ in slot_families])
-    results = []
-    for f in fams:
+    # the layout's formulas, one evaluation per family (merged across the quantity's slots), and one
+    # for the families of one template that read their own cells in each iteration block
+    results: list[V | None] = [None] * len(plan.families)
+    for f, members in plan.evaluations:
         v = f.evaluate(view)
-        results.append(fv.error(f.m, fv.NAME) if v is None else v)
-    layout_family = np.full(len(rows), -1)
-    local_parts = []
-    for (f, cells), (k, where) in zip(slot_families, spans_):
-        layout_family[cells] = k
-        local_parts.append((cells, results[k].take(where)))
+        v = fv.error(f.m, fv.NAME) if v is None else v
+        for k, span in members:
+            results[k] = v if span is None else v.take(span)
+    local_parts = [(cells, results[k].take(where)) for cells, k, where in plan.parts]
     local = fv.stack_cells(local_parts, len(rows)) if local_parts else fv.blank(len(rows))
     e2e = np.asarray(e2e).reshape(-1)
     if relabels:  # the student's own verdicts upstream: the book's text reads them as the book's, but
         same = np.zeros_like(same)  # the student's cells hold the student's: compared like any formula
-    g = Graded(q.name, shape, sheet, rows, cols, graded, texts, expected, found, local, e2e, same,
-               layout_family=layout_family, layout_families=fams, elements=elements)
+    g = Graded(q.name, plan.shape, sheet, rows, cols, graded, texts, expected, found, local, e2e, same,
+               layout_family=plan.family, layout_families=plan.families, elements=elements)
     _student_families(wb, view, g, tol, relabels)
     return g
 
@@ -410,7 +396,8 @@ def mistakes(name: str, loaded: Loaded, v: Values) -> list[tuple[str, str, np.nd
                 continue
             units = q.place.units
             for s in range(1, units):
-                out.append((m.code, m.text, ev.quantity(q, m.template, lambda u, s=s: (u + s) % units).reshape(-1)))
+                out.append((m.code, m.text, ev.quantity(q, m.template, lambda u, s=s: (u + s) % units,
+                                                        key=("units shifted", s)).reshape(-1)))
     return out
 
 

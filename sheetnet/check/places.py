@@ -7,14 +7,29 @@ and how to name places as the student sees them.
 from __future__ import annotations
 
 from functools import cached_property
-
-import numpy as np
+from itertools import product, repeat
 
 from sheetnet.i18n import _
 from sheetnet.mirror.load import Loaded
 from sheetnet.xlsx.refs import cell_name, range_name
 
 Place = tuple[str, tuple[int, ...]]  # (quantity name, index into its layout shape)
+
+
+_AT: dict[tuple, tuple] = {}  # (layout, n, k, roles) → (the layout, kept alive; its cells → places): never changed
+
+
+def _places(layout, n: int, n_iterations: int, roles: frozenset) -> dict[tuple[str, int, int], Place]:
+    at = {}
+    for q in layout.quantities:
+        if q.sheet not in roles:
+            continue
+        pos = layout.positions(q, n, n_iterations)
+        shape = pos.shape[:-1]
+        flat = pos.reshape(-1, 2)
+        at.update(zip(zip(repeat(q.sheet), flat[:, 0].tolist(), flat[:, 1].tolist()),
+                      zip(repeat(q.name), product(*map(range, shape)))))
+    return at
 
 
 class Places:
@@ -27,15 +42,14 @@ class Places:
 
     @cached_property
     def _at(self) -> dict[tuple[str, int, int], Place]:
-        at = {}
-        for q in self.layout.quantities:
-            if q.sheet not in self.loaded.sheet_names:
-                continue
-            pos = self.layout.positions(q, self.n, self.n_iterations)
-            for index in np.ndindex(pos.shape[:-1]):
-                row, col = pos[index]
-                at[(q.sheet, int(row), int(col))] = (q.name, index)
-        return at
+        roles = frozenset(q.sheet for q in self.layout.quantities if q.sheet in self.loaded.sheet_names)
+        key = (id(self.layout), self.n, self.n_iterations, roles)
+        hit = _AT.get(key)
+        if hit is None or hit[0] is not self.layout:  # kept for the next workbook alike (a class check)
+            if len(_AT) > 8:
+                _AT.clear()
+            hit = _AT[key] = (self.layout, _places(self.layout, self.n, self.n_iterations, roles))
+        return hit[1]
 
     def at(self, role: str, row: int, col: int) -> Place | None:
         return self._at.get((role, row, col))

@@ -36,6 +36,7 @@ class Family:
     corners: list | None = None  # per reference, its (top, left, bottom, right) at each cell, when given
     # (the layout's formula for a slot: its references move by their own steps; key None unless they
     # all sit the same way relative to every cell)
+    _groups: list | None = field(default=None, repr=False, compare=False)  # _by_shape at every cell, once
 
     @property
     def m(self) -> int:
@@ -68,7 +69,12 @@ class Family:
         cells = self.cells(index)
         if cells.m == 0:
             return fv.V(np.zeros((0, 1, 1)))
-        groups = _by_shape(cells)
+        if index is not None:
+            groups = _by_shape(cells)
+        else:  # the same cells every time (the layout's families are evaluated once per workbook of a class)
+            if self._groups is None:
+                self._groups = _by_shape(cells)
+            groups = self._groups
         parts = []
         for group in groups:
             part = cells if group is None else cells.take(group)
@@ -135,23 +141,39 @@ def group(sheet: str, texts, rows: np.ndarray, cols: np.ndarray, elements=None) 
 def merged(families: list[Family]) -> tuple[list[Family], list[tuple[int, np.ndarray]]]:
     """Families with the same key and sheet as one (one evaluation; a family without a key stays alone):
     (merged families, for each input family (merged index, its cells' positions in the merged one))."""
-    out: list[Family] = []
-    where: dict[tuple[str, str], int] = {}
+    groups: list[list[Family]] = []
+    sizes: list[int] = []
+    where: dict[tuple[str, str, bool], int] = {}
     spans = []
     for f in families:
         token = (f.sheet, f.key, f.corners is not None)
         k = where.get(token) if f.key is not None else None
         if k is None:
+            k = len(groups)
             if f.key is not None:
-                where[token] = len(out)
-            out.append(Family(f.key, f.parsed, f.sheet, f.origin, f.rows, f.cols, f.element, corners=f.corners))
-            spans.append((len(out) - 1, np.arange(f.m)))
-            continue
-        g = out[k]
-        start = g.m
-        g.rows, g.cols = np.concatenate([g.rows, f.rows]), np.concatenate([g.cols, f.cols])
-        if g.corners is not None:
-            g.corners = [tuple(np.concatenate([np.broadcast_to(a, (start,)), np.broadcast_to(b, (f.m,))])
-                               for a, b in zip(ca, cb)) for ca, cb in zip(g.corners, f.corners)]
-        spans.append((k, np.arange(start, start + f.m)))
-    return out, spans
+                where[token] = k
+            groups.append([])
+            sizes.append(0)
+        groups[k].append(f)
+        spans.append((k, np.arange(sizes[k], sizes[k] + f.m)))
+        sizes[k] += f.m
+    return [joined(members) for members in groups], spans
+
+
+def joined(members: list[Family]) -> Family:
+    """Families of one formula (one key, or one template's tree with every cell's corners given) as one
+    family: their cells one after another."""
+    f = members[0]
+    if len(members) == 1:
+        return Family(f.key, f.parsed, f.sheet, f.origin, f.rows, f.cols, f.element, corners=f.corners)
+    rows, cols = np.concatenate([g.rows for g in members]), np.concatenate([g.cols for g in members])
+    corners = None
+    if f.corners is not None:
+        corners = [tuple(np.concatenate([_each(g.corners[r][j], g.m) for g in members])
+                         for j in range(len(f.corners[r]))) for r in range(len(f.corners))]
+    return Family(f.key, f.parsed, f.sheet, f.origin, rows, cols, f.element, corners=corners)
+
+
+def _each(a, m: int) -> np.ndarray:
+    """A corner at each of m cells (one given for all of them, or already one per cell)."""
+    return a if isinstance(a, np.ndarray) and a.shape == (m,) else np.broadcast_to(a, (m,))

@@ -171,6 +171,16 @@ def stack_cells(parts: list[tuple[np.ndarray, V]], m: int) -> V:
     one element shape."""
     shape = parts[0][1].shape[1:]
     num = np.full((m, *shape), np.nan)
+    if all(v.kind is None for _, v in parts):  # numbers only (the common case): blank only where no part is
+        covered = np.zeros(m, dtype=bool)
+        for index, v in parts:
+            num[index] = np.broadcast_to(v.num, (len(index), *shape))
+            covered[index] = True
+        if covered.all():
+            return V(num)
+        kind = np.full((m, *shape), NUM, dtype=np.int8)
+        kind[~covered] = BLANK
+        return V(num, kind)
     kind = np.full((m, *shape), BLANK, dtype=np.int8)
     text = None
     for index, v in parts:

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from sheetnet.formula import values as fv
-from sheetnet.formula.family import Family
+from sheetnet.formula.family import Family, joined, merged
 from sheetnet.formula.grid import Book, SheetGrid
 from sheetnet.formula.syntax import Parsed, family_key, parse
 from sheetnet.layout.model import _TOKEN, TYPED, Layout, Quantity, Span
 
-__all__ = ["Evaluator", "Slot", "Templates", "grids", "spans", "TYPED"]
+__all__ = ["Evaluator", "Graded", "Slot", "Templates", "grids", "spans", "TYPED"]
 
 
 @dataclass
@@ -39,21 +39,80 @@ class Slot:
     families: list[tuple[Family, np.ndarray]]
 
 
+@dataclass
+class Graded:
+    """A quantity's cells as the checker grades them, flattened, and its formulas as families merged
+    across its slots (one evaluation each) — nothing here depends on a workbook's cells, so a class
+    check works it out once per worker."""
+
+    shape: tuple[int, ...]  # the layout's shape of the quantity
+    rows: np.ndarray  # (m,) int64, read-only
+    cols: np.ndarray
+    expected: np.ndarray  # (m,) object: the layout's formula text, None where none belongs (read-only)
+    graded: np.ndarray  # (m,) bool: a formula belongs here (read-only)
+    families: list[Family]  # the slots' families merged by key
+    parts: list[tuple[np.ndarray, int, np.ndarray]]  # per slot family: its cells, its merged family, where in it
+    family: np.ndarray  # (m,) int: each cell's merged family (−1: none), read-only
+    evaluations: list[tuple[Family, list[tuple[int, np.ndarray]]]]  # what is evaluated: (a family, per merged
+    # family in it (its index, its cells' positions there)) — one template's families together (see _together)
+
+
 class Templates:
     """The layout's formulas at the cells of one workbook: n images, k iteration blocks, its sheet names."""
 
     def __init__(self, layout: Layout, n_images: int, n_iterations: int, sheet_names: dict[str, str]):
         self.layout, self.n, self.k, self.sheet_names = layout, n_images, n_iterations, sheet_names
-        self._slots: dict[str, list[Slot]] = {}
+        self._slots: dict[tuple, list[Slot]] = {}
         self._parsed: dict[tuple, Parsed] = {}
+        self._graded: dict[str, Graded] = {}
+        self._reach: dict[str, tuple[int, int]] | None = None
 
-    def slots(self, q: Quantity, template: str | None = None, unit_of=None) -> list[Slot]:
+    def reach(self) -> dict[str, tuple[int, int]]:
+        """Per sheet (by its name in the workbook), the last row and column any quantity of the layout
+        takes there."""
+        if self._reach is None:
+            self._reach = {}
+            for q in self.layout.quantities:
+                if q.sheet in self.sheet_names:
+                    pos = self.layout.positions(q, self.n, self.k)
+                    name = self.sheet_names[q.sheet]
+                    r, c = self._reach.get(name, (0, 0))
+                    self._reach[name] = (max(r, int(pos[..., 0].max())), max(c, int(pos[..., 1].max())))
+        return self._reach
+
+    def graded(self, q: Quantity) -> Graded:
+        """q's cells, expected texts and merged formula families, worked out once (see Graded)."""
+        hit = self._graded.get(q.name)
+        if hit is not None:
+            return hit
+        pos = self.layout.positions(q, self.n, self.k)
+        flat = pos.reshape(-1, 2)
+        rows, cols = flat[:, 0].astype(np.int64), flat[:, 1].astype(np.int64)
+        expected = self.expected_texts(q).reshape(-1)
+        graded = np.not_equal(expected, None).astype(bool)
+        slot_families = [(f, slot.flat[within]) for slot in self.slots(q) for f, within in slot.families]
+        families, spans_ = merged([f for f, _ in slot_families])
+        family = np.full(len(rows), -1)
+        parts = []
+        for (_, cells), (k, where) in zip(slot_families, spans_):
+            family[cells] = k
+            parts.append((cells, k, where))
+        for a in (rows, cols, graded, family):
+            a.flags.writeable = False
+        hit = self._graded[q.name] = Graded(pos.shape[:-1], rows, cols, expected, graded, families, parts, family,
+                                            _together(families))
+        return hit
+
+    def slots(self, q: Quantity, template: str | None = None, unit_of=None, key=None) -> list[Slot]:
         """The quantity's formula cells, slot by slot: its own templates, or `template` everywhere (with
         unit_of(unit): the unit whose cells the template names — a mistake that reads another unit).
         Each slot's references at every cell come from the layout's plan of the family (Layout.
-        formula_plans: resolved at its first cell and moved by a step per image and per iteration)."""
-        if template is None and unit_of is None and q.name in self._slots:
-            return self._slots[q.name]
+        formula_plans: resolved at its first cell and moved by a step per image and per iteration).
+        Kept for the next call (the checker asks for a mistake's template at every workbook of a class);
+        with unit_of, only when `key` names it."""
+        kept = (q.name, template, key) if unit_of is None or key is not None else None
+        if kept in self._slots:
+            return self._slots[kept]
         qt = q if template is None else dataclasses.replace(q, formula=template, first_formula=None, first_iteration=None)
         pos = self.layout.positions(q, self.n, self.k)
         shape = pos.shape[:-1]
@@ -82,8 +141,8 @@ class Templates:
                 else:
                     families = _families(self.sheet_names[q.sheet], base, corners, first, flat_pos[index])
                 out.append(Slot(q.name, template_text, index, families))
-        if template is None and unit_of is None:
-            self._slots[q.name] = out
+        if kept is not None:
+            self._slots[kept] = out
         return out
 
     def expected_texts(self, q: Quantity) -> np.ndarray:
@@ -97,6 +156,50 @@ class Templates:
             self._parsed[key] = parse(self.layout.formula(q, self.n, self.sheet_names, first[1], unit_read, r, c,
                                                           first[0], self.k))
         return self._parsed[key]
+
+
+def _together(families: list[Family]) -> list[tuple[Family, list[tuple[int, np.ndarray]]]]:
+    """Families of one template's tree whose references' corners are given at every cell (a slot filled
+    down iteration blocks that each read their own parameters has no key, so is not merged) and name
+    rectangles of one size evaluated as one: a formula's value at a cell depends only on what its
+    references name there. Up to a bound on the cells their references read together."""
+    groups: dict[tuple, list[int]] = {}
+    reads: list[int] = []
+    for k, f in enumerate(families):
+        sizes = _sizes(f) if f.corners is not None and f.parsed.tree is not None and not f.parsed.outside else None
+        groups.setdefault(("alone", k) if sizes is None else (id(f.parsed.tree), f.sheet, f.element, sizes),
+                          []).append(k)
+        reads.append(f.m * max([h * w for h, w in sizes] or [1]) if sizes is not None else 0)
+    out = []
+    for members in groups.values():
+        batch, size = [], 0
+        for k in members + [None]:
+            if batch and (k is None or size + reads[k] > _READS_TOGETHER):
+                if len(batch) == 1:
+                    out.append((families[batch[0]], [(batch[0], None)]))
+                else:
+                    starts = np.cumsum([0] + [families[j].m for j in batch])
+                    out.append((joined([families[j] for j in batch]),
+                                [(j, np.arange(starts[n], starts[n + 1])) for n, j in enumerate(batch)]))
+                batch, size = [], 0
+            if k is not None:
+                batch.append(k)
+                size += reads[k]
+    return out
+
+
+def _sizes(f: Family) -> tuple[tuple[int, int], ...] | None:
+    """The (height, width) each reference names, when it is one at every cell of the family."""
+    out = []
+    for top, left, bottom, right in f.corners:
+        h, w = np.asarray(bottom) - np.asarray(top) + 1, np.asarray(right) - np.asarray(left) + 1
+        if h.min() != h.max() or w.min() != w.max():
+            return None
+        out.append((int(h.flat[0]), int(w.flat[0])))
+    return tuple(out)
+
+
+_READS_TOGETHER = 4_000_000  # cells the references of one joined evaluation read (MAX_ELEMENTS is per reference)
 
 
 def _corners(field, di: np.ndarray, dj: np.ndarray, n_images: int) -> tuple:
@@ -192,12 +295,13 @@ class Evaluator:
         self.templates = Templates(layout, n_images, n_iterations, {role: role for role in roles})
         self.book = Book(roles, grids.get)
 
-    def quantity(self, q: Quantity, template: str | None = None, unit_of=None) -> np.ndarray:
+    def quantity(self, q: Quantity, template: str | None = None, unit_of=None, key=None) -> np.ndarray:
         """Every cell of q: its own template (or `template`) evaluated there, shaped like q's positions;
-        NaN (None for text) where the template is a typed value or a constant, or the result no number."""
+        NaN (None for text) where the template is a typed value or a constant, or the result no number.
+        key: names unit_of, for the slots to be kept (Templates.slots)."""
         shape = self.layout.positions(q, self.n, self.n_iterations).shape[:-1]
         out = np.full(int(np.prod(shape)), None if q.text else np.nan, dtype=object if q.text else float)
-        for slot in self.templates.slots(q, template, unit_of):
+        for slot in self.templates.slots(q, template, unit_of, key):
             for family, within in slot.families:
                 v = family.evaluate(self.book)
                 if v is None:

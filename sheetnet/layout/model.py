@@ -49,6 +49,7 @@ what their cells show (layout/measure.py).
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -570,26 +571,62 @@ class Layout:
 
 
 def _render(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, q: Quantity) -> np.ndarray:
-    """The texts of iterations lo…hi-1 (of the region's n_its) × its n_imgs images, from its family plans."""
+    """The texts of iterations lo…hi-1 (of the region's n_its) × its n_imgs images, from its family plans.
+    In a large family, a field that is the same at every cell (a $ reference, a parameter block's own
+    cell) is written into the template once, and the rest filled in by printf-style formatting."""
     out = np.empty((hi - lo, n_imgs, q.place.units, *q.place.shape), dtype=object)
     letters = column_letters()
     i = np.arange(lo, hi)[:, None, None]
     j = np.arange(n_imgs)[None, :, None]
     size = (hi - lo) * n_imgs
+    many = size >= _MANY  # (a few cells: rewriting the template costs more than it saves)
     for (unit, r, c), text, fields in plan:
-        columns = []
+        values = []  # per field of `text`, in order: one text for every cell, or each cell's
         for single, base, step_it, step_img, every in fields:
             if every is None:
                 corners = (base + i * step_it + j * step_img).reshape(-1, 4)
             else:
                 corners = every.reshape(n_its, n_imgs, 4)[lo:hi].reshape(-1, 4)
-            top, left, bottom, right = (corners[:, k].tolist() for k in range(4))
-            columns += [map(letters.__getitem__, left), top]
-            if not single:
-                columns += [map(letters.__getitem__, right), bottom]
-        family = list(map(text.format, *columns)) if columns else [text.format()] * size
+            for k in ((1, 0) if single else (1, 0, 3, 2)):  # left's letters, top; right's letters, bottom
+                v = corners[:, k]
+                if many and (v == v[0]).all():
+                    values.append(letters[v[0]] if k % 2 else str(v[0]))
+                else:
+                    values.append(map(letters.__getitem__, v.tolist()) if k % 2 else v.tolist())
+        if not many:
+            family = list(map(text.format, *values)) if values else [text.format()] * size
+        else:
+            template, varying = _percent_template(text, values)
+            if not varying:
+                family = [template % ()] * size
+            elif len(varying) == 1:
+                family = list(map(template.__mod__, varying[0]))
+            else:
+                family = list(map(template.__mod__, zip(*varying)))
         out[:, :, unit, r, c] = np.array(family, dtype=object).reshape(hi - lo, n_imgs)
     return out
+
+
+def _percent_template(text: str, values: list) -> tuple[str, list[list]]:
+    """The str.format template `text` with its constant fields (str) written in, as a %-template for the
+    fields that vary (lists, returned in order): printf-style formatting is the faster of the two."""
+    out, varying = [], []
+    fields = iter(values)
+    for literal, name, _spec, _conversion in _FORMATTER.parse(text):
+        out.append(literal.replace("%", "%%"))
+        if name is None:
+            continue
+        v = next(fields)
+        if isinstance(v, str):
+            out.append(v.replace("%", "%%"))
+        else:
+            out.append("%s")
+            varying.append(v)
+    return "".join(out), varying
+
+
+_FORMATTER = string.Formatter()
+_MANY = 64  # cells of a family from which its template is rewritten first
 
 
 def _braced(text: str) -> str:
