@@ -171,11 +171,28 @@ def fits_in_place(layout: Layout, role: str, cells: SheetCells) -> bool:
     n = _images_reach(layout, role, cells) or 1
     if _image_missing_between(layout, role, cells, n):
         return False
-    R, C = _extent(layout, role, n, k)
-    expected = expected_grid(layout, role, n, k, {}, (R + 1, C + 1)) != EMPTY
+    expected = _used_by_layout(layout, role, n, k)
+    R, C = expected.shape[0] - 1, expected.shape[1] - 1
     at = np.fromiter(positions(cells), dtype=np.int64, count=2 * len(cells)).reshape(-1, 2)
     at = at[(at[:, 0] <= R) & (at[:, 1] <= C)]
     return bool(expected[at[:, 0], at[:, 1]].all())
+
+
+_USED: dict = {}  # (id of the layout, role, n, k) → (the layout, its grid): a class check asks alike for every workbook
+
+
+def _used_by_layout(layout: Layout, role: str, n: int, k: int) -> np.ndarray:
+    """Where the layout puts anything on the sheet (within its extent, 1-based), for n images and k iterations."""
+    key = (id(layout), role, n, k)
+    hit = _USED.get(key)
+    if hit is None or hit[0] is not layout:
+        if len(_USED) > 64:
+            _USED.clear()
+        R, C = _extent(layout, role, n, k)
+        grid = expected_grid(layout, role, n, k, {}, (R + 1, C + 1)) != EMPTY
+        grid.flags.writeable = False
+        hit = _USED[key] = (layout, grid)
+    return hit[1]
 
 
 def _image_missing_between(layout: Layout, role: str, cells: SheetCells, n: int) -> bool:
