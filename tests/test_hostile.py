@@ -267,6 +267,17 @@ CORPUS = {
     "shared formula used before it is defined": (
         lambda d, g: _cell(g, d / "shared.xlsx", LEARN, "O11", '<c r="O11"><f t="shared" si="7"/><v>1</v></c>'),
         "学习!O11 uses shared formula 7 before it is defined"),
+    # aimed at the scanner, which reads <sheetData> without expat: each as expat refuses it
+    "'<' in a cell's attribute": (lambda d, g: _cell(g, d / "lt.xlsx", LEARN, "E6", '<c r="E6" cm="a<b"><v>1</v></c>'),
+                                  "is not well-formed XML"),
+    "undefined entity in a formula": (lambda d, g: _cell(g, d / "ent.xlsx", LEARN, "O11", '<c r="O11"><f>L5&bogus;</f><v>1</v></c>'),
+                                      "is not well-formed XML (undefined entity"),
+    "control character in a value": (lambda d, g: _cell(g, d / "ctl.xlsx", DATA, "K5", '<c r="K5"><v>1\x07</v></c>'),
+                                     "is not well-formed XML"),
+    "an unclosed row among the cells": (lambda d, g: _cell(g, d / "row.xlsx", LEARN, "E6", '<c r="E6"><v>1</v></c><row r="6">'),
+                                        "is not well-formed XML (mismatched tag"),
+    "mismatched tags in a cell": (lambda d, g: _cell(g, d / "tags.xlsx", LEARN, "E6", '<c r="E6"><v>1</c></v>'),
+                                  "is not well-formed XML (mismatched tag"),
     "path that does not exist": (lambda d, g: d / "nowhere.xlsx", "no such file"),
     # check takes a folder as a class: an empty one is refused as such
     "a directory": (lambda d, g: _mkdir(d / "folder.xlsx"), {"recompute": "is a directory", "check": "the folder holds no workbooks"}),

@@ -105,7 +105,7 @@ def _both_ways(tmp_path, monkeypatch, body, strings=None):
     import sheetnet.xlsx.sheetxml as sheetxml
 
     scanned = cells(tmp_path, body, strings)
-    monkeypatch.setattr(sheetxml, "_scan", lambda data, cells: None)
+    monkeypatch.setattr(sheetxml, "_scan", lambda *args: False)
     general = cells(tmp_path, body, strings)
     monkeypatch.undo()
     return scanned, general
@@ -128,6 +128,97 @@ def test_the_scanner_and_the_general_reader_read_alike(tmp_path, monkeypatch, bo
     else:
         assert scanned[(2, 3)].formula == "=C1+$B$1" and scanned[(2, 4)].value == 12
         assert scanned[(1, 6)].formula == "=IF(A1>1,1,0)" and scanned[(1, 8)].value == " a "
+
+
+# The scanner reads <sheetData>'s content without expat (expat parses only the rest of the part), so
+# its grammar must be a strict subset of well-formed XML: whatever it is shown, it reads the cells
+# exactly as the general reader (expat over the whole part) does, or the part is refused as expat
+# refuses it.
+def _outcome(tmp_path, name, body):
+    path = write_xlsx(tmp_path / name, {"S": body}, ["zero"])
+    try:
+        with WorkbookCells(path) as wb:
+            got = wb.sheet("S")
+            return dict(got), getattr(got, "arrays", {})
+    except UnusableInput as e:
+        return str(e)
+
+
+_DOC = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:a="urn:x" xmlns:b="urn:x" xmlns:x14ac="urn:ac"><sheetData>{}</sheetData></worksheet>')
+REFUSED = {  # name → the content of <sheetData> (or a whole part): not well-formed XML
+    "'<' in an attribute": '<row r="1"><c r="A1" s="0" cm="a<b"><v>1</v></c></row>',
+    "'<' in a row's attribute": '<row r="1" spans="1<2"><c r="A1"><v>1</v></c></row>',
+    "undefined entity in a value": '<row r="1"><c r="A1"><v>&bogus;</v></c></row>',
+    "undefined entity in a formula": '<row r="1"><c r="A1"><f>A2&bogus;</f><v>1</v></c></row>',
+    "undefined entity in an inline string": '<row r="1"><c r="A1" t="inlineStr"><is><t>&bogus;</t></is></c></row>',
+    "undefined entity in a row's attribute": '<row r="1" spans="&bogus;"><c r="A1"><v>1</v></c></row>',
+    "a bare '&'": '<row r="1"><c r="A1" t="str"><f>"a"&"b"</f><v>ab</v></c></row>',
+    "control character in a value": '<row r="1"><c r="A1"><v>1\x01</v></c></row>',
+    "control character in a formula": '<row r="1"><c r="A1"><f>A2\x1b</f><v>1</v></c></row>',
+    "U+FFFE in a text": '<row r="1"><c r="A1" t="inlineStr"><is><t>a\ufffe</t></is></c></row>',
+    "reference to character 0": '<row r="1"><c r="A1" t="inlineStr"><is><t>a&#0;</t></is></c></row>',
+    "reference to a surrogate": '<row r="1"><c r="A1"><f>A2&#xD800;</f><v>1</v></c></row>',
+    "']]>' in a value": '<row r="1"><c r="A1" t="str"><v>a]]>b</v></c></row>',
+    "an unclosed row": '<row r="1"><c r="A1"><v>1</v></c><row r="2"><c r="A2"><v>2</v></c></row>',
+    "a row closed twice": '<row r="1"><c r="A1"><v>1</v></c></row></row>',
+    "mismatched tags in a cell": '<row r="1"><c r="A1"><v>1</c></v></row>',
+    "an unclosed cell": '<row r="1"><c r="A1"><v>1</v></row>',
+    "an attribute twice": '<row r="1"><c r="A1" s="1" s="2"><v>1</v></c></row>',
+    "the address twice": '<row r="1"><c r="A1" cm="1" r="B1"><v>1</v></c></row>',
+    "a row's attribute twice": '<row r="1" r="2"><c r="A1"><v>1</v></c></row>',
+    "a formula's attribute twice": '<row r="1"><c r="A1"><f t="shared" t="array">1</f><v>1</v></c></row>',
+    "an undeclared prefix": '<row r="1"><c r="A1" zz:x="1"><v>1</v></c></row>',
+    "an undeclared prefix on a row": '<row r="1" zz:x="1"><c r="A1"><v>1</v></c></row>',
+    "one attribute under two prefixes": _DOC.format('<row r="1" a:x="1" b:x="2"><c r="A1"><v>1</v></c></row>'),
+    "a truncated part": '<row r="1"><c r="A1"><v>1</v></c></row></sheetData></works',
+    "a DOCTYPE after the cells": '<row r="1"><c r="A1"><v>1</v></c></row></sheetData><!DOCTYPE x [<!ENTITY e "1">]></worksheet>',
+}
+READ_ALIKE = {  # well-formed, though no spreadsheet program writes them so
+    "nested rows": '<row r="1"><row r="2"><c r="A2"><v>2</v></c></row></row>',
+    "text between cells": '<row r="1"><c r="A1"><v>1</v></c>text<c r="B1"><v>2</v></c></row>',
+    "a cell outside any row": '<c r="A1"><v>1</v></c><row r="2"><c r="A2"><v>2</v></c></row><c r="A3"><v>3</v></c>',
+    "carriage returns": '<row r="1"><c r="A1" t="inlineStr"><is><t>a\r\nb\rc</t></is></c><c r="B1" cm="x\r\ny"><f>1\r\n+1</f><v>2</v></c></row>',
+    "tabs and newlines in attributes": '<row r="1"><c r="A1"><f t="array" ref="A1:\tA2">1+\n1</f><v>2</v></c></row>',
+    "character references": '<row r="1"><c r="A1" t="inlineStr"><is><t>&#10;&#x4E2D;&#65;&lt;&amp;&quot;&apos;&gt;</t></is></c></row>',
+    "']' and '>' in texts": '<row r="1"><c r="A1" t="str"><f>"]]"&amp;"&gt;"</f><v>]]&gt;]></v></c></row>',
+    "two <sheetData>": '<row r="1"><c r="A1"><v>1</v></c></row></sheetData><sheetData><row r="2"><c r="A2"><v>2</v></c></row>',
+    "pretty-printed": '\n  <row r="1">\n    <c r="A1"><v>1</v></c>\n    <c r="B1" t="s"><v>0</v></c>\n  </row>\n  <row r="2"/>\n',
+    "declared prefixes, empty rows": _DOC.format('<row r="1" x14ac:dyDescent="0.25" a:y="1"><c r="A1"><v>1</v></c></row>'
+                                                 '<row r="2" x14ac:dyDescent="0.3"/><row r="3"><c r="C3" a:x="1"><v>3</v></c></row>'),
+    "attributes in another order": '<row r="1"><c r="A1" t="s" s="1"><v>0</v></c><c s="0" r="B1"><v>2</v></c></row>',
+    "a comment between cells": '<row r="1"><c r="A1"><v>1</v></c><!-- x --><c r="B1"><v>2</v></c></row>',
+    "a name that is not ASCII": '<row r="1"><c r="A1" é="1"><v>1</v></c></row>',
+}
+
+
+@pytest.mark.parametrize("name", list(REFUSED) + list(READ_ALIKE))
+def test_the_scanner_refuses_what_expat_refuses_and_reads_the_rest_alike(tmp_path, monkeypatch, name):
+    import sheetnet.xlsx.sheetxml as sheetxml
+
+    body = REFUSED.get(name) or READ_ALIKE[name]
+    scanned = _outcome(tmp_path, "a.xlsx", body)
+    monkeypatch.setattr(sheetxml, "_scan", lambda *args: False)
+    general = _outcome(tmp_path, "b.xlsx", body)
+    assert scanned == general
+    if name in REFUSED:
+        assert isinstance(scanned, str) and ("not well-formed" in scanned or "forbidden XML" in scanned), scanned
+    else:
+        assert isinstance(scanned, tuple) and scanned[0], scanned
+
+
+def test_the_scanner_reads_the_plain_forms_itself(tmp_path, monkeypatch):
+    import sheetnet.xlsx.sheetxml as sheetxml
+
+    def refuse(*args):
+        raise AssertionError("the general reader was used")
+
+    monkeypatch.setattr(sheetxml, "_general", refuse)
+    for name in ("character references", "']' and '>' in texts", "pretty-printed",
+                 "declared prefixes, empty rows", "a cell outside any row", "tabs and newlines in attributes"):
+        assert isinstance(_outcome(tmp_path, "c.xlsx", READ_ALIKE[name]), tuple), name
+    assert _outcome(tmp_path, "d.xlsx", '<row r="1"/>') == ({}, {})
+    assert _outcome(tmp_path, "e.xlsx", "") == ({}, {})
 
 
 def test_an_excel_style_workbook_reads_cell_for_cell_like_the_plain_one(tmp_path):

@@ -1,15 +1,19 @@
 """A worksheet part's XML → its cells {(row, col): Cell}, at a cost per cell close to the parse itself.
 
-Every part is first parsed by expat without any Python handler (well-formedness, no DTD: see
-safexml) — C speed. Then the cells are read one of two ways, with one meaning:
+The cells are read one of two ways, with one meaning:
 
-- the *scanner*: one regular expression over the text of <sheetData>, one match per cell, no
-  object per XML element. It reads only documents in the plain form every spreadsheet program
-  writes: UTF-8, the main namespace as the one default namespace, no comments, CDATA or
-  processing instructions, no carriage returns in the cells, `r` as a cell's first attribute. It
-  counts the cell elements first and must match every one of them, or it gives up;
+- the *scanner*: one regular expression over the text of <sheetData>, one match per cell (its row
+  tags with it), no object per XML element. It reads only documents in the plain form every
+  spreadsheet program writes: UTF-8, the main namespace as the one default namespace, no comments,
+  CDATA or processing instructions, `r` as a cell's first attribute. Its grammar is a strict subset
+  of well-formed XML (no '<' or undeclared entity in a text or an attribute, no character XML
+  forbids, each row closed before the next, no attribute twice, every prefix declared), and the
+  matches must tile <sheetData>'s content, or it gives up. So expat (C speed, every DTD refused:
+  see safexml) parses only the document around that content, which is small;
 - the *general* reader (anything else: namespace prefixes, CDATA, rich inline text, attributes in
-  another order …): expat with element callbacks.
+  another order …): expat over the whole part, first without handlers (well-formedness: a part
+  that is not well-formed is refused as expat says, whatever else is wrong), then with element
+  callbacks.
 
 Both hand each cell's raw parts to one function (_Cells.add), so a cell means the same whichever
 way it was read. Shared formulas (Excel's fill of one formula over a block) are tokenized once per
@@ -21,8 +25,8 @@ from __future__ import annotations
 import gc
 import math
 import re
-from itertools import chain, compress
-from operator import attrgetter, itemgetter
+from itertools import chain, compress, repeat
+from operator import attrgetter, itemgetter, not_
 
 from sheetnet.i18n import _
 from sheetnet.errors import UnusableInput
@@ -106,14 +110,35 @@ def positions(cells: SheetCells):
     """The cells' (row, col) as the flat sequence row, col, row, col … (for numpy.fromiter)."""
     return chain.from_iterable(cells)
 
-# One cell in the plain form: groups col, row, t, other attributes, <f> attributes, <f> text,
-# <v> text, '<is>' when an inline string, its text. Every quantifier is possessive (never gives back
-# what it took): no part can end where the next one begins, so giving back never makes a match, and
-# the engine does not try it (a fifth of the scan's time).
+# The scanner's grammar is a strict subset of well-formed XML, so that expat needs to see only the
+# document around <sheetData>'s content. Texts and attribute values: no '<', no character XML forbids
+# (nor a carriage return: expat would change it), '&' only in a predefined entity or a character
+# reference (checked apart: _char_refs_valid), no ']]>' in a text. Names: ASCII, at most one prefix.
+_CHAR = r'[^<&\x00-\x08\x0b-\x1f\ufffe\uffff'
+_REF = r'&(?:lt|gt|amp|quot|apos|#[0-9]{1,7}+|#x[0-9a-fA-F]{1,6}+);'
+_TEXT = rf'{_CHAR}\]]*+(?:(?:{_REF}|\](?!\]>)){_CHAR}\]]*+)*+'
+_VALUE = rf'{_CHAR}"]*+(?:{_REF}{_CHAR}"]*+)*+'
+_NAME = r'[A-Za-z_][A-Za-z0-9_.-]*+(?::[A-Za-z_][A-Za-z0-9_.-]*+)?+'
+_ATTRS = rf'(?: {_NAME}="{_VALUE}")*+'
+_ROW_TAG = rf'[ \t\n]*+(?:</row>|<row{_ATTRS}/?>)'
+# One token of <sheetData>'s content: a cell in the plain form, with the row tags and white space before
+# it; the row tags that end the content; or (anything else) one character, which sends the whole part to
+# the general reader. The cell's groups: row tags before it, col, row, t, other attributes, <f>
+# attributes, <f> text, <v> text, '<is>' when an inline string, its text; then the row tags at the end
+# or the one other character. Every quantifier is possessive (never gives back what it took): no part
+# can end where the next one begins, so giving back never makes a match, and the engine does not try it.
 _CELL = re.compile(
-    r'<c r="([A-Z]{1,3}+)([0-9]{1,7}+)"(?: s="[0-9]++")?+(?: t="(\w++)")?+((?: [\w:.-]++="[^"]*+")*+)'
-    r'(?:/>|>(?:<f((?: [\w:.-]++="[^"]*+")*+)(?:/>|>([^<]*+)</f>))?+'
-    r'(?:<v>([^<]*+)</v>|(<is>)<t(?: xml:space="preserve")?+>([^<]*+)</t></is>)?+</c>)')
+    rf'((?:{_ROW_TAG})*+)[ \t\n]*+'
+    rf'<c r="([A-Z]{{1,3}}+)([0-9]{{1,7}}+)"(?: s="[0-9]++")?+(?: t="([A-Za-z]++)")?+({_ATTRS})'
+    rf'(?:/>|>(?:<f({_ATTRS})(?:/>|>({_TEXT})</f>))?+'
+    rf'(?:<v>({_TEXT})</v>|(<is>)<t(?: xml:space="preserve")?+>({_TEXT})</t></is>)?+</c>)'
+    rf'|((?:{_ROW_TAG})++[ \t\n]*+|[\s\S])')
+_TOKENS = 11  # groups of _CELL
+# The row tags of a part, in order: each one closed right after it opens (or empty): no row in a row
+_ROWS_CLOSED = re.compile(r'(?:[ \t\n]*+<row[^<>]*+>(?:(?<=/>)|[ \t\n]*+</row>))*+[ \t\n]*+')
+_ROW_NAMES = re.compile(r'<row((?: [^ ="]++="[^"]*+")*+)/?>')
+_ATTR_VALUE = re.compile(r'="[^"]*"')
+_CHAR_REF = re.compile(r'&#(x?)([0-9a-fA-F]+);')
 _ATTR = re.compile(r'([\w:.-]+)="([^"]*)"')
 _ROOT = re.compile(r'(?:\ufeff)?(?:<\?xml[^<>]*\?>)?\s*<([\w.-]+)((?:\s+[\w.:-]+\s*=\s*(?:"[^"<]*"|\'[^\'<]*\'))*)\s*>')
 _ROOT_ATTR = re.compile(r'([\w.:-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
@@ -124,12 +149,17 @@ _CHUNK = 1 << 22  # characters of <sheetData> scanned at once: the matches of on
 def read_sheet(data: bytes, part: str, sheet: str, strings) -> SheetCells:
     """The cells of one worksheet part. `strings()`: the shared-string table (read when first needed).
     Its array formulas are in the result's `arrays` (ArrayCells)."""
-    safexml.check(data, part)
     collecting = gc.isenabled()
     gc.disable()  # hundreds of thousands of new tuples, none in a cycle: the collector would only rescan them
     try:
         cells = _Cells(sheet, strings)
-        if _scan(data, cells) is None:
+        try:
+            scanned = _scan(data, part, cells)
+        except UnusableInput:
+            safexml.check(data, part)  # a document that is not well-formed is refused as such, whatever else is wrong
+            raise
+        if not scanned:
+            safexml.check(data, part)  # the part as expat says, before anything its cells say
             cells = _Cells(sheet, strings)
             _general(data, part, cells)
         if cells.arrays:
@@ -153,6 +183,7 @@ class _Cells:
         self.shared: dict[str, tuple[int, int, object]] = {}  # si → (row, col, Shape of the master)
         self.arrays: dict[tuple[int, int], tuple[int, int]] = {}  # an array formula's cell → its range's last cell
         self.elements = 0
+        self.prefixes: dict[str, str] = {}  # the root's namespace prefixes (the scanner)
 
     def strings(self) -> list[str]:
         if self._strings is None:
@@ -233,64 +264,121 @@ def _decoded(data: bytes) -> str | None:
         return None
 
 
-def _plain_start(text: str) -> int | None:
-    """Where the root's start tag ends, when the scanner may read the document (see the module's
-    docstring), else None."""
-    root = _ROOT.match(text)
-    if root is None or "<!" in text or text.find("<?", root.end()) >= 0 or text.find("xmlns", root.end()) >= 0:
+_XML_NS = "http://www.w3.org/XML/1998/namespace"
+
+
+def _plain_start(text: str, stop: int) -> dict[str, str] | None:
+    """The prefixes the root declares (prefix → namespace), when the scanner may read the document (see
+    the module's docstring) as far as text[:stop] tells, else None."""
+    root = _ROOT.match(text, 0, stop)
+    if root is None or text.find("<!", 0, stop) >= 0 or text.find("<?", root.end(), stop) >= 0 \
+            or text.find("xmlns", root.end(), stop) >= 0:
         return None
-    default = None
+    default, prefixes = None, {"xml": _XML_NS}
     for name, v1, v2 in _ROOT_ATTR.findall(root.group(2)):
         value = v1 or v2
         if "&" in value:
             return None
         if name == "xmlns":
             default = value
-        elif name.startswith("xmlns:") and value in safexml.MAIN_NAMESPACES:
-            return None  # a prefix for the main namespace: its elements would be cells the scanner skips
-    return root.end() if default in safexml.MAIN_NAMESPACES else None
+        elif name.startswith("xmlns:"):
+            if value in safexml.MAIN_NAMESPACES:
+                return None  # a prefix for the main namespace: its elements would be cells the scanner skips
+            prefixes[name[6:]] = value
+    return prefixes if default in safexml.MAIN_NAMESPACES else None
 
 
-def _scan(data: bytes, cells: _Cells) -> bool | None:
-    """Read the cells with the scanner; None when the document is not in the plain form (nothing read)."""
+def _scan(data: bytes, part: str, cells: _Cells) -> bool:
+    """Read the cells with the scanner; False when the document is not in the plain form (what was read
+    is to be thrown away). Expat parses the document without <sheetData>'s content (head and tail:
+    DTDs refused, well-formedness); the scanner's grammar makes sure the content is well-formed."""
     text = _decoded(data)
-    start = None if text is None else _plain_start(text)
-    if start is None:
-        return None
-    if text.count("<sheetData", start) != 1:
-        return None if "<sheetData" in text else True  # none: a sheet without cells
-    first = text.index("<sheetData", start)
-    if text.startswith("<sheetData/>", first):
-        return True
-    begin = text.index(">", first) + 1
-    end = text.find("</sheetData>", begin)
-    if end < 0:
-        return None
+    first = -1 if text is None else text.find("<sheetData")
+    if first >= 0 and text.startswith("<sheetData/>", first):
+        begin = end = first + len("<sheetData/>")  # no cells
+    elif first >= 0 and text.startswith("<sheetData>", first):
+        begin = first + len("<sheetData>")
+        end = text.find("</sheetData>", begin)
+    else:
+        return False  # no <sheetData>, or attributes on it: the general reader
+    prefixes = _plain_start(text, begin) if end >= 0 else None
+    if prefixes is None or any(text.find(s, end) >= 0 for s in ("<sheetData", "<!", "<?", "xmlns")):
+        return False
+    outside = data[:len(text[:begin].encode())] + data[len(data) - len(text[end:].encode()):]
+    try:
+        safexml.check(outside, part)
+    except UnusableInput:
+        return False  # the whole part, parsed again, says where
+    cells.prefixes = prefixes
     return _scan_cells(text, begin, end, cells)
 
 
-def _scan_cells(text: str, begin: int, end: int, cells: _Cells) -> bool | None:
-    """The cells of text[begin:end] (whole <c> elements of <sheetData>); None: one is not in the plain form."""
-    if "\r" in text[begin:end]:
-        return None
-    count = text.count("<c", begin, end)  # no comments, CDATA or PIs: every '<c' starts an element
-    if count > MAX_ELEMENTS:
-        raise cells.too_many(count, MAX_ELEMENTS)
-    matched = 0
+def _scan_cells(text: str, begin: int, end: int, cells: _Cells) -> bool:
+    """The cells of text[begin:end] (the content of <sheetData>: row tags and <c> elements); False: it is
+    not all in the plain form."""
+    elements = 0
     pos = begin
     columns: dict[str, int] = {}
+    tags: list[str] = []  # the row tags, in order
     while pos < end:
-        stop = text.find("<c", pos + _CHUNK, end)
+        stop = text.find("<c ", pos + _CHUNK, end)  # a chunk ends before a cell (and its row tags end it)
         stop = end if stop < 0 else stop
+        if text.find("&#", pos, stop) >= 0 and not _char_refs_valid(text, pos, stop):
+            return False
         found = _CELL.findall(text, pos, stop)
-        matched += len(found)
-        if found:
-            _take(found, cells, columns)
+        other = found.pop()[-1] if found and not found[-1][1] else ""  # the row tags ending the chunk?
+        if len(other) == 1:  # no: a character that is no part of a cell or row tag
+            return False
+        elements += len(found)
+        if elements > MAX_ELEMENTS:
+            raise cells.too_many(elements, MAX_ELEMENTS)
+        if found and not _take(found, cells, columns, tags):
+            return False
+        if other:
+            tags.append(other)
         if len(cells.cells) > MAX_CELLS:
             raise cells.too_many(len(cells.cells), MAX_CELLS)
         pos = stop
-    if matched != count:  # an element the scanner does not read: start again with the general reader
-        return None
+    return _rows_closed(tags, cells.prefixes)
+
+
+def _char_refs_valid(text: str, pos: int, stop: int) -> bool:
+    """Is every character reference (&#…;) of text[pos:stop] to a character XML allows?"""
+    for hex_, digits in _CHAR_REF.findall(text, pos, stop):
+        try:
+            c = int(digits, 16 if hex_ else 10)
+        except ValueError:
+            return False
+        if not (c in (9, 10, 13) or 0x20 <= c <= 0xD7FF or 0xE000 <= c <= 0xFFFD or 0x10000 <= c <= 0x10FFFF):
+            return False
+    return True
+
+
+def _rows_closed(tags: list[str], prefixes: dict[str, str]) -> bool:
+    """Are the row tags well-formed XML: each row closed before the next opens, each one's attributes
+    unique and their prefixes declared?"""
+    tags = "".join(tags)
+    if not _ROWS_CLOSED.fullmatch(tags):
+        return False
+    return all(_names_ok(names, prefixes) for names in set(_ROW_NAMES.findall(_ATTR_VALUE.sub('=""', tags))))
+
+
+_ATTR_NAME = re.compile(r' ([^ ="]+)="')
+
+
+def _names_ok(attrs: str, prefixes: dict[str, str], taken: tuple[str, ...] = ()) -> bool:
+    """Are the attributes (' name="value"'…, values already checked) well-formed as expat reads them with
+    namespaces: no name twice (nor two prefixes of one namespace with one local name), every prefix
+    declared on the root, no namespace declared? `taken`: names the element has before them."""
+    seen = set()
+    for name in _ATTR_NAME.findall(_ATTR_VALUE.sub('=""', attrs)):
+        prefix, _sep, local = name.rpartition(":")
+        if name in taken or name.startswith("xmlns") or (prefix and prefix not in prefixes):
+            return False
+        key = (prefixes[prefix] if prefix else "", local)
+        if key in seen:
+            return False
+        seen.add(key)
     return True
 
 
@@ -310,23 +398,34 @@ def first_rows(head: str, last_row: int, sheet: str, strings) -> SheetCells | No
     role): only the start of the part is inflated. Rows must come in order, as the format says."""
     if "<!" in head:  # a DTD, a comment, CDATA: only the whole document is judged
         return None
-    start = _plain_start(head)
-    first = -1 if start is None else head.find("<sheetData", start)
-    if first < 0 or head.startswith("<sheetData/>", first) or ">" not in head[first:]:
+    first = head.find("<sheetData>")
+    prefixes = None if first < 0 else _plain_start(head, first)
+    if prefixes is None:
         return None
-    begin = head.index(">", first) + 1
+    begin = first + len("<sheetData>")
     for m in _ROW.finditer(head, begin):
         if int(m.group(1)) > last_row:
             cells = _Cells(sheet, strings)
+            cells.prefixes = prefixes
             return cells.cells if _scan_cells(head, begin, m.start(), cells) else None
     return None
 
 
-def _take(found: list[tuple], cells: _Cells, columns: dict[str, int]) -> None:
-    """The scanner's matches → cells. The plain number cells (the bulk of any book-style sheet: a
-    number, with or without a formula) are converted column by column with C-level loops; the
-    others (text, booleans, errors, inline strings, entities in a value …) one by one through add()."""
-    cols, rows, ts, rests, fattrs, ftexts, vs, iss, _ = zip(*found)
+def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list[str]) -> bool:
+    """The scanner's matches → cells; False: one of them is not a cell in the plain form. The plain
+    number cells (the bulk of any book-style sheet: a number, with or without a formula) are converted
+    column by column with C-level loops; the others (text, booleans, errors, inline strings, entities in
+    a value …) one by one through add(). `tags` gathers the row tags."""
+    before, cols, rows, ts, rests, fattrs, ftexts, vs, iss, inlines, _ = zip(*found)
+    if "" in cols:  # a character that is no part of a cell or row tag
+        return False
+    tags.extend(filter(None, before))
+    prefixes = cells.prefixes
+    if any(rests) and not all(_names_ok(a, prefixes, ("r", "s", "t")) for a in set(rests)):
+        return False
+    if any(fattrs) and not all(_names_ok(a, prefixes) for a in set(fattrs)):
+        return False
+    n = len(cols)
     for col in set(cols).difference(columns):
         columns[col] = col_number(col)
     c_of = columns.__getitem__
@@ -339,7 +438,9 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int]) -> None:
     if "&" in "".join(ftexts):
         formulas = ["=" + unescape(f) if f else None for f in ftexts]
     else:
-        formulas = ["=" + f if f else None for f in ftexts]
+        formulas = list(map("=".__add__, ftexts))
+        for i in compress(range(n), map(not_, ftexts)):
+            formulas[i] = None
     if any(fattrs):  # shared formulas (Excel), aca="false" (LibreOffice), array formulas: in order
         parsed = {}  # each distinct <f> attribute text → (its attributes, its shared group or None)
         for fa in set(fattrs):
@@ -347,7 +448,7 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int]) -> None:
             parsed[fa] = (f, f.get("si") if f.get("t") == "shared" else None)
         groups: list[tuple] = []  # (a shared formula's master as defined then, its members' indices)
         current: dict[str, list[int]] = {}  # a group → the member list of its current master
-        for i in [i for i, fa in enumerate(fattrs) if fa]:
+        for i in compress(range(n), fattrs):
             f, si = parsed[fattrs[i]]
             if si is not None and not ftexts[i]:  # a member: moved below, all of its group at once
                 which = current.get(si)
@@ -365,29 +466,47 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int]) -> None:
             texts = shape_.moved_many([numbers[i] - r0 for i in which], [c_of(cols[i]) - c0 for i in which])
             for i, text in zip(which, texts):
                 formulas[i] = "=" + text if text else None
-    odd = [i for i, (t, rest, is_) in enumerate(zip(ts, rests, iss)) if rest or is_ or (t and t != "n")]
+    # the others, read one by one: a type other than a number, other attributes, an inline string,
+    # an entity in the value
+    odd = [i for i in compress(range(n), ts) if ts[i] != "n"]
+    if any(rests):
+        odd += compress(range(n), rests)
+    if any(iss):
+        odd += compress(range(n), iss)
     if "&" in "".join(vs):
         odd += [i for i, v in enumerate(vs) if "&" in v]
-    keep = [bool(v or f) for v, f in zip(vs, formulas)]  # an empty styled cell is no cell
-    for i in odd:
-        keep[i] = False
+    unvalued = list(compress(range(n), map(not_, vs)))
+    dropped = [i for i in unvalued if formulas[i] is None]  # an empty styled cell is no cell
+    keep = None
+    if odd or dropped:
+        keep = [True] * n
+        for i in chain(odd, dropped):
+            keep[i] = False
+    kept_vs = vs if keep is None else list(compress(vs, keep))
     try:
-        values = [float(v) if v else None for v in compress(vs, keep)]
+        if len(dropped) < len(unvalued):  # formulas without a cached value
+            values = [float(v) if v else None for v in kept_vs]
+            kinds = ["n" if v else "" for v in kept_vs]
+        else:
+            values, kinds = list(map(float, kept_vs)), repeat("n")
     except ValueError:  # not a number where one is stored: add() says where
-        odd, keep = range(len(found)), ()
-    else:
-        if [v for v in values if v is not None and not -_INF < v < _INF]:  # nan, inf, 1e999: add() says where
-            odd, keep = range(len(found)), ()
-    if keep:
-        kinds = ["n" if v else "" for v in compress(vs, keep)]
-        keys = compress(zip(numbers, map(c_of, cols)), keep)
-        cells.cells.update(zip(keys, map(Cell, values, kinds, compress(formulas, keep))))
+        values = None
+    if values is not None and not math.isfinite(sum(filter(None, values))):
+        values = None  # nan, inf, 1e999 (or a sum too large): add() says where
+    if values is None:
+        odd, keep, values = range(n), (), ()
+    if values:
+        keys = zip(numbers, map(c_of, cols))
+        if keep is not None:
+            keys, formulas_kept = compress(keys, keep), compress(formulas, keep)
+        else:
+            formulas_kept = formulas
+        cells.cells.update(zip(keys, map(Cell, values, kinds, formulas_kept)))
     for i in sorted(set(odd)):
-        col, row, t, rest, _, _, v, is_, inline = found[i]
-        if rest:
-            t = _attrs(rest).get("t", t)
+        col, row, t, rest, v, is_, inline = cols[i], rows[i], ts[i], rests[i], vs[i], iss[i], inlines[i]
         cells.add(numbers[i], c_of(col), col + row, t, formulas[i], unescape(v) if v else None,
                   unescape(inline) if is_ else None)
+    return True
 
 
 def _general(data: bytes, part: str, cells: _Cells) -> None:
