@@ -176,6 +176,7 @@ REFUSED = {  # name → the content of <sheetData> (or a whole part): not well-f
 }
 READ_ALIKE = {  # well-formed, though no spreadsheet program writes them so
     "nested rows": '<row r="1"><row r="2"><c r="A2"><v>2</v></c></row></row>',
+    "text after the last row": '<row r="1"><c r="A1"><v>1</v></c></row>x',
     "text between cells": '<row r="1"><c r="A1"><v>1</v></c>text<c r="B1"><v>2</v></c></row>',
     "a cell outside any row": '<c r="A1"><v>1</v></c><row r="2"><c r="A2"><v>2</v></c></row><c r="A3"><v>3</v></c>',
     "carriage returns": '<row r="1"><c r="A1" t="inlineStr"><is><t>a\r\nb\rc</t></is></c><c r="B1" cm="x\r\ny"><f>1\r\n+1</f><v>2</v></c></row>',
@@ -217,6 +218,8 @@ def test_the_scanner_reads_the_plain_forms_itself(tmp_path, monkeypatch):
     for name in ("character references", "']' and '>' in texts", "pretty-printed",
                  "declared prefixes, empty rows", "a cell outside any row", "tabs and newlines in attributes"):
         assert isinstance(_outcome(tmp_path, "c.xlsx", READ_ALIKE[name]), tuple), name
+    excel = _DOC.format('<row r="1"><c r="A1"><v>1</v></c></row>').replace("?>", "?>\r\n", 1)  # as Excel writes it
+    assert _outcome(tmp_path, "f.xlsx", excel)[0][(1, 1)].value == 1
     assert _outcome(tmp_path, "d.xlsx", '<row r="1"/>') == ({}, {})
     assert _outcome(tmp_path, "e.xlsx", "") == ({}, {})
 

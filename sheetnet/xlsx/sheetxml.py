@@ -111,13 +111,13 @@ def positions(cells: SheetCells):
     return chain.from_iterable(cells)
 
 # The scanner's grammar is a strict subset of well-formed XML, so that expat needs to see only the
-# document around <sheetData>'s content. Texts and attribute values: no '<', no character XML forbids
-# (nor a carriage return: expat would change it), '&' only in a predefined entity or a character
-# reference (checked apart: _char_refs_valid), no ']]>' in a text. Names: ASCII, at most one prefix.
-_CHAR = r'[^<&\x00-\x08\x0b-\x1f\ufffe\uffff'
-_REF = r'&(?:lt|gt|amp|quot|apos|#[0-9]{1,7}+|#x[0-9a-fA-F]{1,6}+);'
-_TEXT = rf'{_CHAR}\]]*+(?:(?:{_REF}|\](?!\]>)){_CHAR}\]]*+)*+'
-_VALUE = rf'{_CHAR}"]*+(?:{_REF}{_CHAR}"]*+)*+'
+# document around <sheetData>'s content. Texts and attribute values: no '<' (in the grammar); no
+# character XML forbids, nor a carriage return (expat would change it): _plain_chars; '&' only in a
+# predefined entity or a reference to a character XML allows: _refs_ok; no ']]>' (_scan). Kept out of
+# the grammar because a text matched as "anything but '<'" is what the regular expression engine
+# matches fastest. Names: ASCII, at most one prefix.
+_TEXT = r'[^<]*+'
+_VALUE = r'[^<"]*+'
 _NAME = r'[A-Za-z_][A-Za-z0-9_.-]*+(?::[A-Za-z_][A-Za-z0-9_.-]*+)?+'
 _ATTRS = rf'(?: {_NAME}="{_VALUE}")*+'
 _ROW_TAG = rf'[ \t\n]*+(?:</row>|<row{_ATTRS}/?>)'
@@ -139,6 +139,8 @@ _ROWS_CLOSED = re.compile(r'(?:[ \t\n]*+<row[^<>]*+>(?:(?<=/>)|[ \t\n]*+</row>))
 _ROW_NAMES = re.compile(r'<row((?: [^ ="]++="[^"]*+")*+)/?>')
 _ATTR_VALUE = re.compile(r'="[^"]*"')
 _CHAR_REF = re.compile(r'&#(x?)([0-9a-fA-F]+);')
+_BAD_AMP = re.compile(r'&(?!(?:lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});)')
+_PRINTABLE = bytes(range(0x20, 0x100)) + b"\t\n"  # bytes of UTF-8 text XML allows (U+FFFE/FFFF apart)
 _ATTR = re.compile(r'([\w:.-]+)="([^"]*)"')
 _ROOT = re.compile(r'(?:\ufeff)?(?:<\?xml[^<>]*\?>)?\s*<([\w.-]+)((?:\s+[\w.:-]+\s*=\s*(?:"[^"<]*"|\'[^\'<]*\'))*)\s*>')
 _ROOT_ATTR = re.compile(r'([\w.:-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
@@ -302,9 +304,13 @@ def _scan(data: bytes, part: str, cells: _Cells) -> bool:
     else:
         return False  # no <sheetData>, or attributes on it: the general reader
     prefixes = _plain_start(text, begin) if end >= 0 else None
-    if prefixes is None or any(text.find(s, end) >= 0 for s in ("<sheetData", "<!", "<?", "xmlns")):
+    if prefixes is None or any(text.find(s, end) >= 0 for s in ("<sheetData", "<!", "<?", "xmlns")) \
+            or text.find("]]>", begin, end) >= 0:
         return False
-    outside = data[:len(text[:begin].encode())] + data[len(data) - len(text[end:].encode()):]
+    b_begin, b_end = len(text[:begin].encode()), len(data) - len(text[end:].encode())  # in bytes
+    if not _plain_chars(data[b_begin:b_end]):
+        return False
+    outside = data[:b_begin] + data[b_end:]
     try:
         safexml.check(outside, part)
     except UnusableInput:
@@ -323,8 +329,6 @@ def _scan_cells(text: str, begin: int, end: int, cells: _Cells) -> bool:
     while pos < end:
         stop = text.find("<c ", pos + _CHUNK, end)  # a chunk ends before a cell (and its row tags end it)
         stop = end if stop < 0 else stop
-        if text.find("&#", pos, stop) >= 0 and not _char_refs_valid(text, pos, stop):
-            return False
         found = _CELL.findall(text, pos, stop)
         other = found.pop()[-1] if found and not found[-1][1] else ""  # the row tags ending the chunk?
         if len(other) == 1:  # no: a character that is no part of a cell or row tag
@@ -342,13 +346,17 @@ def _scan_cells(text: str, begin: int, end: int, cells: _Cells) -> bool:
     return _rows_closed(tags, cells.prefixes)
 
 
-def _char_refs_valid(text: str, pos: int, stop: int) -> bool:
-    """Is every character reference (&#…;) of text[pos:stop] to a character XML allows?"""
-    for hex_, digits in _CHAR_REF.findall(text, pos, stop):
-        try:
-            c = int(digits, 16 if hex_ else 10)
-        except ValueError:
-            return False
+def _plain_chars(data: bytes) -> bool:
+    """Does the UTF-8 text hold only characters XML allows, and no carriage return?"""
+    return not data.translate(None, _PRINTABLE) and b"\xef\xbf\xbe" not in data and b"\xef\xbf\xbf" not in data
+
+
+def _refs_ok(text: str) -> bool:
+    """Is every '&' of the text a predefined entity or a reference to a character XML allows?"""
+    if _BAD_AMP.search(text):
+        return False
+    for hex_, digits in _CHAR_REF.findall(text):
+        c = int(digits, 16 if hex_ else 10)
         if not (c in (9, 10, 13) or 0x20 <= c <= 0xD7FF or 0xE000 <= c <= 0xFFFD or 0x10000 <= c <= 0x10FFFF):
             return False
     return True
@@ -358,7 +366,7 @@ def _rows_closed(tags: list[str], prefixes: dict[str, str]) -> bool:
     """Are the row tags well-formed XML: each row closed before the next opens, each one's attributes
     unique and their prefixes declared?"""
     tags = "".join(tags)
-    if not _ROWS_CLOSED.fullmatch(tags):
+    if not _ROWS_CLOSED.fullmatch(tags) or ("&" in tags and not _refs_ok(tags)):
         return False
     return all(_names_ok(names, prefixes) for names in set(_ROW_NAMES.findall(_ATTR_VALUE.sub('=""', tags))))
 
@@ -396,7 +404,7 @@ def first_rows(head: str, last_row: int, sheet: str, strings) -> SheetCells | No
 
     For looking at a few cells of a sheet that may be large and unrelated (which sheet plays which
     role): only the start of the part is inflated. Rows must come in order, as the format says."""
-    if "<!" in head:  # a DTD, a comment, CDATA: only the whole document is judged
+    if "<!" in head or "]]>" in head or not _plain_chars(head.encode()):  # only the whole document is judged
         return None
     first = head.find("<sheetData>")
     prefixes = None if first < 0 else _plain_start(head, first)
@@ -420,6 +428,9 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
     if "" in cols:  # a character that is no part of a cell or row tag
         return False
     tags.extend(filter(None, before))
+    amps = [texts for texts in (ftexts, vs, inlines, rests, fattrs) if "&" in "".join(texts)]
+    if amps and not _refs_ok("\0".join(chain.from_iterable(amps))):  # '\0': in no text (_plain_chars)
+        return False
     prefixes = cells.prefixes
     if any(rests) and not all(_names_ok(a, prefixes, ("r", "s", "t")) for a in set(rests)):
         return False
