@@ -13,6 +13,7 @@ from typing import Callable
 import numpy as np
 
 from sheetnet.formula.values import BLANK, BOOL, ERROR_CODE, NOVALUE, NUM, TEXT, VALUE, V, from_kinds
+from sheetnet.xlsx.sheetxml import ROW_KEY, cell_index
 
 MAX_DENSE = 40_000_000  # cells of one sheet's block (about 360 MB of arrays at most)
 
@@ -29,8 +30,14 @@ class SheetGrid:
     def of_cells(cls, name: str, cells: dict, reach: tuple[int, int] = (0, 0)) -> "SheetGrid":
         """From the reader's {(row, col): Cell}. reach: rows and columns the block covers at least."""
         n = len(cells)
-        values = list(cells.values())
-        rc = np.fromiter(chain.from_iterable(cells), dtype=np.int64, count=2 * n).reshape(n, 2)
+        index = cell_index(cells)  # the reader's arrays, most often already made by the loader
+        if index is None:
+            values = list(cells.values())
+            rc = np.fromiter(chain.from_iterable(cells), dtype=np.int64, count=2 * n).reshape(n, 2)
+        else:
+            keys, found = index
+            values = found.tolist()
+            rc = np.stack(np.divmod(keys, ROW_KEY), axis=1)
         letters = np.array([c.kind for c in values], dtype="U1") if n else np.zeros(0, dtype="U1")
         kinds = np.select([letters == "n", letters == "s", letters == "b", letters == ""], [NUM, TEXT, BOOL, BLANK],
                           VALUE).astype(np.int8)

@@ -110,6 +110,33 @@ def positions(cells: SheetCells):
     """The cells' (row, col) as the flat sequence row, col, row, col … (for numpy.fromiter)."""
     return chain.from_iterable(cells)
 
+ROW_KEY = 1 << 15  # a cell's key in cell_index: row * ROW_KEY + col (columns end at 16,384)
+
+
+def cell_index(cells: SheetCells):
+    """The sheet's cells as NumPy arrays: their keys (row * ROW_KEY + col, sorted int64) and the Cells
+    in that order (object array), for looking up many positions at once; None when a position is
+    outside the sheet. Kept with a sheet the reader made (its cells do not change once read)."""
+    import numpy as np  # only where arrays are wanted: the reader itself starts without NumPy
+
+    kept = getattr(cells, "_index", None)
+    if kept is not None and kept[0] == len(cells):
+        return kept[1]
+    n = len(cells)
+    rc = np.fromiter(positions(cells), dtype=np.int64, count=2 * n).reshape(n, 2)
+    if n and (rc.min() < 1 or rc[:, 1].max() >= ROW_KEY or rc[:, 0].max() >= 1 << 40):
+        return None
+    keys = rc[:, 0] * ROW_KEY + rc[:, 1]
+    found = np.empty(n, dtype=object)
+    found[:] = list(cells.values())
+    if n and not np.all(keys[1:] > keys[:-1]):
+        order = np.argsort(keys, kind="stable")
+        keys, found = keys[order], found[order]
+    if isinstance(cells, ArrayCells):
+        cells._index = (n, (keys, found))
+    return keys, found
+
+
 # The scanner's grammar is a strict subset of well-formed XML, so that expat needs to see only the
 # document around <sheetData>'s content. Texts and attribute values: no '<' (in the grammar); no
 # character XML forbids, nor a carriage return (expat would change it): _plain_chars; '&' only in a
