@@ -140,7 +140,7 @@ def cell_index(cells: SheetCells):
 # The scanner's grammar is a strict subset of well-formed XML, so that expat needs to see only the
 # document around <sheetData>'s content. Texts and attribute values: no '<' (in the grammar); no
 # character XML forbids, nor a carriage return (expat would change it): _plain_chars; '&' only in a
-# predefined entity or a reference to a character XML allows: _refs_ok; no ']]>' (_scan). Kept out of
+# predefined entity or a reference to a character XML allows: _refs_ok; no ']]>' (_take). Kept out of
 # the grammar because a text matched as "anything but '<'" is what the regular expression engine
 # matches fastest. Names: ASCII, at most one prefix.
 _TEXT = r'[^<]*+'
@@ -151,16 +151,15 @@ _ROW_TAG = rf'[ \t\n]*+(?:</row>|<row{_ATTRS}/?>)'
 # One token of <sheetData>'s content: a cell in the plain form, with the row tags and white space before
 # it; the row tags that end the content; or (anything else) one character, which sends the whole part to
 # the general reader. The cell's groups: row tags before it, col, row, t, other attributes, <f>
-# attributes, <f> text, <v> text, '<is>' when an inline string, its text; then the row tags at the end
+# attributes, <f> text, <v> text, '>' and the text of an inline string; then the row tags at the end
 # or the one other character. Every quantifier is possessive (never gives back what it took): no part
 # can end where the next one begins, so giving back never makes a match, and the engine does not try it.
 _CELL = re.compile(
     rf'((?:{_ROW_TAG})*+)[ \t\n]*+'
     rf'<c r="([A-Z]{{1,3}}+)([0-9]{{1,7}}+)"(?: s="[0-9]++")?+(?: t="([A-Za-z]++)")?+({_ATTRS})'
     rf'(?:/>|>(?:<f({_ATTRS})(?:/>|>({_TEXT})</f>))?+'
-    rf'(?:<v>({_TEXT})</v>|(<is>)<t(?: xml:space="preserve")?+>({_TEXT})</t></is>)?+</c>)'
+    rf'(?:<v>({_TEXT})</v>|<is><t(?: xml:space="preserve")?+(>{_TEXT})</t></is>)?+</c>)'
     rf'|((?:{_ROW_TAG})++[ \t\n]*+|[\s\S])')
-_TOKENS = 11  # groups of _CELL
 # The row tags of a part, in order: each one closed right after it opens (or empty): no row in a row
 _ROWS_CLOSED = re.compile(r'(?:[ \t\n]*+<row[^<>]*+>(?:(?<=/>)|[ \t\n]*+</row>))*+[ \t\n]*+')
 _ROW_NAMES = re.compile(r'<row((?: [^ ="]++="[^"]*+")*+)/?>')
@@ -331,11 +330,10 @@ def _scan(data: bytes, part: str, cells: _Cells) -> bool:
     else:
         return False  # no <sheetData>, or attributes on it: the general reader
     prefixes = _plain_start(text, begin) if end >= 0 else None
-    if prefixes is None or any(text.find(s, end) >= 0 for s in ("<sheetData", "<!", "<?", "xmlns")) \
-            or text.find("]]>", begin, end) >= 0:
+    if prefixes is None or any(text.find(s, end) >= 0 for s in ("<sheetData", "<!", "<?", "xmlns")):
         return False
     b_begin, b_end = len(text[:begin].encode()), len(data) - len(text[end:].encode())  # in bytes
-    if not _plain_chars(data[b_begin:b_end]):
+    if not _plain_chars(data[b_begin:b_end], text, begin, end):
         return False
     outside = data[:b_begin] + data[b_end:]
     try:
@@ -373,9 +371,9 @@ def _scan_cells(text: str, begin: int, end: int, cells: _Cells) -> bool:
     return _rows_closed(tags, cells.prefixes)
 
 
-def _plain_chars(data: bytes) -> bool:
-    """Does the UTF-8 text hold only characters XML allows, and no carriage return?"""
-    return not data.translate(None, _PRINTABLE) and b"\xef\xbf\xbe" not in data and b"\xef\xbf\xbf" not in data
+def _plain_chars(data: bytes, text: str, begin: int, end: int) -> bool:
+    """Does text[begin:end] (its UTF-8 bytes: data) hold only characters XML allows, and no carriage return?"""
+    return not data.translate(None, _PRINTABLE) and text.find("\ufffe", begin, end) < 0 and text.find("\uffff", begin, end) < 0
 
 
 def _refs_ok(text: str) -> bool:
@@ -431,7 +429,7 @@ def first_rows(head: str, last_row: int, sheet: str, strings) -> SheetCells | No
 
     For looking at a few cells of a sheet that may be large and unrelated (which sheet plays which
     role): only the start of the part is inflated. Rows must come in order, as the format says."""
-    if "<!" in head or "]]>" in head or not _plain_chars(head.encode()):  # only the whole document is judged
+    if "<!" in head or not _plain_chars(head.encode(), head, 0, len(head)):  # only the whole document is judged
         return None
     first = head.find("<sheetData>")
     prefixes = None if first < 0 else _plain_start(head, first)
@@ -451,11 +449,16 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
     number cells (the bulk of any book-style sheet: a number, with or without a formula) are converted
     column by column with C-level loops; the others (text, booleans, errors, inline strings, entities in
     a value …) one by one through add(). `tags` gathers the row tags."""
-    before, cols, rows, ts, rests, fattrs, ftexts, vs, iss, inlines, _ = zip(*found)
+    before, cols, rows, ts, rests, fattrs, ftexts, vs, inlines, _ = zip(*found)
     if "" in cols:  # a character that is no part of a cell or row tag
         return False
     tags.extend(filter(None, before))
-    amps = [texts for texts in (ftexts, vs, inlines, rests, fattrs) if "&" in "".join(texts)]
+    f_all, v_all = "".join(ftexts), "".join(vs)
+    if "]]>" in f_all or "]]>" in v_all or (any(inlines) and "]]>" in "".join(inlines)):
+        return False  # not allowed in a text (perhaps two texts meeting: then read by the general reader)
+    f_amp, v_amp = "&" in f_all, "&" in v_all
+    amps = [texts for texts, amp in ((ftexts, f_amp), (vs, v_amp)) if amp]
+    amps += [texts for texts in (inlines, rests, fattrs) if any(texts) and "&" in "".join(texts)]
     if amps and not _refs_ok("\0".join(chain.from_iterable(amps))):  # '\0': in no text (_plain_chars)
         return False
     prefixes = cells.prefixes
@@ -473,7 +476,7 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
             if not (1 <= int(row) <= MAX_ROWS and c_of(col) <= MAX_COLS):
                 cells.position(col + row)  # raises: the address is outside the sheet
     unescape = safexml.unescape
-    if "&" in "".join(ftexts):
+    if f_amp:
         formulas = ["=" + unescape(f) if f else None for f in ftexts]
     else:
         formulas = list(map("=".__add__, ftexts))
@@ -509,9 +512,9 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
     odd = [i for i in compress(range(n), ts) if ts[i] != "n"]
     if any(rests):
         odd += compress(range(n), rests)
-    if any(iss):
-        odd += compress(range(n), iss)
-    if "&" in "".join(vs):
+    if any(inlines):
+        odd += compress(range(n), inlines)
+    if v_amp:
         odd += [i for i, v in enumerate(vs) if "&" in v]
     unvalued = list(compress(range(n), map(not_, vs)))
     dropped = [i for i in unvalued if formulas[i] is None]  # an empty styled cell is no cell
@@ -541,9 +544,9 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
             formulas_kept = formulas
         cells.cells.update(zip(keys, map(Cell, values, kinds, formulas_kept)))
     for i in sorted(set(odd)):
-        col, row, t, rest, v, is_, inline = cols[i], rows[i], ts[i], rests[i], vs[i], iss[i], inlines[i]
+        col, row, t, v, inline = cols[i], rows[i], ts[i], vs[i], inlines[i]
         cells.add(numbers[i], c_of(col), col + row, t, formulas[i], unescape(v) if v else None,
-                  unescape(inline) if is_ else None)
+                  unescape(inline[1:]) if inline else None)
     return True
 
 
