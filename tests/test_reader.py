@@ -224,6 +224,21 @@ def test_the_scanner_reads_the_plain_forms_itself(tmp_path, monkeypatch):
     assert _outcome(tmp_path, "e.xlsx", "") == ({}, {})
 
 
+@pytest.mark.parametrize("chunk", [1, 7, 40, 1 << 22])
+def test_a_sheet_scanned_in_chunks_reads_as_in_one(tmp_path, monkeypatch, chunk):
+    # <sheetData> is scanned a few megabytes at a time; wherever a chunk ends (before a cell, after
+    # row tags and white space), the cells and the check of the row tags are the same
+    import sheetnet.xlsx.sheetxml as sheetxml
+
+    body = "".join(f'\n <row r="{r}">\n  <c r="A{r}" t="s"><v>0</v></c>\n  <c r="B{r}"><f>A{r}&amp;1</f><v>{r}</v></c>'
+                   f'<c r="C{r}" s="1"/>\n </row><row r="{r + 100}"/>' for r in range(1, 30)) + "\n"
+    whole = _outcome(tmp_path, "a.xlsx", body)
+    monkeypatch.setattr(sheetxml, "_CHUNK", chunk)
+    monkeypatch.setattr(sheetxml, "_general", lambda *args: pytest.fail("the general reader was used"))
+    assert _outcome(tmp_path, "b.xlsx", body) == whole and len(whole[0]) == 58
+    assert isinstance(_outcome(tmp_path, "c.xlsx", body.replace('<row r="9">', '<row r="9"><row r="9">')), str)
+
+
 def test_an_excel_style_workbook_reads_cell_for_cell_like_the_plain_one(tmp_path):
     # The chapter-3 answer rewritten with Excel's shared-formula groups (tests/excelstyle.py): every
     # member's formula is rebuilt from its group's master, moved to the member's place.

@@ -352,8 +352,7 @@ def _scan_cells(text: str, begin: int, end: int, cells: _Cells) -> bool:
     columns: dict[str, int] = {}
     tags: list[str] = []  # the row tags, in order
     while pos < end:
-        stop = text.find("<c ", pos + _CHUNK, end)  # a chunk ends before a cell (and its row tags end it)
-        stop = end if stop < 0 else stop
+        stop = _chunk_end(text, pos, end)
         found = _CELL.findall(text, pos, stop)
         other = found.pop()[-1] if found and not found[-1][1] else ""  # the row tags ending the chunk?
         if len(other) == 1:  # no: a character that is no part of a cell or row tag
@@ -369,6 +368,20 @@ def _scan_cells(text: str, begin: int, end: int, cells: _Cells) -> bool:
             raise cells.too_many(len(cells.cells), MAX_CELLS)
         pos = stop
     return _rows_closed(tags, cells.prefixes)
+
+
+def _chunk_end(text: str, pos: int, end: int) -> int:
+    """Where the chunk of <sheetData>'s content that starts at pos ends: before a cell and the white
+    space before it (its row tags end this chunk), past pos + _CHUNK, or at the end."""
+    stop = text.find("<c ", pos + _CHUNK, end)
+    while stop >= 0:
+        back = stop
+        while back > pos and text[back - 1] in " \t\n":
+            back -= 1
+        if back > pos:
+            return back
+        stop = text.find("<c ", stop + 1, end)
+    return end
 
 
 def _plain_chars(data: bytes, text: str, begin: int, end: int) -> bool:
