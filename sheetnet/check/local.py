@@ -30,7 +30,7 @@ from sheetnet.formula.family import Family, group
 from sheetnet.formula.grid import Book, SheetGrid
 from sheetnet.formula.values import NUM, TEXT, V
 from sheetnet.i18n import _
-from sheetnet.layout.evaluate import Templates, spans
+from sheetnet.layout.evaluate import Templates, spans, together
 from sheetnet.mirror.compare import Tolerance
 from sheetnet.mirror.kinds import Kind
 from sheetnet.mirror.load import Loaded
@@ -187,7 +187,8 @@ def _grade_quantity(wb: Workbook, view: Book, q, e2e: np.ndarray, tol: Tolerance
     # the layout's formulas, one evaluation per family (merged across the quantity's slots), and one
     # for the families of one template that read their own cells in each iteration block
     results: list[V | None] = [None] * len(plan.families)
-    for f, members in plan.evaluations:
+    for members in plan.evaluations:
+        f = together(plan.families, members)
         v = f.evaluate(view)
         v = fv.error(f.m, fv.NAME) if v is None else v
         for k, span in members:

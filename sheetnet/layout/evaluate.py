@@ -53,8 +53,9 @@ class Graded:
     families: list[Family]  # the slots' families merged by key
     parts: list[tuple[np.ndarray, int, np.ndarray]]  # per slot family: its cells, its merged family, where in it
     family: np.ndarray  # (m,) int: each cell's merged family (−1: none), read-only
-    evaluations: list[tuple[Family, list[tuple[int, np.ndarray]]]]  # what is evaluated: (a family, per merged
-    # family in it (its index, its cells' positions there)) — one template's families together (see _together)
+    evaluations: list[list[tuple[int, np.ndarray | None]]]  # what is evaluated together: per merged family in
+    # it, its index and its cells' positions there (None: evaluated alone) — see _together. The joined family
+    # itself is made when evaluated, not kept: it copies its members' corners
 
 
 class Templates:
@@ -158,7 +159,12 @@ class Templates:
         return self._parsed[key]
 
 
-def _together(families: list[Family]) -> list[tuple[Family, list[tuple[int, np.ndarray]]]]:
+def together(families: list[Family], members: list[tuple[int, np.ndarray | None]]) -> Family:
+    """The family one evaluation of Graded.evaluations evaluates."""
+    return families[members[0][0]] if len(members) == 1 else joined([families[k] for k, _ in members])
+
+
+def _together(families: list[Family]) -> list[list[tuple[int, np.ndarray | None]]]:
     """Families of one template's tree whose references' corners are given at every cell (a slot filled
     down iteration blocks that each read their own parameters has no key, so is not merged) and name
     rectangles of one size evaluated as one: a formula's value at a cell depends only on what its
@@ -176,11 +182,10 @@ def _together(families: list[Family]) -> list[tuple[Family, list[tuple[int, np.n
         for k in members + [None]:
             if batch and (k is None or size + reads[k] > _READS_TOGETHER):
                 if len(batch) == 1:
-                    out.append((families[batch[0]], [(batch[0], None)]))
+                    out.append([(batch[0], None)])
                 else:
                     starts = np.cumsum([0] + [families[j].m for j in batch])
-                    out.append((joined([families[j] for j in batch]),
-                                [(j, np.arange(starts[n], starts[n + 1])) for n, j in enumerate(batch)]))
+                    out.append([(j, np.arange(starts[n], starts[n + 1])) for n, j in enumerate(batch)])
                 batch, size = [], 0
             if k is not None:
                 batch.append(k)
