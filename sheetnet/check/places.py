@@ -10,13 +10,14 @@ from functools import cached_property
 from itertools import product, repeat
 
 from sheetnet.i18n import _
+from sheetnet.memo import Memo
 from sheetnet.mirror.load import Loaded
 from sheetnet.xlsx.refs import cell_name, range_name
 
 Place = tuple[str, tuple[int, ...]]  # (quantity name, index into its layout shape)
 
 
-_AT: dict[tuple, tuple] = {}  # (layout, n, k, roles) → (the layout, kept alive; its cells → places): never changed
+_AT = Memo(8)  # a layout's cells → places, per images, iterations and sheets present: never changed
 
 
 def _places(layout, n: int, n_iterations: int, roles: frozenset) -> dict[tuple[str, int, int], Place]:
@@ -43,13 +44,8 @@ class Places:
     @cached_property
     def _at(self) -> dict[tuple[str, int, int], Place]:
         roles = frozenset(q.sheet for q in self.layout.quantities if q.sheet in self.loaded.sheet_names)
-        key = (id(self.layout), self.n, self.n_iterations, roles)
-        hit = _AT.get(key)
-        if hit is None or hit[0] is not self.layout:  # kept for the next workbook alike (a class check)
-            if len(_AT) > 8:
-                _AT.clear()
-            hit = _AT[key] = (self.layout, _places(self.layout, self.n, self.n_iterations, roles))
-        return hit[1]
+        return _AT.get(self.layout, (self.n, self.n_iterations, roles),  # the next workbook alike (a class check)
+                       lambda: _places(self.layout, self.n, self.n_iterations, roles))
 
     def at(self, role: str, row: int, col: int) -> Place | None:
         return self._at.get((role, row, col))

@@ -25,6 +25,7 @@ import numpy as np
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import _, ngettext
 from sheetnet.layout.model import Layout
+from sheetnet.memo import Memo
 from sheetnet.mirror.alignment import IDENTITY_AXIS, Alignment, Axis, SheetMap
 from sheetnet.xlsx.reader import SheetCells
 from sheetnet.xlsx.sheetxml import far_col, far_row, positions, text_values
@@ -178,21 +179,18 @@ def fits_in_place(layout: Layout, role: str, cells: SheetCells) -> bool:
     return bool(expected[at[:, 0], at[:, 1]].all())
 
 
-_USED: dict = {}  # (id of the layout, role, n, k) → (the layout, its grid): a class check asks alike for every workbook
+_USED = Memo(64)  # a class check asks alike for every workbook
 
 
 def _used_by_layout(layout: Layout, role: str, n: int, k: int) -> np.ndarray:
     """Where the layout puts anything on the sheet (within its extent, 1-based), for n images and k iterations."""
-    key = (id(layout), role, n, k)
-    hit = _USED.get(key)
-    if hit is None or hit[0] is not layout:
-        if len(_USED) > 64:
-            _USED.clear()
+    def make() -> np.ndarray:
         R, C = _extent(layout, role, n, k)
         grid = expected_grid(layout, role, n, k, {}, (R + 1, C + 1)) != EMPTY
         grid.flags.writeable = False
-        hit = _USED[key] = (layout, grid)
-    return hit[1]
+        return grid
+
+    return _USED.get(layout, (role, n, k), make)
 
 
 def _image_missing_between(layout: Layout, role: str, cells: SheetCells, n: int) -> bool:
@@ -249,32 +247,23 @@ def _reach(layout: Layout, cells: SheetCells, step: tuple[int, int], repeated: l
 
 
 # -- the search --------------------------------------------------------------------------------
-_FOUND: dict = {}  # (id of the sheet's cells, role_key) → (the cells, how they moved): detection and loading ask alike
+_FOUND = Memo(16)  # detection and loading ask alike
 
 
 def found(layout: Layout, role: str, cells: SheetCells, name: str) -> Found:
-    """find(), remembered for the last few sheets (the cells themselves are kept, so an id is never reused)."""
-    key = (id(cells), role_key(layout, role))
-    hit = _FOUND.get(key)
-    if hit is None or hit[0] is not cells:
-        if len(_FOUND) > 16:
-            _FOUND.clear()
-        hit = _FOUND[key] = (cells, find(layout, role, cells, name))
-    return hit[1]
+    """find(), remembered for the last few sheets."""
+    return _FOUND.get(cells, role_key(layout, role), lambda: find(layout, role, cells, name))
 
 
-_ROLE_KEYS: dict = {}
+_ROLE_KEYS = Memo(64)
 
 
 def role_key(layout: Layout, role: str):
     """What a search of one sheet depends on: its layout's quantities and labels on it (equal for kinds
     that share the sheet, like chapters 3 and 4's Data)."""
-    key = _ROLE_KEYS.get((id(layout), role))
-    if key is None:
-        key = _ROLE_KEYS[(id(layout), role)] = (
-            layout.sheet(role), tuple(q for q in layout.quantities if q.sheet == role),
-            tuple(lb for lb in layout.labels if lb.sheet == role), layout.max_images, layout.max_iterations)
-    return key
+    return _ROLE_KEYS.get(layout, role, lambda: (
+        layout.sheet(role), tuple(q for q in layout.quantities if q.sheet == role),
+        tuple(lb for lb in layout.labels if lb.sheet == role), layout.max_images, layout.max_iterations))
 
 
 def find(layout: Layout, role: str, cells: SheetCells, sheet_name: str) -> Found:
