@@ -297,8 +297,15 @@ def test_a_groups_members_moved_at_once_are_each_moved_alone():
 
     offsets = [(0, 0), (0, 1), (5, 0), (3, 251), (-1, 0), (0, -1), (2, 16383)]
     rows, cols = [r for r, _ in offsets], [c for _, c in offsets]
+    # and as groups come: runs along a row at even steps (one or several rows), down a column, a run
+    # reaching the sheet's edge (#REF!), uneven steps
+    runs = [([0] * 63, list(range(4, 256, 4))), ([0] * 5 + [1] * 6 + [2] * 6, list(range(1, 6)) + list(range(0, 6)) * 2),
+            (list(range(1, 40)), [0] * 39), ([-2] * 4, [0, 1, 2, 3]), ([3] * 4, [16380, 16381, 16382, 16383]),
+            ([1] * 4, [0, 2, 3, 7]), ([0, 0, 1, 5], [3, 2, 1, 0]), ([0], [0])]
     for f in ("SUMPRODUCT(L5:N8,$D$5:$F$8)+$G$5", "A1*{1}+\"{x}\"", "SUM(A:A)+B2", "$A$1", "PI()", "B$2+$C3"):
         assert shape(f).moved_many(rows, cols) == [shape(f).moved(r, c) for r, c in offsets], f
+        for rs, cs in runs:
+            assert shape(f).moved_many(rs, cs, "=") == ["=" + shape(f).moved(r, c) for r, c in zip(rs, cs)], (f, rs, cs)
 
 
 def test_a_strict_open_xml_workbook_is_read(tmp_path):

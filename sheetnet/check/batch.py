@@ -82,11 +82,17 @@ def looks_like_a_workbook(path: Path) -> bool:
 
 def _worker_init(language: str) -> None:
     """A worker process: the parent's signal handling and its language (--lang; a spawned worker would
-    otherwise take the environment's)."""
+    otherwise take the environment's); the checker imported, and everything made so far (modules,
+    layouts) left out of the garbage collector's scans, which would otherwise walk it again and again
+    while each workbook's objects come and go."""
+    import gc
+
     from sheetnet import interrupts
+    from sheetnet.check import checker  # noqa: F401 (imported before the freeze)
 
     interrupts.worker_init()
     i18n.set_language(language)
+    gc.freeze()
 
 
 def check_one(path: str, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False,

@@ -229,6 +229,13 @@ def _gather(layout: Layout, q: Quantity, n: int, cells: SheetCells, n_iterations
 
 def _numbers(layout: Layout, q: Quantity, grid: np.ndarray, n: int, roles: dict[str, str],
              alignment: Alignment = IDENTITY) -> np.ndarray:
+    cells = grid.reshape(-1).tolist()
+    try:  # all numbers (the usual case): one list; anything else (no cell, a text …) fails and is told below
+        values = [c.value if c.kind == "n" else _NOT_A_NUMBER for c in cells]
+        if None not in values:
+            return np.array(values, dtype=float).reshape(grid.shape)
+    except (AttributeError, TypeError, ValueError):
+        pass
     out = np.empty(grid.shape, dtype=float)
     for index, cell in np.ndenumerate(grid):
         if cell is not None and cell.is_number:
@@ -243,6 +250,9 @@ def _numbers(layout: Layout, q: Quantity, grid: np.ndarray, n: int, roles: dict[
         raise UnusableInput(_("{cell} {there} where {what} (a number) belongs").format(
             cell=where, there=_what_is_there(cell), what=what))
     return out
+
+
+_NOT_A_NUMBER = object()  # what NumPy refuses to turn into a float
 
 
 def _what_is_there(cell: Cell | None) -> str:

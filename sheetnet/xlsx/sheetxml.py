@@ -26,7 +26,7 @@ import gc
 import math
 import re
 from itertools import chain, compress, repeat
-from operator import attrgetter, itemgetter, not_
+from operator import attrgetter, contains, itemgetter, not_, sub
 
 from sheetnet.i18n import _
 from sheetnet.errors import UnusableInput
@@ -349,7 +349,7 @@ def _scan_cells(text: str, begin: int, end: int, cells: _Cells) -> bool:
     not all in the plain form."""
     elements = 0
     pos = begin
-    columns: dict[str, int] = {}
+    columns = _COLUMNS
     tags: list[str] = []  # the row tags, in order
     while pos < end:
         stop = _chunk_end(text, pos, end)
@@ -457,6 +457,28 @@ def first_rows(head: str, last_row: int, sheet: str, strings) -> SheetCells | No
     return None
 
 
+_NO_TEXT = {"": None}
+_PLAIN_TYPES = frozenset(("", "n"))  # a number cell's t attribute: none, or 'n'
+_COLUMNS: dict[str, int] = {}  # column letters → number (at most 18,278: the scanner reads one to three letters)
+_F_ATTRS: dict[str, tuple] = {}  # a short <f> attribute text without prefixed names → _formula_attrs's answer
+_F_ATTRS_MAX = 4096
+
+
+def _formula_attrs(fa: str, prefixes: dict[str, str]) -> tuple | bool:
+    """An <f>'s attribute text → (its attributes, its shared group or None); False: not well-formed.
+    Remembered when it does not depend on the root's prefixes (Excel repeats `t="shared" si="3"`
+    in every member of a group, and every class workbook has the same groups)."""
+    if not _names_ok(fa, prefixes):
+        return False
+    f = _attrs(fa)
+    known = (f, f.get("si") if f.get("t") == "shared" else None)
+    if len(fa) <= 64 and ":" not in _ATTR_VALUE.sub('=""', fa):
+        if len(_F_ATTRS) >= _F_ATTRS_MAX:
+            _F_ATTRS.clear()
+        _F_ATTRS[fa] = known
+    return known
+
+
 def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list[str]) -> bool:
     """The scanner's matches → cells; False: one of them is not a cell in the plain form. The plain
     number cells (the bulk of any book-style sheet: a number, with or without a formula) are converted
@@ -477,8 +499,13 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
     prefixes = cells.prefixes
     if any(rests) and not all(_names_ok(a, prefixes, ("r", "s", "t")) for a in set(rests)):
         return False
-    if any(fattrs) and not all(_names_ok(a, prefixes) for a in set(fattrs)):
-        return False
+    if any(fattrs):  # each distinct <f> attribute text → (its attributes, its shared group or None)
+        parsed = {}
+        for fa in set(fattrs):
+            known = _F_ATTRS.get(fa) or _formula_attrs(fa, prefixes)
+            if known is False:
+                return False
+            parsed[fa] = known
     n = len(cols)
     for col in set(cols).difference(columns):
         columns[col] = col_number(col)
@@ -489,17 +516,11 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
             if not (1 <= int(row) <= MAX_ROWS and c_of(col) <= MAX_COLS):
                 cells.position(col + row)  # raises: the address is outside the sheet
     unescape = safexml.unescape
-    if f_amp:
-        formulas = ["=" + unescape(f) if f else None for f in ftexts]
-    else:
-        formulas = list(map("=".__add__, ftexts))
-        for i in compress(range(n), map(not_, ftexts)):
-            formulas[i] = None
+    formulas = list(map(_NO_TEXT.get, ftexts, map("=".__add__, ftexts)))  # a cell without <f> text: None
+    if f_amp:  # only the texts with an entity (IF(O19&gt;=O20 …)) are unescaped
+        for i in compress(range(n), map(contains, ftexts, repeat("&"))):
+            formulas[i] = "=" + unescape(ftexts[i])
     if any(fattrs):  # shared formulas (Excel), aca="false" (LibreOffice), array formulas: in order
-        parsed = {}  # each distinct <f> attribute text → (its attributes, its shared group or None)
-        for fa in set(fattrs):
-            f = _attrs(fa)
-            parsed[fa] = (f, f.get("si") if f.get("t") == "shared" else None)
         groups: list[tuple] = []  # (a shared formula's master as defined then, its members' indices)
         current: dict[str, list[int]] = {}  # a group → the member list of its current master
         for i in compress(range(n), fattrs):
@@ -516,13 +537,14 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
                                         unescape(ftexts[i]) if ftexts[i] else None)
             if si is not None:  # a new master of the group (or a member refused above): later members its own
                 current.pop(si, None)
-        for (r0, c0, shape_), which in groups:
-            texts = shape_.moved_many([numbers[i] - r0 for i in which], [c_of(cols[i]) - c0 for i in which])
+        for (r0, c0, shape_), which in groups:  # a master's text is never empty, nor is a member's then
+            texts = shape_.moved_many(list(map(sub, map(numbers.__getitem__, which), repeat(r0))),
+                                      list(map(sub, map(c_of, map(cols.__getitem__, which)), repeat(c0))), "=")
             for i, text in zip(which, texts):
-                formulas[i] = "=" + text if text else None
+                formulas[i] = text
     # the others, read one by one: a type other than a number, other attributes, an inline string,
     # an entity in the value
-    odd = [i for i in compress(range(n), ts) if ts[i] != "n"]
+    odd = list(compress(range(n), map(not_, map(_PLAIN_TYPES.__contains__, ts))))
     if any(rests):
         odd += compress(range(n), rests)
     if any(inlines):

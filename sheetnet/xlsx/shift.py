@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import groupby, repeat
 
 from sheetnet.xlsx.refs import MAX_COLS, MAX_ROWS, col_letters, col_number, column_letters
 
@@ -75,24 +76,66 @@ class Shape:
             out.append(pieces[k + 1])
         return "".join(out)
 
-    def moved_many(self, rows: list[int], cols: list[int]) -> list[str]:
-        """[self.moved(r, c) for r, c in zip(rows, cols)], one format string for all of them (the
-        members of one shared formula): per reference a column of letters and one of row numbers."""
+    def moved_many(self, rows: list[int], cols: list[int], prefix: str = "") -> list[str]:
+        """[prefix + self.moved(r, c) for r, c in zip(rows, cols)], for the members of one shared
+        formula. They come as runs along a row (or down a column) at even steps: per run, one format
+        string with every part that does not change along it written in (absolute references, the
+        run's row number), and per moving reference one slice of the column letters (or a range of
+        row numbers)."""
         n = len(rows)
         if not self.refs:
-            return [self.pieces[0]] * n
+            return [prefix + self.pieces[0]] * n
+        if not n or any(ref[0] != "cell" for ref in self.refs):
+            return [prefix + self.moved(r, c) for r, c in zip(rows, cols)]
+        out: list[str] = []
+        if min(rows) == max(rows):
+            runs = [(0, n)]  # one row (the usual group: Excel fills a row)
+        else:
+            runs, start = [], 0  # the stretches of one row, in order
+            for _row, stretch in groupby(rows):
+                length = len(list(stretch))
+                runs.append((start, start + length))
+                start += length
+            if len(runs) * 2 > n:  # mostly one cell per row (a column filled down): one format for all
+                return self._anywhere(rows, cols, prefix)
+        for a, b in runs:
+            out += self._along(rows[a], cols[a:b], prefix)
+        return out
+
+    def _along(self, row: int, cols: list[int], prefix: str) -> list[str]:
+        """The members at row offset `row` and column offsets `cols`."""
+        n = len(cols)
+        step = cols[1] - cols[0] if n > 1 else 1
+        even = step > 0 and cols[-1] == cols[0] + step * (n - 1) and (n < 3 or cols == list(range(cols[0], cols[-1] + 1, step)))
         letters = column_letters()
-        fmt, columns = [_braced(self.pieces[0])], []
-        for (kind, a, a_abs, b, b_abs), piece in zip(self.refs, self.pieces[1:]):
-            if kind != "cell":
-                return [self.moved(r, c) for r, c in zip(rows, cols)]
+        parts: list = [prefix + self.pieces[0]]  # texts the same for every member, and lists of their own
+        for (_kind, a, a_abs, b, b_abs), piece in zip(self.refs, self.pieces[1:]):
+            r = b if b_abs else b + row
+            if not 1 <= r <= MAX_ROWS:
+                parts.append("#REF!")
+            elif a_abs:
+                parts.append(f"${letters[a]}{'$' if b_abs else ''}{r}")
+            else:
+                if not (1 <= a + min(cols) and a + max(cols) <= MAX_COLS):
+                    return [prefix + self.moved(row, c) for c in cols]  # some move off the sheet: #REF!
+                parts.append(letters[a + cols[0]:a + cols[-1] + 1:step] if even else [letters[a + c] for c in cols])
+                parts.append(f"{'$' if b_abs else ''}{r}")
+            parts.append(piece)
+        return _joined(parts, n)
+
+    def _anywhere(self, rows: list[int], cols: list[int], prefix: str) -> list[str]:
+        """Members in any places: per reference a list of column letters and one of row numbers."""
+        n = len(rows)
+        letters = column_letters()
+        parts: list = [prefix + self.pieces[0]]
+        for (_kind, a, a_abs, b, b_abs), piece in zip(self.refs, self.pieces[1:]):
             col = [a] * n if a_abs else [a + d for d in cols]
             row = [b] * n if b_abs else [b + d for d in rows]
             if not (1 <= min(col) and max(col) <= MAX_COLS and 1 <= min(row) and max(row) <= MAX_ROWS):
-                return [self.moved(r, c) for r, c in zip(rows, cols)]  # some move off the sheet: #REF!
-            fmt += ["$" if a_abs else "", "{}", "$" if b_abs else "", "{}", _braced(piece)]
-            columns += [map(letters.__getitem__, col), row]
-        return list(map("".join(fmt).format, *columns))
+                return [prefix + self.moved(r, c) for r, c in zip(rows, cols)]  # some move off the sheet: #REF!
+            parts += ["$" if a_abs else "", letters[a] if a_abs else list(map(letters.__getitem__, col)),
+                      "$" if b_abs else "", str(b) if b_abs else list(map(str, row)), piece]
+        return _joined(parts, n)
 
     def relative(self, row: int, col: int) -> str:
         """The formula as written at (row, col), each relative coordinate as an offset from there:
@@ -106,9 +149,17 @@ class Shape:
         return "".join(out)
 
 
-def _braced(text: str) -> str:
-    """Literal text inside a str.format template."""
-    return text.replace("{", "{{").replace("}", "}}")
+def _joined(parts: list, n: int) -> list[str]:
+    """n texts, each the concatenation of `parts`: a text is the same in each, a list holds each one's own."""
+    merged: list = []  # neighbouring texts joined: fewer pieces per member
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    if len(merged) == 1:
+        return [merged[0]] * n
+    return list(map("".join, zip(*(repeat(p, n) if isinstance(p, str) else p for p in merged))))
 
 
 def _moved(ref, rows: int, cols: int) -> str:
