@@ -78,6 +78,20 @@ def test_addresses_round_trip():
         parse_cell("XFE1")
 
 
+def test_a_sheet_name_is_quoted_as_the_pattern_says():
+    # quote_sheet says [A-Za-z_\u0080-\uffff][\w.\u0080-\uffff]* without compiling it (15 ms): the same answer
+    # for every character up to the astral planes, alone and after a letter
+    import re
+
+    bare = re.compile(r"[A-Za-z_\u0080-\uffff][\w.\u0080-\uffff]*")
+    names = ["", "Data", "学习", "my data", "a.b", ".a", "9a", "_x", "a-b", "a\n", "\U0001d7d8", "a\U0001d7d8", "a\U00010400"]
+    names += [chr(c) for c in range(0x20000)] + ["a" + chr(c) for c in range(0x20000)]
+    for name in names:
+        expected = name if bare.fullmatch(name) and not re.fullmatch(r"[A-Za-z]{1,3}[0-9]+", name) else \
+            "'" + name.replace("'", "''") + "'"
+        assert quote_sheet(name) == expected, ascii(name)
+
+
 def test_formula_texts_made_per_family_are_each_cells_own_and_follow_the_quantity_asked():
     # Layout.formula looks the cell up in texts made per family (moved along images and iterations):
     # every cell equals the template resolved at that cell alone; a variant of a quantity (another

@@ -137,6 +137,33 @@ def cell_index(cells: SheetCells):
     return keys, found
 
 
+def held(cells: SheetCells, rows, cols):
+    """For each position (rows, cols: NumPy integer arrays of one shape), does the sheet hold a cell there?"""
+    import numpy as np
+
+    index = cell_index(cells)
+    if index is None:  # positions no key tells apart (not the reader's)
+        return np.array([(int(r), int(c)) in cells for r, c in zip(rows.reshape(-1), cols.reshape(-1))],
+                        dtype=bool).reshape(rows.shape)
+    keys = index[0]
+    if not len(keys):
+        return np.zeros(rows.shape, dtype=bool)
+    want = rows.astype(np.int64) * ROW_KEY + cols
+    at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+    return (keys[at] == want) & (cols >= 1) & (cols < ROW_KEY)
+
+
+def held_positions(cells: SheetCells):
+    """The sheet's cells' (row, col) as an n × 2 int64 array, in row order."""
+    import numpy as np
+
+    index = cell_index(cells)
+    if index is None:
+        return np.fromiter(positions(cells), dtype=np.int64, count=2 * len(cells)).reshape(-1, 2)
+    keys = index[0]
+    return np.stack([keys // ROW_KEY, keys % ROW_KEY], axis=1)
+
+
 # The scanner's grammar is a strict subset of well-formed XML, so that expat needs to see only the
 # document around <sheetData>'s content. Texts and attribute values: no '<' (in the grammar); no
 # character XML forbids, nor a carriage return (expat would change it): _plain_chars; '&' only in a
