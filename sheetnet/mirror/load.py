@@ -14,6 +14,7 @@ import numpy as np
 from sheetnet.i18n import _, language
 from sheetnet.errors import UnusableInput
 from sheetnet.layout.model import TYPED, Layout, Quantity, SheetLayout
+from sheetnet.memo import Memo
 from sheetnet.mirror import align
 from sheetnet.mirror.align import align_workbook
 from sheetnet.mirror.alignment import IDENTITY, AlignedCells, Alignment, SheetMap
@@ -73,10 +74,13 @@ def load_aligned(path: str | Path, layout: Layout, book: WorkbookCells) -> tuple
     n = _count_images(layout, sheets)
     k = _count_iterations(layout, sheets)
     inputs, cells = {}, {}
+    gathered = {role: _gather_sheet(layout, role, n, sheets[role], k) for role in sheets}
     for q in layout.quantities:
         if q.sheet not in sheets:
             continue
-        grid = _gather(layout, q, n, sheets[q.sheet], k)
+        grid = gathered[q.sheet].get(q.name)
+        if grid is None:
+            grid = _gather(layout, q, n, sheets[q.sheet], k)
         if q.computed:
             cells[q.name] = grid
         if not q.computed:
@@ -225,6 +229,41 @@ def _gather(layout: Layout, q: Quantity, n: int, cells: SheetCells, n_iterations
         hit = (keys[at] == want) & (pos[..., 1] >= 1) & (pos[..., 1] < ROW_KEY)
         out[hit] = found[at[hit]]
     return out
+
+
+_KEYS = Memo(32)  # a class check gathers the same positions from every workbook
+
+
+def _gather_sheet(layout: Layout, role: str, n: int, cells: SheetCells, n_iterations: int) -> dict[str, np.ndarray]:
+    """_gather() for every quantity on the sheet, with one search of its sorted keys; {} when the sheet's
+    cells have no such keys (each quantity is then gathered on its own)."""
+    index = cell_index(cells)
+    if index is None or not len(index[0]):
+        return {}
+    want, valid, spans = _KEYS.get(layout, (role, n, n_iterations), lambda: _sheet_keys(layout, role, n, n_iterations))
+    keys, found = index
+    at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+    hit = (keys[at] == want) & valid
+    out = np.full(len(want), None, dtype=object)
+    out[hit] = found[at[hit]]
+    return {name: out[a:b].reshape(shape) for name, a, b, shape in spans}
+
+
+def _sheet_keys(layout: Layout, role: str, n: int, n_iterations: int):
+    """The keys of every position of the sheet's quantities, one after another (as cell_index makes them),
+    which of them can be a cell's, and each quantity's (name, start, stop, shape) among them."""
+    parts, spans, start = [], [], 0
+    for q in layout.quantities:
+        if q.sheet == role:
+            pos = layout.positions(q, n, n_iterations)
+            parts.append(pos.reshape(-1, 2))
+            spans.append((q.name, start, start + len(parts[-1]), pos.shape[:-1]))
+            start += len(parts[-1])
+    pos = np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.int64)
+    want = pos[:, 0].astype(np.int64) * ROW_KEY + pos[:, 1]
+    valid = (pos[:, 1] >= 1) & (pos[:, 1] < ROW_KEY)
+    want.flags.writeable = valid.flags.writeable = False
+    return want, valid, spans
 
 
 def _numbers(layout: Layout, q: Quantity, grid: np.ndarray, n: int, roles: dict[str, str],

@@ -186,8 +186,11 @@ class WorkbookCells:
 _PEEK_BYTES = 1 << 18  # a sheet's start is inflated this much at a time to look at its first rows …
 _PEEK_WHOLE = 1 << 20  # first rows that take more than this (a wide sheet): the sheet is read whole, once
 
-# The shared-string table in its plain form: every item one <t> (the scanner); else expat.
-_PLAIN_ITEM = re.compile(r'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>|<si><t/></si>')
+# The shared-string table in its plain form (the scanner; else expat): every item one <t>, or rich text
+# as LibreOffice and Excel write it: runs of <r>, each its formatting (empty elements) and one <t>.
+_PLAIN_ITEM = re.compile(r'<si>(?:<t(?: xml:space="preserve")?>([^<]*)</t>|<t/>|((?:<r>(?:<rPr>(?:<[A-Za-z]+'
+                         r'(?: [A-Za-z]+="[^"<]*")*/>)*</rPr>)?<t(?: xml:space="preserve")?>[^<]*</t></r>)+))</si>')
+_RUN_TEXT = re.compile(r'<t(?: xml:space="preserve")?>([^<]*)</t>')
 
 
 def _strings(data: bytes, part: str) -> list[str]:
@@ -200,7 +203,9 @@ def _strings(data: bytes, part: str) -> list[str]:
     if text and "<!" not in text and "\r" not in text and "xmlns:" not in text:
         items = _PLAIN_ITEM.findall(text)
         if len(items) == text.count("<si"):
-            return [safexml.unescape(s) for s in items]
+            unescape = safexml.unescape
+            return [unescape(plain) if not runs else "".join(map(unescape, _RUN_TEXT.findall(runs)))
+                    for plain, runs in items]
     strings: list[str] = []
     si, t, r, rph = _tags("si"), _tags("t"), _tags("r"), _tags("rPh")
     state = {"item": None, "depth": 0, "rph": 0, "capture": False}
