@@ -96,6 +96,13 @@ class WorkbookCells:
             # a damaged local header, an unsupported compression method, an encrypted entry
             raise UnusableInput(_("{name} cannot be inflated ({error})").format(name=name, error=e)) from None
         try:
+            once = min(_READ_AT_ONCE, MAX_PART_BYTES)
+            if self._zip.NameToInfo[name].file_size <= once:  # small as declared: one read (zipfile stops at
+                with raw:                                      # the declared size, then checks the CRC)
+                    data = raw.read(once + 1)
+                if on_read is not None:
+                    on_read(len(data))
+                return data
             with io.BufferedReader(_Limited(raw, MAX_PART_BYTES, name, on_read)) as stream:
                 return stream.read()
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as e:
@@ -182,6 +189,8 @@ class WorkbookCells:
             pass  # the whole read says what is wrong with it
         return self.sheet(name)
 
+
+_READ_AT_ONCE = 1 << 20  # a part declared no larger is inflated in one read, without the stream that counts
 
 _PEEK_BYTES = 1 << 18  # a sheet's start is inflated this much at a time to look at its first rows …
 _PEEK_WHOLE = 1 << 20  # first rows that take more than this (a wide sheet): the sheet is read whole, once
