@@ -101,6 +101,14 @@ def sheet_fits(book: WorkbookCells, layout: Layout, s: SheetLayout, name: str | 
 
 
 def _find_sheets(book: WorkbookCells, layout: Layout) -> dict[str, str]:
+    """Role → sheet name, worked out once per open workbook and layout (detection and loading both ask)."""
+    kept = book.remembered.get(("roles", id(layout)))
+    if kept is None or kept[0] is not layout:
+        kept = book.remembered[("roles", id(layout))] = (layout, _search_sheets(book, layout))
+    return dict(kept[1])
+
+
+def _search_sheets(book: WorkbookCells, layout: Layout) -> dict[str, str]:
     # By name first (the edition's own name), then by content: the first sheet, in the workbook's
     # order, whose signature cells hold numbers. Other editions name their sheets differently.
     # A sheet named for another role is never taken by content, and one that also fits another

@@ -60,6 +60,7 @@ class WorkbookCells:
         self._zip = _open_zip(self.path)
         self._sheets: dict[str, SheetCells] = {}
         self._peeked: dict[str, tuple[int, SheetCells]] = {}  # sheet → (last row, its first rows' cells)
+        self.remembered: dict = {}  # what users of its cells worked out once (mirror/load.py: the sheets' roles)
         try:
             self.sheet_names, self._sheet_parts, self.defined_names = self._read_workbook()
             self._strings: list[str] | None = None
