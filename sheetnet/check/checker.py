@@ -147,7 +147,7 @@ def check(path: str | Path, *, tol: Tolerance = Tolerance(), recalc: bool = Fals
             else:
                 notes.append(_("not recalculated: {why}, and sheetnet lets nothing follow it").format(why=why_not))
         with WorkbookCells(source) as book:
-            notes = package.notes(path) + notes
+            notes = package.notes(path, book.zip_file if source == path else None) + notes
             kind = kind or detect(source, book)
             # the loaded quantities and the cells the formulas are evaluated over, both in the layout's
             # addresses (a moved sheet mapped back once, mirror/alignment.py)
@@ -155,7 +155,7 @@ def check(path: str | Path, *, tol: Tolerance = Tolerance(), recalc: bool = Fals
             loaded = dataclasses.replace(loaded, path=path)
             if not loaded.has("learn"):
                 raise UnusableInput(_("has no learning sheet (the data only): there are no formulas to check"))
-            wb = Workbook(loaded, cells, package.dialect(source))
+            wb = Workbook(loaded, cells, package.dialect(source, book.zip_file))
             if not recalculated and _without_values(loaded):
                 n = calculate(wb)
                 notes.append(_("saved without values (written by a program that does not calculate): sheetnet "

@@ -6,6 +6,7 @@ zip bombs when it opened the file).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import zipfile
 from pathlib import Path
@@ -18,9 +19,10 @@ _MANUAL = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\bcalcMode=\"manual\"")
 _OUTSIDE_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*>[^<]*[\[|]")
 
 
-def notes(path: Path) -> list[str]:
+def notes(path: Path, opened: zipfile.ZipFile | None = None) -> list[str]:
+    """opened: the file already open (the checker's reader has it), else it is opened here."""
     found = []
-    with zipfile.ZipFile(path) as z:
+    with _zip(path, opened) as z:
         names = z.namelist()
         if "xl/workbook.xml" in names and _MANUAL.search(_read(z, "xl/workbook.xml")):
             found.append(_("calculation is set to manual in this workbook: its saved values may be out of date"))
@@ -48,16 +50,21 @@ def reaches_outside(path: Path) -> str | None:
     return None
 
 
+def _zip(path: Path, opened: zipfile.ZipFile | None):
+    """The file as a zip, in a with-block: `opened` as it is (left open), or the path opened (and closed)."""
+    return contextlib.nullcontext(opened) if opened is not None else zipfile.ZipFile(path)
+
+
 def _read(z: zipfile.ZipFile, name: str) -> bytes:
     with z.open(name) as fh:
         return fh.read(_READ_CAP)
 
 
-def dialect(path: Path) -> str:
+def dialect(path: Path, opened: zipfile.ZipFile | None = None) -> str:
     """Which program's rules the saved values follow: 'libreoffice' when LibreOffice (or OpenOffice) saved
     the file (docProps/app.xml), else 'excel' (Excel, WPS and the rest follow Excel's)."""
     try:
-        with zipfile.ZipFile(path) as z:
+        with _zip(path, opened) as z:
             if "docProps/app.xml" not in z.namelist():
                 return "excel"
             app = _read(z, "docProps/app.xml")[:4096]

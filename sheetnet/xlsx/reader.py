@@ -78,6 +78,11 @@ class WorkbookCells:
         self._zip.close()
 
     # -- parts -------------------------------------------------------------------------------
+    @property
+    def zip_file(self) -> zipfile.ZipFile:
+        """The open zip file, for a look at its other parts (read with a cap, as check/package.py does)."""
+        return self._zip
+
     def part_names(self) -> list[str]:
         return self._zip.namelist()
 
