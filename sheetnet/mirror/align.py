@@ -28,7 +28,7 @@ from sheetnet.layout.model import Layout
 from sheetnet.memo import Memo
 from sheetnet.mirror.alignment import IDENTITY_AXIS, Alignment, Axis, SheetMap
 from sheetnet.xlsx.reader import SheetCells
-from sheetnet.xlsx.sheetxml import far_col, far_row, held, held_positions, text_values
+from sheetnet.xlsx.sheetxml import far_col, far_row, positions, text_values
 from sheetnet.xlsx.refs import cell_name, col_letters
 
 EMPTY, NUMBER, FORMULA, TEXT, OTHER = 0, 1, 2, 3, 4  # what a cell holds; a label's text is a code ≥ LABEL
@@ -174,7 +174,7 @@ def fits_in_place(layout: Layout, role: str, cells: SheetCells) -> bool:
         return False
     expected = _used_by_layout(layout, role, n, k)
     R, C = expected.shape[0] - 1, expected.shape[1] - 1
-    at = held_positions(cells)
+    at = np.fromiter(positions(cells), dtype=np.int64, count=2 * len(cells)).reshape(-1, 2)
     at = at[(at[:, 0] <= R) & (at[:, 1] <= C)]
     return bool(expected[at[:, 0], at[:, 1]].all())
 
@@ -208,7 +208,24 @@ def _images_filled(layout: Layout, role: str, cells: SheetCells, n: int) -> list
         return []
     pos = layout.positions(first, n)
     pos = (pos[0] if first.per_iteration else pos).reshape(n, -1, 2)
-    return held(cells, pos[..., 0], pos[..., 1]).any(axis=1).tolist()
+    return _held(cells, pos[..., 0], pos[..., 1]).any(axis=1).tolist()
+
+
+def _held(cells: SheetCells, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """For each position (rows, cols: integer arrays of one shape), does the sheet hold a cell there?
+    Looked up in its sorted keys all at once."""
+    from sheetnet.xlsx.sheetxml import ROW_KEY, cell_index
+
+    index = cell_index(cells)
+    if index is None:  # positions no key tells apart (not the reader's)
+        return np.array([(int(r), int(c)) in cells for r, c in zip(rows.reshape(-1), cols.reshape(-1))],
+                        dtype=bool).reshape(rows.shape)
+    keys = index[0]
+    if not len(keys):
+        return np.zeros(rows.shape, dtype=bool)
+    want = rows.astype(np.int64) * ROW_KEY + cols
+    at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+    return (keys[at] == want) & (cols >= 1) & (cols < ROW_KEY)
 
 
 def _block_used(layout: Layout, role: str, cells: SheetCells, j: int) -> bool:

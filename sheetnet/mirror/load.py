@@ -220,25 +220,6 @@ def _count_iterations(layout: Layout, sheets: dict[str, SheetCells]) -> int:
     return k
 
 
-def _gather(layout: Layout, q: Quantity, n: int, cells: SheetCells, n_iterations: int = 1) -> np.ndarray:
-    """The Cell (or None) at each of q's positions: looked up in the sheet's sorted keys all at once (a
-    sheet of the iterated kinds has 250,000 cells, its quantities as many positions)."""
-    pos = layout.positions(q, n, n_iterations)
-    out = np.full(pos.shape[:-1], None, dtype=object)
-    index = cell_index(cells)
-    if index is None:  # positions no key tells apart (not the reader's)
-        flat = pos.reshape(-1, 2)
-        out.reshape(-1)[:] = list(map(cells.get, zip(flat[:, 0].tolist(), flat[:, 1].tolist())))
-        return out
-    keys, found = index
-    if len(keys):
-        want = pos[..., 0].astype(np.int64) * ROW_KEY + pos[..., 1]
-        at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
-        hit = (keys[at] == want) & (pos[..., 1] >= 1) & (pos[..., 1] < ROW_KEY)
-        out[hit] = found[at[hit]]
-    return out
-
-
 _KEYS = Memo(32)  # a class check gathers the same positions from every workbook
 
 
@@ -274,15 +255,27 @@ def _sheet_keys(layout: Layout, role: str, n: int, n_iterations: int):
     return want, valid, spans
 
 
+def _gather(layout: Layout, q: Quantity, n: int, cells: SheetCells, n_iterations: int = 1) -> np.ndarray:
+    """The Cell (or None) at each of q's positions: looked up in the sheet's sorted keys all at once (a
+    sheet of the iterated kinds has 250,000 cells, its quantities as many positions)."""
+    pos = layout.positions(q, n, n_iterations)
+    out = np.full(pos.shape[:-1], None, dtype=object)
+    index = cell_index(cells)
+    if index is None:  # positions no key tells apart (not the reader's)
+        flat = pos.reshape(-1, 2)
+        out.reshape(-1)[:] = list(map(cells.get, zip(flat[:, 0].tolist(), flat[:, 1].tolist())))
+        return out
+    keys, found = index
+    if len(keys):
+        want = pos[..., 0].astype(np.int64) * ROW_KEY + pos[..., 1]
+        at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+        hit = (keys[at] == want) & (pos[..., 1] >= 1) & (pos[..., 1] < ROW_KEY)
+        out[hit] = found[at[hit]]
+    return out
+
+
 def _numbers(layout: Layout, q: Quantity, grid: np.ndarray, n: int, roles: dict[str, str],
              alignment: Alignment = IDENTITY) -> np.ndarray:
-    cells = grid.reshape(-1).tolist()
-    try:  # all numbers (the usual case): one list; anything else (no cell, a text …) fails and is told below
-        values = [c.value if c.kind == "n" else _NOT_A_NUMBER for c in cells]
-        if None not in values:
-            return np.array(values, dtype=float).reshape(grid.shape)
-    except (AttributeError, TypeError, ValueError):
-        pass
     out = np.empty(grid.shape, dtype=float)
     for index, cell in np.ndenumerate(grid):
         if cell is not None and cell.is_number:
@@ -297,9 +290,6 @@ def _numbers(layout: Layout, q: Quantity, grid: np.ndarray, n: int, roles: dict[
         raise UnusableInput(_("{cell} {there} where {what} (a number) belongs").format(
             cell=where, there=_what_is_there(cell), what=what))
     return out
-
-
-_NOT_A_NUMBER = object()  # what NumPy refuses to turn into a float
 
 
 def _what_is_there(cell: Cell | None) -> str:

@@ -28,12 +28,11 @@ _LETTERS: list[str] = []
 def column_letters() -> list[str]:
     """Column number → its letters ('' for 0, 'A' for 1 … 'XFD' for 16384): one table, made once."""
     if not _LETTERS:
-        from itertools import product
-        from string import ascii_uppercase as az
+        from string import ascii_uppercase
 
-        _LETTERS.append("")
-        for width in (1, 2, 3):
-            _LETTERS.extend("".join(p) for p in product(az, repeat=width))
+        one = list(ascii_uppercase)
+        two = [a + b for a in one for b in one]
+        _LETTERS.extend(["", *one, *two, *(ab + c for ab in two for c in one)])  # concatenation: cheaper than join
         del _LETTERS[MAX_COLS + 1:]
     return _LETTERS
 

@@ -26,7 +26,7 @@ import gc
 import math
 import re
 from itertools import chain, compress, repeat
-from operator import attrgetter, contains, itemgetter, not_, sub
+from operator import attrgetter, itemgetter, not_
 
 from sheetnet.i18n import _
 from sheetnet.errors import UnusableInput
@@ -135,33 +135,6 @@ def cell_index(cells: SheetCells):
     if isinstance(cells, ArrayCells):
         cells._index = (n, (keys, found))
     return keys, found
-
-
-def held(cells: SheetCells, rows, cols):
-    """For each position (rows, cols: NumPy integer arrays of one shape), does the sheet hold a cell there?"""
-    import numpy as np
-
-    index = cell_index(cells)
-    if index is None:  # positions no key tells apart (not the reader's)
-        return np.array([(int(r), int(c)) in cells for r, c in zip(rows.reshape(-1), cols.reshape(-1))],
-                        dtype=bool).reshape(rows.shape)
-    keys = index[0]
-    if not len(keys):
-        return np.zeros(rows.shape, dtype=bool)
-    want = rows.astype(np.int64) * ROW_KEY + cols
-    at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
-    return (keys[at] == want) & (cols >= 1) & (cols < ROW_KEY)
-
-
-def held_positions(cells: SheetCells):
-    """The sheet's cells' (row, col) as an n × 2 int64 array, in row order."""
-    import numpy as np
-
-    index = cell_index(cells)
-    if index is None:
-        return np.fromiter(positions(cells), dtype=np.int64, count=2 * len(cells)).reshape(-1, 2)
-    keys = index[0]
-    return np.stack([keys // ROW_KEY, keys % ROW_KEY], axis=1)
 
 
 # The scanner's grammar is a strict subset of well-formed XML, so that expat needs to see only the
@@ -545,7 +518,7 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
     unescape = safexml.unescape
     formulas = list(map(_NO_TEXT.get, ftexts, map("=".__add__, ftexts)))  # a cell without <f> text: None
     if f_amp:  # only the texts with an entity (IF(O19&gt;=O20 …)) are unescaped
-        for i in compress(range(n), map(contains, ftexts, repeat("&"))):
+        for i in compress(range(n), map(str.__contains__, ftexts, repeat("&"))):
             formulas[i] = "=" + unescape(ftexts[i])
     if any(fattrs):  # shared formulas (Excel), aca="false" (LibreOffice), array formulas: in order
         groups: list[tuple] = []  # (a shared formula's master as defined then, its members' indices)
@@ -565,8 +538,8 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
             if si is not None:  # a new master of the group (or a member refused above): later members its own
                 current.pop(si, None)
         for (r0, c0, shape_), which in groups:  # a master's text is never empty, nor is a member's then
-            texts = shape_.moved_many(list(map(sub, map(numbers.__getitem__, which), repeat(r0))),
-                                      list(map(sub, map(c_of, map(cols.__getitem__, which)), repeat(c0))), "=")
+            texts = shape_.moved_many(list(map((-r0).__add__, map(numbers.__getitem__, which))),
+                                      list(map((-c0).__add__, map(c_of, map(cols.__getitem__, which)))), "=")
             for i, text in zip(which, texts):
                 formulas[i] = text
     # the others, read one by one: a type other than a number, other attributes, an inline string,
