@@ -78,10 +78,10 @@ class Shape:
 
     def moved_many(self, rows: list[int], cols: list[int], prefix: str = "") -> list[str]:
         """[prefix + self.moved(r, c) for r, c in zip(rows, cols)], for the members of one shared
-        formula. They come as runs along a row (or down a column) at even steps: per run, one format
-        string with every part that does not change along it written in (absolute references, the
-        run's row number), and per moving reference one slice of the column letters (or a range of
-        row numbers)."""
+        formula. Excel fills a group along a row: per run of one row, every part that does not change
+        along it is written once (the literal text, absolute references, the run's row number), each
+        moving reference is one slice of the column letters, and each member's text one join. A group
+        filled down a column: per reference a list of letters and one of row numbers."""
         n = len(rows)
         if not self.refs:
             return [prefix + self.pieces[0]] * n
