@@ -28,7 +28,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Mapping
 from itertools import chain, compress, islice, repeat
-from operator import add, attrgetter, index, itemgetter, lt, not_
+from operator import add, attrgetter, index, is_, itemgetter, lt, not_
 
 from sheetnet.i18n import _
 from sheetnet.errors import UnusableInput
@@ -174,6 +174,17 @@ def text_values(cells: SheetCells) -> frozenset[str]:
     if isinstance(cells, (ArrayCells, ColumnCells)):
         cells._texts = (len(cells), texts)
     return texts
+
+
+_FORMULA = attrgetter("formula")
+
+
+def formulas_of(found) -> list[str | None]:
+    """Each Cell's formula (None: a cell without one, or no cell) of a sequence of Cells and Nones."""
+    found = list(found)
+    if not any(map(is_, found, repeat(None))):
+        return list(map(_FORMULA, found))
+    return [None if c is None else c.formula for c in found]
 
 
 def far_row(cells: SheetCells, default: int = 1) -> int:
