@@ -116,3 +116,31 @@ def test_formula_texts_made_per_family_are_each_cells_own_and_follow_the_quantit
     z2 = L["z2"]
     other = dataclasses.replace(z2, formula="={z2:prev}*2", first_formula="=1")
     assert L.formula(z2, 64, NAMES, 3, 0, 0, 0) != L.formula(other, 64, NAMES, 3, 0, 0, 0) == "=W11*2"
+
+
+def test_long_families_written_iteration_by_iteration_are_each_cells_own(monkeypatch):
+    # In a family of many cells (images × iterations), the fields that change only with the iteration
+    # are written once per iteration, the others per cell (layout.model._per_iteration): every cell
+    # still equals the template resolved at that cell alone; a literal '%' survives both formattings
+    import sheetnet.layout.model as model
+    from sheetnet.layout.model import _TOKEN, _per_iteration, _PerIteration
+    from sheetnet.mirror.kinds import KINDS
+
+    calls = []
+    monkeypatch.setattr(model, "_per_iteration", lambda *a: calls.append(1) or _per_iteration(*a))
+    n, k = 11, 9  # 80 cells in a family past the first image and iteration: written the long way
+    for layout in [kd.layout for kd in KINDS if kd.layout.max_iterations >= k]:
+        names = {s.role: s.names[0] for s in layout.sheets}
+        for q in layout.quantities:
+            if not (q.computed and q.per_iteration and q.per_image):
+                continue
+            texts = layout.formula_texts(q, n, names, k)
+            for index in list(np.ndindex(texts.shape))[::7]:
+                it, image, unit, r, c = layout.index_parts(q, index)
+                t = q.formula_for(image, it)
+                here = (image, unit, r, c, it, k)
+                want = _TOKEN.sub(lambda m: layout._resolve(m, q, n, names, here), t) if t and t.startswith("=") else None
+                assert texts[index] == want, (layout.kind, q.name, index)
+    assert len(calls) > 20
+    got = _per_iteration('=%s%%%s&"%%s"&%s', [_PerIteration(["1", "2"]), iter(["A", "B", "C", "D"]), [5, 6, 7, 8]], 2, 2)
+    assert got == ['=1%A&"%s"&5', '=1%B&"%s"&6', '=2%C&"%s"&7', '=2%D&"%s"&8']

@@ -366,3 +366,31 @@ def test_a_sheet_of_too_many_cells_is_refused_before_it_is_read(tmp_path, monkey
     row = "".join(f'<c r="A1" s="{k}"/>' for k in range(1001))  # empty cells count too
     with pytest.raises(UnusableInput, match="has more than 1,000 cells"):
         cells(tmp_path, f'<row r="1">{row}</row>')
+
+
+def test_a_sheets_cells_in_the_documents_order_lookups_and_keys(tmp_path, monkeypatch):
+    # The reader keeps a sheet as columns (sheetxml.ColumnCells): its cells in the document's order,
+    # texts (read one by one) in their place among numbers, and a cell given twice counting once, with
+    # the later value in the first one's place (as a dictionary filled while reading) — the scanner
+    # and the general reader alike; lookups and the whole-sheet looks agree with the cells
+    import sheetnet.xlsx.sheetxml as sheetxml
+
+    body = ('<row r="3"><c r="B3"><v>1</v></c><c r="C3" t="s"><v>0</v></c><c r="D3"><v>2</v></c></row>'
+            '<row r="1"><c r="E1"><f>B3</f><v>1</v></c><c r="A1" t="s"><v>1</v></c></row>'
+            '<row r="3"><c r="B3"><v>5</v></c></row>')
+    scanned = cells(tmp_path, body, ["x", "y"])
+    monkeypatch.setattr(sheetxml, "_scan", lambda *args: False)
+    general = cells(tmp_path, body, ["x", "y"])
+    for got in (scanned, general):
+        assert list(got) == [(3, 2), (3, 3), (3, 4), (1, 5), (1, 1)]
+        assert [c.value for c in got.values()] == [5.0, "x", 2.0, 1.0, "y"]
+        assert got[(3, 2)] == Cell(5.0, "n") and got.get((1, 5)).formula == "=B3"
+        assert (2, 2) not in got and got.get((3, 2.5)) is None and ("A", 1) not in got
+        assert sheetxml.far_row(got) == 3 and sheetxml.far_col(got) == 5
+        assert sheetxml.text_values(got) == {"x", "y"}
+        keys, found = sheetxml.cell_index(got)
+        assert keys.tolist() == sorted(r * sheetxml.ROW_KEY + c for r, c in got)
+        assert list(found) == [got[divmod(int(k), sheetxml.ROW_KEY)] for k in keys]
+        assert sorted(map(tuple, sheetxml.positions_array(got).tolist())) == sorted(got)
+        assert got == dict(got.items())
+    assert scanned.items() == general.items()

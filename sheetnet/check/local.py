@@ -34,6 +34,7 @@ from sheetnet.layout.evaluate import Templates, spans, together
 from sheetnet.mirror.compare import Tolerance
 from sheetnet.mirror.kinds import Kind
 from sheetnet.mirror.load import Loaded
+from sheetnet.xlsx.sheetxml import formulas_of
 
 
 # -- the workbook as the checker evaluates it ----------------------------------------------------------
@@ -179,7 +180,8 @@ def _grade_quantity(wb: Workbook, view: Book, q, e2e: np.ndarray, tol: Tolerance
     rows, cols, expected, graded = plan.rows, plan.cols, plan.expected, plan.graded
     sheet = wb.sheet_name(q.sheet)
     cell_objects = wb.loaded.cells[q.name].reshape(-1)
-    texts = np.array([None if c is None else c.formula for c in cell_objects], dtype=object)
+    texts = np.empty(len(cell_objects), dtype=object)
+    texts[:] = formulas_of(cell_objects.tolist())
     elements = _array_members(wb, sheet, rows, cols, texts)
     same = (texts == expected) & graded
     grid = wb.book.grid(sheet)

@@ -580,6 +580,7 @@ def _render(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, q: Quantity) 
     j = np.arange(n_imgs)[None, :, None]
     size = (hi - lo) * n_imgs
     many = size >= _MANY  # (a few cells: rewriting the template costs more than it saves)
+    by_iteration = hi - lo > 1 and n_imgs > 1
     for (unit, r, c), text, fields in plan:
         values = []  # per field of `text`, in order: one text for every cell, or each cell's
         for single, base, step_it, step_img, every in fields:
@@ -591,13 +592,18 @@ def _render(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, q: Quantity) 
                 v = corners[:, k]
                 if many and (v == v[0]).all():
                     values.append(letters[v[0]] if k % 2 else str(v[0]))
+                elif many and by_iteration and (v.reshape(hi - lo, n_imgs) == v[::n_imgs, None]).all():
+                    v = v[::n_imgs].tolist()  # the same at every image of an iteration
+                    values.append(_PerIteration(map(letters.__getitem__, v) if k % 2 else map(str, v)))
                 else:
                     values.append(map(letters.__getitem__, v.tolist()) if k % 2 else v.tolist())
         if not many:
             family = list(map(text.format, *values)) if values else [text.format()] * size
         else:
             template, varying = _percent_template(text, values)
-            if not varying:
+            if any(isinstance(v, _PerIteration) for v in varying):
+                family = _per_iteration(template, varying, hi - lo, n_imgs)
+            elif not varying:
                 family = [template % ()] * size
             elif len(varying) == 1:
                 family = list(map(template.__mod__, varying[0]))
@@ -605,6 +611,29 @@ def _render(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, q: Quantity) 
                 family = list(map(template.__mod__, zip(*varying)))
         out[:, :, unit, r, c] = np.array(family, dtype=object).reshape(hi - lo, n_imgs)
     return out
+
+
+class _PerIteration(list):
+    """A field's texts, one per iteration (the same at each of its images): a row, most often."""
+
+
+def _per_iteration(template: str, varying: list[list], n_its: int, n_imgs: int) -> list[str]:
+    """The family's texts, iteration by iteration: the fields that change only with the iteration are
+    written into the template once per iteration, the others then filled in at each image (half the
+    fields formatted per cell, in the iterated kinds' long families)."""
+    once = template.replace("%%", "%%%%")  # a literal '%' stays escaped through the first formatting
+    each = [v if isinstance(v, list) else list(v) for v in varying if not isinstance(v, _PerIteration)]
+    family: list[str] = []
+    for a in range(n_its):
+        here = once % tuple(v[a] if isinstance(v, _PerIteration) else "%s" for v in varying)
+        rest = [v[a * n_imgs:(a + 1) * n_imgs] for v in each]
+        if not rest:
+            family += [here % ()] * n_imgs
+        elif len(rest) == 1:
+            family += map(here.__mod__, rest[0])
+        else:
+            family += map(here.__mod__, zip(*rest))
+    return family
 
 
 def _percent_template(text: str, values: list) -> tuple[str, list[list]]:

@@ -28,7 +28,7 @@ from sheetnet.layout.model import Layout
 from sheetnet.memo import Memo
 from sheetnet.mirror.alignment import IDENTITY_AXIS, Alignment, Axis, SheetMap
 from sheetnet.xlsx.reader import SheetCells
-from sheetnet.xlsx.sheetxml import far_col, far_row, positions, text_values
+from sheetnet.xlsx.sheetxml import far_col, far_row, positions_array, text_values
 from sheetnet.xlsx.refs import cell_name, col_letters
 
 EMPTY, NUMBER, FORMULA, TEXT, OTHER = 0, 1, 2, 3, 4  # what a cell holds; a label's text is a code ≥ LABEL
@@ -174,7 +174,7 @@ def fits_in_place(layout: Layout, role: str, cells: SheetCells) -> bool:
         return False
     expected = _used_by_layout(layout, role, n, k)
     R, C = expected.shape[0] - 1, expected.shape[1] - 1
-    at = np.fromiter(positions(cells), dtype=np.int64, count=2 * len(cells)).reshape(-1, 2)
+    at = positions_array(cells)
     at = at[(at[:, 0] <= R) & (at[:, 1] <= C)]
     return bool(expected[at[:, 0], at[:, 1]].all())
 

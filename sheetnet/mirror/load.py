@@ -7,6 +7,8 @@ Cell the workbook stores there (formula and cached value). Nothing here computes
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
+from operator import attrgetter, is_
 from pathlib import Path
 
 import numpy as np
@@ -274,10 +276,16 @@ def _gather(layout: Layout, q: Quantity, n: int, cells: SheetCells, n_iterations
     return out
 
 
+_KIND, _VALUE = attrgetter("kind"), attrgetter("value")
+
+
 def _numbers(layout: Layout, q: Quantity, grid: np.ndarray, n: int, roles: dict[str, str],
              alignment: Alignment = IDENTITY) -> np.ndarray:
+    flat = grid.reshape(-1).tolist()
+    if not any(map(is_, flat, repeat(None))) and all(map("n".__eq__, map(_KIND, flat))):  # all numbers: at once
+        return np.array(list(map(_VALUE, flat)), dtype=float).reshape(grid.shape)
     out = np.empty(grid.shape, dtype=float)
-    for index, cell in np.ndenumerate(grid):
+    for index, cell in np.ndenumerate(grid):  # the first cell that is not a number says what is there
         if cell is not None and cell.is_number:
             out[index] = cell.value
             continue

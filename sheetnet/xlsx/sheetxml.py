@@ -25,8 +25,10 @@ from __future__ import annotations
 import gc
 import math
 import re
-from itertools import chain, compress, repeat
-from operator import attrgetter, itemgetter, not_
+from bisect import bisect_left
+from collections.abc import Mapping
+from itertools import chain, compress, islice, repeat
+from operator import add, attrgetter, index, is_, itemgetter, lt, not_
 
 from sheetnet.i18n import _
 from sheetnet.errors import UnusableInput
@@ -75,6 +77,84 @@ class ArrayCells(dict):
     only)."""
 
     arrays: dict[tuple[int, int], tuple[int, int]] = {}  # (a class default: a sheet without array formulas)
+
+
+ROW_KEY = 1 << 15  # a cell's key: row * ROW_KEY + col (columns end at 16,384)
+
+
+class ColumnCells(Mapping):
+    """A sheet's cells as the reader read them, {(row, col): Cell} held as two columns: each cell's key
+    (row * ROW_KEY + col) and its Cell, in the order a dictionary filled as the cells were read would
+    hold them. No dictionary of 250,000 tuples is built: a lookup is a bisection of the sorted keys,
+    and whole-sheet looks (far_row, cell_index, positions_array …) read the keys. Read-only. Its array
+    formulas ({=…} over a range) are in `arrays`, as on ArrayCells."""
+
+    arrays: dict[tuple[int, int], tuple[int, int]] = {}  # (a class default: a sheet without array formulas)
+
+    def __init__(self, keys: list[int], cells: list[Cell]):
+        self._sorted, self._at = keys, None  # the keys sorted, and each one's place in _keys (None: the same)
+        if not all(map(lt, keys, islice(keys, 1, None))):
+            # out of order, or a cell twice (the later one counts, in the first one's place: a dictionary's way)
+            kept = dict(zip(keys, cells))
+            keys, cells = list(kept), list(kept.values())
+            self._at = sorted(range(len(keys)), key=keys.__getitem__)
+            self._sorted = [keys[i] for i in self._at]
+        self._keys, self._cells = keys, cells
+        self._pairs = None
+
+    def _find(self, key) -> int:
+        """Where the cell at key (row, col) is in the columns, -1: no cell there."""
+        try:
+            row, col = key
+            row, col = index(row), index(col)
+        except (TypeError, ValueError):
+            return -1
+        if row < 1 or not 1 <= col < ROW_KEY:
+            return -1
+        k = row * ROW_KEY + col
+        i = bisect_left(self._sorted, k)
+        if i == len(self._sorted) or self._sorted[i] != k:
+            return -1
+        return i if self._at is None else self._at[i]
+
+    def __getitem__(self, key) -> Cell:
+        i = self._find(key)
+        if i < 0:
+            raise KeyError(key)
+        return self._cells[i]
+
+    def get(self, key, default=None):
+        i = self._find(key)
+        return default if i < 0 else self._cells[i]
+
+    def __contains__(self, key) -> bool:
+        return self._find(key) >= 0
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def pairs(self) -> list[tuple[int, int]]:
+        """The cells' (row, col), in order (made once)."""
+        if self._pairs is None:
+            self._pairs = list(map(divmod, self._keys, repeat(ROW_KEY)))
+        return self._pairs
+
+    def __iter__(self):
+        return iter(self.pairs())
+
+    def values(self) -> list[Cell]:
+        return list(self._cells)
+
+    def items(self) -> list[tuple[tuple[int, int], Cell]]:
+        return list(zip(self.pairs(), self._cells))
+
+    def copy(self) -> dict:
+        return dict(self.items())
+
+    def __repr__(self) -> str:
+        return f"ColumnCells({dict(self.items())!r})"
+
+
 _INF = math.inf
 
 
@@ -89,20 +169,35 @@ def text_values(cells: SheetCells) -> frozenset[str]:
     kept = getattr(cells, "_texts", None)
     if kept is not None and kept[0] == len(cells):
         return kept[1]
-    values = cells.values()
+    values = cells._cells if isinstance(cells, ColumnCells) else cells.values()
     texts = frozenset(str(c.value).strip() for c in compress(values, map("s".__eq__, map(_KIND, values))))
-    if isinstance(cells, ArrayCells):
+    if isinstance(cells, (ArrayCells, ColumnCells)):
         cells._texts = (len(cells), texts)
     return texts
 
 
+_FORMULA = attrgetter("formula")
+
+
+def formulas_of(found) -> list[str | None]:
+    """Each Cell's formula (None: a cell without one, or no cell) of a sequence of Cells and Nones."""
+    found = list(found)
+    if not any(map(is_, found, repeat(None))):
+        return list(map(_FORMULA, found))
+    return [None if c is None else c.formula for c in found]
+
+
 def far_row(cells: SheetCells, default: int = 1) -> int:
     """The sheet's last used row."""
+    if isinstance(cells, ColumnCells):
+        return cells._sorted[-1] // ROW_KEY if cells else default
     return max(cells)[0] if cells else default
 
 
 def far_col(cells: SheetCells, default: int = 1) -> int:
     """The sheet's last used column."""
+    if isinstance(cells, ColumnCells):
+        return max(map((ROW_KEY - 1).__and__, cells._keys)) if cells else default
     return max(map(_COL, cells)) if cells else default
 
 
@@ -110,7 +205,14 @@ def positions(cells: SheetCells):
     """The cells' (row, col) as the flat sequence row, col, row, col … (for numpy.fromiter)."""
     return chain.from_iterable(cells)
 
-ROW_KEY = 1 << 15  # a cell's key in cell_index: row * ROW_KEY + col (columns end at 16,384)
+
+def positions_array(cells: SheetCells):
+    """The cells' (row, col) as an (n, 2) int64 NumPy array."""
+    import numpy as np  # only where arrays are wanted: the reader itself starts without NumPy
+
+    if isinstance(cells, ColumnCells):
+        return np.stack(np.divmod(np.array(cells._keys, dtype=np.int64), ROW_KEY), axis=1)
+    return np.fromiter(positions(cells), dtype=np.int64, count=2 * len(cells)).reshape(-1, 2)
 
 
 def cell_index(cells: SheetCells):
@@ -123,6 +225,11 @@ def cell_index(cells: SheetCells):
     if kept is not None and kept[0] == len(cells):
         return kept[1]
     n = len(cells)
+    if isinstance(cells, ColumnCells):  # in range by construction, sorted once already
+        found = np.empty(n, dtype=object)
+        found[:] = cells._cells if cells._at is None else [cells._cells[i] for i in cells._at]
+        cells._index = (n, (np.array(cells._sorted, dtype=np.int64), found))
+        return cells._index[1]
     rc = np.fromiter(positions(cells), dtype=np.int64, count=2 * n).reshape(n, 2)
     if n and (rc.min() < 1 or rc[:, 1].max() >= ROW_KEY or rc[:, 0].max() >= 1 << 40):
         return None
@@ -190,12 +297,19 @@ def read_sheet(data: bytes, part: str, sheet: str, strings) -> SheetCells:
             safexml.check(data, part)  # the part as expat says, before anything its cells say
             cells = _Cells(sheet, strings)
             _general(data, part, cells)
-        if cells.arrays:
-            cells.cells.arrays = cells.arrays
-        return cells.cells
+        read = cells.result()
+        if collecting and len(read) >= _FROZEN_FROM:
+            # the Cells of a large sheet hold no reference cycle and live as long as the workbook: kept
+            # out of the collector's generations, a full collection does not traverse them again (0.1 s
+            # at 275,000 cells); they are still freed, by their reference counts, with the workbook
+            gc.freeze()
+        return read
     finally:
         if collecting:
             gc.enable()
+
+
+_FROZEN_FROM = 20_000  # cells of a sheet from which the objects alive after reading it are frozen (gc.freeze)
 
 
 def _attrs(text: str) -> dict[str, str]:
@@ -207,11 +321,30 @@ class _Cells:
 
     def __init__(self, sheet: str, strings):
         self.sheet, self._strings_of, self._strings = sheet, strings, None
-        self.cells: SheetCells = ArrayCells()
+        self.keys: list[int] = []  # each cell's row * ROW_KEY + col, as read (ColumnCells)
+        self.list: list[Cell] = []  # … and its Cell
+        self._limit = MAX_CELLS  # entries past which over() looks
         self.shared: dict[str, tuple[int, int, object]] = {}  # si → (row, col, Shape of the master)
         self.arrays: dict[tuple[int, int], tuple[int, int]] = {}  # an array formula's cell → its range's last cell
         self.elements = 0
         self.prefixes: dict[str, str] = {}  # the root's namespace prefixes (the scanner)
+
+    def result(self) -> ColumnCells:
+        """The cells read, one per position (a later one with the same position replaces the first)."""
+        cells = ColumnCells(self.keys, self.list)
+        if self.arrays:
+            cells.arrays = self.arrays
+        return cells
+
+    def over(self) -> bool:
+        """Were more than MAX_CELLS cells read? (a cell given twice takes one place: past the limit, the
+        entries are made one per position, the next look a while later: never a quadratic cost)"""
+        if len(self.keys) <= self._limit:
+            return False
+        kept = dict(zip(self.keys, self.list))
+        self.keys[:], self.list[:] = list(kept), list(kept.values())
+        self._limit = len(self.keys) + MAX_CELLS // 8
+        return len(self.keys) > MAX_CELLS
 
     def strings(self) -> list[str]:
         if self._strings is None:
@@ -250,8 +383,17 @@ class _Cells:
 
     def add(self, row: int, col: int, ref: str, t: str, formula: str | None, v: str | None,
             inline: str | None) -> None:
-        """One cell: t its type attribute ('' none), its formula, v the <v> text (None: none or
-        empty), inline the <is> text (None: no <is>)."""
+        """One cell (see cell()), at (row, col)."""
+        cell = self.cell(ref, t, formula, v, inline)
+        if cell is not None:
+            self.keys.append(row * ROW_KEY + col)
+            self.list.append(cell)
+            if len(self.keys) > self._limit and self.over():
+                raise self.too_many(len(self.keys), MAX_CELLS)
+
+    def cell(self, ref: str, t: str, formula: str | None, v: str | None, inline: str | None) -> Cell | None:
+        """One cell (None: none there): t its type attribute ('' none), its formula, v the <v> text
+        (None: none or empty), inline the <is> text (None: no <is>)."""
         if t == "inlineStr":
             value, kind = (inline, "s") if inline is not None else (None, "")
         elif v is None:
@@ -275,10 +417,7 @@ class _Cells:
             value, kind = v, "e"
         else:  # 'str' (a formula's text result), 'd' (an ISO date) and anything unknown: text
             value, kind = v, "s"
-        if formula is not None or kind:
-            self.cells[(row, col)] = Cell(value, kind, formula)
-            if len(self.cells) > MAX_CELLS:
-                raise self.too_many(len(self.cells), MAX_CELLS)
+        return Cell(value, kind, formula) if formula is not None or kind else None
 
 
 def _decoded(data: bytes) -> str | None:
@@ -364,8 +503,8 @@ def _scan_cells(text: str, begin: int, end: int, cells: _Cells) -> bool:
             return False
         if other:
             tags.append(other)
-        if len(cells.cells) > MAX_CELLS:
-            raise cells.too_many(len(cells.cells), MAX_CELLS)
+        if len(cells.keys) > cells._limit and cells.over():
+            raise cells.too_many(len(cells.keys), MAX_CELLS)
         pos = stop
     return _rows_closed(tags, cells.prefixes)
 
@@ -453,7 +592,7 @@ def first_rows(head: str, last_row: int, sheet: str, strings) -> SheetCells | No
         if int(m.group(1)) > last_row:
             cells = _Cells(sheet, strings)
             cells.prefixes = prefixes
-            return cells.cells if _scan_cells(head, begin, m.start(), cells) else None
+            return cells.result() if _scan_cells(head, begin, m.start(), cells) else None
     return None
 
 
@@ -570,18 +709,30 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
     if values is not None and not math.isfinite(sum(filter(None, values))):
         values = None  # nan, inf, 1e999 (or a sum too large): add() says where
     if values is None:
-        odd, keep, values = range(n), (), ()
-    if values:
-        keys = zip(numbers, map(c_of, cols))
-        if keep is not None:
-            keys, formulas_kept = compress(keys, keep), compress(formulas, keep)
-        else:
-            formulas_kept = formulas
-        cells.cells.update(zip(keys, map(Cell, values, kinds, formulas_kept)))
-    for i in sorted(set(odd)):
-        col, row, t, v, inline = cols[i], rows[i], ts[i], vs[i], inlines[i]
-        cells.add(numbers[i], c_of(col), col + row, t, formulas[i], unescape(v) if v else None,
-                  unescape(inline[1:]) if inline else None)
+        odd, keep, values, kinds = range(n), (), (), ()
+    keys = map(add, map(ROW_KEY.__mul__, numbers), map(c_of, cols))
+    made = map(Cell, values, kinds, formulas if keep is None else compress(formulas, keep))
+    if not odd:
+        cells.keys.extend(keys if keep is None else compress(keys, keep))
+        cells.list.extend(made)
+        return True
+    bulk_keys, bulk = list(compress(keys, keep)), list(made)
+    odd = sorted(set(odd))
+    one_by_one = [cells.cell(cols[i] + rows[i], ts[i], formulas[i], unescape(vs[i]) if vs[i] else None,
+                             unescape(inlines[i][1:]) if inlines[i] else None) for i in odd]
+    # each cell read one by one goes in its place among the others: the document's order
+    left_out = sorted(set(odd).union(dropped))
+    done = 0
+    for i, cell in zip(odd, one_by_one):
+        upto = i - bisect_left(left_out, i)  # the cells of the bulk before it
+        cells.keys.extend(bulk_keys[done:upto])
+        cells.list.extend(bulk[done:upto])
+        done = upto
+        if cell is not None:
+            cells.keys.append(numbers[i] * ROW_KEY + c_of(cols[i]))
+            cells.list.append(cell)
+    cells.keys.extend(bulk_keys[done:])
+    cells.list.extend(bulk[done:])
     return True
 
 
