@@ -398,16 +398,20 @@ class Layout:
         return entry[1]
 
     def formula_texts_at(self, q: Quantity, n_images: int, sheet_names: dict[str, str], n_iterations: int,
-                         iteration: int) -> np.ndarray:
-        """One iteration block's formula texts of a per-iteration quantity (shaped like its positions
-        there), made without keeping them: a writer streams a long run block by block."""
+                         iteration: int, stop: int | None = None) -> np.ndarray:
+        """The formula texts of one iteration block of a per-iteration quantity (or of the blocks
+        iteration…stop-1), shaped like its positions there, made without keeping them: a writer
+        streams a long run a few blocks at a time."""
+        one = stop is None
+        stop = iteration + 1 if one else stop
         shape = self.positions(q, n_images, n_iterations).shape[1:-1]
-        out = np.full(shape, None, dtype=object)
-        grid = out.reshape(1, n_images if q.per_image else 1, q.place.units, *q.place.shape)
+        out = np.full((stop - iteration, *shape), None, dtype=object)
+        grid = out.reshape(stop - iteration, n_images if q.per_image else 1, q.place.units, *q.place.shape)
         for it0, it1, im0, im1, plan in self._plans(q, n_images, sheet_names, n_iterations):
-            if it0 <= iteration < it1:
-                grid[:, im0:im1] = _render(plan, it1 - it0, im1 - im0, iteration - it0, iteration - it0 + 1, q)
-        return out
+            lo, hi = max(it0, iteration), min(it1, stop)
+            if lo < hi:
+                grid[lo - iteration:hi - iteration, im0:im1] = _render(plan, it1 - it0, im1 - im0, lo - it0, hi - it0, q)
+        return out[0] if one else out
 
     def _formula_texts(self, q: Quantity, n_images: int, sheet_names: dict[str, str], n_iterations: int) -> np.ndarray:
         shape = self.positions(q, n_images, n_iterations).shape[:-1]
