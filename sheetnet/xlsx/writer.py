@@ -190,6 +190,8 @@ class _ExactWorksheet(xlsxwriter.worksheet.Worksheet):
         converts them for the first span, the others take a copy (a sheet has thousands of them).
         Only for formats whose rule does not name the range's first cell."""
         stored = None
+        if "copied" not in self.__dict__:  # this sheet's own tables
+            self.copied, self.rules_xml = {}, {}
         for first_row, first_col, last_row, last_col in spans:
             if (stored is None or first_row > last_row or first_col > last_col
                     or self._check_dimensions(first_row, first_col, True, True)
@@ -206,6 +208,40 @@ class _ExactWorksheet(xlsxwriter.worksheet.Worksheet):
             if "range" in rule:
                 rule["range"] = cell_range
             self.cond_formats.setdefault(cell_range, []).append(rule)
+            self.copied[id(rule)] = stored
+
+    copied: dict = {}  # id(a rule conditional_formats copied) → the rule it copies (the sheet's own, once set)
+    rules_xml: dict = {}  # id(a copied rule) → its XML before and after its priority
+
+    def _write_conditional_formatting(self, cond_range, params) -> None:
+        # XlsxWriter's, a copied rule written as the XML of the rule it copies with its own priority
+        if not self.copied or any(ch in cond_range for ch in '&<>"'):
+            return super()._write_conditional_formatting(cond_range, params)
+        self.fh.write(f'<conditionalFormatting sqref="{cond_range}">')
+        for rule in params:
+            source = self.copied.get(id(rule))
+            if source is None:
+                self._write_cf_rule(rule)
+            else:
+                head, tail = self._rule_xml(source)
+                self.fh.write(f"{head}{rule['priority']}{tail}")
+        self.fh.write("</conditionalFormatting>")
+
+    def _rule_xml(self, rule: dict) -> tuple[str, str]:
+        """A rule's <cfRule> as XlsxWriter writes it, cut where its priority goes (made once)."""
+        made = self.rules_xml.get(id(rule))
+        if made is None:
+            fh, self.fh = self.fh, io.StringIO()
+            try:
+                super()._write_cf_rule(rule)
+                xml = self.fh.getvalue()
+            finally:
+                self.fh = fh
+            head, mark, tail = xml.partition(f' priority="{rule["priority"]}"')
+            if not mark:
+                raise ValueError("a conditional format's rule without its priority")
+            made = self.rules_xml[id(rule)] = (head + ' priority="', '"' + tail)
+        return made
 
     # -- streamed blocks: rows written from the table and the blocks' chunks merged by column -------
     blocks: list = []  # (CellBlock, its format, the blank format), set by _write
