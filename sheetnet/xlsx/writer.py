@@ -160,6 +160,7 @@ class _ExactWorksheet(xlsxwriter.worksheet.Worksheet):
     def set_widths(self, first: int, last: int, width: float) -> None:
         """set_column for columns first…last (0-based), one ColumnInfo shared by them all: XlsxWriter
         makes one per column, and a range to the sheet's last column is 16,384 of them."""
+        first, last = min(first, last), max(first, last)
         if last > first and self._check_dimensions(0, last, True, True):
             return  # out of the sheet: XlsxWriter sets none of the columns
         if self.set_column(first, first, width) == 0 and last > first:
