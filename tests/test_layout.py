@@ -102,3 +102,16 @@ def test_formula_texts_made_per_family_are_each_cells_own_and_follow_the_quantit
     z2 = L["z2"]
     other = dataclasses.replace(z2, formula="={z2:prev}*2", first_formula="=1")
     assert L.formula(z2, 64, NAMES, 3, 0, 0, 0) != L.formula(other, 64, NAMES, 3, 0, 0, 0) == "=W11*2"
+
+
+def test_a_sheet_name_is_left_unquoted_exactly_where_the_pattern_matches():
+    # quote_sheet tests the name without compiling its pattern (slow to compile, every process): the
+    # same answer for every character, first or after another
+    import re
+
+    from sheetnet.xlsx.refs import _plain
+
+    pattern = re.compile(r"[A-Za-z_\u0080-\uffff][\w.\u0080-\uffff]*")
+    chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF] + [chr(c) for c in range(0x10000, 0x30000, 5)]
+    for name in ("", *chars, *("a" + c for c in chars), *(c + "a" for c in chars)):
+        assert _plain(name) == bool(pattern.fullmatch(name)), repr(name)
