@@ -70,7 +70,7 @@ class ChartOut:
 @dataclass
 class CellBlock:
     """Many cells streamed into the sheet's XML chunk by chunk, never one object per cell (a long
-    run's quantity: one chunk per iteration block, made only when the writer reaches its rows).
+    run's quantity: a chunk per few iteration blocks, made only when the writer reaches its rows).
     The same bytes as the same cells given as CellOut (formulas in the book's dialect)."""
 
     style: str  # the cells' style
