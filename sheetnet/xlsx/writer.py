@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import math
 import operator
 import re
 import tempfile
@@ -293,6 +294,7 @@ class _ExactWorksheet(xlsxwriter.worksheet.Worksheet):
         self._calculate_spans()
         chunks = _Chunks(self.blocks)
         write = self.fh.write
+        plain_rows = self.default_row_height == self.original_row_height and self.excel_version != 2010
         for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
             table_row = self.table.get(row_num)
             streamed = chunks.row(row_num) if chunks.pending or chunks.active else ()
@@ -300,7 +302,11 @@ class _ExactWorksheet(xlsxwriter.worksheet.Worksheet):
                 if row_num in self.row_info or row_num in self.comments:
                     self._write_empty_row(row_num, self.row_spans.get(row_num // 16), self.row_info.get(row_num))
                 continue
-            self._write_row(row_num, self.row_spans.get(row_num // 16), self.row_info.get(row_num))
+            span, info = self.row_spans.get(row_num // 16), self.row_info.get(row_num)
+            if info is None and plain_rows:  # XlsxWriter's <row> without height or format
+                write(f'<row r="{row_num + 1}" spans="{span}">' if span else f'<row r="{row_num + 1}">')
+            else:
+                self._write_row(row_num, span, info)
             if not table_row and len(streamed) == 1:  # the common row: one chunk's cells, already in order
                 part = streamed[0]
                 write(_indexed(part.xml(), part.fmt, part.blank))
@@ -352,6 +358,14 @@ class _ExactWorksheet(xlsxwriter.worksheet.Worksheet):
                 style = payload[1:]
         if run:
             self.fh.write(_indexed("".join(run), *style))
+
+    def store_number(self, row: int, col: int, number: float, fmt) -> None:
+        """write_number for a float: a finite one stored directly (the same cell), without XlsxWriter's
+        argument handling; NaN and ±inf left to XlsxWriter (which refuses them)."""
+        if not math.isfinite(number):
+            self.write_number(row, col, number, fmt)
+        elif not self._check_dimensions(row, col):
+            self.table[row][col] = _NUMBER(number, fmt)
 
     def store_formula(self, row: int, col: int, formula: str, fmt, value) -> None:
         """write_formula for a formula in the book's dialect ('=…'): the same cell stored directly."""
@@ -569,7 +583,7 @@ def _fill(fh, scratch: str, sheets: list[SheetOut], styles: dict[str, dict], con
             elif c.value is None:
                 ws.write_blank(r, k, None, fmt)
             else:
-                ws.write_number(r, k, float(c.value), fmt)
+                ws.store_number(r, k, float(c.value), fmt)
         if spec.blocks:
             ws.add_blocks([(b, formats[b.style], formats.get(b.blank_style)) for b in spec.blocks])
         if spec.freeze:
