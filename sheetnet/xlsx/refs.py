@@ -28,12 +28,10 @@ _LETTERS: list[str] = []
 def column_letters() -> list[str]:
     """Column number → its letters ('' for 0, 'A' for 1 … 'XFD' for 16384): one table, made once."""
     if not _LETTERS:
-        from itertools import product
         from string import ascii_uppercase as az
 
-        _LETTERS.append("")
-        for width in (1, 2, 3):
-            _LETTERS.extend("".join(p) for p in product(az, repeat=width))
+        two = [a + b for a in az for b in az]
+        _LETTERS.extend(["", *az, *two, *(ab + c for ab in two for c in az)])
         del _LETTERS[MAX_COLS + 1:]
     return _LETTERS
 
