@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sheetnet.i18n import N_, _, ngettext
-from sheetnet.mirror.load import Loaded
-from sheetnet.mirror.recompute import Recomputed
+
+if TYPE_CHECKING:  # annotations only: an answer's cost line needs no reader
+    from sheetnet.mirror.load import Loaded
+    from sheetnet.mirror.recompute import Recomputed
 
 PARAM_SET_NAMES = {
     "initial": N_("the book's initial values (embedded)"),

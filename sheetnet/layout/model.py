@@ -51,7 +51,7 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -398,16 +398,20 @@ class Layout:
         return entry[1]
 
     def formula_texts_at(self, q: Quantity, n_images: int, sheet_names: dict[str, str], n_iterations: int,
-                         iteration: int) -> np.ndarray:
-        """One iteration block's formula texts of a per-iteration quantity (shaped like its positions
-        there), made without keeping them: a writer streams a long run block by block."""
+                         iteration: int, stop: int | None = None) -> np.ndarray:
+        """The formula texts of one iteration block of a per-iteration quantity (or of the blocks
+        iteration…stop-1), shaped like its positions there, made without keeping them: a writer
+        streams a long run a few blocks at a time."""
+        one = stop is None
+        stop = iteration + 1 if one else stop
         shape = self.positions(q, n_images, n_iterations).shape[1:-1]
-        out = np.full(shape, None, dtype=object)
-        grid = out.reshape(1, n_images if q.per_image else 1, q.place.units, *q.place.shape)
+        out = np.full((stop - iteration, *shape), None, dtype=object)
+        grid = out.reshape(stop - iteration, n_images if q.per_image else 1, q.place.units, *q.place.shape)
         for it0, it1, im0, im1, plan in self._plans(q, n_images, sheet_names, n_iterations):
-            if it0 <= iteration < it1:
-                grid[:, im0:im1] = _render(plan, it1 - it0, im1 - im0, iteration - it0, iteration - it0 + 1, q)
-        return out
+            lo, hi = max(it0, iteration), min(it1, stop)
+            if lo < hi:
+                grid[lo - iteration:hi - iteration, im0:im1] = _render(plan, it1 - it0, im1 - im0, lo - it0, hi - it0, q)
+        return out[0] if one else out
 
     def _formula_texts(self, q: Quantity, n_images: int, sheet_names: dict[str, str], n_iterations: int) -> np.ndarray:
         shape = self.positions(q, n_images, n_iterations).shape[:-1]
@@ -573,30 +577,38 @@ class Layout:
 def _render(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, q: Quantity) -> np.ndarray:
     """The texts of iterations lo…hi-1 (of the region's n_its) × its n_imgs images, from its family plans.
     In a large family, a field that is the same at every cell (a $ reference, a parameter block's own
-    cell) is written into the template once, and the rest filled in by printf-style formatting."""
+    cell) is written into the template once, and the rest filled in by printf-style formatting.
+    The corners of every reference that simply moves are worked out at once, for all the families."""
     out = np.empty((hi - lo, n_imgs, q.place.units, *q.place.shape), dtype=object)
     letters = column_letters()
-    i = np.arange(lo, hi)[:, None, None]
-    j = np.arange(n_imgs)[None, :, None]
     size = (hi - lo) * n_imgs
     many = size >= _MANY  # (a few cells: rewriting the template costs more than it saves)
     by_iteration = hi - lo > 1 and n_imgs > 1
+    moved = [field for _cell, _text, fields in plan for field in fields if field[4] is None]
+    if moved:  # (fields, corner, cell): each moving reference's corners at each cell
+        base, step_it, step_img = (np.array([field[n] for field in moved]).reshape(-1, 4, 1, 1) for n in (1, 2, 3))
+        corners = (base + np.arange(lo, hi).reshape(-1, 1) * step_it + np.arange(n_imgs) * step_img).reshape(len(moved), 4, size)
+        firsts = corners[:, :, 0].tolist()
+        same = (corners == corners[:, :, :1]).all(axis=2).tolist() if many else None
+    f = 0  # the next of `moved`
     for (unit, r, c), text, fields in plan:
         values = []  # per field of `text`, in order: one text for every cell, or each cell's
-        for single, base, step_it, step_img, every in fields:
+        for single, _base, _step_it, _step_img, every in fields:
             if every is None:
-                corners = (base + i * step_it + j * step_img).reshape(-1, 4)
+                at, first, constant = corners[f], firsts[f], same[f] if many else None
+                f += 1
             else:
-                corners = every.reshape(n_its, n_imgs, 4)[lo:hi].reshape(-1, 4)
+                at = every.reshape(n_its, n_imgs, 4)[lo:hi].reshape(-1, 4).T
+                first = at[:, 0].tolist()
+                constant = [(v == v[0]).all() for v in at] if many else None
             for k in ((1, 0) if single else (1, 0, 3, 2)):  # left's letters, top; right's letters, bottom
-                v = corners[:, k]
-                if many and (v == v[0]).all():
-                    values.append(letters[v[0]] if k % 2 else str(v[0]))
-                elif many and by_iteration and (v.reshape(hi - lo, n_imgs) == v[::n_imgs, None]).all():
-                    v = v[::n_imgs].tolist()  # the same at every image of an iteration
+                if many and constant[k]:
+                    values.append(letters[first[k]] if k % 2 else str(first[k]))
+                elif many and by_iteration and (at[k].reshape(hi - lo, n_imgs) == at[k][::n_imgs, None]).all():
+                    v = at[k][::n_imgs].tolist()  # the same at every image of an iteration
                     values.append(_PerIteration(map(letters.__getitem__, v) if k % 2 else map(str, v)))
                 else:
-                    values.append(map(letters.__getitem__, v.tolist()) if k % 2 else v.tolist())
+                    values.append(map(letters.__getitem__, at[k].tolist()) if k % 2 else at[k].tolist())
         if not many:
             family = list(map(text.format, *values)) if values else [text.format()] * size
         else:
@@ -640,18 +652,26 @@ def _percent_template(text: str, values: list) -> tuple[str, list[list]]:
     """The str.format template `text` with its constant fields (str) written in, as a %-template for the
     fields that vary (lists, returned in order): printf-style formatting is the faster of the two."""
     out, varying = [], []
-    fields = iter(values)
-    for literal, name, _spec, _conversion in _FORMATTER.parse(text):
-        out.append(literal.replace("%", "%%"))
-        if name is None:
-            continue
-        v = next(fields)
+    literals = _literals(text)
+    for literal, v in zip(literals, values):
+        out.append(literal)
         if isinstance(v, str):
             out.append(v.replace("%", "%%"))
         else:
             out.append("%s")
             varying.append(v)
+    out.append(literals[-1])
     return "".join(out), varying
+
+
+@lru_cache(maxsize=4096)
+def _literals(text: str) -> tuple[str, ...]:
+    """The literal texts around a str.format template's fields (one more than the fields), % doubled."""
+    parsed = list(_FORMATTER.parse(text))  # (literal, field or None: only the last one's may be None)
+    literals = [literal.replace("%", "%%") for literal, _name, _spec, _conversion in parsed]
+    if not parsed or parsed[-1][1] is not None:
+        literals.append("")  # the template ends with a field
+    return tuple(literals)
 
 
 _FORMATTER = string.Formatter()

@@ -120,21 +120,33 @@ def _quantity_cells(layout: Layout, q, n_images: int, n_iterations: int, names: 
 
 def _quantity_block(layout: Layout, q, n_images: int, n_iterations: int, names: dict[str, str], arrays: dict,
                     blank: bool, uncached: bool) -> CellBlock:
-    """A per-iteration quantity as a block streamed by the writer, one chunk per iteration: the same
+    """A per-iteration quantity as a block streamed by the writer, a few iterations a chunk (about
+    _CHUNK_CELLS cells: the formulas of many cells rendered at once, few held at a time): the same
     cells _quantity_cells would give, made only when the writer reaches them."""
     pos = layout.positions(q, n_images, n_iterations)
-    chunk_shape = pos.shape[1:-1]
     values = arrays[q.name]
     images = n_images if q.per_image else 1
-    per_cell = int(np.prod(chunk_shape)) // images
+    per_iteration = int(np.prod(pos.shape[1:-1]))
+    per_cell = per_iteration // images
+    step = max(1, _CHUNK_CELLS // max(per_iteration, 1))
+    firsts = range(0, n_iterations, step)
 
     def content(k: int):
-        texts = layout.formula_texts_at(q, n_images, names, n_iterations, k).reshape(-1).tolist()
-        vals = [v if isinstance(v, str) else float(v) for v in np.asarray(values[k]).reshape(-1).tolist()]
+        first = firsts[k]
+        stop = min(first + step, n_iterations)
+        texts = layout.formula_texts_at(q, n_images, names, n_iterations, first, stop).reshape(-1).tolist()
+        vals = np.asarray(values[first:stop]).reshape(-1)
+        vals = vals.tolist() if vals.dtype.kind == "f" else [v if isinstance(v, str) else float(v) for v in vals.tolist()]
+        n = len(texts)
+        if None not in texts:  # a formula in every cell (the common chunk)
+            if blank:
+                return [None] * n, [None] * n, [True] * n
+            return [None] * n if uncached else vals, texts, [False] * n
         formulas, blanks, out = [], [], []
         for i, (text, value) in enumerate(zip(texts, vals)):
             if text is None:  # the template is TYPED ("") or a constant (image 1's number)
-                template = q.formula_for(i // per_cell, k)
+                iteration, at = divmod(i, per_iteration)
+                template = q.formula_for(at // per_cell, first + iteration)
                 out.append(value if template == "" else float(template))
                 formulas.append(None)
                 blanks.append(False)
@@ -148,8 +160,12 @@ def _quantity_block(layout: Layout, q, n_images: int, n_iterations: int, names: 
                 blanks.append(False)
         return out, formulas, blanks
 
-    return CellBlock(q.style, pos[..., 0].reshape(n_iterations, -1), pos[..., 1].reshape(n_iterations, -1), content,
-                     blank_style=blank_style(q.style))
+    rows, cols = pos[..., 0].reshape(n_iterations, -1), pos[..., 1].reshape(n_iterations, -1)
+    return CellBlock(q.style, [rows[a:a + step].reshape(-1) for a in firsts],
+                     [cols[a:a + step].reshape(-1) for a in firsts], content, blank_style=blank_style(q.style))
+
+
+_CHUNK_CELLS = 4096  # cells of a streamed chunk, at least one iteration's
 
 
 def exercise_blanks(layout: Layout) -> frozenset[str]:

@@ -76,7 +76,7 @@ def quote_sheet(name: str) -> str:
 
 
 def _plain(name: str) -> bool:
-    """re.fullmatch(r"[A-Za-z_\u0080-\uffff][\w.\u0080-\uffff]*", name), without compiling that
+    r"""re.fullmatch(r"[A-Za-z_\u0080-\uffff][\w.\u0080-\uffff]*", name), without compiling that
     pattern (its character sets take ~10 ms, every process): \w is str.isalnum() or '_'."""
     return bool(name) and (name[0] in _ASCII_FIRST or "\u0080" <= name[0] <= "\uffff") and all(
         c.isalnum() or c in "_." or "\u0080" <= c <= "\uffff" for c in name[1:])

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import datetime
 import io
+import math
+import operator
 import re
 import tempfile
 from dataclasses import dataclass, field
+from itertools import groupby, repeat
 from pathlib import Path
 from typing import Callable
 
@@ -20,6 +23,7 @@ import numpy as np
 
 import xlsxwriter
 import xlsxwriter.worksheet
+from xlsxwriter.utility import xl_range
 
 from sheetnet import outputs, progress
 from sheetnet.i18n import _
@@ -67,12 +71,12 @@ class ChartOut:
 @dataclass
 class CellBlock:
     """Many cells streamed into the sheet's XML chunk by chunk, never one object per cell (a long
-    run's quantity: one chunk per iteration block, made only when the writer reaches its rows).
+    run's quantity: a chunk per few iteration blocks, made only when the writer reaches its rows).
     The same bytes as the same cells given as CellOut (formulas in the book's dialect)."""
 
     style: str  # the cells' style
-    rows: np.ndarray  # (chunks, cells): each cell's row (1-based); a chunk's cells lie in a band of rows
-    cols: np.ndarray
+    rows: list[np.ndarray]  # per chunk, each cell's row (1-based); a chunk's cells lie in a band of rows
+    cols: list[np.ndarray]
     # chunk → (cached values, formulas, blanks): per cell its value (a formula's cached value; None:
     # none), its formula (None: a value cell) and whether it is an empty styled cell instead
     content: Callable[[int], tuple[list, list, list]]
@@ -153,72 +157,215 @@ class _ExactWorksheet(xlsxwriter.worksheet.Worksheet):
             value = _escape(value)
         self.fh.write(f"{head}><f>{_escape(cell.formula)}</f><v>{value}</v></c>")
 
+    # -- many columns and many conditional formats, each set up once -----------------------------------
+    def set_widths(self, first: int, last: int, width: float) -> None:
+        """set_column for columns first…last (0-based), one ColumnInfo shared by them all: XlsxWriter
+        makes one per column, and a range to the sheet's last column is 16,384 of them."""
+        first, last = min(first, last), max(first, last)
+        if last > first and self._check_dimensions(0, last, True, True):
+            return  # out of the sheet: XlsxWriter sets none of the columns
+        if self.set_column(first, first, width) == 0 and last > first:
+            self.col_info.update(dict.fromkeys(range(first + 1, last + 1), self.col_info[first]))
+
+    def _write_cols(self):
+        # XlsxWriter's (a run of contiguous columns with equal properties is one <col>), a shared
+        # ColumnInfo recognised without comparing its fields
+        if not self.col_info:
+            return
+        self._xml_start_tag("cols")
+        cols = sorted(self.col_info)
+        first = last = cols[0]
+        options = self.col_info[first]
+        for col in cols[1:]:
+            here = self.col_info[col]
+            if col == last + 1 and (here is options or here == options):
+                last = col
+            else:
+                self._write_col_info(first, last, options)
+                first = last = col
+                options = here
+        self._write_col_info(first, last, options)
+        self._xml_end_tag("cols")
+
+    def conditional_formats(self, spans: list, options: dict) -> None:
+        """conditional_format for each (0-based) span with the same options: XlsxWriter checks and
+        converts them for the first span, the others take a copy (a sheet has thousands of them).
+        Only for formats whose rule does not name the range's first cell."""
+        stored = None
+        if "copied" not in self.__dict__:  # this sheet's own tables
+            self.copied, self.rules_xml = {}, {}
+        for first_row, first_col, last_row, last_col in spans:
+            if (stored is None or first_row > last_row or first_col > last_col
+                    or self._check_dimensions(first_row, first_col, True, True)
+                    or self._check_dimensions(last_row, last_col, True, True)):
+                if (self.conditional_format(first_row, first_col, last_row, last_col, options) == 0
+                        and options.get("type") in _RANGE_FREE and "multi_range" not in options and stored is None):
+                    top, bottom = sorted((first_row, last_row))
+                    left, right = sorted((first_col, last_col))
+                    stored = self.cond_formats[xl_range(top, left, bottom, right)][-1]
+                continue
+            cell_range = xl_range(first_row, first_col, last_row, last_col)
+            rule = dict(stored, priority=self.dxf_priority)
+            self.dxf_priority += 1
+            if "range" in rule:
+                rule["range"] = cell_range
+            self.cond_formats.setdefault(cell_range, []).append(rule)
+            self.copied[id(rule)] = stored
+
+    copied: dict = {}  # id(a rule conditional_formats copied) → the rule it copies (the sheet's own, once set)
+    rules_xml: dict = {}  # id(a copied rule) → its XML before and after its priority
+
+    def _write_conditional_formatting(self, cond_range, params) -> None:
+        # XlsxWriter's, a copied rule written as the XML of the rule it copies with its own priority
+        if not self.copied or any(ch in cond_range for ch in '&<>"'):
+            return super()._write_conditional_formatting(cond_range, params)
+        self.fh.write(f'<conditionalFormatting sqref="{cond_range}">')
+        for rule in params:
+            source = self.copied.get(id(rule))
+            if source is None:
+                self._write_cf_rule(rule)
+            else:
+                head, tail = self._rule_xml(source)
+                self.fh.write(f"{head}{rule['priority']}{tail}")
+        self.fh.write("</conditionalFormatting>")
+
+    def _rule_xml(self, rule: dict) -> tuple[str, str]:
+        """A rule's <cfRule> as XlsxWriter writes it, cut where its priority goes (made once)."""
+        made = self.rules_xml.get(id(rule))
+        if made is None:
+            fh, self.fh = self.fh, io.StringIO()
+            try:
+                super()._write_cf_rule(rule)
+                xml = self.fh.getvalue()
+            finally:
+                self.fh = fh
+            head, mark, tail = xml.partition(f' priority="{rule["priority"]}"')
+            if not mark:
+                raise ValueError("a conditional format's rule without its priority")
+            made = self.rules_xml[id(rule)] = (head + ' priority="', '"' + tail)
+        return made
+
     # -- streamed blocks: rows written from the table and the blocks' chunks merged by column -------
     blocks: list = []  # (CellBlock, its format, the blank format), set by _write
 
     def add_blocks(self, blocks: list) -> None:
         self.blocks = blocks
         for block, _fmt, _blank in blocks:
-            if block.rows.size:  # the sheet's extent, as _check_dimensions keeps it (0-based)
-                self._check_dimensions(int(block.rows.min()) - 1, int(block.cols.min()) - 1)
-                self._check_dimensions(int(block.rows.max()) - 1, int(block.cols.max()) - 1)
+            rows, cols = _all(block.rows), _all(block.cols)
+            if rows.size:  # the sheet's extent, as _check_dimensions keeps it (0-based)
+                self._check_dimensions(int(rows.min()) - 1, int(cols.min()) - 1)
+                self._check_dimensions(int(rows.max()) - 1, int(cols.max()) - 1)
 
     def _calculate_spans(self):
-        super()._calculate_spans()
-        if not self.blocks:
-            return
-        # XlsxWriter's spans (per band of 16 rows: the first and last column holding a cell), blocks included
+        # XlsxWriter's spans (per band of 16 rows: the first and last column holding a cell), blocks
+        # included; its own walks every column of every row, ours only the cells there are
         bands: dict[int, list[int]] = {}
-        for row_num, cells in self.table.items():
-            if cells:
-                b = bands.setdefault(row_num // 16, [min(cells), max(cells)])
-                b[0], b[1] = min(b[0], min(cells)), max(b[1], max(cells))
+        for by_row in (self.table, self.comments):
+            for row_num, cells in by_row.items():
+                if cells:
+                    lo, hi = min(cells), max(cells)
+                    b = bands.get(row_num // 16)
+                    if b is None:
+                        bands[row_num // 16] = [lo, hi]
+                    else:
+                        b[0], b[1] = min(b[0], lo), max(b[1], hi)
         for block, _fmt, _blank in self.blocks:
-            rows, cols = block.rows.reshape(-1) - 1, block.cols.reshape(-1) - 1
-            for band in np.unique(rows // 16).tolist():
-                inside = cols[rows // 16 == band]
-                b = bands.setdefault(band, [int(inside.min()), int(inside.max())])
-                b[0], b[1] = min(b[0], int(inside.min())), max(b[1], int(inside.max()))
+            rows, cols = _all(block.rows) - 1, _all(block.cols) - 1
+            if not rows.size:
+                continue
+            band_of = rows // 16
+            order = np.argsort(band_of, kind="stable")
+            band_sorted, cols_sorted = band_of[order], cols[order]
+            starts = np.flatnonzero(np.r_[True, band_sorted[1:] != band_sorted[:-1]])
+            los, his = np.minimum.reduceat(cols_sorted, starts).tolist(), np.maximum.reduceat(cols_sorted, starts).tolist()
+            for band, lo, hi in zip(band_sorted[starts].tolist(), los, his):
+                b = bands.get(band)
+                if b is None:
+                    bands[band] = [lo, hi]
+                else:
+                    b[0], b[1] = min(b[0], lo), max(b[1], hi)
         self.row_spans = {band: f"{lo + 1}:{hi + 1}" for band, (lo, hi) in bands.items()}
 
     def _write_rows(self):
-        if not self.blocks:
+        # XlsxWriter's, with the blocks' rows merged in: a row is written as runs of cells in column
+        # order, a streamed chunk's part of the row one run (already rendered), a table cell one cell
+        if self.dim_rowmin is None:
             return super()._write_rows()
         self._calculate_spans()
         chunks = _Chunks(self.blocks)
+        write = self.fh.write
+        plain_rows = self.default_row_height == self.original_row_height and self.excel_version != 2010
         for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
-            table_row = self.table[row_num]
-            streamed = chunks.row(row_num)
-            if not (row_num in self.row_info or row_num in self.comments or table_row or streamed):
-                continue
-            span = self.row_spans.get(int(row_num / 16))
-            info = self.row_info.get(row_num)
+            table_row = self.table.get(row_num)
+            streamed = chunks.row(row_num) if chunks.pending or chunks.active else ()
             if not (table_row or streamed):
-                self._write_empty_row(row_num, span, info)
+                if row_num in self.row_info or row_num in self.comments:
+                    self._write_empty_row(row_num, self.row_spans.get(row_num // 16), self.row_info.get(row_num))
                 continue
-            self._write_row(row_num, span, info)
-            if not table_row and len(streamed) == 1:  # the common row: one chunk's cells, already in order
-                cols, xmls, fmt, blank = streamed[0]
-                self.fh.write(_indexed("".join(xmls), fmt, blank))
+            span, info = self.row_spans.get(row_num // 16), self.row_info.get(row_num)
+            if info is None and plain_rows:  # XlsxWriter's <row> without height or format
+                write(f'<row r="{row_num + 1}" spans="{span}">' if span else f'<row r="{row_num + 1}">')
             else:
-                items = [(col, 0, cell) for col, cell in table_row.items()]
-                for cols, xmls, fmt, blank in streamed:
-                    items += [(col, 1, (xml, fmt, blank)) for col, xml in zip(cols, xmls)]
-                items.sort(key=lambda item: item[0])
-                run: list[str] = []  # consecutive streamed cells of one style pair: written at once
-                style = None
-                for col, kind, payload in items:
-                    if run and (kind == 0 or payload[1:] != style):
-                        self.fh.write(_indexed("".join(run), *style))
-                        run = []
-                    if kind == 0:
-                        self._write_cell(row_num, col, payload)
-                    else:
-                        run.append(payload[0])
-                        style = payload[1:]
-                if run:
-                    self.fh.write(_indexed("".join(run), *style))
-            self._xml_end_tag("row")
+                self._write_row(row_num, span, info)
+            if not table_row and len(streamed) == 1:  # the common row: one chunk's cells, already in order
+                part = streamed[0]
+                write(_indexed(part.xml(), part.fmt, part.blank))
+            else:
+                runs = [(col, col, cell) for col, cell in table_row.items()] if table_row else []
+                runs += [(part.cols[0], part.cols[-1], part) for part in streamed]
+                runs.sort(key=lambda run: run[0])
+                if all(a[1] < b[0] for a, b in zip(runs, runs[1:])):
+                    self._write_runs(row_num, runs)
+                else:  # chunks interleaved with each other or the table: cell by cell
+                    self._write_merged(row_num, table_row or {}, streamed)
+            write("</row>")
+
+    def _write_runs(self, row_num: int, runs: list) -> None:
+        """Runs of a row that do not interleave, in column order; consecutive streamed runs of one
+        style pair take their style indices at once, as the cells of one run."""
+        pending: list[str] = []
+        style = None
+        for _first, _last, item in runs:
+            if item.__class__ is _Part:
+                if pending and (item.fmt, item.blank) != style:
+                    self.fh.write(_indexed("".join(pending), *style))
+                    pending = []
+                pending.append(item.xml())
+                style = (item.fmt, item.blank)
+            else:
+                if pending:
+                    self.fh.write(_indexed("".join(pending), *style))
+                    pending = []
+                self._write_cell(row_num, _first, item)
+        if pending:
+            self.fh.write(_indexed("".join(pending), *style))
+
+    def _write_merged(self, row_num: int, table_row: dict, streamed: list) -> None:
+        items = [(col, 0, cell) for col, cell in table_row.items()]
+        for part in streamed:
+            items += [(col, 1, (xml, part.fmt, part.blank)) for col, xml in zip(part.cols, part.xmls())]
+        items.sort(key=lambda item: item[0])
+        run: list[str] = []  # consecutive streamed cells of one style pair: written at once
+        style = None
+        for col, kind, payload in items:
+            if run and (kind == 0 or payload[1:] != style):
+                self.fh.write(_indexed("".join(run), *style))
+                run = []
+            if kind == 0:
+                self._write_cell(row_num, col, payload)
+            else:
+                run.append(payload[0])
+                style = payload[1:]
+        if run:
+            self.fh.write(_indexed("".join(run), *style))
+
+    def store_number(self, row: int, col: int, number: float, fmt) -> None:
+        """write_number for a float: a finite one stored directly (the same cell), without XlsxWriter's
+        argument handling; NaN and ±inf left to XlsxWriter (which refuses them)."""
+        if not math.isfinite(number):
+            self.write_number(row, col, number, fmt)
+        elif not self._check_dimensions(row, col):
+            self.table[row][col] = _NUMBER(number, fmt)
 
     def store_formula(self, row: int, col: int, formula: str, fmt, value) -> None:
         """write_formula for a formula in the book's dialect ('=…'): the same cell stored directly."""
@@ -227,46 +374,135 @@ class _ExactWorksheet(xlsxwriter.worksheet.Worksheet):
         self.table[row][col] = _FORMULA(formula[1:] if formula.startswith("=") else formula, fmt, value)
 
 
+def _all(chunks: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate([np.reshape(c, -1) for c in chunks]) if len(chunks) else np.zeros(0, dtype=int)
+
+
+_NEVER = 1 << 62
+
+
+class _Part:
+    """One chunk's cells in one row, in column order: their columns (0-based) and XML, the style
+    indices left as placeholders (\x00 the cells' style, \x01 the blank one). A cell's XML is
+    `width` consecutive pieces of the chunk's list."""
+
+    __slots__ = ("cols", "_pieces", "_start", "_stop", "_width", "fmt", "blank")
+
+    def __init__(self, cols, pieces, start, stop, width, fmt, blank):
+        self.cols, self._pieces, self._start, self._stop = cols, pieces, start * width, stop * width
+        self._width, self.fmt, self.blank = width, fmt, blank
+
+    def xml(self) -> str:
+        return "".join(self._pieces[self._start:self._stop])
+
+    def xmls(self) -> list[str]:
+        """Each cell's XML."""
+        w, pieces = self._width, self._pieces
+        return ["".join(pieces[i:i + w]) for i in range(self._start, self._stop, w)]
+
+
 class _Chunks:
     """The blocks' chunks, made when the rows reach them and dropped after: row → its streamed cells."""
 
     def __init__(self, blocks: list):
         self.pending = sorted((int(b.rows[k].min()) - 1, i, k) for i, (b, _, _) in enumerate(blocks)
                               for k in range(len(b.rows)) if b.rows[k].size)
+        self.pending.reverse()  # taken from the end
         self.blocks = blocks
-        self.active: list[tuple[int, dict]] = []  # (last row, row → (cols, xmls, format, blank format))
+        self.active: list[tuple[int, dict]] = []  # (last row, row → _Part)
+        self.ends = _NEVER  # the active chunks' first last row
 
     def row(self, row_num: int) -> list:
-        """[(cols, xmls, format, blank format)], one per chunk with cells in this row."""
-        while self.pending and self.pending[0][0] <= row_num:
-            _, i, k = self.pending.pop(0)
+        """[_Part], one per chunk with cells in this row."""
+        while self.pending and self.pending[-1][0] <= row_num:
+            _, i, k = self.pending.pop()
             self.active.append(self._make(i, k))
-        if self.active and self.active[0][0] < row_num:
+            self.ends = min(self.ends, self.active[-1][0])
+        if self.ends < row_num:  # a chunk has ended: dropped (chunks of many rows and of few are active at once)
             self.active = [a for a in self.active if a[0] >= row_num]
+            self.ends = min((a[0] for a in self.active), default=_NEVER)
         return [rows[row_num] for _, rows in self.active if row_num in rows]
 
     def _make(self, i: int, k: int) -> tuple[int, dict]:
         block, fmt, blank = self.blocks[i]
-        rows, cols = block.rows[k].reshape(-1) - 1, block.cols[k].reshape(-1) - 1
+        rows, cols = block.rows[k].reshape(-1), block.cols[k].reshape(-1)  # 1-based
         values, formulas, blanks = block.content(k)
-        letters = column_letters()
-        heads = [f'<c r="{letters[c + 1]}{r + 1}" s=' for r, c in zip(rows.tolist(), cols.tolist())]
-        texts = [f[1:] if f and f.startswith("=") else f for f in formulas]
-        if any(ch in "".join(t for t in texts if t) for ch in "&<>"):
-            texts = [_escape(t) if t else t for t in texts]
-        xmls = [f'{h}"\x01"/>' if empty
-                else f'{h}"\x00"><v>{float(v)!r}</v></c>' if t is None
-                else f'{h}"\x00"><f>{t}</f><v>{v!r}</v></c>' if v.__class__ is float
-                else _formula_xml(h, t, _cached(v))
-                for h, t, v, empty in zip(heads, texts, values, blanks)]
         order = np.lexsort((cols, rows))
-        rows_sorted = rows[order]
-        cuts = np.flatnonzero(np.diff(rows_sorted)) + 1
+        if len(order) > 1 and (order[1:] < order[:-1]).any():  # into reading order
+            pick = operator.itemgetter(*order.tolist())
+            values, formulas, blanks = list(pick(values)), list(pick(formulas)), list(pick(blanks))
+            rows, cols = rows[order], cols[order]
+        pieces, width = _cells_xml(rows.tolist(), cols.tolist(), values, formulas, blanks)
+        cuts = (np.flatnonzero(rows[1:] != rows[:-1]) + 1).tolist()
+        cols_list = (cols - 1).tolist()
         by_row = {}
-        cols_list, order_list = cols[order].tolist(), order.tolist()
-        for start, stop in zip([0, *cuts.tolist()], [*cuts.tolist(), len(order_list)]):
-            by_row[int(rows_sorted[start])] = (cols_list[start:stop], [xmls[j] for j in order_list[start:stop]], fmt, blank)
-        return int(rows.max()), by_row
+        for start, stop, row in zip([0, *cuts], [*cuts, len(cols_list)], rows[[0, *cuts]].tolist()):
+            by_row[row - 1] = _Part(cols_list[start:stop], pieces, start, stop, width, fmt, blank)
+        return int(rows[-1]) - 1, by_row
+
+
+def _cells_xml(rows: list[int], cols: list[int], values: list, formulas: list, blanks: list) -> tuple[list[str], int]:
+    """The cells' XML as XlsxWriter writes it, their style indices placeholders: (pieces, pieces a
+    cell). A chunk of formulas with float values (or none), or of blank cells, is put together from
+    pieces made once per column, row and value, without formatting each cell."""
+    n = len(rows)
+    if any(blanks):
+        if all(blanks):
+            return _interleave(_column_heads(cols), _pieces(rows, '%d" s="\x01"/>')), 2
+    elif None not in formulas and all(map(str.startswith, formulas, repeat("=", n))):
+        texts = list(map(_AFTER_EQUALS, formulas))
+        joined = "".join(texts)
+        if "&" in joined or "<" in joined or ">" in joined:
+            texts = list(map(_escape, texts))
+        kinds = set(map(type, values))
+        if kinds == {float} or kinds == {type(None)}:
+            tails = _value_tails(values) if kinds == {float} else ["</f><v></v></c>"] * n
+            return _interleave(_column_heads(cols), _pieces(rows, '%d" s="\x00"><f>'), texts, tails), 4
+    letters = column_letters()
+    heads = [f'<c r="{letters[col]}{row}" s=' for col, row in zip(cols, rows)]
+    texts = [f[1:] if f and f.startswith("=") else f for f in formulas]
+    if any(ch in "".join(filter(None, texts)) for ch in "&<>"):
+        texts = [_escape(t) if t else t for t in texts]
+    return [f'{h}"\x01"/>' if empty
+            else f'{h}"\x00"><v>{float(v)!r}</v></c>' if t is None
+            else f'{h}"\x00"><f>{t}</f><v>{v!r}</v></c>' if v.__class__ is float
+            else _formula_xml(h, t, _cached(v))
+            for h, t, v, empty in zip(heads, texts, values, blanks)], 1
+
+
+def _interleave(*columns: list) -> list:
+    """[a0, b0, …, a1, b1, …]: the cells' pieces one cell after the other."""
+    out = [None] * (len(columns) * len(columns[0]))
+    for k, column in enumerate(columns):
+        out[k::len(columns)] = column
+    return out
+
+
+def _pieces(keys: list, template: str) -> list[str]:
+    """template % key for each key, each distinct key's made once."""
+    made = {key: template % key for key in set(keys)}
+    return list(map(made.__getitem__, keys))
+
+
+def _column_heads(cols: list[int]) -> list[str]:
+    letters = column_letters()
+    made = {col: '<c r="' + letters[col] for col in set(cols)}
+    return list(map(made.__getitem__, cols))
+
+
+def _value_tails(values: list[float]) -> list[str]:
+    """A formula cell's cached value and the cell's end, each distinct value's made once (a third
+    of a chunk's values are distinct in the iterated workbooks), unless a -0.0 would be taken for 0.0."""
+    distinct = dict.fromkeys(values)
+    if 0.0 in distinct:
+        array = np.array(values)
+        if np.signbit(array[array == 0.0]).any():
+            return [f"</f><v>{v!r}</v></c>" for v in values]
+    made = {v: f"</f><v>{v!r}</v></c>" for v in distinct}
+    return list(map(made.__getitem__, values))
+
+
+_AFTER_EQUALS = operator.itemgetter(slice(1, None))
 
 
 def _formula_xml(head: str, formula: str, value) -> str:
@@ -291,6 +527,9 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # as XlsxWriter's _escape_data
 
 
+# conditional format types whose stored rule is the same whatever its range (XlsxWriter writes the
+# range's first cell into the rules of the others: text, blanks, errors, time periods)
+_RANGE_FREE = frozenset(("cell", "2_color_scale", "3_color_scale"))
 _FORMULA = xlsxwriter.worksheet.CellFormulaTuple
 _NUMBER = xlsxwriter.worksheet.CellNumberTuple
 _ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
@@ -323,7 +562,7 @@ def _fill(fh, scratch: str, sheets: list[SheetOut], styles: dict[str, dict], con
     for spec in progress.each(sheets, _("writing the sheets"), _("sheets")):
         ws = book.add_worksheet(spec.name, worksheet_class=_ExactWorksheet)
         for first, last, width in spec.column_widths:
-            ws.set_column(first - 1, last - 1, width)
+            ws.set_widths(first - 1, last - 1, width)
         for first, last, height in spec.row_heights:
             for r in range(first - 1, last):
                 ws.set_row(r, height)
@@ -344,7 +583,7 @@ def _fill(fh, scratch: str, sheets: list[SheetOut], styles: dict[str, dict], con
             elif c.value is None:
                 ws.write_blank(r, k, None, fmt)
             else:
-                ws.write_number(r, k, float(c.value), fmt)
+                ws.store_number(r, k, float(c.value), fmt)
         if spec.blocks:
             ws.add_blocks([(b, formats[b.style], formats.get(b.blank_style)) for b in spec.blocks])
         if spec.freeze:
@@ -354,11 +593,11 @@ def _fill(fh, scratch: str, sheets: list[SheetOut], styles: dict[str, dict], con
         if spec.one_page:
             ws.fit_to_pages(1, 1)
         _page_setup(ws, spec)
-        for cf in spec.conditional:
-            options = dict(conditional[cf.style])
+        for style, run in groupby(spec.conditional, key=lambda cf: cf.style):
+            options = dict(conditional[style])
             if "format" in options:
                 options["format"] = formats[options["format"]]
-            ws.conditional_format(*_zero_based(cf.span), options)
+            ws.conditional_formats([_zero_based(cf.span) for cf in run], options)
         for ch in spec.charts:
             ws.insert_chart(ch.row - 1, ch.col - 1, _chart(book, spec.name, ch),
                             {"x_scale": ch.size[0] / 480, "y_scale": ch.size[1] / 288})
