@@ -141,3 +141,28 @@ def test_help(capsys, lang, command):
         words = [w for w in line.replace("(", " ").replace(")", " ").split()
                  if w.isascii() and w.isalpha() and w.islower() and len(w) > 3 and w not in COMMANDS]
         assert not words, f"English in the {lang} help: {line!r}"
+
+
+@pytest.mark.parametrize("lang, stops", [
+    ("ja", ["反復の上限 max_iterations = 2 に達した", "開始時点ですでに目標 C_T ≤ 0.01 を満たしていた"]),
+    ("zh_CN", ["已达到迭代上限 max_iterations = 2", "开始时已满足目标 C_T ≤ 0.01"]),
+])
+def test_why_the_training_stopped_is_said_in_the_readers_language_with_its_figure(lang, stops, tmp_path, capsys):
+    # the engine's reasons that carry a figure (an iteration limit, a target cost) come as a template and
+    # its values, translated by the command line like the fixed ones ("gradient small enough (gtol)")
+    from sheetnet.data import chapter3_params
+    from sheetnet.engine.cnn_training import CNN_SOLVE_TARGET
+    from sheetnet.mirror.answer import write_book_workbook
+
+    assert f"{CNN_SOLVE_TARGET:.6g}" == "0.01"
+    start = tmp_path / "initial.xlsx"
+    write_book_workbook(start, chapter3_params("initial"))
+    assert main(["train", str(start), "-o", str(tmp_path / "a.xlsx"), "--iterations", "2", "--lang", lang]) == 0
+    out = capsys.readouterr().out
+    assert stops[0] in out and "reached" not in out
+    cnn = tmp_path / "cnn.xlsx"  # the trained cnn already meets the solver's target at the start
+    assert main(["answer", "--kind", "cnn", "-o", str(cnn)]) == 0
+    capsys.readouterr()
+    assert main(["train", str(cnn), "-o", str(tmp_path / "b.xlsx"), "--lang", lang]) == 0
+    out = capsys.readouterr().out
+    assert stops[1] in out and "already met" not in out

@@ -86,8 +86,7 @@ def run(args) -> int:
     print(_("{cost} after:  {value} — {method}, {iterations}, {seconds:.3f} s, {why}").format(
         cost=cost(after.cost), value=after.brief(), method=result.method,
         iterations=ngettext("{n} iteration", "{n} iterations", result.iterations).format(n=result.iterations),
-        seconds=result.seconds, why=_(result.stopped_because) if result.stopped_because in STOPPED else
-        result.stopped_because))
+        seconds=result.seconds, why=_stopped(result)))
     print(ngettext("wrote {path}: {n} cell updated (the parameters and the cached values that depend on them)",
                    "wrote {path}: {n} cells updated (the parameters and the cached values that depend on them)",
                    result.cells_written).format(path=output, n=result.cells_written))
@@ -110,6 +109,17 @@ STOPPED = (N_("iteration limit (max_nfev) reached"), N_("gradient small enough (
            N_("cost no longer decreasing (ftol)"), N_("parameters no longer changing (xtol)"),
            N_("cost and parameters no longer changing (ftol and xtol)"), N_("max_iterations = 0"),
            N_("least squares: the normal equations solved exactly"))
+# … and where its reason carries a figure: the engine's template (sheetnet.engine.training), translated, filled in
+STOPPED_WITH = (N_("target C_T ≤ {target} already met at the start"), N_("target C_T ≤ {target} reached"),
+                N_("max_iterations = {n} reached"))
+
+
+def _stopped(result) -> str:
+    """Why the training stopped, in the reader's language where sheetnet knows the reason."""
+    if result.why is not None and result.why[0] in STOPPED_WITH:
+        template, values = result.why
+        return _(template).format(**values)
+    return _(result.stopped_because) if result.stopped_because in STOPPED else result.stopped_because
 
 
 def _checked(args, kind) -> tuple[frozenset[str], object]:

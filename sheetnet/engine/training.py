@@ -159,7 +159,16 @@ class SolveResult:
     elapsed: float  # seconds, time.perf_counter, optimization only (see `solve`)
     stopped_because: str
     method: str
+    # stopped_because as (template, values) where it carries figures (TARGET_REACHED …), so that the
+    # command line can say it in the reader's language; None where the text is fixed (_STATUS)
+    why: tuple[str, dict] | None = None
 
+
+# Why `solve` stopped, where the reason carries a figure: English templates (the engine has no
+# language), translated and filled in by the command line (sheetnet/commands/train.py)
+TARGET_MET_AT_START = "target C_T ≤ {target} already met at the start"
+TARGET_REACHED = "target C_T ≤ {target} reached"
+ITERATIONS_REACHED = "max_iterations = {n} reached"
 
 _STATUS = {
     0: "iteration limit (max_nfev) reached",
@@ -214,10 +223,13 @@ def solve(
     ev0 = model.evaluate(net, x, t)
     history = [ev0.C_T]
 
-    def done(reason: str, result_net, iterations: int, nfev: int, njev: int) -> SolveResult:
+    def done(reason: str, result_net, iterations: int, nfev: int, njev: int, **values) -> SolveResult:
+        # reason: a text of its own, or a template filled in with `values` (TARGET_REACHED …)
+        why = (reason, values) if values else None
+        reason = reason.format(**values) if values else reason
         ev = model.evaluate(result_net, x, t)
         if ev.C_T > ev0.C_T:  # cannot happen with a descent method; kept as a guarantee
-            result_net, ev, reason = net, ev0, reason + "; start kept (it was better)"
+            result_net, ev, reason, why = net, ev0, reason + "; start kept (it was better)", None
         # the last entry belongs to the returned parameters: store the engine's C_T for it
         # (scipy's ½ r·r can differ from it in the last bits)
         history[-1] = ev.C_T
@@ -232,10 +244,11 @@ def solve(
             elapsed=time.perf_counter() - start,
             stopped_because=reason,
             method="scipy.optimize.least_squares(method='trf', tr_solver='exact')",
+            why=why,
         )
 
     if target is not None and ev0.C_T <= target:
-        return done(f"target C_T ≤ {target:.6g} already met at the start", net, 0, 1, 0)
+        return done(TARGET_MET_AT_START, net, 0, 1, 0, target=f"{target:.6g}")
     if max_iterations == 0:
         return done("max_iterations = 0", net, 0, 1, 0)
 
@@ -245,7 +258,7 @@ def solve(
     def jac(theta: np.ndarray) -> np.ndarray:
         return model.output_jacobian(net.with_flat(theta), x)
 
-    own_stop: list[str] = []
+    own_stop: list[tuple[str, dict]] = []  # why the callback stopped it: (template, values)
 
     def on_iteration(intermediate_result) -> None:
         k, cost = int(intermediate_result.nit), float(intermediate_result.cost)
@@ -253,19 +266,19 @@ def solve(
         if callback is not None:
             callback(k, cost)
         if target is not None and cost <= target:
-            own_stop.append(f"target C_T ≤ {target:.6g} reached")
+            own_stop.append((TARGET_REACHED, {"target": f"{target:.6g}"}))
             raise StopIteration
         if k >= max_iterations:
-            own_stop.append(f"max_iterations = {max_iterations} reached")
+            own_stop.append((ITERATIONS_REACHED, {"n": max_iterations}))
             raise StopIteration
 
     from sheetnet.blas import one_thread
 
     with one_thread():  # SciPy's own BLAS, loaded with scipy.optimize: one thread too (tiny matrices)
         res = _least_squares(least_squares, fun, theta0, jac, gtol, max_iterations, on_iteration)
-    reason = own_stop[0] if res.status == -2 and own_stop else _STATUS.get(res.status, res.message)
+    reason, values = own_stop[0] if res.status == -2 and own_stop else (_STATUS.get(res.status, res.message), {})
     iterations = len(history) - 1
-    return done(reason, net.with_flat(res.x), iterations, int(res.nfev), int(res.njev))
+    return done(reason, net.with_flat(res.x), iterations, int(res.nfev), int(res.njev), **values)
 
 
 def _least_squares(least_squares, fun, theta0, jac, gtol, max_iterations, on_iteration):

@@ -53,6 +53,7 @@ class Trained:
     before: Summary | None = None  # the figures before and after, worded the kind's way
     after: Summary | None = None
     recalculate_on_open: bool = False  # the workbook was marked for a full recalculation when opened
+    why: tuple[str, dict] | None = None  # stopped_because as the engine's (template, values), where it has figures
 
 
 def train_workbook(src: str | Path, dst: str | Path, *, method: str = "solver", eta: float | None = None,
@@ -81,9 +82,10 @@ def train_workbook(src: str | Path, dst: str | Path, *, method: str = "solver", 
         run = how.gradient_descent(start, x, t, eta=how.eta if eta is None else eta,
                                    iterations=how.iterations if iterations is None else iterations, callback=callback)
         stopped = ngettext("{n} iteration done", "{n} iterations done", run.iterations).format(n=run.iterations)
+        why = None
     else:
         run = how.solve(start, x, t, callback=callback, **({} if iterations is None else {"max_iterations": iterations}))
-        stopped = run.stopped_because
+        stopped, why = run.stopped_because, run.why
     inputs = {**loaded.inputs, **how.parameter_arrays(run.net)}
     after, values = kind.compute(inputs, n, k)
     own = _lazily(lambda: _students_values(src, kind, loaded, inputs))  # only where a formula is the student's own
@@ -91,7 +93,8 @@ def train_workbook(src: str | Path, dst: str | Path, *, method: str = "solver", 
     _refuse_what_no_cell_holds(edits)
     written = patch_workbook(src, dst, edits, recalculate_on_open=bool(left))
     return Trained(loaded, method, before.C_T, after.C_T, before.right, after.right,
-                   run.iterations, run.elapsed, stopped, written - left, left, run.net, kind, before, after, bool(left))
+                   run.iterations, run.elapsed, stopped, written - left, left, run.net, kind, before, after, bool(left),
+                   why)
 
 
 def _refuse_what_no_cell_holds(edits) -> None:
