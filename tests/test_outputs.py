@@ -240,6 +240,30 @@ def test_a_full_disk_is_one_line_and_leaves_the_old_file(which, good, wrong, tmp
     assert [p.name for p in tmp_path.iterdir()] == ["out.file"]
 
 
+@pytest.mark.parametrize("option", ["-o", "--annotate"])
+def test_a_full_disk_in_a_class_check_keeps_the_grades_and_says_a_few_lines(option, good, tmp_path, capsys,
+                                                                             monkeypatch):
+    # the pages (or copies) that cannot be written are the outputs' failure, not the workbooks': every row is
+    # still graded, the first few failures are named and the rest counted, and the exit says it (2)
+    import shutil
+
+    class_dir = tmp_path / "class"
+    class_dir.mkdir()
+    for i in range(6):
+        shutil.copy(good, class_dir / f"s{i}.xlsx")
+    real_open = outputs._open_temporary
+    monkeypatch.setattr(outputs, "_open_temporary", lambda tmp: _FullDisk(real_open(tmp), 100))
+    out = tmp_path / "out"
+    extra = ["--format", "html"] if option == "-o" else []
+    code, stdout, err = _run(["check", class_dir, "-j", "1", *extra, option, out], capsys)
+    assert code == 2
+    assert "6 all right, 0 with findings, 0 unusable" in stdout, stdout
+    lines = err.splitlines()
+    assert len([x for x in lines if x.endswith(": cannot write: the disk is full")]) == len(lines), err
+    assert f"sheetnet: {option}: 3 more files not written: cannot write: the disk is full" in lines, err
+    assert len(lines) == 4 + (option == "-o"), err  # 3 named, 1 count (and, with -o, the class's index page)
+
+
 @pytest.mark.parametrize("which", ["answer -o", "train -o", "check --annotate", "check --csv"])
 def test_a_long_name_is_written_and_a_too_long_one_is_one_line(which, good, wrong, tmp_path, capsys):
     # 77 CJK characters are 231 bytes: with '.xlsx' the name fits in 255 bytes, a temporary name

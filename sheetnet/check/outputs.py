@@ -61,13 +61,17 @@ class Outputs:
             written.append(("-o", self.html / INDEX))
         refuse_clashes(paths, written + ([("--csv", csv)] if csv is not None else []))
 
-    def write(self, path: str, result) -> tuple[dict[str, str], list[str]]:
-        """Write what is asked for this checked workbook: what was written (kind → path), and a line per failure."""
+    def write(self, path: str, result) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
+        """Write what is asked for this checked workbook: what was written (kind → path), and per failure its
+        (option, file, why) — the workbook itself was checked, and its row says so."""
         wrote, errors = {}, []
         if self.html is not None:
             dst = self.page_path(path)
-            write_page(result, dst, hints=self.hints)
-            wrote["html"] = str(dst)
+            try:
+                write_page(result, dst, hints=self.hints)
+                wrote["html"] = str(dst)
+            except UnusableInput as e:  # a full disk, a folder gone: this page only
+                errors.append(("-o", str(e.subject if e.subject is not None else dst), str(e)))
         if self.annotate is not None:
             from sheetnet.check.annotate import annotate
 
@@ -76,7 +80,7 @@ class Outputs:
                 annotate(result, dst, hints=self.hints)
                 wrote["annotate"] = str(dst)
             except UnusableInput as e:  # e.subject: the copy, when it is what could not be written
-                errors.append(f"--annotate {e.subject}: {e}" if e.subject is not None else f"--annotate: {e}")
+                errors.append(("--annotate", "" if e.subject is None else str(e.subject), str(e)))
         return wrote, errors
 
 

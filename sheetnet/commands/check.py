@@ -167,7 +167,9 @@ def _one(args, path: Path, tol) -> int:
         print(ngettext("wrote {path}: {n} cell marked", "wrote {path}: {n} cells marked", n).format(
             path=wrote["annotate"], n=n), file=note)
     if errors:
-        return _fail(f"{path}: {errors[0]}")
+        option, dst, why = errors[0]
+        return _fail(f"{dst}: {why}" if option == "-o" else f"{path}: {option} {dst}: {why}" if dst else
+                     f"{path}: {option}: {why}")
     if args.csv is not None:
         write_csv(args.csv, [outcome(str(path), result)])
     return result.exit_code
@@ -202,6 +204,9 @@ def _class(args, paths: list[Path], tol) -> int:
         write_csv(args.csv, outcomes)
         if args.format == "text":
             print(_("wrote {path}").format(path=args.csv))
+    failed = [(o.path, *e) for o in outcomes for e in o.output_errors]
+    for line in _output_failures(failed):  # before the index, whose own failure ends the command
+        print(line, file=sys.stderr)
     if args.output is not None:
         index = write_index(outcomes, args.output, _("Check of {n} workbooks").format(n=len(outcomes)))
         pages = sum("html" in o.wrote for o in outcomes)
@@ -212,10 +217,23 @@ def _class(args, paths: list[Path], tol) -> int:
         print(ngettext("wrote {n} annotated copy into {folder}", "wrote {n} annotated copies into {folder}", copies)
               .format(n=copies, folder=args.annotate),
               file=sys.stdout if args.format in ("text", "html") else sys.stderr)
-    failed = [(o.path, e) for o in outcomes for e in o.output_errors]
-    for path, error in failed:
-        print(f"sheetnet: {path}: {error}", file=sys.stderr)
     return max([o.exit_code for o in outcomes] + ([EXIT_UNUSABLE] if failed else []))
+
+
+def _output_failures(failed: list[tuple[str, str, str, str]], shown: int = 3) -> list[str]:
+    """A line per page or copy that could not be written — (workbook, option, file, why) — but one why
+    shared by many (a full disk, a folder gone) is said a few times and then counted, not 200 times."""
+    lines, seen = [], {}
+    for path, option, dst, why in failed:
+        seen[option, why] = seen.get((option, why), 0) + 1
+        if seen[option, why] <= shown:
+            lines.append(f"sheetnet: {path}: {option} {dst}: {why}" if dst else f"sheetnet: {path}: {option}: {why}")
+    for (option, why), n in seen.items():
+        if n > shown:
+            lines.append("sheetnet: " + ngettext("{option}: {n} more file not written: {why}",
+                                                 "{option}: {n} more files not written: {why}", n - shown)
+                         .format(option=option, n=n - shown, why=why))
+    return lines
 
 
 def _outputs(args, paths: list[Path], single: bool):
