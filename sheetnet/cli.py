@@ -95,9 +95,10 @@ def _language_option(argv: list[str]) -> tuple[str | None, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sheetnet import blas, console
+    from sheetnet import blas, collector, console
 
     blas.at_start()  # before NumPy is imported: its BLAS then loads with one thread (sheetnet.blas says why)
+    collector.own_process()  # the command's process is ours: what lives long may leave the collector's scans
 
     with console.tolerant():  # nothing we print may end the command: the console shows what it can
         try:

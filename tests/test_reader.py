@@ -394,3 +394,23 @@ def test_a_sheets_cells_in_the_documents_order_lookups_and_keys(tmp_path, monkey
         assert sorted(map(tuple, sheetxml.positions_array(got).tolist())) == sorted(got)
         assert got == dict(got.items())
     assert scanned.items() == general.items()
+
+
+def test_a_large_sheet_freezes_the_collector_only_in_a_process_sheetnet_owns(monkeypatch):
+    # gc.freeze() after a large sheet's read spares the collector 0.1 s of rescanning in a check, but it is
+    # an act for the whole process: a program using sheetnet as a library keeps its collector as it was
+    import gc
+
+    from sheetnet import collector
+    from sheetnet.xlsx.sheetxml import _FROZEN_FROM, read_sheet
+
+    rows = "".join(f'<row r="{r}">' + "".join(f'<c r="{c}{r}"><v>{r}</v></c>' for c in "ABCDEFGHIJ") + "</row>"
+                   for r in range(1, _FROZEN_FROM // 10 + 2))
+    data = _DOC.format(rows).encode()
+    monkeypatch.setattr(collector, "_OWNED", False)
+    before = gc.get_freeze_count()
+    assert len(read_sheet(data, "xl/worksheets/sheet1.xml", "S", lambda: [])) > _FROZEN_FROM
+    assert gc.get_freeze_count() == before
+    monkeypatch.setattr(collector, "_OWNED", True)
+    read_sheet(data, "xl/worksheets/sheet1.xml", "S", lambda: [])
+    assert gc.get_freeze_count() > before

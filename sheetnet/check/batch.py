@@ -85,14 +85,13 @@ def _worker_init(language: str) -> None:
     otherwise take the environment's); the checker imported, and everything made so far (modules,
     layouts) left out of the garbage collector's scans, which would otherwise walk it again and again
     while each workbook's objects come and go."""
-    import gc
-
-    from sheetnet import interrupts
+    from sheetnet import collector, interrupts
     from sheetnet.check import checker  # noqa: F401 (imported before the freeze)
 
     interrupts.worker_init()
     i18n.set_language(language)
-    gc.freeze()
+    collector.own_process()  # (a spawned worker, as on Windows, does not inherit the command line's word)
+    collector.freeze_what_is_alive()
 
 
 def check_one(path: str, fmt: str = "text", tol: Tolerance = Tolerance(), recalc: bool = False,

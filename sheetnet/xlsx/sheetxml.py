@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from itertools import chain, compress, islice, repeat
 from operator import add, attrgetter, index, is_, itemgetter, lt, not_
 
+from sheetnet import collector
 from sheetnet.i18n import _
 from sheetnet.errors import UnusableInput
 from sheetnet.xlsx import safexml
@@ -298,18 +299,15 @@ def read_sheet(data: bytes, part: str, sheet: str, strings) -> SheetCells:
             cells = _Cells(sheet, strings)
             _general(data, part, cells)
         read = cells.result()
-        if collecting and len(read) >= _FROZEN_FROM:
-            # the Cells of a large sheet hold no reference cycle and live as long as the workbook: kept
-            # out of the collector's generations, a full collection does not traverse them again (0.1 s
-            # at 275,000 cells); they are still freed, by their reference counts, with the workbook
-            gc.freeze()
-        return read
     finally:
         if collecting:
             gc.enable()
+    if len(read) >= _FROZEN_FROM:  # a large sheet's Cells: no cycle, alive with the workbook (sheetnet.collector)
+        collector.freeze_what_is_alive()
+    return read
 
 
-_FROZEN_FROM = 20_000  # cells of a sheet from which the objects alive after reading it are frozen (gc.freeze)
+_FROZEN_FROM = 20_000  # cells of a sheet from which what is alive after reading it is frozen (in a process we own)
 
 
 def _attrs(text: str) -> dict[str, str]:
