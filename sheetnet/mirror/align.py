@@ -214,18 +214,13 @@ def _images_filled(layout: Layout, role: str, cells: SheetCells, n: int) -> list
 def _held(cells: SheetCells, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """For each position (rows, cols: integer arrays of one shape), does the sheet hold a cell there?
     Looked up in its sorted keys all at once."""
-    from sheetnet.xlsx.sheetxml import ROW_KEY, cell_index
+    from sheetnet.xlsx.sheetxml import cell_index, keys_of, located
 
     index = cell_index(cells)
     if index is None:  # positions no key tells apart (not the reader's)
         return np.array([(int(r), int(c)) in cells for r, c in zip(rows.reshape(-1), cols.reshape(-1))],
                         dtype=bool).reshape(rows.shape)
-    keys = index[0]
-    if not len(keys):
-        return np.zeros(rows.shape, dtype=bool)
-    want = rows.astype(np.int64) * ROW_KEY + cols
-    at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
-    return (keys[at] == want) & (cols >= 1) & (cols < ROW_KEY)
+    return located(index[0], *keys_of(rows, cols))[1]
 
 
 def _block_used(layout: Layout, role: str, cells: SheetCells, j: int) -> bool:

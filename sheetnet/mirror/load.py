@@ -21,7 +21,7 @@ from sheetnet.mirror import align
 from sheetnet.mirror.align import align_workbook
 from sheetnet.mirror.alignment import IDENTITY, AlignedCells, Alignment, SheetMap
 from sheetnet.xlsx.reader import Cell, SheetCells, WorkbookCells
-from sheetnet.xlsx.sheetxml import ROW_KEY, cell_index, text_values
+from sheetnet.xlsx.sheetxml import cell_index, keys_of, located, text_values
 from sheetnet.xlsx.refs import cell_name
 
 
@@ -233,8 +233,7 @@ def _gather_sheet(layout: Layout, role: str, n: int, cells: SheetCells, n_iterat
         return {}
     want, valid, spans = _KEYS.get(layout, (role, n, n_iterations), lambda: _sheet_keys(layout, role, n, n_iterations))
     keys, found = index
-    at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
-    hit = (keys[at] == want) & valid
+    at, hit = located(keys, want, valid)
     out = np.full(len(want), None, dtype=object)
     out[hit] = found[at[hit]]
     return {name: out[a:b].reshape(shape) for name, a, b, shape in spans}
@@ -251,8 +250,7 @@ def _sheet_keys(layout: Layout, role: str, n: int, n_iterations: int):
             spans.append((q.name, start, start + len(parts[-1]), pos.shape[:-1]))
             start += len(parts[-1])
     pos = np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.int64)
-    want = pos[:, 0].astype(np.int64) * ROW_KEY + pos[:, 1]
-    valid = (pos[:, 1] >= 1) & (pos[:, 1] < ROW_KEY)
+    want, valid = keys_of(pos[:, 0], pos[:, 1])
     want.flags.writeable = valid.flags.writeable = False
     return want, valid, spans
 
@@ -268,11 +266,8 @@ def _gather(layout: Layout, q: Quantity, n: int, cells: SheetCells, n_iterations
         out.reshape(-1)[:] = list(map(cells.get, zip(flat[:, 0].tolist(), flat[:, 1].tolist())))
         return out
     keys, found = index
-    if len(keys):
-        want = pos[..., 0].astype(np.int64) * ROW_KEY + pos[..., 1]
-        at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
-        hit = (keys[at] == want) & (pos[..., 1] >= 1) & (pos[..., 1] < ROW_KEY)
-        out[hit] = found[at[hit]]
+    at, hit = located(keys, *keys_of(pos[..., 0], pos[..., 1]))
+    out[hit] = found[at[hit]]
     return out
 
 

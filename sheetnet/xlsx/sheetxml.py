@@ -245,6 +245,23 @@ def cell_index(cells: SheetCells):
     return keys, found
 
 
+
+def keys_of(rows, cols):
+    """Positions (rows, cols: integer arrays of one shape) as cell_index's keys, and which of them can be a
+    cell's (a column inside the sheet)."""
+    return rows.astype("int64") * ROW_KEY + cols, (cols >= 1) & (cols < ROW_KEY)
+
+
+def located(keys, want, valid):
+    """Where each key of `want` is among a sheet's sorted keys (cell_index's first array), and whether a
+    cell is there (`valid`: from keys_of): (places, found) — a place counts only where found."""
+    import numpy as np
+
+    if not len(keys):
+        return np.zeros(want.shape, dtype=np.intp), np.zeros(want.shape, dtype=bool)
+    at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+    return at, (keys[at] == want) & valid
+
 # The scanner's grammar is a strict subset of well-formed XML, so that expat needs to see only the
 # document around <sheetData>'s content. Texts and attribute values: no '<' (in the grammar); no
 # character XML forbids, nor a carriage return (expat would change it): _plain_chars; '&' only in a
