@@ -264,6 +264,29 @@ def test_a_full_disk_in_a_class_check_keeps_the_grades_and_says_a_few_lines(opti
     assert len(lines) == 4 + (option == "-o"), err  # 3 named, 1 count (and, with -o, the class's index page)
 
 
+def test_a_csv_that_cannot_be_written_in_a_class_check_is_one_line_and_the_index_is_still_written(
+        good, tmp_path, capsys, monkeypatch):
+    # the grade sheet is one output among others: its failure is said with theirs, it does not end the
+    # command before the class's index page (written after it) and the exit says it (2)
+    import shutil
+
+    class_dir = tmp_path / "class"
+    class_dir.mkdir()
+    for i in range(2):
+        shutil.copy(good, class_dir / f"s{i}.xlsx")
+    csv = tmp_path / "grades.csv"
+    real_open = outputs._open_temporary
+    monkeypatch.setattr(outputs, "_open_temporary",
+                        lambda tmp: _FullDisk(real_open(tmp), 0 if csv.name in tmp.name else 1 << 30))
+    out = tmp_path / "out"
+    code, stdout, err = _run(["check", class_dir, "-j", "1", "--format", "html", "-o", out, "--csv", csv], capsys)
+    assert code == 2
+    assert "2 all right, 0 with findings, 0 unusable" in stdout, stdout
+    assert err.splitlines() == [f"sheetnet: {csv}: cannot write: the disk is full"], err
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "s0.html", "s1.html"]
+    assert not csv.exists()
+
+
 @pytest.mark.parametrize("which", ["answer -o", "train -o", "check --annotate", "check --csv"])
 def test_a_long_name_is_written_and_a_too_long_one_is_one_line(which, good, wrong, tmp_path, capsys):
     # 77 CJK characters are 231 bytes: with '.xlsx' the name fits in 255 bytes, a temporary name

@@ -200,12 +200,17 @@ def _class(args, paths: list[Path], tol) -> int:
         print_xml(report.junit([o.junit for o in outcomes]))
     else:
         print(summary(outcomes, seconds, jobs))
-    if args.csv is not None:
-        write_csv(args.csv, outcomes)
-        if args.format == "text":
-            print(_("wrote {path}").format(path=args.csv))
     failed = [(o.path, *e) for o in outcomes for e in o.output_errors]
-    for line in _output_failures(failed):  # before the index, whose own failure ends the command
+    unwritten = _output_failures(failed)
+    if args.csv is not None:
+        try:
+            write_csv(args.csv, outcomes)
+        except UnusableInput as e:  # said with the pages' failures: the index is still written after it
+            unwritten.append(f"sheetnet: {e.subject if e.subject is not None else args.csv}: {e}")
+        else:
+            if args.format == "text":
+                print(_("wrote {path}").format(path=args.csv))
+    for line in unwritten:  # before the index, whose own failure ends the command
         print(line, file=sys.stderr)
     if args.output is not None:
         index = write_index(outcomes, args.output, _("Check of {n} workbooks").format(n=len(outcomes)))
@@ -217,7 +222,7 @@ def _class(args, paths: list[Path], tol) -> int:
         print(ngettext("wrote {n} annotated copy into {folder}", "wrote {n} annotated copies into {folder}", copies)
               .format(n=copies, folder=args.annotate),
               file=sys.stdout if args.format in ("text", "html") else sys.stderr)
-    return max([o.exit_code for o in outcomes] + ([EXIT_UNUSABLE] if failed else []))
+    return max([o.exit_code for o in outcomes] + ([EXIT_UNUSABLE] if unwritten else []))
 
 
 def _output_failures(failed: list[tuple[str, str, str, str]], shown: int = 3) -> list[str]:
