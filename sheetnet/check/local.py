@@ -30,7 +30,7 @@ from sheetnet.formula.family import Family, group
 from sheetnet.formula.grid import Book, SheetGrid
 from sheetnet.formula.values import NUM, TEXT, V
 from sheetnet.i18n import _
-from sheetnet.layout.evaluate import Templates, spans, together
+from sheetnet.layout.evaluate import ExpectedTexts, Templates, spans, together
 from sheetnet.mirror.compare import Tolerance
 from sheetnet.mirror.kinds import Kind
 from sheetnet.mirror.load import Loaded
@@ -121,7 +121,7 @@ class Graded:
     cols: np.ndarray
     graded: np.ndarray  # (m,) bool: a formula belongs here
     texts: np.ndarray  # (m,) object: the cell's formula (a cell of an array formula: the array's), None
-    expected: np.ndarray  # (m,) object: the layout's formula, None where none belongs
+    expected: ExpectedTexts  # [i]: the layout's formula, None where none belongs (made when first read)
     found: V  # (m, 1, 1)
     local: V  # (m, 1, 1)
     e2e: np.ndarray  # (m,)
@@ -183,7 +183,7 @@ def _grade_quantity(wb: Workbook, view: Book, q, e2e: np.ndarray, tol: Tolerance
     texts = np.empty(len(cell_objects), dtype=object)
     texts[:] = formulas_of(cell_objects.tolist())
     elements = _array_members(wb, sheet, rows, cols, texts)
-    same = (texts == expected) & graded
+    same = wb.templates.same_texts(q, texts) & graded
     grid = wb.book.grid(sheet)
     found = grid.gather(rows[:, None, None], cols[:, None, None])
     # the layout's formulas, one evaluation per family (merged across the quantity's slots), and one

@@ -48,7 +48,7 @@ class Graded:
     shape: tuple[int, ...]  # the layout's shape of the quantity
     rows: np.ndarray  # (m,) int64, read-only
     cols: np.ndarray
-    expected: np.ndarray  # (m,) object: the layout's formula text, None where none belongs (read-only)
+    expected: ExpectedTexts  # [i]: the layout's formula text, None where none belongs (made when first read)
     graded: np.ndarray  # (m,) bool: a formula belongs here (read-only)
     families: list[Family]  # the slots' families merged by key
     parts: list[tuple[np.ndarray, int, np.ndarray]]  # per slot family: its cells, its merged family, where in it
@@ -89,9 +89,11 @@ class Templates:
         pos = self.layout.positions(q, self.n, self.k)
         flat = pos.reshape(-1, 2)
         rows, cols = flat[:, 0].astype(np.int64), flat[:, 1].astype(np.int64)
-        expected = self.expected_texts(q).reshape(-1)
-        graded = np.not_equal(expected, None).astype(bool)
-        slot_families = [(f, slot.flat[within]) for slot in self.slots(q) for f, within in slot.families]
+        slots = self.slots(q)
+        graded = np.zeros(len(rows), dtype=bool)  # the slots' cells: every cell of a formula's region
+        for slot in slots:
+            graded[slot.flat] = True
+        slot_families = [(f, slot.flat[within]) for slot in slots for f, within in slot.families]
         families, spans_ = merged([f for f, _ in slot_families])
         family = np.full(len(rows), -1)
         parts = []
@@ -100,8 +102,8 @@ class Templates:
             parts.append((cells, k, where))
         for a in (rows, cols, graded, family):
             a.flags.writeable = False
-        hit = self._graded[q.name] = Graded(pos.shape[:-1], rows, cols, expected, graded, families, parts, family,
-                                            _together(families))
+        hit = self._graded[q.name] = Graded(pos.shape[:-1], rows, cols, ExpectedTexts(self, q), graded, families,
+                                            parts, family, _together(families))
         return hit
 
     def slots(self, q: Quantity, template: str | None = None, unit_of=None, key=None) -> list[Slot]:
@@ -118,9 +120,10 @@ class Templates:
         pos = self.layout.positions(q, self.n, self.k)
         shape = pos.shape[:-1]
         flat_pos = pos.reshape(-1, 2)
-        texts = self.layout.formula_texts(qt, self.n, self.sheet_names, self.k).reshape(-1) if unit_of is None else None
+        firsts = self.layout.first_formula_texts(qt, self.n, self.sheet_names, self.k) if unit_of is None else None
         out = []
-        for it0, it1, im0, im1, plan in self.layout.formula_plans(qt, self.n, self.sheet_names, self.k):
+        for region, (it0, it1, im0, im1, plan) in enumerate(self.layout.formula_plans(qt, self.n, self.sheet_names,
+                                                                                        self.k)):
             at = np.stack(np.meshgrid(np.arange(it0, it1), np.arange(im0, im1), indexing="ij"), axis=-1).reshape(-1, 2)
             lead = ([at[:, 0]] if q.per_iteration else []) + ([at[:, 1]] if q.per_image else [])
             fields_of = {cell: fields for cell, _, fields in plan}
@@ -129,15 +132,14 @@ class Templates:
                 unit_read = unit if unit_of is None else unit_of(unit)
                 index = np.ravel_multi_index((*lead, *(np.full(len(at), v) for v in (unit, r, c))), shape)
                 corners = [_corners(f, at[:, 0] - it0, at[:, 1] - im0, im1 - im0) for f in fields_of[(unit_read, r, c)]]
-                base = self._structure(qt, template_text, (it0, im0), unit_read, r, c)
-                if texts is not None:
-                    first = texts[index[0]]
+                if firsts is not None:
+                    first = firsts[region][(unit, r, c)]
                 else:
                     first = self.layout.formula(qt, self.n, self.sheet_names, im0, unit_read, r, c, it0, self.k)
+                base = self._structure(qt, template_text, unit_read, first)
                 if base.tree is None or len(base.references) != len(corners):  # not one tree: cell by cell
-                    cell_texts = texts[index].tolist() if texts is not None else [
-                        self.layout.formula(qt, self.n, self.sheet_names, int(j), unit_read, r, c, int(i), self.k)
-                        for i, j in at]
+                    cell_texts = [self.layout.formula(qt, self.n, self.sheet_names, int(j), unit_read, r, c, int(i),
+                                                      self.k) for i, j in at]
                     families = _families_cell_by_cell(self.sheet_names[q.sheet], cell_texts, flat_pos[index])
                 else:
                     families = _families(self.sheet_names[q.sheet], base, corners, first, flat_pos[index])
@@ -150,13 +152,38 @@ class Templates:
         """Every cell's formula text (None: a typed value or a constant there), shaped like q's positions."""
         return self.layout.formula_texts(q, self.n, self.sheet_names, self.k)
 
-    def _structure(self, q, template: str, first: tuple[int, int], unit_read: int, r: int, c: int) -> Parsed:
-        """The template's tree and tokens, parsed once (per unit when it writes the unit's label)."""
+    def same_texts(self, q: Quantity, texts: np.ndarray) -> np.ndarray:
+        """Per cell of q (flattened): is texts[i] the layout's formula text there? (Layout.same_formula_texts:
+        family by family, without each cell's text)"""
+        return self.layout.same_formula_texts(q, self.n, self.sheet_names, texts, self.k)
+
+    def _structure(self, q, template: str, unit_read: int, first: str) -> Parsed:
+        """The template's tree and tokens, parsed once (per unit when it writes the unit's label) from the
+        text at the first cell of the first slot that asks."""
         key = (q.name, template, unit_read if "{label}" in template else None)
         if key not in self._parsed:
-            self._parsed[key] = parse(self.layout.formula(q, self.n, self.sheet_names, first[1], unit_read, r, c,
-                                                          first[0], self.k))
+            self._parsed[key] = parse(first)
         return self._parsed[key]
+
+
+class ExpectedTexts:
+    """A quantity's expected formula texts, flattened ([i]: the text, None where none belongs), made when
+    first read: the checker reads them only at cells with a finding (Templates.same_texts compares the
+    student's texts without them)."""
+
+    def __init__(self, templates: Templates, q: Quantity):
+        self._templates, self._q, self._texts = templates, q, None
+
+    def array(self) -> np.ndarray:
+        if self._texts is None:
+            self._texts = self._templates.expected_texts(self._q).reshape(-1)
+        return self._texts
+
+    def __getitem__(self, i):
+        return self.array()[i]
+
+    def __len__(self) -> int:
+        return len(self.array())
 
 
 def together(families: list[Family], members: list[tuple[int, np.ndarray | None]]) -> Family:

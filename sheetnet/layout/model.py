@@ -52,6 +52,7 @@ import re
 import string
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
+from itertools import chain, repeat
 
 import numpy as np
 
@@ -397,6 +398,35 @@ class Layout:
             entry = self._texts[key] = (q, texts)
         return entry[1]
 
+    def same_formula_texts(self, q: Quantity, n_images: int, sheet_names: dict[str, str], texts: np.ndarray,
+                           n_iterations: int = 1) -> np.ndarray:
+        """For every cell of q (flattened like its positions): is texts[i] (flattened alike; None: no
+        formula) the formula text that belongs there (formula_texts)? Compared family by family without
+        making each cell's text (_same_texts); the cells of a family that is not the same throughout are
+        compared with the texts formula_texts makes."""
+        its = n_iterations if q.per_iteration else 1
+        imgs = n_images if q.per_image else 1
+        index = np.arange(len(texts)).reshape(its, imgs, q.place.units, *q.place.shape)
+        same = np.zeros(len(texts), dtype=bool)
+        unsure = np.zeros(len(texts), dtype=bool)
+        for it0, it1, im0, im1, plan in self._plans(q, n_images, sheet_names, n_iterations):
+            cells = index[it0:it1, im0:im1]
+            ok, unknown = _same_texts(plan, it1 - it0, im1 - im0, texts, cells)
+            same[cells[ok]] = True
+            unsure[cells[unknown]] = True
+        if unsure.any():
+            where = np.nonzero(unsure)[0]
+            expected = self.formula_texts(q, n_images, sheet_names, n_iterations).reshape(-1)
+            same[where] = (texts[where] == expected[where]).astype(bool)
+        return same
+
+    def first_formula_texts(self, q: Quantity, n_images: int, sheet_names: dict[str, str],
+                            n_iterations: int = 1) -> list[dict]:
+        """Per region of formula_plans: each family's (unit, r, c) → its text at the region's first cell,
+        made without the others' (formula_texts makes them all)."""
+        return [{cell: _first_text(text, fields) for cell, text, fields in plan}
+                for _it0, _it1, _im0, _im1, plan in self._plans(q, n_images, sheet_names, n_iterations)]
+
     def formula_texts_at(self, q: Quantity, n_images: int, sheet_names: dict[str, str], n_iterations: int,
                          iteration: int, stop: int | None = None) -> np.ndarray:
         """The formula texts of one iteration block of a per-iteration quantity (or of the blocks
@@ -580,35 +610,8 @@ def _render(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, q: Quantity) 
     cell) is written into the template once, and the rest filled in by printf-style formatting.
     The corners of every reference that simply moves are worked out at once, for all the families."""
     out = np.empty((hi - lo, n_imgs, q.place.units, *q.place.shape), dtype=object)
-    letters = column_letters()
     size = (hi - lo) * n_imgs
-    many = size >= _MANY  # (a few cells: rewriting the template costs more than it saves)
-    by_iteration = hi - lo > 1 and n_imgs > 1
-    moved = [field for _cell, _text, fields in plan for field in fields if field[4] is None]
-    if moved:  # (fields, corner, cell): each moving reference's corners at each cell
-        base, step_it, step_img = (np.array([field[n] for field in moved]).reshape(-1, 4, 1, 1) for n in (1, 2, 3))
-        corners = (base + np.arange(lo, hi).reshape(-1, 1) * step_it + np.arange(n_imgs) * step_img).reshape(len(moved), 4, size)
-        firsts = corners[:, :, 0].tolist()
-        same = (corners == corners[:, :, :1]).all(axis=2).tolist() if many else None
-    f = 0  # the next of `moved`
-    for (unit, r, c), text, fields in plan:
-        values = []  # per field of `text`, in order: one text for every cell, or each cell's
-        for single, _base, _step_it, _step_img, every in fields:
-            if every is None:
-                at, first, constant = corners[f], firsts[f], same[f] if many else None
-                f += 1
-            else:
-                at = every.reshape(n_its, n_imgs, 4)[lo:hi].reshape(-1, 4).T
-                first = at[:, 0].tolist()
-                constant = [(v == v[0]).all() for v in at] if many else None
-            for k in ((1, 0) if single else (1, 0, 3, 2)):  # left's letters, top; right's letters, bottom
-                if many and constant[k]:
-                    values.append(letters[first[k]] if k % 2 else str(first[k]))
-                elif many and by_iteration and (at[k].reshape(hi - lo, n_imgs) == at[k][::n_imgs, None]).all():
-                    v = at[k][::n_imgs].tolist()  # the same at every image of an iteration
-                    values.append(_PerIteration(map(letters.__getitem__, v) if k % 2 else map(str, v)))
-                else:
-                    values.append(map(letters.__getitem__, at[k].tolist()) if k % 2 else at[k].tolist())
+    for (unit, r, c), text, values, many in _family_fields(plan, n_its, n_imgs, lo, hi):
         if not many:
             family = list(map(text.format, *values)) if values else [text.format()] * size
         else:
@@ -625,8 +628,113 @@ def _render(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, q: Quantity) 
     return out
 
 
+def _family_fields(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, per_image: bool = False):
+    """Per family of the plan: ((unit, r, c), its str.format template, per field of it one text for every
+    cell (str: in a large family only) or each cell's (a list or an iterator, iteration by iteration
+    and image by image; _PerIteration: one per iteration; with per_image, _PerImage: one per image),
+    whether the family is large (_MANY))."""
+    letters = column_letters()
+    size = (hi - lo) * n_imgs
+    many = size >= _MANY  # (a few cells: rewriting the template costs more than it saves)
+    by_iteration = hi - lo > 1 and n_imgs > 1
+    moved = [field for _cell, _text, fields in plan for field in fields if field[4] is None]
+    if moved:  # (fields, corner, cell): each moving reference's corners at each cell
+        base, step_it, step_img = (np.array([field[n] for field in moved]).reshape(-1, 4, 1, 1) for n in (1, 2, 3))
+        corners = (base + np.arange(lo, hi).reshape(-1, 1) * step_it + np.arange(n_imgs) * step_img).reshape(len(moved), 4, size)
+        firsts = corners[:, :, 0].tolist()
+        same = (corners == corners[:, :, :1]).all(axis=2).tolist() if many else None
+    f = 0  # the next of `moved`
+    for cell, text, fields in plan:
+        values = []  # per field of `text`, in order: one text for every cell, or each cell's
+        for single, _base, _step_it, _step_img, every in fields:
+            if every is None:
+                at, first, constant = corners[f], firsts[f], same[f] if many else None
+                f += 1
+            else:
+                at = every.reshape(n_its, n_imgs, 4)[lo:hi].reshape(-1, 4).T
+                first = at[:, 0].tolist()
+                constant = [(v == v[0]).all() for v in at] if many else None
+            for k in ((1, 0) if single else (1, 0, 3, 2)):  # left's letters, top; right's letters, bottom
+                if many and constant[k]:
+                    values.append(letters[first[k]] if k % 2 else str(first[k]))
+                elif many and by_iteration and (at[k].reshape(hi - lo, n_imgs) == at[k][::n_imgs, None]).all():
+                    v = at[k][::n_imgs].tolist()  # the same at every image of an iteration
+                    values.append(_PerIteration(map(letters.__getitem__, v) if k % 2 else map(str, v)))
+                elif per_image and many and by_iteration and (at[k].reshape(hi - lo, n_imgs) == at[k][:n_imgs]).all():
+                    v = at[k][:n_imgs].tolist()  # the same at every iteration of an image: a column, most often
+                    values.append(_PerImage(map(letters.__getitem__, v) if k % 2 else map(str, v)))
+                else:
+                    values.append(map(letters.__getitem__, at[k].tolist()) if k % 2 else at[k].tolist())
+        yield cell, text, values, many
+
+
+def _first_text(text: str, fields: list) -> str:
+    """A family's text at its first cell (the region's first iteration and image), from its plan."""
+    letters = column_letters()
+    values = []
+    for single, base, _step_it, _step_img, every in fields:
+        corners = [int(v) for v in (base if every is None else every[0])]
+        values += [letters[corners[k]] if k % 2 else corners[k] for k in ((1, 0) if single else (1, 0, 3, 2))]
+    return text.format(*values)
+
+
+def _same_texts(plan: list, n_its: int, n_imgs: int, texts: np.ndarray,
+                cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each family of a region's plan and each of its cells (`cells`: the cells' indices into
+    `texts`, shaped (n_its, n_imgs, units, rows, cols)): is its text the family's? One comparison per
+    family: its texts joined by NUL against the family's texts filled in all at once (none of XML's
+    texts holds a NUL; the layout's are checked), without a text object per cell. Returns (same,
+    unsure): unsure where a family was not found the same throughout (a cell that differs, or holds no
+    formula): those are compared cell by cell."""
+    out = np.zeros(cells.shape, dtype=bool)
+    unknown = np.zeros(cells.shape, dtype=bool)
+    size = n_its * n_imgs
+    for (unit, r, c), text, values, _many in _family_fields(plan, n_its, n_imgs, 0, n_its, per_image=True):
+        at = cells[:, :, unit, r, c]
+        template, varying = _percent_template(text, values)
+        try:
+            theirs = "\0".join(texts[at.reshape(-1)].tolist())  # (TypeError: a cell without a formula)
+        except TypeError:
+            unknown[:, :, unit, r, c] = True
+            continue
+        if "\0" in template:  # (a joined text tells its parts apart only without NUL)
+            unknown[:, :, unit, r, c] = True
+            continue
+        if varying and all(isinstance(v, (_PerIteration, _PerImage)) for v in varying):
+            ours = _joined_by_axes(template, varying, n_its, n_imgs)
+        else:
+            every = [chain.from_iterable(map(repeat, v, repeat(n_imgs))) if isinstance(v, _PerIteration)
+                     else chain.from_iterable(repeat(list(v), n_its)) if isinstance(v, _PerImage) else v
+                     for v in varying]  # each field's text at each cell, in the cells' order
+            ours = "\0".join([template] * size) % tuple(chain.from_iterable(zip(*every)) if every else ())
+        if ours == theirs:
+            out[:, :, unit, r, c] = True
+        else:
+            unknown[:, :, unit, r, c] = True
+    return out, unknown
+
+
 class _PerIteration(list):
     """A field's texts, one per iteration (the same at each of its images): a row, most often."""
+
+
+class _PerImage(list):
+    """A field's texts, one per image (the same at each iteration): a column, most often."""
+
+
+def _joined_by_axes(template: str, varying: list[list], n_its: int, n_imgs: int) -> str:
+    """A family's texts joined by NUL (iteration by iteration, image by image) when each of its fields
+    changes with the iteration only or with the image only: the image fields are written in once per
+    image (one row of texts, the iteration fields left open), then that row is filled in at each
+    iteration — per cell, the copy of a few short texts, no number made into text."""
+    once = template.replace("%%", "%%%%")  # a literal '%' stays escaped through the first formatting
+    row = "\0".join(map(once.__mod__, zip(*(v if isinstance(v, _PerImage) else repeat("%s", n_imgs)
+                                             for v in varying))))
+    by_iteration = [v for v in varying if isinstance(v, _PerIteration)]
+    if not by_iteration:
+        return "\0".join([row % ()] * n_its)
+    fields = chain.from_iterable(chain.from_iterable(map(repeat, zip(*by_iteration), repeat(n_imgs))))
+    return "\0".join([row] * n_its) % tuple(fields)
 
 
 def _per_iteration(template: str, varying: list[list], n_its: int, n_imgs: int) -> list[str]:

@@ -664,8 +664,9 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
     for col in set(cols).difference(columns):
         columns[col] = col_number(col)
     c_of = columns.__getitem__
-    numbers = list(map(int, rows))
-    if not 1 <= min(numbers) <= max(numbers) <= MAX_ROWS or max(map(c_of, set(cols))) > MAX_COLS:
+    # a row's number and its part of a key, once per row (a row's cells all repeat its number)
+    row_of = {row: int(row) for row in set(rows)}
+    if not 1 <= min(row_of.values()) <= max(row_of.values()) <= MAX_ROWS or max(map(c_of, set(cols))) > MAX_COLS:
         for col, row in zip(cols, rows):
             if not (1 <= int(row) <= MAX_ROWS and c_of(col) <= MAX_COLS):
                 cells.position(col + row)  # raises: the address is outside the sheet
@@ -687,18 +688,18 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
                 if which is not None:
                     which.append(i)
                     continue
-            formulas[i] = cells.formula(numbers[i], c_of(cols[i]), cols[i] + rows[i], f,
+            formulas[i] = cells.formula(row_of[rows[i]], c_of(cols[i]), cols[i] + rows[i], f,
                                         unescape(ftexts[i]) if ftexts[i] else None)
             if si is not None:  # a new master of the group (or a member refused above): later members its own
                 current.pop(si, None)
         for (r0, c0, shape_), which in groups:  # a master's text is never empty, nor is a member's then
-            texts = shape_.moved_many(list(map((-r0).__add__, map(numbers.__getitem__, which))),
+            texts = shape_.moved_many(list(map((-r0).__add__, map(row_of.__getitem__, map(rows.__getitem__, which)))),
                                       list(map((-c0).__add__, map(c_of, map(cols.__getitem__, which)))), "=")
             for i, text in zip(which, texts):
                 formulas[i] = text
     # the others, read one by one: a type other than a number, other attributes, an inline string,
     # an entity in the value
-    odd = list(compress(range(n), map(not_, map(_PLAIN_TYPES.__contains__, ts))))
+    odd = [i for i in compress(range(n), ts) if ts[i] not in _PLAIN_TYPES]  # (most cells have no t)
     if any(rests):
         odd += compress(range(n), rests)
     if any(inlines):
@@ -725,7 +726,8 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
         values = None  # nan, inf, 1e999 (or a sum too large): add() says where
     if values is None:
         odd, keep, values, kinds = range(n), (), (), ()
-    keys = map(add, map(ROW_KEY.__mul__, numbers), map(c_of, cols))
+    row_key = {row: number * ROW_KEY for row, number in row_of.items()}
+    keys = map(add, map(row_key.__getitem__, rows), map(c_of, cols))
     made = map(Cell, values, kinds, formulas if keep is None else compress(formulas, keep))
     if not odd:
         cells.keys.extend(keys if keep is None else compress(keys, keep))
@@ -744,7 +746,7 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
         cells.list.extend(bulk[done:upto])
         done = upto
         if cell is not None:
-            cells.keys.append(numbers[i] * ROW_KEY + c_of(cols[i]))
+            cells.keys.append(row_key[rows[i]] + c_of(cols[i]))
             cells.list.append(cell)
     cells.keys.extend(bulk_keys[done:])
     cells.list.extend(bulk[done:])

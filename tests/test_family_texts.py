@@ -1,0 +1,116 @@
+"""The checker compares a student's formula texts with the layout's family by family (Layout.
+same_formula_texts: a family's texts joined against the template filled in for all of them at once),
+not cell by cell. It must say exactly what comparing each cell's text with its expected text says —
+for any texts: the layout's own, one cell of a family changed, a cell without a formula, texts that
+join to the same string — and the findings of a check must be the same either way."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import checkmut
+from checkcases_backprop import at, learn_part
+from sheetnet.check.checker import check
+from sheetnet.layout.evaluate import Templates
+from sheetnet.check.report import text
+from sheetnet.mirror.kinds import by_name
+
+CASES = [("chapter3", 64, 1), ("backprop", 64, 3), ("backprop", 5, 2), ("cnn", 3, 1), ("cnn-backprop", 4, 2)]
+
+
+def _per_cell(texts: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """The comparison the family one stands for: each cell's text against its expected text."""
+    return (texts == expected).astype(bool) & np.not_equal(expected, None).astype(bool)
+
+
+def _quantities(kind: str, n: int, k: int):
+    layout = by_name(kind).layout
+    names = {s.role: s.names[0] for s in layout.sheets}
+    for name in layout.graded:
+        q = layout[name]
+        if q.sheet in names:
+            yield layout, q, names, layout.formula_texts(q, n, names, k).reshape(-1)
+
+
+def _same(layout, q, n, names, k, texts) -> np.ndarray:
+    return layout.same_formula_texts(q, n, names, texts, k)
+
+
+def _changed(text: str) -> str:
+    """The text with its last digit changed: one reference moved by a row."""
+    i = max(i for i, ch in enumerate(text) if ch.isdigit())
+    return text[:i] + str((int(text[i]) + 1) % 10) + text[i + 1:]
+
+
+@pytest.mark.parametrize("kind,n,k", CASES)
+def test_the_layouts_own_texts_are_the_same_at_every_formula_cell_without_making_them(kind, n, k, monkeypatch):
+    for layout, q, names, expected in _quantities(kind, n, k):
+        texts = expected.copy()
+        with monkeypatch.context() as m:  # each family found the same at once: no cell compared on its own
+            m.setattr(type(layout), "formula_texts", lambda *a: pytest.fail("a family compared cell by cell"))
+            got = _same(layout, q, n, names, k, texts)
+        assert np.array_equal(got, _per_cell(texts, expected)), q.name
+        assert got.sum() == np.not_equal(expected, None).sum()
+
+
+@pytest.mark.parametrize("kind,n,k", CASES)
+def test_one_changed_reference_typed_value_or_nul_text_in_a_family_is_found_where_it_is(kind, n, k):
+    rng = np.random.default_rng(7)
+    for layout, q, names, expected in _quantities(kind, n, k):
+        cells = np.nonzero(np.not_equal(expected, None))[0]
+        if not len(cells):
+            continue
+        for change in ("reference", "typed", "nul", "swapped"):
+            texts = expected.copy()
+            i = int(rng.choice(cells))
+            if change == "reference":
+                if not any(ch.isdigit() for ch in texts[i]):
+                    continue
+                texts[i] = _changed(texts[i])
+            elif change == "typed":
+                texts[i] = None  # a number typed where the formula belongs
+            elif change == "nul":  # two cells' texts moved across a NUL: joined, they read alike
+                j = int(cells[cells > i][0]) if (cells > i).any() else None
+                if j is None:
+                    continue
+                texts[i], texts[j] = texts[i] + "\0" + texts[j][:1], texts[j][1:]
+            else:  # two cells' texts swapped: the same texts, in another order
+                j = int(rng.choice(cells))
+                texts[i], texts[j] = texts[j], texts[i]
+            got = _same(layout, q, n, names, k, texts)
+            assert np.array_equal(got, _per_cell(texts, expected)), (q.name, change)
+
+
+@pytest.mark.parametrize("kind,n,k", CASES[:2])
+def test_a_family_written_otherwise_throughout_is_not_the_same_anywhere(kind, n, k):
+    for layout, q, names, expected in _quantities(kind, n, k):
+        texts = np.array([None if t is None else t.replace("=", "=+", 1) for t in expected], dtype=object)
+        got = _same(layout, q, n, names, k, texts)
+        assert not got.any() and np.array_equal(got, _per_cell(texts, expected)), q.name
+
+
+def test_a_checks_findings_are_those_of_the_cell_by_cell_comparison(tmp_path, monkeypatch):
+    """A backprop workbook with a wrong reference in one cell of a family (saved with a value), a
+    number typed in one cell of another, and one cell's formula in another spelling: the findings
+    with the family comparison and with each cell's text compared are the same, and name those cells."""
+    from sheetnet.mirror.backprop import write_backprop_workbook
+
+    clean = tmp_path / "clean.xlsx"
+    write_backprop_workbook(clean, iterations=3)
+    z = at("z2", 2, 5, 2)
+    wrong, typed, spelt = at("a2", 2, 7, 1), at("z3", 3, 11, 1), at("a3", 1, 3, 1)
+    edits = {wrong: checkmut.Saved(f"=1/(1+EXP(-{at('z2', 2, 8, 1)}))", 0.5), typed: checkmut.Typed(0.25),
+             spelt: checkmut.Saved("=1/(1+EXP(-" + at("z3", 1, 3, 1) + ")) ", 0.5)}
+    book = checkmut.mutate(clean, tmp_path / "student.xlsx", edits, part=learn_part(clean))
+    families = check(book)
+
+    def per_cell(self, q, texts):
+        return _per_cell(texts, self.expected_texts(q).reshape(-1))
+
+    monkeypatch.setattr(Templates, "same_texts", per_cell)
+    cells = check(book)
+    assert families.findings == cells.findings and families.graded == cells.graded
+    assert text(families) == text(cells)
+    found = {f.cell.split("!")[1] for f in families.findings if f.is_root}
+    assert {wrong, typed} <= found and z not in found
