@@ -4,7 +4,7 @@ sheetnet's matrices are tiny (a few thousand numbers at most): a second BLAS thr
 and when another process holds a core (a teacher's laptop, a CI runner, the other worker of a class
 check) the spinning costs 2–3× the whole computation. The pool is limited in-process with
 threadpoolctl, for the libraries loaded when the limit is taken (NumPy's OpenBLAS; SciPy's own
-copy where the solver imports it), and restored afterwards — nobody has to set environment variables.
+copy where a caller has imported SciPy), and restored afterwards — nobody has to set environment variables.
 
 The command line does it more cheaply (`at_start`): OpenBLAS reads its thread count when it loads and
 sets up every thread then (≈ 60 ms of CPU of `import numpy` on a 2-core machine, measured), so the

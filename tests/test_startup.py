@@ -77,6 +77,14 @@ def test_check_and_recompute_load_no_writer_and_only_their_kinds_engine(command,
     assert "sheetnet.engine.cnn" in modules and modules.isdisjoint({"xlsxwriter", "openpyxl", "scipy"})
 
 
+@pytest.mark.parametrize("kind", ["chapter3", "cnn"])
+def test_train_by_the_solver_loads_no_scipy(kind, workbooks, tmp_path):
+    # issue 17: importing scipy.optimize alone took ~0.5 s of CPU; sheetnet's own trust region replaces it
+    code, modules = _loaded("train", str(workbooks[kind]), "-o", str(tmp_path / "trained.xlsx"), "--method", "solver")
+    assert code == 0
+    assert "sheetnet.engine.trust_region" in modules and not any(m.split(".")[0] == "scipy" for m in modules)
+
+
 def test_train_help_gives_each_trainable_kinds_own_gradient_descent_defaults():
     from sheetnet.commands.train import _gd_defaults
     from sheetnet.mirror.kinds import KINDS

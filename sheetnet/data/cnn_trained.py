@@ -3,7 +3,7 @@
 C_T ≤ CNN_SOLVE_TARGET (C_T ≈ 0.0044, 96/96 right, 6 iterations, weights ≤ ≈ 9.1).
 
 Shipped as numbers for the same reasons as chapter 3's set (sheetnet/data/trained.py): the same
-bytes on every machine, and no scipy import to write an answer workbook. tests/test_cnn.py
+bytes on every machine, and no solve to write an answer workbook. tests/test_cnn.py
 solves it again and compares. To make it again:
 
     python3 -m sheetnet.data.cnn_trained      # re-solves and rewrites the set in chapter5.json

@@ -2,8 +2,8 @@
 from the book's initial values (C_T ≈ 3.8e-09, 64/64 right, 13 iterations).
 
 It is solved once and shipped as numbers so that `sheetnet answer` writes the same bytes on every
-machine (a LAPACK build can move an optimizer's last bits) and does not pay scipy's import
-(≈ 0.3 s). tests/test_answer.py solves it again and compares. To make it again:
+machine (a LAPACK build can move an optimizer's last bits) and does not pay for a solve.
+tests/test_answer.py solves it again and compares. To make it again:
 
     python3 -m sheetnet.data.trained      # re-solves and rewrites the set in chapter3.json
 """

@@ -2,7 +2,7 @@
 
 * `gradient_descent` — full-batch backpropagation, θ ← θ − η Σ ∂C/∂θ (summed over the images).
 * `solve` — what Solver does: minimize C_T = ½ Σ r², r = a_out − t, with
-  scipy.optimize.least_squares and the exact Jacobian of the residuals (`output_jacobian`).
+  training.solve's trust-region method and the exact Jacobian of the residuals (`output_jacobian`).
 
 Results come in training.py's GDResult / SolveResult (their `net` holds a CNN here), so callers
 treat both networks alike. No I/O; callback(iteration, C_T) reports progress.

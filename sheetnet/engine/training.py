@@ -4,8 +4,9 @@
   w ← w − η Σ ∂C/∂w (gradients summed over the images), the way the book's sheets iterate.
 * `solve` — what Excel's Solver does in chapter 3: minimize C_T over all parameters at once.
   C_T = ½ Σ r² with one residual r = a_out − t per image and output unit, so this is a nonlinear
-  least-squares problem; it is handed to scipy.optimize.least_squares with the exact Jacobian
-  of the residuals (`output_jacobian`), derived below with the chain rule.
+  least-squares problem; it is handed to a trust-region method (`trust_region.minimize`, SciPy's
+  'trf' written out) with the exact Jacobian of the residuals (`output_jacobian`), derived below
+  with the chain rule.
 
 No I/O, no printing: a `callback(iteration, C_T)` lets a caller show progress.
 """
@@ -18,6 +19,7 @@ from typing import Callable
 
 import numpy as np
 
+from sheetnet.engine import trust_region
 from sheetnet.engine.defaults import GD_ETA, GD_ITERATIONS
 from sheetnet.engine.network import Network, backprop, evaluate, forward
 
@@ -164,6 +166,9 @@ class SolveResult:
     why: tuple[str, dict] | None = None
 
 
+# What `solve` uses (SolveResult.method)
+METHOD = "trust_region.minimize (SciPy's 'trf' algorithm with exact steps, in NumPy)"
+
 # Why `solve` stopped, where the reason carries a figure: English templates (the engine has no
 # language), translated and filled in by the command line (sheetnet/commands/train.py)
 TARGET_MET_AT_START = "target C_T ≤ {target} already met at the start"
@@ -194,15 +199,12 @@ def solve(
 
     Stops at the first of:
     * C_T ≤ target (when a target is given; e.g. BOOK_SOLVER_C_T, the value Solver stored);
-    * the gradient's largest component below `gtol` (or scipy's ftol/xtol = 1e-8);
+    * the gradient's largest component below `gtol` (or ftol / xtol = 1e-8: trust_region.minimize);
     * `max_iterations` optimizer iterations.
     The result is never worse than the start: the method accepts only steps that lower C_T,
     and a start already at or below `target` is returned unchanged with 0 iterations.
 
     callback(k, C_T) is called after each iteration k = 1, 2, … with the cost then.
-
-    Requires scipy ≥ 1.16 (least_squares' `callback`). scipy.optimize is imported here, not at
-    module import; its one-time import (≈0.3 s cold) is not part of `elapsed`.
     """
     # Why 'trf' with an exact trust-region solver and these stopping rules: the infimum of
     # C_T is 0 at infinite weights (every sigmoid saturated), so an optimizer that is not
@@ -211,8 +213,6 @@ def solve(
     # gradient test gtol = 1e-8 stops once ‖∇C_T‖∞ < 1e-8, which on this problem happens at
     # C_T of a few 1e-9 with weights ≈ 25, in ~15 iterations and ~10 ms; a target, if given,
     # ends it earlier, at the first iterate that matches the target.
-    from scipy.optimize import least_squares
-
     model = model or FULLY_CONNECTED
     if max_iterations < 0:
         raise ValueError("max_iterations must be ≥ 0")
@@ -231,7 +231,7 @@ def solve(
         if ev.C_T > ev0.C_T:  # cannot happen with a descent method; kept as a guarantee
             result_net, ev, reason, why = net, ev0, reason + "; start kept (it was better)", None
         # the last entry belongs to the returned parameters: store the engine's C_T for it
-        # (scipy's ½ r·r can differ from it in the last bits)
+        # (the method's ½ r·r can differ from it in the last bits)
         history[-1] = ev.C_T
         return SolveResult(
             net=result_net,
@@ -243,7 +243,7 @@ def solve(
             njev=njev,
             elapsed=time.perf_counter() - start,
             stopped_because=reason,
-            method="scipy.optimize.least_squares(method='trf', tr_solver='exact')",
+            method=METHOD,
             why=why,
         )
 
@@ -258,43 +258,24 @@ def solve(
     def jac(theta: np.ndarray) -> np.ndarray:
         return model.output_jacobian(net.with_flat(theta), x)
 
-    own_stop: list[tuple[str, dict]] = []  # why the callback stopped it: (template, values)
+    own_stop: list[tuple[str, dict]] = []  # why after_iteration stopped it: (template, values)
 
-    def on_iteration(intermediate_result) -> None:
-        k, cost = int(intermediate_result.nit), float(intermediate_result.cost)
+    def after_iteration(k: int, cost: float) -> bool:
         history.append(cost)
         if callback is not None:
             callback(k, cost)
         if target is not None and cost <= target:
             own_stop.append((TARGET_REACHED, {"target": f"{target:.6g}"}))
-            raise StopIteration
-        if k >= max_iterations:
+        elif k >= max_iterations:
             own_stop.append((ITERATIONS_REACHED, {"n": max_iterations}))
-            raise StopIteration
+        return bool(own_stop)
 
-    from sheetnet.blas import one_thread
-
-    with one_thread():  # SciPy's own BLAS, loaded with scipy.optimize: one thread too (tiny matrices)
-        res = _least_squares(least_squares, fun, theta0, jac, gtol, max_iterations, on_iteration)
-    reason, values = own_stop[0] if res.status == -2 and own_stop else (_STATUS.get(res.status, res.message), {})
+    # a bound on evaluations in case trial steps keep being rejected within one iteration
+    res = trust_region.minimize(fun, jac, theta0, ftol=1e-8, xtol=1e-8, gtol=gtol,
+                                max_evaluations=10 * max_iterations + 10, after_iteration=after_iteration)
+    reason, values = own_stop[0] if res.status == trust_region.STOPPED_BY_CALLER else (_STATUS[res.status], {})
     iterations = len(history) - 1
-    return done(reason, net.with_flat(res.x), iterations, int(res.nfev), int(res.njev), **values)
-
-
-def _least_squares(least_squares, fun, theta0, jac, gtol, max_iterations, on_iteration):
-    return least_squares(
-        fun,
-        theta0,
-        jac=jac,
-        method="trf",
-        tr_solver="exact",
-        ftol=1e-8,
-        xtol=1e-8,
-        gtol=gtol,
-        # a bound on evaluations in case trial steps keep being rejected within one iteration
-        max_nfev=10 * max_iterations + 10,
-        callback=on_iteration,
-    )
+    return done(reason, net.with_flat(res.theta), iterations, res.evaluations, res.jacobians, **values)
 
 
 FULLY_CONNECTED = Model(
