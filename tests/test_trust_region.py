@@ -3,8 +3,10 @@
 SciPy is a test-only dependency (pyproject's `test` extra): sheetnet runs without it. Each case runs both from
 the same start with the same tolerances and compares how many iterations and evaluations, why it stopped, the
 cost after each iteration and the final parameters. With NumPy 2.4.6 and SciPy 1.17.1 (each with its own
-OpenBLAS) every case agrees bit for bit; the tolerance, 1e-12 relative, leaves room for a NumPy and a SciPy
-whose libraries round the SVD differently in the last bits.
+OpenBLAS) every case agrees bit for bit. The tolerance, 1e-9 relative, is for a fresh install whose NumPy and
+SciPy round the SVD differently: laying the factors out otherwise alone moved results by up to 1.8e-11 here,
+while a changed rule of the algorithm (the boundary test, the radius update) changes the iterations or moves
+the results by far more.
 """
 
 import numpy as np
@@ -16,7 +18,7 @@ from sheetnet.data.chapter5 import chapter5_images, chapter5_params
 from sheetnet.engine import cnn_training, training, trust_region
 from sheetnet.engine.cnn import teacher
 
-REL = 1e-12
+REL = 1e-9
 
 
 def chapter3():
