@@ -109,3 +109,15 @@ def test_the_blas_loads_with_one_thread_unless_the_user_said_otherwise(given, lo
         env["OPENBLAS_NUM_THREADS"] = given
     out = subprocess.run([sys.executable, "-c", _THREADS], capture_output=True, text=True, env=env, check=True).stdout
     assert out.split() == [loaded, "[1]", told]  # within sheetnet's own calls: one thread either way
+
+
+def test_checking_one_workbook_loads_nothing_of_a_class_check_nor_of_the_outputs_not_asked_for(workbooks, tmp_path):
+    # (json: the probe's own)
+    unasked = {"sheetnet.check.batch", "sheetnet.check.outputs", "sheetnet.outputs", "csv", "html", "uuid"}
+    code, modules = _loaded("check", str(workbooks["chapter3"]))
+    assert code == 0
+    assert modules.isdisjoint(unasked), sorted(modules & unasked)
+    code, modules = _loaded("check", "--csv", str(tmp_path / "rows.csv"), str(workbooks["chapter3"]))
+    assert code == 0 and {"sheetnet.check.batch", "csv"} <= modules  # asked for: loaded (the probe sees it)
+    assert (tmp_path / "rows.csv").read_text(encoding="utf-8-sig").count("\n") == 2
+
