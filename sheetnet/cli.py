@@ -95,10 +95,19 @@ def _language_option(argv: list[str]) -> tuple[str | None, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sheetnet import blas, collector, console
+    from sheetnet import blas, collector
 
     blas.at_start()  # before NumPy is imported: its BLAS then loads with one thread (sheetnet.blas says why)
     collector.own_process()  # the command's process is ours: what lives long may leave the collector's scans
+    collector.starting()  # on again when the command begins its work (_run), or here at the end
+    try:
+        return _main_tolerant(argv)
+    finally:
+        collector.started()
+
+
+def _main_tolerant(argv: list[str] | None) -> int:
+    from sheetnet import console
 
     with console.tolerant():  # nothing we print may end the command: the console shows what it can
         try:
@@ -153,7 +162,10 @@ def _run(args) -> int:
             warnings.filterwarnings("ignore", category=RuntimeWarning)
             import numpy  # noqa: F401 (loaded first, so that its BLAS is the one limited)
 
+            from sheetnet import collector
             from sheetnet.blas import one_thread
+
+            collector.started()  # the command's work begins: its garbage is the collector's again
 
             with one_thread():
                 code = args.run(args)
