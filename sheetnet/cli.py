@@ -45,7 +45,10 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(self.prog, message)
 
 
-def _parser() -> Parser:
+def _parser(only: str | None = None) -> Parser:
+    """The command line's parser; `only`: with that command's parser alone (the others are then not
+    imported nor built, which is 1–2 % of a small check's time; --help and a wrong command name ask
+    for them all)."""
     p = Parser(
         prog="sheetnet",
         description=_("Mirror the workbooks of 'The Mathematics of Deep Learning' in NumPy, cell by cell."),
@@ -60,14 +63,14 @@ def _parser() -> Parser:
                    help=_("the language of every text sheetnet prints and writes: en, zh (简体中文), ja (日本語); "
                           "default: the locale ($SHEETNET_LANG, LANGUAGE, LC_ALL, LANG; Windows: the display language)"))
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in NAMES:
+    for name in NAMES if only is None else (only,):
         importlib.import_module(f"sheetnet.commands.{name}").register(sub)
     return p
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
     """The command line (without --lang) → its namespace; UsageError naming the command and the problem."""
-    args, extra = _parser().parse_known_args(argv)
+    args, extra = _parser(argv[0] if argv and argv[0] in NAMES else None).parse_known_args(argv)
     if extra:  # found by the top-level parser, which does not know whose they were: say it
         after_command = argv.index(args.command) < argv.index(extra[0]) if extra[0] in argv else True
         raise UsageError(f"sheetnet {args.command}" if after_command else "sheetnet",

@@ -154,3 +154,12 @@ def test_a_process_whose_collector_is_off_keeps_it_off():
                          check=True, cwd=ROOT).stdout
     first, second, after_first, enabled, freezes = json.loads(out.strip().splitlines()[-1])
     assert after_first == [False, []] and not enabled and freezes == []
+
+
+def test_a_command_line_builds_only_its_own_commands_parser():
+    others = {"sheetnet.commands.answer", "sheetnet.commands.exercise", "sheetnet.commands.train",
+              "sheetnet.commands.recompute"}
+    _code, modules = _loaded("parse", "check", "x.xlsx")
+    assert "sheetnet.commands.check" in modules and modules.isdisjoint(others), sorted(modules & others)
+    _code, modules = _loaded("--help")  # the list of commands: every one
+    assert others <= modules
