@@ -45,7 +45,10 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(self.prog, message)
 
 
-def _parser() -> Parser:
+def _parser(only: str | None = None) -> Parser:
+    """The command line's parser; `only`: with that command's parser alone (the others are then not
+    imported nor built, which is 1–2 % of a small check's time; --help and a wrong command name ask
+    for them all)."""
     p = Parser(
         prog="sheetnet",
         description=_("Mirror the workbooks of 'The Mathematics of Deep Learning' in NumPy, cell by cell."),
@@ -60,14 +63,14 @@ def _parser() -> Parser:
                    help=_("the language of every text sheetnet prints and writes: en, zh (简体中文), ja (日本語); "
                           "default: the locale ($SHEETNET_LANG, LANGUAGE, LC_ALL, LANG; Windows: the display language)"))
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in NAMES:
+    for name in NAMES if only is None else (only,):
         importlib.import_module(f"sheetnet.commands.{name}").register(sub)
     return p
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
     """The command line (without --lang) → its namespace; UsageError naming the command and the problem."""
-    args, extra = _parser().parse_known_args(argv)
+    args, extra = _parser(argv[0] if argv and argv[0] in NAMES else None).parse_known_args(argv)
     if extra:  # found by the top-level parser, which does not know whose they were: say it
         after_command = argv.index(args.command) < argv.index(extra[0]) if extra[0] in argv else True
         raise UsageError(f"sheetnet {args.command}" if after_command else "sheetnet",
@@ -95,10 +98,19 @@ def _language_option(argv: list[str]) -> tuple[str | None, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sheetnet import blas, collector, console
+    from sheetnet import blas, collector
 
     blas.at_start()  # before NumPy is imported: its BLAS then loads with one thread (sheetnet.blas says why)
     collector.own_process()  # the command's process is ours: what lives long may leave the collector's scans
+    collector.starting()  # on again when the command begins its work (_run), or here at the end
+    try:
+        return _main_tolerant(argv)
+    finally:
+        collector.started()
+
+
+def _main_tolerant(argv: list[str] | None) -> int:
+    from sheetnet import console
 
     with console.tolerant():  # nothing we print may end the command: the console shows what it can
         try:
@@ -153,7 +165,10 @@ def _run(args) -> int:
             warnings.filterwarnings("ignore", category=RuntimeWarning)
             import numpy  # noqa: F401 (loaded first, so that its BLAS is the one limited)
 
+            from sheetnet import collector
             from sheetnet.blas import one_thread
+
+            collector.started()  # the command's work begins: its garbage is the collector's again
 
             with one_thread():
                 code = args.run(args)

@@ -117,3 +117,57 @@ def test_the_blas_loads_with_one_thread_unless_the_user_said_otherwise(given, lo
         env["OPENBLAS_NUM_THREADS"] = given
     out = subprocess.run([sys.executable, "-c", _THREADS], capture_output=True, text=True, env=env, check=True).stdout
     assert out.split() == [loaded, "[1]", told]  # within sheetnet's own calls: one thread either way
+
+
+def test_checking_one_workbook_loads_nothing_of_a_class_check_nor_of_the_outputs_not_asked_for(workbooks, tmp_path):
+    # (json: the probe's own)
+    unasked = {"sheetnet.check.batch", "sheetnet.check.outputs", "sheetnet.outputs", "csv", "html", "uuid"}
+    code, modules = _loaded("check", str(workbooks["chapter3"]))
+    assert code == 0
+    assert modules.isdisjoint(unasked), sorted(modules & unasked)
+    code, modules = _loaded("check", "--csv", str(tmp_path / "rows.csv"), str(workbooks["chapter3"]))
+    assert code == 0 and {"sheetnet.check.batch", "csv"} <= modules  # asked for: loaded (the probe sees it)
+    assert (tmp_path / "rows.csv").read_text(encoding="utf-8-sig").count("\n") == 2
+
+
+_COLLECTOR = """
+import gc, json, sys
+from sheetnet import cli
+freezes = []
+real_freeze = gc.freeze
+gc.freeze = lambda: (freezes.append(gc.isenabled()), real_freeze())[1]
+first = cli.main(sys.argv[1:])
+after_first = [gc.isenabled(), list(freezes)]
+second = cli.main(["--help"])
+print(json.dumps([first, second, after_first, gc.isenabled(), freezes]))
+"""
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["check", "--no-such-option"]])
+def test_the_first_command_line_of_a_process_freezes_its_start_up_and_turns_the_collector_on_again(argv):
+    # the start-up's objects (NumPy's and sheetnet's modules) live as long as the process: they leave the
+    # collector's scans once, whether the command ran or failed; a second command line freezes nothing more
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", _COLLECTOR, *argv], capture_output=True, text=True, env=env,
+                         check=True, cwd=ROOT).stdout
+    first, second, after_first, enabled, freezes = json.loads(out.strip().splitlines()[-1])
+    assert after_first == [True, [False]]  # frozen once, while the collector was off, and on again after
+    assert enabled and freezes == [False] and second == 0
+
+
+def test_a_process_whose_collector_is_off_keeps_it_off():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    probe = "import gc; gc.disable()\n" + _COLLECTOR
+    out = subprocess.run([sys.executable, "-c", probe, "--help"], capture_output=True, text=True, env=env,
+                         check=True, cwd=ROOT).stdout
+    first, second, after_first, enabled, freezes = json.loads(out.strip().splitlines()[-1])
+    assert after_first == [False, []] and not enabled and freezes == []
+
+
+def test_a_command_line_builds_only_its_own_commands_parser():
+    others = {"sheetnet.commands.answer", "sheetnet.commands.exercise", "sheetnet.commands.train",
+              "sheetnet.commands.recompute"}
+    _code, modules = _loaded("parse", "check", "x.xlsx")
+    assert "sheetnet.commands.check" in modules and modules.isdisjoint(others), sorted(modules & others)
+    _code, modules = _loaded("--help")  # the list of commands: every one
+    assert others <= modules

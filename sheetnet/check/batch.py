@@ -6,7 +6,6 @@ document or JUnit suite when asked for), never the arrays behind it.
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import time
@@ -15,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sheetnet import i18n, progress
+from sheetnet.check.folders import WORKBOOK_SUFFIXES, looks_like_a_workbook, workbooks  # noqa: F401 (batch's interface)
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import _, ngettext
 from sheetnet.mirror.compare import Tolerance
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")  # what a teacher's folder may hold; all get a row
 CSV_COLUMNS = ("file", "status", "score", "points", "points_possible", "cell_score", "cells", "right", "root_causes",
                "inherited", "C_T", "C_T_expected", "accuracy", "accuracy_expected", "first_finding", "error")
 
@@ -48,36 +47,6 @@ class Outcome:
     @property
     def exit_code(self) -> int:
         return {"ok": 0, "findings": 1}.get(self.status, 2)
-
-
-def workbooks(targets: list[Path]) -> list[Path]:
-    """Files as given; a folder → every workbook-like file under it (lock files and hidden ones skipped)."""
-    out: list[Path] = []
-    for t in targets:
-        if t.is_dir():
-            # not only regular files: a FIFO or a broken link named like a workbook gets a row saying why
-            found = sorted(p for p in t.rglob("*") if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.is_dir()
-                           and not p.name.startswith(("~$", ".")) and not any(part.startswith(".") for part in p.relative_to(t).parts[:-1]))
-            if not found:
-                raise UnusableInput(_("{folder}: the folder holds no workbooks ({suffixes})").format(
-                    folder=t, suffixes=", ".join(WORKBOOK_SUFFIXES)))
-            out += found
-        else:
-            out.append(t)
-    return out
-
-
-def looks_like_a_workbook(path: Path) -> bool:
-    """A workbook by its name, or an existing file by its first bytes (a zip or an OLE2 document)."""
-    if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        return True
-    try:
-        if not path.is_file():  # never open a FIFO or a device to look
-            return False
-        with open(path, "rb") as fh:
-            return fh.read(4) in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
-    except OSError:
-        return False
 
 
 def _worker_init(language: str) -> None:
@@ -283,6 +252,8 @@ def _pad(text: str, width: int, right: bool = False) -> str:
 
 
 def csv_text(outcomes: list[Outcome]) -> str:
+    import csv
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)

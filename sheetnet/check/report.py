@@ -5,10 +5,8 @@ The JSON schema and the score rule are documented in docs/check-json.md; keep th
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from html import escape
 
 from sheetnet.check.checker import CheckResult, Finding, RootCause
 from sheetnet.check.diagnose import declared
@@ -24,6 +22,8 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 def _xml(text: str, quote: bool = False) -> str:
     """Text safe inside XML 1.0 (a file name or formula may hold characters XML cannot carry)."""
+    from html import escape  # here: the text report, what a check prints most, needs no html (nor json)
+
     return escape(_NOT_XML.sub("\ufffd", text), quote=quote)
 
 
@@ -312,6 +312,8 @@ def rubric_json(r: RubricScore) -> dict:
 
 
 def json_text(result: CheckResult) -> str:
+    import json
+
     return json.dumps(document(result), ensure_ascii=False, indent=2)
 
 

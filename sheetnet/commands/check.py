@@ -54,7 +54,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from sheetnet.check import rubric
-    from sheetnet.check.batch import workbooks
+    from sheetnet.check.folders import workbooks
 
     try:
         _refuse_bad_options(args)
@@ -89,10 +89,10 @@ def _refuse_bad_options(args) -> None:
 
 def _prepare_folders(args) -> None:
     """A class's folders for its pages and copies, made last: after every refusal."""
-    from sheetnet.check.outputs import prepare_folder
-
     if len(args.files) == 1 and not args.files[0].is_dir():
         return
+    from sheetnet.check.outputs import prepare_folder
+
     for folder, option in ((args.annotate, "--annotate"), (args.output, "-o")):
         if folder is not None:
             prepare_folder(folder, option, args.files)
@@ -101,12 +101,14 @@ def _prepare_folders(args) -> None:
 def _refuse_clashes(args, paths: list[Path]) -> None:
     """No output may be a workbook being checked, or the other output; and `check --csv c/*.xlsx` (the
     CSV's name forgotten: the shell made the first workbook the CSV) must not overwrite a workbook."""
-    from sheetnet.check.batch import looks_like_a_workbook
-    from sheetnet.outputs import refuse_clashes
+    from sheetnet.check.folders import looks_like_a_workbook
 
     named = (("--annotate", args.annotate), ("-o", args.output), ("--csv", args.csv))
     outputs = [(option, path) for option, path in named if path is not None and not os.path.isdir(path)]
-    refuse_clashes(paths, outputs)
+    if outputs:  # (no output: nothing can clash)
+        from sheetnet.outputs import refuse_clashes
+
+        refuse_clashes(paths, outputs)
     if args.annotate is not None and len(paths) == 1 and not os.path.isdir(args.annotate):  # one copy, named
         from sheetnet.xlsx.patch import refuse_other_extension  # the copy's writer: only when there is a copy
 
@@ -127,13 +129,15 @@ def _one(args, path: Path, tol) -> int:
     import time
 
     from sheetnet.check import report
-    from sheetnet.check.batch import _unusable, outcome, write_csv
     from sheetnet.check.checker import check
     from sheetnet.commands.common import kind_of
 
-    outputs = _outputs(args, [path], single=True)
+    # the class check's rows (--csv) and the written files (-o, --annotate) only when asked for: a plain
+    # check does not load their modules
+    outputs = _outputs(args, [path], single=True) if args.output is not None or args.annotate is not None else None
     try:  # before any work: a copy into a folder named after the workbook may be the workbook itself
-        outputs.refuse_overwriting([path])
+        if outputs is not None:
+            outputs.refuse_overwriting([path])
     except UnusableInput as e:
         return _fail(f"{path}: {e}")
     start = time.perf_counter()
@@ -142,6 +146,8 @@ def _one(args, path: Path, tol) -> int:
                        hints=args.hints)
     except UnusableInput as e:
         if args.csv is not None:
+            from sheetnet.check.batch import _unusable, write_csv
+
             write_csv(args.csv, [_unusable(str(path), str(e), "text", start)])
         return _fail(f"{path}: {e}")
     if args.format == "json":
@@ -155,7 +161,7 @@ def _one(args, path: Path, tol) -> int:
     else:
         print(report.text(result))
     try:
-        wrote, errors = outputs.write(str(path), result)
+        wrote, errors = outputs.write(str(path), result) if outputs is not None else ({}, [])
     except UnusableInput as e:  # e.subject: the output that could not be written
         return _fail(f"{e.subject}: {e}" if e.subject is not None else f"{path}: {e}")
     # stdout stays one JSON / XML document; the notes go to stderr then
@@ -171,6 +177,8 @@ def _one(args, path: Path, tol) -> int:
         return _fail(f"{dst}: {why}" if option == "-o" else f"{path}: {option} {dst}: {why}" if dst else
                      f"{path}: {option}: {why}")
     if args.csv is not None:
+        from sheetnet.check.batch import outcome, write_csv
+
         write_csv(args.csv, [outcome(str(path), result)])
     return result.exit_code
 
