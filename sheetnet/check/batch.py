@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sheetnet import i18n, progress
-from sheetnet.check.folders import WORKBOOK_SUFFIXES, looks_like_a_workbook, workbooks  # noqa: F401 (batch's interface)
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import _, ngettext
 from sheetnet.mirror.compare import Tolerance
