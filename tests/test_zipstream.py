@@ -8,6 +8,9 @@ import errno
 import io
 import os
 import random
+import signal
+import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -223,6 +226,23 @@ def test_a_failing_caller_stops_the_thread():
     error = _within(60, work)
     assert isinstance(error, KeyboardInterrupt)
     assert _threads() == []
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="POSIX file size limits")
+def test_a_write_failing_in_the_thread_is_one_line_and_leaves_no_file(tmp_path):
+    # the file size limit makes the deflating thread's write fail, as a full disk would: one line, a
+    # non-zero exit, no temporary file left, and nothing said later by XlsxWriter's zip file (left open)
+    import resource
+
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+    out = tmp_path / "out.xlsx"
+    run = subprocess.run([sys.executable, "-m", "sheetnet", "answer", "--kind", "cnn-backprop", "--iterations", "2",
+                          "-o", str(out)], capture_output=True, text=True, timeout=600, preexec_fn=limit)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.splitlines() == [f"sheetnet: {out}: cannot write: the file is too large for this file system"]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_binary_part_is_refused_not_lost(tmp_path):

@@ -87,12 +87,29 @@ class _StreamingPackager(Packager):
 
 
 class StreamingWorkbook(xlsxwriter.Workbook):
-    """A Workbook whose zip file is `out`: its parts are streamed there as they are written. Its own
-    zip file is an empty one in memory (XlsxWriter's close() still opens one, and gets no parts)."""
+    """A Workbook whose zip file is `out`: its parts are streamed there as they are written."""
 
     def __init__(self, out: BinaryIO, options: dict | None = None):
-        super().__init__(io.BytesIO(), options)
+        super().__init__(_Nowhere(), options)
         self._out = out
 
     def _get_packager(self):
         return _StreamingPackager(self._out)
+
+
+class _Nowhere:
+    """Where XlsxWriter's own zip file goes (its close() still opens one, and gets no parts). When a
+    write fails, that zip file is left open and closed by the garbage collector, possibly at exit
+    after a BytesIO would have been: this takes the bytes whenever they come, without complaint."""
+
+    def write(self, data) -> int:
+        return len(data)
+
+    def tell(self) -> int:
+        return 0
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0
+
+    def flush(self) -> None:
+        pass

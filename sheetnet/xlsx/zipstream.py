@@ -67,8 +67,9 @@ class ZipParts:
         self._out_size = 0
         self._put(_local(encoded, flags, 0, 0, 0))  # CRC and sizes filled in by end()
 
-    def write(self, data: bytes) -> None:
-        self._crc = zlib.crc32(data, self._crc)
+    def write(self, data: bytes, crc: int | None = None) -> None:
+        """The part's next bytes; crc: the part's CRC-32 up to their end, if the caller has it already."""
+        self._crc = zlib.crc32(data, self._crc) if crc is None else crc
         self._size += len(data)
         packed = self._deflate.compress(data)
         if packed:
@@ -136,14 +137,20 @@ class Deflating:
         self._changed = threading.Condition()
         self._error: BaseException | None = None
         self._stopped = False
+        self._crc = 0  # the CRC-32 of the part being handed over, so far
         self._thread = threading.Thread(target=self._run, name="sheetnet-deflate", daemon=True)
         self._thread.start()
 
     def begin(self, name: str) -> None:
-        self._hand((name,))
+        self._crc = 0
+        self._hand(name)
 
     def text(self, text: str) -> None:
-        self._hand(text)
+        # encoded and summed here: crc32 would hand the GIL back and forth once more in the thread,
+        # which waits up to a switch interval (5 ms) to get it back from the busy caller
+        data = text.encode("utf-8")
+        self._crc = zlib.crc32(data, self._crc)
+        self._hand((data, self._crc))
 
     def end_part(self) -> None:
         self._hand(_END_PART)
@@ -183,15 +190,15 @@ class Deflating:
                         return
                     item = self._items.popleft()
                     self._changed.notify_all()
-                if item.__class__ is str:
-                    zip_parts.write(item.encode("utf-8"))
+                if item.__class__ is tuple:
+                    zip_parts.write(*item)
                 elif item is _END_PART:
                     zip_parts.end()
                 elif item is _CLOSE:
                     zip_parts.close()
                     return
                 else:
-                    zip_parts.begin(item[0])
+                    zip_parts.begin(item)
         except BaseException as e:  # a full disk: the main thread raises it, and is never left waiting
             with self._changed:
                 self._error = e
