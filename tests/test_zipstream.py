@@ -216,6 +216,7 @@ def test_a_caller_waiting_on_a_full_hand_over_gets_the_threads_error():
 
 def test_a_failing_caller_stops_the_thread():
     go = threading.Event()
+    interval = sys.getswitchinterval()
 
     def work():
         with zipstream.deflating(_Disk(go=go)) as zipping:
@@ -226,6 +227,7 @@ def test_a_failing_caller_stops_the_thread():
     error = _within(60, work)
     assert isinstance(error, KeyboardInterrupt)
     assert _threads() == []
+    assert sys.getswitchinterval() == interval  # shortened only while the thread deflates
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="POSIX file size limits")

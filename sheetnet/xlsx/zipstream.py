@@ -37,6 +37,7 @@ _DOS_TIME, _DOS_DATE = 0, (1980 - 1980) << 9 | 1 << 5 | 31
 # ... and zipfile stores a file's mode: mkstemp's regular file, rw------- (Windows reports rw-rw-rw-)
 _ATTRIBUTES = (0o100666 if os.name == "nt" else 0o100600) << 16
 
+SWITCH_INTERVAL = 0.001  # seconds, while a zip file is being deflated (sys.setswitchinterval)
 _WRITE_AT = 1 << 20  # compressed bytes gathered before they are written out (fewer calls, fewer GIL hand-backs)
 
 
@@ -212,13 +213,20 @@ def deflating(fh: BinaryIO) -> Iterator[Deflating]:
     cannot seek (a device, a pipe) gets the same bytes, zipped in memory first."""
     seekable = _seekable(fh)
     target = fh if seekable else io.BytesIO()
-    zipping = Deflating(target)
+    interval = sys.getswitchinterval()
+    # The thread hands the GIL back at every zlib call and asks for it again after: the busy caller
+    # lets go of it only when the switch interval has passed (5 ms by default, a third of a chunk's deflate).
+    sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
     try:
-        yield zipping
-    except BaseException:
-        zipping.abort()
-        raise
-    zipping.close()
+        zipping = Deflating(target)
+        try:
+            yield zipping
+        except BaseException:
+            zipping.abort()
+            raise
+        zipping.close()
+    finally:
+        sys.setswitchinterval(interval)
     if not seekable:
         fh.write(target.getbuffer())
 
