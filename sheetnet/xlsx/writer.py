@@ -13,7 +13,6 @@ import io
 import math
 import operator
 import re
-import tempfile
 from dataclasses import dataclass, field
 from itertools import groupby, repeat
 from pathlib import Path
@@ -27,6 +26,7 @@ from xlsxwriter.utility import xl_range
 
 from sheetnet import outputs, progress
 from sheetnet.i18n import _
+from sheetnet.xlsx.package import StreamingWorkbook
 from sheetnet.xlsx.refs import column_letters, quote_sheet
 
 
@@ -294,6 +294,7 @@ class _ExactWorksheet(xlsxwriter.worksheet.Worksheet):
         self._calculate_spans()
         chunks = _Chunks(self.blocks)
         write = self.fh.write
+        spill = getattr(self.fh, "spill", None)  # a streamed part's: hands the rows so far to the deflating thread
         plain_rows = self.default_row_height == self.original_row_height and self.excel_version != 2010
         for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
             table_row = self.table.get(row_num)
@@ -319,6 +320,8 @@ class _ExactWorksheet(xlsxwriter.worksheet.Worksheet):
                 else:  # chunks interleaved with each other or the table: cell by cell
                     self._write_merged(row_num, table_row or {}, streamed)
             write("</row>")
+            if spill is not None:
+                spill()
 
     def _write_runs(self, row_num: int, runs: list) -> None:
         """Runs of a row that do not interleave, in column order; consecutive streamed runs of one
@@ -545,17 +548,8 @@ def book_dialect(formula: str) -> bool:
 
 
 def _write(fh, sheets: list[SheetOut], styles: dict[str, dict], conditional: dict[str, dict]) -> None:
-    # XlsxWriter zips into memory and we copy the bytes: its zip file is never closed when a write
-    # fails (a full disk), and would complain about it later on stderr. Its parts wait in temporary
-    # files until they are zipped: in a folder of our own, so an interrupted write leaves none behind.
-    zipped = io.BytesIO()
-    with tempfile.TemporaryDirectory(prefix="sheetnet-") as scratch:
-        _fill(zipped, scratch, sheets, styles, conditional)
-    fh.write(zipped.getbuffer())
-
-
-def _fill(fh, scratch: str, sheets: list[SheetOut], styles: dict[str, dict], conditional: dict[str, dict]) -> None:
-    book = xlsxwriter.Workbook(fh, {"strings_to_numbers": False, "strings_to_formulas": False, "tmpdir": scratch})
+    # The parts are zipped into fh as they are written, deflated by a second thread (sheetnet.xlsx.package)
+    book = StreamingWorkbook(fh, {"strings_to_numbers": False, "strings_to_formulas": False})
     # A fixed creation date: the same cells give the same bytes, so outputs can be compared and cached.
     book.set_properties({"created": _EPOCH, "author": "sheetnet"})
     formats = {name: book.add_format(props) for name, props in styles.items()}
