@@ -14,11 +14,15 @@ run answer-cnn-init answer --kind cnn --params initial
 run answer-cnnbp answer --kind cnn-backprop
 run answer-cnnbp2 answer --kind cnn-backprop --iterations 2
 run answer-cnnbp50 answer --kind cnn-backprop --iterations 50
+run answer-regression answer --kind regression
+run answer-descent answer --kind descent
 for p in initial book backprop_initial; do run ex-$p exercise --params $p; done
 run ex-bp exercise --kind backprop --params backprop_initial
 run ex-bp4 exercise --kind backprop --params initial --iterations 4
 run ex-cnn exercise --kind cnn
 run ex-cnnbp exercise --kind cnn-backprop
 run ex-cnnbp3 exercise --kind cnn-backprop --iterations 3
+run ex-regression exercise --kind regression
+run ex-descent exercise --kind descent
 sha256sum *.xlsx
 rm -rf $OUT
