@@ -82,6 +82,29 @@ def test_one_changed_reference_typed_value_or_nul_text_in_a_family_is_found_wher
             assert np.array_equal(got, _per_cell(texts, expected)), (q.name, change)
 
 
+@pytest.mark.parametrize("kind,n,k", CASES)
+def test_a_templates_asked_again_compares_with_the_expected_texts_and_says_the_same(kind, n, k):
+    # a class check's worker keeps one Templates for many workbooks: the first workbook's texts are
+    # compared family by family, the next ones' with the expected texts, made once — the same answers
+    rng = np.random.default_rng(11)
+    for layout, q, names, expected in _quantities(kind, n, k):
+        cells = np.nonzero(np.not_equal(expected, None))[0]
+        if not len(cells):
+            continue
+        templates = Templates(layout, n, k, names)
+        first = templates.same_texts(q, expected.copy())
+        assert not templates.graded(q).expected.made, q.name  # compared without making them
+        texts = expected.copy()
+        i, j = rng.choice(cells, 2)
+        texts[j] = None  # a number typed where a formula belongs
+        if any(ch.isdigit() for ch in texts[i] or ""):
+            texts[i] = _changed(texts[i])
+        again = templates.same_texts(q, texts)
+        assert templates.graded(q).expected.made, q.name
+        assert np.array_equal(first, _per_cell(expected, expected)), q.name
+        assert np.array_equal(again, _per_cell(texts, expected)), q.name
+
+
 @pytest.mark.parametrize("kind,n,k", CASES[:2])
 def test_a_family_written_otherwise_throughout_is_not_the_same_anywhere(kind, n, k):
     for layout, q, names, expected in _quantities(kind, n, k):

@@ -67,6 +67,7 @@ class Templates:
         self._parsed: dict[tuple, Parsed] = {}
         self._graded: dict[str, Graded] = {}
         self._reach: dict[str, tuple[int, int]] | None = None
+        self._compared: set[str] = set()  # the quantities whose texts same_texts compared once
 
     def reach(self) -> dict[str, tuple[int, int]]:
         """Per sheet (by its name in the workbook), the last row and column any quantity of the layout
@@ -153,8 +154,14 @@ class Templates:
         return self.layout.formula_texts(q, self.n, self.sheet_names, self.k)
 
     def same_texts(self, q: Quantity, texts: np.ndarray) -> np.ndarray:
-        """Per cell of q (flattened): is texts[i] the layout's formula text there? (Layout.same_formula_texts:
-        family by family, without each cell's text)"""
+        """Per cell of q (flattened): is texts[i] the layout's formula text there? The first time, family
+        by family without making each cell's text (Layout.same_formula_texts); asked again (a class check's
+        worker keeps one Templates for many workbooks), against the expected texts, made once and then
+        compared cell by cell at C speed, which costs less than going through the families each time."""
+        graded = self.graded(q)
+        if graded.expected.made or q.name in self._compared:
+            return (texts == graded.expected.array()).astype(bool) & graded.graded
+        self._compared.add(q.name)
         return self.layout.same_formula_texts(q, self.n, self.sheet_names, texts, self.k)
 
     def _structure(self, q, template: str, unit_read: int, first: str) -> Parsed:
@@ -173,6 +180,10 @@ class ExpectedTexts:
 
     def __init__(self, templates: Templates, q: Quantity):
         self._templates, self._q, self._texts = templates, q, None
+
+    @property
+    def made(self) -> bool:
+        return self._texts is not None
 
     def array(self) -> np.ndarray:
         if self._texts is None:
