@@ -33,6 +33,14 @@ def _quantities(kind: str, n: int, k: int):
             yield layout, q, names, layout.formula_texts(q, n, names, k).reshape(-1)
 
 
+def _with_formulas(kind: str, n: int, k: int):
+    """_quantities' that hold a formula somewhere, each with the (flat) indices of its formula cells."""
+    for layout, q, names, expected in _quantities(kind, n, k):
+        cells = np.nonzero(np.not_equal(expected, None))[0]
+        if len(cells):
+            yield layout, q, names, expected, cells
+
+
 def _same(layout, q, n, names, k, texts) -> np.ndarray:
     return layout.same_formula_texts(q, n, names, texts, k)
 
@@ -57,10 +65,7 @@ def test_the_layouts_own_texts_are_the_same_at_every_formula_cell_without_making
 @pytest.mark.parametrize("kind,n,k", CASES)
 def test_one_changed_reference_typed_value_or_nul_text_in_a_family_is_found_where_it_is(kind, n, k):
     rng = np.random.default_rng(7)
-    for layout, q, names, expected in _quantities(kind, n, k):
-        cells = np.nonzero(np.not_equal(expected, None))[0]
-        if not len(cells):
-            continue
+    for layout, q, names, expected, cells in _with_formulas(kind, n, k):
         for change in ("reference", "typed", "nul", "swapped"):
             texts = expected.copy()
             i = int(rng.choice(cells))
@@ -87,10 +92,7 @@ def test_a_templates_asked_again_compares_with_the_expected_texts_and_says_the_s
     # a class check's worker keeps one Templates for many workbooks: the first workbook's texts are
     # compared family by family, the next ones' with the expected texts, made once — the same answers
     rng = np.random.default_rng(11)
-    for layout, q, names, expected in _quantities(kind, n, k):
-        cells = np.nonzero(np.not_equal(expected, None))[0]
-        if not len(cells):
-            continue
+    for layout, q, names, expected, cells in _with_formulas(kind, n, k):
         templates = Templates(layout, n, k, names)
         first = templates.same_texts(q, expected.copy())
         assert not templates.graded(q).expected.made, q.name  # compared without making them
