@@ -174,8 +174,7 @@ def _one(args, path: Path, tol) -> int:
             path=wrote["annotate"], n=n), file=note)
     if errors:
         option, dst, why = errors[0]
-        return _fail(f"{dst}: {why}" if option == "-o" else f"{path}: {option} {dst}: {why}" if dst else
-                     f"{path}: {option}: {why}")
+        return _fail(f"{dst}: {why}" if option == "-o" else _unwritten(path, option, dst, why))
     if args.csv is not None:
         from sheetnet.check.batch import outcome, write_csv
 
@@ -240,13 +239,18 @@ def _output_failures(failed: list[tuple[str, str, str, str]], shown: int = 3) ->
     for path, option, dst, why in failed:
         seen[option, why] = seen.get((option, why), 0) + 1
         if seen[option, why] <= shown:
-            lines.append(f"sheetnet: {path}: {option} {dst}: {why}" if dst else f"sheetnet: {path}: {option}: {why}")
+            lines.append("sheetnet: " + _unwritten(path, option, dst, why))
     for (option, why), n in seen.items():
         if n > shown:
             lines.append("sheetnet: " + ngettext("{option}: {n} more file not written: {why}",
                                                  "{option}: {n} more files not written: {why}", n - shown)
                          .format(option=option, n=n - shown, why=why))
     return lines
+
+
+def _unwritten(path, option: str, dst: str, why: str) -> str:
+    """A page or copy of the workbook at path that could not be written, said in one line."""
+    return f"{path}: {option} {dst}: {why}" if dst else f"{path}: {option}: {why}"
 
 
 def _outputs(args, paths: list[Path], single: bool):
