@@ -260,15 +260,18 @@ class _ExactWorksheet(xlsxwriter.worksheet.Worksheet):
         # XlsxWriter's spans (per band of 16 rows: the first and last column holding a cell), blocks
         # included; its own walks every column of every row, ours only the cells there are
         bands: dict[int, list[int]] = {}
+
+        def widen(band: int, lo: int, hi: int) -> None:
+            b = bands.get(band)
+            if b is None:
+                bands[band] = [lo, hi]
+            else:
+                b[0], b[1] = min(b[0], lo), max(b[1], hi)
+
         for by_row in (self.table, self.comments):
             for row_num, cells in by_row.items():
                 if cells:
-                    lo, hi = min(cells), max(cells)
-                    b = bands.get(row_num // 16)
-                    if b is None:
-                        bands[row_num // 16] = [lo, hi]
-                    else:
-                        b[0], b[1] = min(b[0], lo), max(b[1], hi)
+                    widen(row_num // 16, min(cells), max(cells))
         for block, _fmt, _blank in self.blocks:
             rows, cols = _all(block.rows) - 1, _all(block.cols) - 1
             if not rows.size:
@@ -279,11 +282,7 @@ class _ExactWorksheet(xlsxwriter.worksheet.Worksheet):
             starts = np.flatnonzero(np.r_[True, band_sorted[1:] != band_sorted[:-1]])
             los, his = np.minimum.reduceat(cols_sorted, starts).tolist(), np.maximum.reduceat(cols_sorted, starts).tolist()
             for band, lo, hi in zip(band_sorted[starts].tolist(), los, his):
-                b = bands.get(band)
-                if b is None:
-                    bands[band] = [lo, hi]
-                else:
-                    b[0], b[1] = min(b[0], lo), max(b[1], hi)
+                widen(band, lo, hi)
         self.row_spans = {band: f"{lo + 1}:{hi + 1}" for band, (lo, hi) in bands.items()}
 
     def _write_rows(self):
