@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import chain
-from operator import attrgetter
 from typing import Callable
 
 import numpy as np
 
 from sheetnet.formula.values import BLANK, BOOL, ERROR_CODE, NOVALUE, NUM, TEXT, VALUE, V, from_kinds
-from sheetnet.xlsx.sheetxml import ROW_KEY, cell_index
+from sheetnet.xlsx.sheetxml import ROW_KEY, cell_index, cell_kind, cell_value
 
-_KIND, _VALUE = attrgetter("kind"), attrgetter("value")
 MAX_DENSE = 40_000_000  # cells of one sheet's block (about 360 MB of arrays at most)
 
 
@@ -40,11 +38,11 @@ class SheetGrid:
             keys, found = index
             values = found.tolist()
             rc = np.stack(np.divmod(keys, ROW_KEY), axis=1)
-        letters = np.array(list(map(_KIND, values)), dtype="U1") if n else np.zeros(0, dtype="U1")
+        letters = np.array(list(map(cell_kind, values)), dtype="U1") if n else np.zeros(0, dtype="U1")
         kinds = np.select([letters == "n", letters == "s", letters == "b", letters == ""], [NUM, TEXT, BOOL, BLANK],
                           VALUE).astype(np.int8)
         raw = np.empty(n, dtype=object)
-        raw[:] = list(map(_VALUE, values))
+        raw[:] = list(map(cell_value, values))
         errors = np.nonzero(kinds == VALUE)[0]
         for i in errors:  # error values: their own codes
             kinds[i] = ERROR_CODE.get(values[i].value, VALUE) if values[i].kind == "e" else VALUE

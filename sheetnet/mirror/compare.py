@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from itertools import compress, repeat
-from operator import attrgetter, is_not
+from operator import is_not
 
 import numpy as np
 
 from sheetnet import progress
 from sheetnet.i18n import _
 from sheetnet.xlsx.reader import Cell
+from sheetnet.xlsx.sheetxml import cell_formula, cell_kind, cell_value
 
 
 @dataclass(frozen=True)
@@ -95,19 +96,18 @@ def _each(grid: np.ndarray, want, tol: Tolerance, max_abs: float, max_rel: float
 
 
 _NO_CELL = Cell(None, "")
-_KIND, _VALUE, _FORMULA = attrgetter("kind"), attrgetter("value"), attrgetter("formula")
 
 
 def _numeric(grid: np.ndarray, want: np.ndarray, tol: Tolerance, max_abs: float, max_rel: float):
     """_each() with C-level loops, for a numeric array of expected values of the grid's shape: the same
     counts, maxima (NaN differences skipped, as max() skips them) and math.isclose's verdict per cell."""
     cs = [_NO_CELL if c is None else c for c in grid.reshape(-1).tolist()]
-    kinds = list(map(_KIND, cs))
-    has_formula = list(map(is_not, map(_FORMULA, cs), repeat(None)))
+    kinds = list(map(cell_kind, cs))
+    has_formula = list(map(is_not, map(cell_formula, cs), repeat(None)))
     formulas = sum(has_formula)
     no_cache = sum(compress(map("".__eq__, kinds), has_formula))
     number = np.fromiter(map("n".__eq__, kinds), dtype=bool, count=len(cs))
-    a = np.fromiter(compress(map(_VALUE, cs), number), dtype=float, count=int(number.sum()))
+    a = np.fromiter(compress(map(cell_value, cs), number), dtype=float, count=int(number.sum()))
     b = want.reshape(-1).astype(float)[number]
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         d = np.abs(a - b)

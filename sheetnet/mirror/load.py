@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import repeat
-from operator import attrgetter, is_
+from operator import is_
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ from sheetnet.mirror import align
 from sheetnet.mirror.align import align_workbook
 from sheetnet.mirror.alignment import IDENTITY, AlignedCells, Alignment, SheetMap
 from sheetnet.xlsx.reader import Cell, SheetCells, WorkbookCells
-from sheetnet.xlsx.sheetxml import cell_index, keys_of, located, text_values
+from sheetnet.xlsx.sheetxml import cell_index, cell_kind, cell_value, keys_of, located, text_values
 from sheetnet.xlsx.refs import cell_name
 
 
@@ -271,14 +271,11 @@ def _gather(layout: Layout, q: Quantity, n: int, cells: SheetCells, n_iterations
     return out
 
 
-_KIND, _VALUE = attrgetter("kind"), attrgetter("value")
-
-
 def _numbers(layout: Layout, q: Quantity, grid: np.ndarray, n: int, roles: dict[str, str],
              alignment: Alignment = IDENTITY) -> np.ndarray:
     flat = grid.reshape(-1).tolist()
-    if not any(map(is_, flat, repeat(None))) and all(map("n".__eq__, map(_KIND, flat))):  # all numbers: at once
-        return np.array(list(map(_VALUE, flat)), dtype=float).reshape(grid.shape)
+    if not any(map(is_, flat, repeat(None))) and all(map("n".__eq__, map(cell_kind, flat))):  # all numbers: at once
+        return np.array(list(map(cell_value, flat)), dtype=float).reshape(grid.shape)
     out = np.empty(grid.shape, dtype=float)
     for index, cell in np.ndenumerate(grid):  # the first cell that is not a number says what is there
         if cell is not None and cell.is_number:
