@@ -5,6 +5,8 @@
   keeps its permission bits (and its owner, when we may set it); a new one gets the umask's
   (0666 less the umask), not mkstemp's 0600.
 - A symbolic link is followed: the file it names is replaced, the link stays a link.
+- A file with other hard links is replaced by a new file, as any rename does: the other names keep
+  the old contents (nothing is lost; writing into the shared inode could leave half a file).
 - A character device or a FIFO (/dev/null, /dev/stdout, a named pipe) is written directly: renaming a
   regular file onto it would replace the device. A FIFO nobody reads is refused, not waited for.
 - A folder, a block device, a socket or a read-only file is refused.

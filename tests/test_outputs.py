@@ -157,6 +157,21 @@ def test_train_in_place_on_a_symlink_trains_the_real_workbook(good, tmp_path, ca
     assert code == 0 and "64/64 right" in out, out
 
 
+def test_train_in_place_on_a_hard_linked_workbook_leaves_the_other_name_as_it_was(good, tmp_path, capsys):
+    # the rename that keeps a file whole makes a new inode: the other name keeps the old workbook
+    # (documented in outputs.py and the README); nothing is lost, and the trained one is complete
+    path = tmp_path / "mine.xlsx"
+    path.write_bytes(good.read_bytes())
+    other = tmp_path / "backup.xlsx"
+    os.link(path, other)
+    code, _, err = _run(["train", path, "--in-place"], capsys)
+    assert code == 0, err
+    assert other.read_bytes() == good.read_bytes()
+    assert path.read_bytes() != good.read_bytes() and path.stat().st_nlink == 1
+    code, out, err = _run(["recompute", path], capsys)
+    assert code == 0 and "64/64 right" in out, out
+
+
 @pytest.mark.skipif(not IS_ROOT or not hasattr(os, "mknod"), reason="making a device node needs root")
 @pytest.mark.parametrize("which", list(WRITERS))
 def test_a_device_output_is_written_never_replaced(which, good, wrong, tmp_path, capsys):
