@@ -1,7 +1,10 @@
 """Recompute: the book's figures from workbooks, and LibreOffice as the independent judge."""
 
 import json
+import math
+import re
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -145,5 +148,29 @@ def test_the_example_workbooks_are_what_the_commands_write(name, argv, tmp_path,
 
     fresh = tmp_path / name
     assert main([*argv, "-o", str(fresh)]) == 0
-    assert fresh.read_bytes() == (ROOT / "workbooks" / name).read_bytes(), f"regenerate workbooks/{name}"
+    assert _same_but_last_bits(fresh, ROOT / "workbooks" / name), f"regenerate workbooks/{name}"
     capsys.readouterr()
+
+
+_NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def _same_but_last_bits(a: Path, b: Path) -> bool:
+    """The same parts in the same order, byte for byte, except that a number may differ in its last
+    bits: another NumPy release or CPU rounds exp() differently (NumPy 1.24 here: 143 cached values
+    of answer.xlsx differ in the 16th digit), and that must not fail a fresh install."""
+    if a.read_bytes() == b.read_bytes():
+        return True
+    with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
+        if za.namelist() != zb.namelist():
+            return False
+        for name in za.namelist():
+            x, y = za.read(name), zb.read(name)
+            if x == y:
+                continue
+            if _NUMBER.split(x) != _NUMBER.split(y):
+                return False
+            nx, ny = _NUMBER.findall(x), _NUMBER.findall(y)
+            if not all(math.isclose(float(p), float(q), rel_tol=1e-13, abs_tol=1e-300) for p, q in zip(nx, ny)):
+                return False
+    return True
