@@ -57,10 +57,11 @@ from itertools import chain, repeat
 import numpy as np
 
 from sheetnet.i18n import N_, language
+from sheetnet.record import record
 from sheetnet.xlsx.refs import cell_name, column_letters, parse_cell, quote_sheet, range_name
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Place:
     anchor: str
     shape: tuple[int, int] = (1, 1)
@@ -114,7 +115,7 @@ def shown_as(quantities: tuple[Quantity, ...], table: dict[str, tuple[str, str]]
 TYPED = ""  # a computed quantity's template that writes its value as a constant (iteration 1's parameters)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Label:
     sheet: str
     cell: str
@@ -124,7 +125,7 @@ class Label:
     per_iteration: bool = False  # repeated in every iteration block of its sheet
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SheetLayout:
     role: str
     names: tuple[str, ...]  # the names editions give it; the first is the one we write
@@ -149,7 +150,7 @@ class SheetLayout:
     long_table: bool = False  # its rows run on over as many pages as they need: the scale fits the width only
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Shading:
     """A conditional format on every item of a quantity (each image's grid, each unit's grid),
     each item on its own scale: the colours compare a unit's weights with each other, not with
@@ -159,7 +160,7 @@ class Shading:
     style: str  # a name the writer maps to conditional-format options
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Chart:
     """A chart of `values` against `categories`: both quantities' cells across every item."""
 
@@ -176,7 +177,7 @@ class Chart:
     line: str = ""  # a quantity drawn as a line against the same categories (the fitted line over the data)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Mistake:
     """A typical mistake in one quantity, as the formula it amounts to.
 
@@ -197,7 +198,7 @@ class Mistake:
     hint: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Roles:
     """What plays which part in the formulas, for naming a student's reference mistakes:
     (quantity, the quantity it reads in that part) pairs."""
@@ -209,7 +210,7 @@ class Roles:
     totals: tuple[tuple[str, str], ...] = ()  # C_T sums C over every image
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Layout:
     kind: str
     sheets: tuple[SheetLayout, ...]
@@ -791,7 +792,7 @@ def _braced(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Span:
     """The cells a template token names: a rectangle on the sheet of one role."""
 

@@ -14,18 +14,18 @@ is left as written. A range whose end lies on an inserted line is narrowed to th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 import numpy as np
 
 from sheetnet.i18n import ngettext
+from sheetnet.record import field, record
 from sheetnet.xlsx.reader import Cell, SheetCells
 from sheetnet.xlsx.sheetxml import ArrayCells
 from sheetnet.xlsx.refs import MAX_COLS, MAX_ROWS, col_letters, col_number
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Axis:
     """Rows (or columns) of one sheet: the layout's line → the sheet's line.
 
@@ -111,7 +111,7 @@ IDENTITY_AXIS = Axis()
 _TABLE_LINES = 1 << 16  # lines kept in an axis' lookup list; beyond, back() computes
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SheetMap:
     """One sheet's rows and columns."""
 
@@ -148,7 +148,7 @@ _REF = re.compile(r"""
 """, re.X)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Alignment:
     """Every sheet's map, by role; the workbook's sheet names; what to tell the user (once)."""
 

@@ -8,7 +8,6 @@ train go through a kind and never through a particular layout: a new workbook is
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -18,9 +17,10 @@ from sheetnet.engine import defaults
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import N_, _
 from sheetnet.layout.model import Layout
+from sheetnet.record import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Summary:
     """The figures a reader looks at first: the cost the kind minimizes and, for a classifier, how many
     images it gets right."""
@@ -53,7 +53,7 @@ class Summary:
         return text + _(" ({right}/{n} right)").format(right=self.right, n=self.n_images) if self.classifies else text
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Training:
     """What `sheetnet train` needs of a kind: its engine network ↔ the sheet's parameter cells, the
     problem it learns, and the book's two ways of learning it with their defaults."""
@@ -74,7 +74,7 @@ class Training:
         return importlib.import_module(self.engine).gradient_descent(net, x, t, **options)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Kind:
     """A kind of workbook: its layout, how every computed cell follows from its inputs, its parameter sets."""
 
