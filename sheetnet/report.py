@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -147,6 +146,8 @@ def _image(loaded: Loaded, name: str, index: tuple[int, ...]) -> int | None:
 
 
 def recompute_json(r: Recomputed) -> str:
+    import json  # (only for --format json)
+
     ld, ev, cmp = r.loaded, r.evaluation, r.comparison
     doc = {
         "file": str(ld.path),

@@ -49,7 +49,7 @@ what their cells show (layout/measure.py).
 from __future__ import annotations
 
 import re
-import string
+from _string import formatter_parser  # string.Formatter().parse, without `string` (its Template compiles a pattern)
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from itertools import chain, repeat
@@ -776,14 +776,13 @@ def _percent_template(text: str, values: list) -> tuple[str, list[list]]:
 @lru_cache(maxsize=4096)
 def _literals(text: str) -> tuple[str, ...]:
     """The literal texts around a str.format template's fields (one more than the fields), % doubled."""
-    parsed = list(_FORMATTER.parse(text))  # (literal, field or None: only the last one's may be None)
+    parsed = list(formatter_parser(text))  # (literal, field or None: only the last one's may be None)
     literals = [literal.replace("%", "%%") for literal, _name, _spec, _conversion in parsed]
     if not parsed or parsed[-1][1] is not None:
         literals.append("")  # the template ends with a field
     return tuple(literals)
 
 
-_FORMATTER = string.Formatter()
 _MANY = 64  # cells of a family from which its template is rewritten first
 
 
