@@ -50,14 +50,13 @@ from __future__ import annotations
 
 import re
 from _string import formatter_parser  # string.Formatter().parse, without `string` (its Template compiles a pattern)
-from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from itertools import chain, repeat
 
 import numpy as np
 
 from sheetnet.i18n import N_, language
-from sheetnet.record import record
+from sheetnet.record import record, replace
 from sheetnet.xlsx.refs import cell_name, column_letters, parse_cell, quote_sheet, range_name
 
 
@@ -73,7 +72,7 @@ class Place:
         return parse_cell(self.anchor)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Quantity:
     name: str  # the book's name: pixels, w2, z2, a3, C, C_T …
     sheet: str  # the role of its sheet: 'data', 'learn'
@@ -387,7 +386,7 @@ class Layout:
         else:
             names = tuple(sorted(sheet_names.items()))
             self._texts["names"] = (sheet_names, names)
-        # keyed by the Quantity object itself (a variant made with dataclasses.replace is another
+        # keyed by the Quantity object itself (a variant made with record.replace is another
         # quantity), which the entry keeps alive; a total over images depends on their number too
         key = (id(q), n_images, n_iterations, names)
         entry = self._texts.get(key)
