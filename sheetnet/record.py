@@ -48,15 +48,24 @@ def record(cls=None, /, *, frozen: bool = False, eq: bool = True):
 
 def replace(obj, /, **changes):
     """A copy of the record (or dataclass) `obj` with `changes` made, as dataclasses.replace makes it."""
-    names = getattr(type(obj), "__record_fields__", None)
+    cls = type(obj)
+    names = getattr(cls, "__record_fields__", None)
     if names is None:
         import dataclasses
 
         return dataclasses.replace(obj, **changes)
-    unknown = set(changes) - set(names)
-    if unknown:
-        raise TypeError(f"{type(obj).__qualname__}.__init__() got an unexpected keyword argument {sorted(unknown)[0]!r}")
-    return type(obj)(**{name: changes[name] if name in changes else getattr(obj, name) for name in names})
+    values = {name: getattr(obj, name) for name in names}
+    values.update(changes)
+    if len(values) != len(names):
+        unknown = sorted(set(changes) - set(names))[0]
+        raise TypeError(f"{cls.__qualname__}.__init__() got an unexpected keyword argument {unknown!r}")
+    if cls.__init__ is not cls.__record_init__:  # an __init__ of the class's own: through it
+        return cls(**values)
+    new = cls.__new__(cls)  # what the record's __init__ would do with these values, without matching them again
+    new.__dict__.update(values)
+    if hasattr(cls, "__post_init__"):
+        new.__post_init__()
+    return new
 
 
 def _make(cls, frozen: bool, eq: bool):
@@ -83,7 +92,8 @@ def _make(cls, frozen: bool, eq: bool):
         if compared_:
             compared.append(name)
     cls.__record_fields__ = tuple(names)
-    _set(cls, "__init__", _init(cls, tuple(names), defaults, factories, hasattr(cls, "__post_init__")))
+    cls.__record_init__ = _init(cls, tuple(names), defaults, factories, hasattr(cls, "__post_init__"))
+    _set(cls, "__init__", cls.__record_init__)
     _set(cls, "__repr__", _repr(tuple(shown)))
     if eq:
         _set(cls, "__eq__", _eq(tuple(compared)))
@@ -110,6 +120,11 @@ def _init(cls, names: tuple, defaults: dict, factories: dict, post_init: bool):
     known = frozenset(names)
 
     def __init__(self, *args, **kwargs):
+        if len(args) == n and not kwargs:  # every field given in order: the common case, made short
+            self.__dict__.update(zip(names, args))
+            if post_init:
+                self.__post_init__()
+            return
         if len(args) > n:
             raise TypeError(f"{cls.__qualname__}.__init__() takes {n + 1} positional arguments "
                             f"but {len(args) + 1} were given")
