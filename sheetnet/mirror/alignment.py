@@ -136,8 +136,9 @@ UNMOVED = SheetMap()
 # A reference as formulas and our own messages write it: an optional sheet ('My data'!, Data!, 学习!) and
 # a cell, a range, whole columns (A:C) or whole rows (3:5) — never part of a name, a number or a function.
 # Upper case only: spreadsheets store references so, and our messages name quantities in lower case (z2).
-_STRING = re.compile(r'"(?:[^"]|"")*"')
-_REF = re.compile(r"""
+# Kept as text: compiled on first use (re's own cache), by a workbook whose sheets moved.
+_STRING = r'"(?:[^"]|"")*"'
+_REF = r"""(?x)
     (?<![\w.$\]'!])
     (?:(?P<sheet>'(?:[^']|'')+'|[^\W\d][\w.]*)!)?
     (?:(?P<ca>\$?)(?P<c1>[A-Z]{1,3})(?P<ra>\$?)(?P<r1>[0-9]{1,7})
@@ -145,7 +146,7 @@ _REF = re.compile(r"""
       |(?P<k1>\$?[A-Z]{1,3}):(?P<k2>\$?[A-Z]{1,3})
       |(?P<w1>\$?[0-9]{1,7}):(?P<w2>\$?[0-9]{1,7}))
     (?![\w(.!])
-""", re.X)
+"""
 
 
 @record(frozen=True)
@@ -238,11 +239,11 @@ class Alignment:
 
     def _translate(self, text: str, own_role: str, back: bool) -> str:
         out, pos = [], 0
-        for s in _STRING.finditer(text):
-            out.append(_REF.sub(lambda m: self._ref(m, own_role, back), text[pos:s.start()]))
+        for s in re.finditer(_STRING, text):
+            out.append(re.sub(_REF, lambda m: self._ref(m, own_role, back), text[pos:s.start()]))
             out.append(s.group(0))
             pos = s.end()
-        out.append(_REF.sub(lambda m: self._ref(m, own_role, back), text[pos:]))
+        out.append(re.sub(_REF, lambda m: self._ref(m, own_role, back), text[pos:]))
         return "".join(out)
 
     def _ref(self, m: re.Match, own_role: str, back: bool) -> str:
