@@ -23,7 +23,6 @@ import contextlib
 import functools
 import re
 import sys
-import unicodedata
 
 ERRORS = "sheetnet-console"
 
@@ -69,6 +68,8 @@ SUBSTITUTES: dict[str, tuple[str, ...]] = {
 @functools.lru_cache(maxsize=4096)
 def substitute(ch: str, encoding: str) -> str:
     """What to write for `ch`, which `encoding` cannot carry."""
+    import unicodedata  # (only on a console that cannot show everything)
+
     for candidate in (*SUBSTITUTES.get(ch, ()), unicodedata.normalize("NFKC", ch)):
         if candidate != ch and _carries(encoding, candidate):
             return candidate
