@@ -23,7 +23,6 @@ import contextlib
 import functools
 import re
 import sys
-import unicodedata
 
 ERRORS = "sheetnet-console"
 
@@ -69,6 +68,8 @@ SUBSTITUTES: dict[str, tuple[str, ...]] = {
 @functools.lru_cache(maxsize=4096)
 def substitute(ch: str, encoding: str) -> str:
     """What to write for `ch`, which `encoding` cannot carry."""
+    import unicodedata  # (only on a console that cannot show everything)
+
     for candidate in (*SUBSTITUTES.get(ch, ()), unicodedata.normalize("NFKC", ch)):
         if candidate != ch and _carries(encoding, candidate):
             return candidate
@@ -128,7 +129,8 @@ def tolerant():
                 stream.reconfigure(errors=errors)
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# (patterns kept as text are compiled on first use, by re's own cache: only JSON output needs them)
+_NON_ASCII = r"[^\x00-\x7f]"
 
 
 def _json_escape(m: re.Match) -> str:
@@ -139,7 +141,7 @@ def _json_escape(m: re.Match) -> str:
     return f"\\u{0xd800 + (code >> 10):04x}\\u{0xdc00 + (code & 0x3ff):04x}"
 
 
-_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_LONE_SURROGATE = r"[\ud800-\udfff]"
 
 
 def json_for(stream, text: str) -> str:
@@ -147,12 +149,12 @@ def json_for(stream, text: str) -> str:
     strings JSON is ASCII already, so escaping every other character keeps the same document).
     A file name read in an ASCII locale holds its UTF-8 bytes as lone surrogates: they become its
     characters again (what could not be escaped as \\udcXX)."""
-    if _LONE_SURROGATE.search(text):
+    if re.search(_LONE_SURROGATE, text):
         try:
             text = text.encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")
         except UnicodeError:
             pass
-    return _LONE_SURROGATE.sub(_json_escape, text) if is_unicode(stream) else _NON_ASCII.sub(_json_escape, text)
+    return re.sub(_LONE_SURROGATE, _json_escape, text) if is_unicode(stream) else re.sub(_NON_ASCII, _json_escape, text)
 
 
 def xml_for(stream, text: str) -> str:

@@ -23,16 +23,16 @@ import stat
 import sys
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable
 
 from sheetnet import interrupts
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import _
+from sheetnet.record import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Target:
     path: Path  # where the bytes go: the real file (links followed), or the device / FIFO as named
     direct: bool  # a device or FIFO: written where it is, never replaced

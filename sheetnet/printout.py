@@ -12,15 +12,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from sheetnet.libreoffice import LibreOfficeError, render_pdf
+from sheetnet.record import record
 
 TOOLS = ("pdftotext", "pdftoppm")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Printout:
     pdf: Path
     pages: list[str]  # each page's text, laid out as on the page (pdftotext -layout)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sheetnet.i18n import N_, _, ngettext
+from sheetnet.record import record
 
 if TYPE_CHECKING:  # annotations only: an answer's cost line needs no reader
     from sheetnet.mirror.load import Loaded
@@ -43,7 +42,7 @@ def cell_title(loaded: Loaded, name: str, index: tuple[int, ...]) -> str:
 
 
 # -- the cost's path over an iterated workbook's iterations ----------------------------------------
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rise:
     """C_T going up at every update from iteration `start` to iteration `end` (numbered from 1)."""
 
@@ -147,6 +146,8 @@ def _image(loaded: Loaded, name: str, index: tuple[int, ...]) -> int | None:
 
 
 def recompute_json(r: Recomputed) -> str:
+    import json  # (only for --format json)
+
     ld, ev, cmp = r.loaded, r.evaluation, r.comparison
     doc = {
         "file": str(ld.path),

@@ -14,7 +14,6 @@ reference there) and filled across the images and down the units of that block.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 import checkmut
 from checkmut import fill_across
 from sheetnet.layout.backprop import BACKPROP
+from sheetnet.record import replace
 from sheetnet.xlsx.refs import cell_name, parse_cell
 
 N = 64
@@ -71,7 +71,7 @@ def copied_down(formula: str, name: str, units=None, cells=None) -> dict[str, st
 def per_block(template: str, name: str, unit: int = 1) -> dict[str, str]:
     """A template of the layout's language, rendered at image 1 of one unit (from 1) in each iteration
     block (what the student types there, with that block's parameters), and filled across every image."""
-    q = dataclasses.replace(BACKPROP[name], formula=template, first_formula=None, first_iteration=None)
+    q = replace(BACKPROP[name], formula=template, first_formula=None, first_iteration=None)
     out = {}
     for it in range(first_iteration(name), ITERATIONS + 1):
         typed = BACKPROP.formula(q, N, NAMES, 0, unit - 1, 0, 0, it - 1, ITERATIONS)

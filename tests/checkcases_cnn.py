@@ -10,7 +10,6 @@ every cell gives), or one formula filled across (Excel's relative shift).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import checkmut
 from checkmut import fill_across
 from sheetnet.data.chapter5 import chapter5_params
 from sheetnet.layout.chapter5 import CNN5
+from sheetnet.record import replace
 
 N = 96
 SHEET = CNN5.sheet("learn").names[0]
@@ -42,7 +42,7 @@ def typed(name: str, template: str, images=range(1, N + 1), unit: int = 1,
           cells=None) -> dict[str, str]:
     """The formula a student's `template` (the layout's template language) gives at each cell: every
     cell of one unit's item (or only `cells`, (r, c) from 1) in each of `images`."""
-    q = dataclasses.replace(CNN5[name], formula=template, first_formula=None)
+    q = replace(CNN5[name], formula=template, first_formula=None)
     rows, cols = q.place.shape
     where = cells or [(r, c) for r in range(1, rows + 1) for c in range(1, cols + 1)]
     return {at(name, i, unit, r, c): CNN5.formula(q, N, NAMES, i - 1, unit - 1, r - 1, c - 1)

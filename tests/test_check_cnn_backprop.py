@@ -4,14 +4,13 @@ iteration block, and recalculated by LibreOffice — named where it changes a va
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from checkmut import mutate
 from sheetnet.check.checker import check
 from sheetnet.layout.chapter5_backprop import CNN_BACKPROP
 from sheetnet.mirror.cnn_backprop import write_cnn_backprop_workbook
+from sheetnet.record import replace
 from sheetnet.xlsx.refs import cell_name
 
 ITERATIONS = 2
@@ -22,7 +21,7 @@ LEARN_PART = "xl/worksheets/sheet2.xml"  # Data, the learning sheet, the summary
 
 def _everywhere(name: str, template: str) -> dict[str, str]:
     """The template as the student would have typed it in every cell of the quantity."""
-    q = dataclasses.replace(CNN_BACKPROP[name], formula=template, first_formula=None, first_iteration=None)
+    q = replace(CNN_BACKPROP[name], formula=template, first_formula=None, first_iteration=None)
     pos = CNN_BACKPROP.positions(q, N, ITERATIONS)
     out = {}
     for it in range(ITERATIONS):

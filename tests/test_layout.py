@@ -98,7 +98,7 @@ def test_formula_texts_made_per_family_are_each_cells_own_and_follow_the_quantit
     # Layout.formula looks the cell up in texts made per family (moved along images and iterations):
     # every cell equals the template resolved at that cell alone; a variant of a quantity (another
     # template, same name) gets its own texts, not the cached ones of the original.
-    import dataclasses
+    from sheetnet.record import replace
 
     from sheetnet.layout.model import _TOKEN
     from sheetnet.mirror.kinds import KINDS
@@ -116,7 +116,7 @@ def test_formula_texts_made_per_family_are_each_cells_own_and_follow_the_quantit
                 want = _TOKEN.sub(lambda m: layout._resolve(m, q, 3, names, here), t) if t and t.startswith("=") else None
                 assert texts[index] == want, (layout.kind, q.name, index)
     z2 = L["z2"]
-    other = dataclasses.replace(z2, formula="={z2:prev}*2", first_formula="=1")
+    other = replace(z2, formula="={z2:prev}*2", first_formula="=1")
     assert L.formula(z2, 64, NAMES, 3, 0, 0, 0) != L.formula(other, 64, NAMES, 3, 0, 0, 0) == "=W11*2"
 
 

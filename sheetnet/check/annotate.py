@@ -16,13 +16,13 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from html import escape
 
 from sheetnet import outputs
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import _
+from sheetnet.record import record
 from sheetnet.xlsx.parttext import part_text
 from sheetnet.xlsx.patch import carry_over
 from sheetnet.xlsx.reader import WorkbookCells
@@ -58,7 +58,7 @@ def _attr(text: str) -> str:
     return '"' + escape(text, quote=True) + '"'
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Mark:
     row: int
     col: int

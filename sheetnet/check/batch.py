@@ -10,19 +10,19 @@ import io
 import os
 import time
 import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sheetnet import i18n, progress
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import _, ngettext
 from sheetnet.mirror.compare import Tolerance
+from sheetnet.record import field, record
 
 CSV_COLUMNS = ("file", "status", "score", "points", "points_possible", "cell_score", "cells", "right", "root_causes",
                "inherited", "C_T", "C_T_expected", "accuracy", "accuracy_expected", "first_finding", "error")
 
 
-@dataclass
+@record
 class Outcome:
     path: str
     status: str  # ok, findings, unusable

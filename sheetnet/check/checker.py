@@ -10,10 +10,8 @@ list of places; each counts the inherited cells downstream of it.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +30,7 @@ from sheetnet.i18n import _
 from sheetnet.mirror.compare import Tolerance
 from sheetnet.mirror.kinds import Kind, detect
 from sheetnet.mirror.load import Loaded, load_aligned
+from sheetnet.record import field, record, replace
 from sheetnet.xlsx.reader import WorkbookCells
 
 # Mistakes that are one finding per quantity, whatever the unit or formula: a sheet left
@@ -39,7 +38,7 @@ from sheetnet.xlsx.reader import WorkbookCells
 _WHOLE_QUANTITY = frozenset(("stale", "empty", "no_value", "typed_number"))
 
 
-@dataclass
+@record
 class Finding:
     quantity: str  # the layout's name: z2, a3, C_T …
     index: tuple[int, ...]  # into the quantity's layout shape
@@ -71,7 +70,7 @@ class Finding:
                           + ([f"{_(self.nouns[0])} {self.image}"] if self.image else []) + [self.shown or self.label])
 
 
-@dataclass
+@record
 class RootCause:
     id: str
     quantity: str
@@ -93,7 +92,7 @@ class RootCause:
         return self.places[0]
 
 
-@dataclass
+@record
 class CheckResult:
     path: Path
     loaded: Loaded
@@ -152,7 +151,7 @@ def check(path: str | Path, *, tol: Tolerance = Tolerance(), recalc: bool = Fals
             # the loaded quantities and the cells the formulas are evaluated over, both in the layout's
             # addresses (a moved sheet mapped back once, mirror/alignment.py)
             loaded, cells = load_aligned(source, kind.layout, book)
-            loaded = dataclasses.replace(loaded, path=path)
+            loaded = replace(loaded, path=path)
             if not loaded.has("learn"):
                 raise UnusableInput(_("has no learning sheet (the data only): there are no formulas to check"))
             wb = Workbook(loaded, cells, package.dialect(source, book.zip_file))
@@ -418,7 +417,7 @@ def _mistake_shape(f: Finding, places: Places) -> str:
         if moved is not None and block and ref.sheet is None:
             top = moved.top - block if moved.row_abs[0] and moved.top > block else moved.top
             bottom = moved.bottom - block if moved.row_abs[1] and moved.bottom > block else moved.bottom
-            moved = dataclasses.replace(moved, top=top, bottom=bottom)
+            moved = replace(moved, top=top, bottom=bottom)
         out.append((ref.sheet or "").upper() + "!" + (moved.text() if moved is not None else "#REF!"))
     return "".join(out)
 

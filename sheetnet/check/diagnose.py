@@ -11,7 +11,6 @@ and wrong everywhere it is filled to); the others only explain a wrong value.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,6 +21,7 @@ from sheetnet.formula import values as fv
 from sheetnet.formula.functions import FUNCTIONS
 from sheetnet.i18n import N_, _
 from sheetnet.layout.model import _TOKEN
+from sheetnet.record import record
 
 MAX_EXPAND = 20_000  # cells of one reference looked at one by one; a whole column is not
 
@@ -82,7 +82,7 @@ _ERROR_HINTS = {
 }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Diagnosis:
     code: str
     text: str

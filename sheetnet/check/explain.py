@@ -14,18 +14,17 @@ book's does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sheetnet.check.places import Places
 from sheetnet.formula.syntax import Parsed
 from sheetnet.i18n import _
+from sheetnet.record import record
 
 _COMPARISONS = ("=", "<>", "<", ">", "<=", ">=")
 _COMMUTATIVE = ("+", "*", "=", "<>")
 _MAX_TEXT = 70
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Explanation:
     text: str  # what differs, both sides
     hint: str  # the student's side only

@@ -12,7 +12,6 @@ screen, and it scrolls inside its own box. Every text goes through sheetnet.i18n
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from html import escape
 from urllib.parse import quote
 
@@ -24,6 +23,7 @@ from sheetnet.check.checker import CheckResult, Finding, RootCause
 from sheetnet.check.places import count_text, number_runs
 from sheetnet.check.report import _what_was_found, explanation, headline, value_text
 from sheetnet.i18n import _, language, ngettext
+from sheetnet.record import record
 
 ROOT_MARK, INHERITED_MARK, RIGHT_MARK = "✗", "↓", "✓"  # drawn in every cell they mark, beside the colour
 ROOT_FILL, INHERITED_FILL = "#FFC7CE", "#FFEB9C"  # as the annotated workbook fills them (annotate.FILLS)
@@ -436,7 +436,7 @@ def _mix(a: str, b: str, t: float) -> str:
 
 
 # -- a class ----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@record(frozen=True)
 class Row:
     """One student's line on the class page: the workbook, its page (None: unusable), what the check found."""
 

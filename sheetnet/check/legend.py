@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from dataclasses import dataclass
 from html import escape
 
 from sheetnet.check.checker import CheckResult
 from sheetnet.i18n import _, ngettext
+from sheetnet.record import record
 from sheetnet.xlsx.refs import cell_name
 
 ROOT_MARK, INHERITED_MARK = "✗", "↓"
@@ -25,7 +25,7 @@ WIDTHS = (6, 16, 36, 60, 18, 18, 8, 8)
 _LINE_POINTS = 15.0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Cell:
     text: object  # str or a number
     style: str = "plain"  # a key of annotate's LEGEND_STYLES

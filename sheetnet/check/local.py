@@ -18,8 +18,6 @@ cell a formula was filled to.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from sheetnet import progress
@@ -34,6 +32,7 @@ from sheetnet.layout.evaluate import ExpectedTexts, Templates, spans, together
 from sheetnet.mirror.compare import Tolerance
 from sheetnet.mirror.kinds import Kind
 from sheetnet.mirror.load import Loaded
+from sheetnet.record import field, record
 from sheetnet.xlsx.sheetxml import formulas_of
 
 
@@ -112,7 +111,7 @@ def calculate(wb: Workbook) -> int:
 
 
 # -- one graded quantity ----------------------------------------------------------------------------------
-@dataclass
+@record
 class Graded:
     name: str
     shape: tuple[int, ...]  # the layout's shape of the quantity
@@ -145,7 +144,7 @@ class Graded:
         return tuple(int(i) for i in np.unravel_index(flat, self.shape))
 
 
-@dataclass
+@record
 class Values:
     graded: dict[str, Graded]
     e2e: dict[str, np.ndarray]

@@ -8,9 +8,8 @@ the explanation's cell references forward into the workbook's addresses, and say
 
 from __future__ import annotations
 
-import dataclasses
-
 from sheetnet.check.checker import CheckResult
+from sheetnet.record import replace
 
 
 def in_workbook_terms(result: CheckResult) -> None:
@@ -40,7 +39,7 @@ def in_workbook_terms(result: CheckResult) -> None:
             f.formula = forward(f.formula, role)
         f.expected_formula = forward(f.expected_formula, role)
         if f.diagnosis is not None:
-            f.diagnosis = dataclasses.replace(f.diagnosis, text=forward(f.diagnosis.text, role),
+            f.diagnosis = replace(f.diagnosis, text=forward(f.diagnosis.text, role),
                                               hint=forward(f.diagnosis.hint, role) or "")
     for r in result.root_causes:
         r.diagnosis = r.first.diagnosis

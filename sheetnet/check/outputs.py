@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import _
 from sheetnet.outputs import same_file
+from sheetnet.record import field, record
 
 INDEX = "index.html"
 _FILE_SUFFIXES = (".html", ".htm", ".xlsx", ".xlsm", ".xls", ".ods")  # what names a file, not a folder
@@ -22,7 +22,7 @@ _NOT_IN_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Outputs:
     """Where one workbook's page and annotated copy go: html / annotate are files for one workbook,
     folders for a class (names: each workbook's path → the name its files get there)."""

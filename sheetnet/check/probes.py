@@ -16,7 +16,6 @@ the student's verdicts through that map.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,6 +23,7 @@ from sheetnet.formula import values as fv
 from sheetnet.formula.family import Family
 from sheetnet.formula.grid import Book, SheetGrid
 from sheetnet.formula.values import BLANK, BOOL, NOVALUE, NULL, NUM, TEXT, V
+from sheetnet.record import record
 
 ROUNDS = 4  # probe rounds besides the workbook's own values
 _LINK = re.compile(r"^=\s*((?:'(?:[^']|'')+'|[^\W\d][\w.]*)!)?\$?([A-Za-z]{1,3})\$?([0-9]{1,7})\s*$")
@@ -189,7 +189,7 @@ class ChoiceGrid:
         return fv.from_kinds(num, kind, text)
 
 
-@dataclass
+@record
 class Relabel:
     """The student's own verdict symbols: at these cells (sheet name → dense mask), value → the book's."""
 

@@ -17,14 +17,15 @@ from sheetnet.i18n import N_, _, ngettext
 
 SCHEMA = "sheetnet-check/2"  # 2: `score` is the rubric's (mistakes, not cells); the cell share is `cell_score`
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# (patterns kept as text here are compiled on first use, by re's own cache: most commands never need them)
+_NOT_XML = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
 
 
 def _xml(text: str, quote: bool = False) -> str:
     """Text safe inside XML 1.0 (a file name or formula may hold characters XML cannot carry)."""
     from html import escape  # here: the text report, what a check prints most, needs no html (nor json)
 
-    return escape(_NOT_XML.sub("\ufffd", text), quote=quote)
+    return escape(re.sub(_NOT_XML, "\ufffd", text), quote=quote)
 
 
 def _attr(text: str) -> str:

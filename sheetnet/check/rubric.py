@@ -16,22 +16,22 @@ quantity, groups quantities into one line, and drops quantities (0 points).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import _
 from sheetnet.inputs import require_file
+from sheetnet.record import field, record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Line:
     name: str
     quantities: tuple[str, ...]
     points: float
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rubric:
     lines: tuple[Line, ...] = ()  # the lines the file writes out
     default: float = 1.0  # points of every graded quantity that no line names (0: not graded)
@@ -47,7 +47,7 @@ class Rubric:
 DEFAULT = Rubric()
 
 
-@dataclass
+@record
 class LineScore:
     name: str
     quantities: tuple[str, ...]
@@ -56,7 +56,7 @@ class LineScore:
     root_causes: list[str] = field(default_factory=list)  # the ids (R1, …) that cost it its points
 
 
-@dataclass
+@record
 class RubricScore:
     title: str
     file: str | None

@@ -10,13 +10,12 @@ cells' values from the workbook as loaded; their marks from the check's findings
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from sheetnet.check.checker import CheckResult, Finding
 from sheetnet.layout.model import Label, Layout
 from sheetnet.mirror.alignment import UNMOVED, SheetMap
+from sheetnet.record import field, record
 from sheetnet.xlsx.refs import col_letters, parse_cell
 
 IMAGES_SHOWN = 6  # image blocks drawn per iteration block, at most
@@ -24,7 +23,7 @@ IMAGES_SHOWN_ITERATED = 3  # an iterated kind's blocks are long (65–134 rows):
 ITERATIONS_SHOWN = 3  # iteration blocks drawn, at most
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class GridCell:
     kind: str  # 'label', 'input' (typed by the student: data, parameters), 'cell' (graded), 'plain' (computed, not graded)
     text: object  # a label's text, or the value the workbook holds
@@ -35,7 +34,7 @@ class GridCell:
     header: bool = False  # a label the sheet styles as a header or a unit number
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Gap:
     """A column standing for image blocks left out: images first..last (0-based), how many hold findings."""
 
@@ -44,7 +43,7 @@ class Gap:
     with_findings: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Column:
     col: int | None  # the sheet's column number; None for a gap
     image: int | None = None  # 0-based: the image whose block it belongs to
@@ -52,7 +51,7 @@ class Column:
     gap: Gap | None = None
 
 
-@dataclass
+@record
 class Block:
     iteration: int | None  # 0-based; None in a workbook without iteration blocks
     rows: list[int]
@@ -62,7 +61,7 @@ class Block:
     first_image_col: int  # where image 1's block starts on the sheet
 
 
-@dataclass
+@record
 class Grid:
     sheet: str  # the sheet's name in this workbook
     blocks: list[Block]

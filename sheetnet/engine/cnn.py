@@ -14,18 +14,17 @@ Sizes come from the parameters and the images: only the pooling window (2×2) is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from sheetnet.engine.network import cost, predict, sigmoid
+from sheetnet.record import field, record
 
 DIGITS = (1, 2, 3)  # output unit j answers "digit DIGITS[j]"
 POOL = 2  # 2×2 non-overlapping max pooling
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CNN:
     """The 69 parameters, shaped as in the book (and book-values.json)."""
 
@@ -65,7 +64,7 @@ def teacher(digits: np.ndarray) -> np.ndarray:
     return (np.asarray(digits)[:, None] == np.array(DIGITS)[None, :]).astype(float)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CNNForward:
     """Every intermediate of one forward pass; the first axis is the image."""
 
@@ -136,7 +135,7 @@ def forward(net: CNN, x: np.ndarray) -> CNNForward:
     return CNNForward(x, windows, zF, aF, pooled, argmax, z_out, sigmoid(z_out))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CNNEvaluation:
     """The forward pass plus the per-image cost, C_T and the verdicts."""
 
@@ -159,7 +158,7 @@ def evaluate(net: CNN, x: np.ndarray, t: np.ndarray) -> CNNEvaluation:
                          float(np.mean(right)))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CNNGradients:
     """The errors δ of every layer per image, and ∂C/∂θ per image and summed over the images."""
 

@@ -7,9 +7,9 @@ Pure functions of arrays, no I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+
+from sheetnet.record import record
 
 
 def z(x, y):
@@ -24,7 +24,7 @@ def dz_dy(y):
     return 2 * y
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Descent:
     """One row per step k = 1 … n: the point before the step and everything computed from it."""
 

@@ -12,12 +12,12 @@ Sizes come from the parameters: nothing here knows about 12, 3 or 2.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
+from sheetnet.record import field, record
 
-@dataclass(frozen=True)
+
+@record(frozen=True)
 class Network:
     """Weights W[l] (units of l × units of l-1) and biases b[l] for l = 2 … L."""
 
@@ -56,7 +56,7 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-z))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Forward:
     """Every intermediate of one forward pass, one row per image: z[l], a[l] (a[1] = input)."""
 
@@ -88,7 +88,7 @@ def predict(a_out: np.ndarray) -> np.ndarray:
     return np.argmax(a_out, axis=1)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Evaluation:
     """The forward pass plus everything the learning sheet shows about it."""
 
@@ -109,7 +109,7 @@ def evaluate(net: Network, x: np.ndarray, t: np.ndarray) -> Evaluation:
     return Evaluation(fw, t, C, float(np.sum(C)), predicted, right, float(np.mean(right)))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Gradients:
     """δ[l] per image and the gradients of C_T (summed over images) for every parameter."""
 

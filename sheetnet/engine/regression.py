@@ -9,15 +9,15 @@ Pure functions of arrays, no I/O; results in training.py's SolveResult / GDResul
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
 from sheetnet.engine import training
 from sheetnet.engine.defaults import REGRESSION_GD_ETA, REGRESSION_GD_ITERATIONS
+from sheetnet.record import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Line:
     """The model's parameters: y = p·x + q."""
 
@@ -41,7 +41,7 @@ def e(y: np.ndarray, prediction: np.ndarray) -> np.ndarray:
     return (np.asarray(y, dtype=float) - prediction) ** 2 / 2
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Fit:
     """A line on the data: each point's prediction and e, and E = Σ e (C_T: the name training reads)."""
 

@@ -14,7 +14,6 @@ No I/O, no printing: a `callback(iteration, C_T)` lets a caller show progress.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -22,11 +21,12 @@ import numpy as np
 from sheetnet.engine import trust_region
 from sheetnet.engine.defaults import GD_ETA, GD_ITERATIONS
 from sheetnet.engine.network import Network, backprop, evaluate, forward
+from sheetnet.record import record
 
 Callback = Callable[[int, float], None]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Model:
     """What training needs of a network kind; its parameters offer flat() and with_flat().
 
@@ -44,7 +44,7 @@ class Model:
 BOOK_SOLVER_C_T = 1.0452109503695352e-07
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class GDResult:
     """Result of `gradient_descent`.
 
@@ -142,7 +142,7 @@ def output_jacobian(net: Network, x: np.ndarray) -> np.ndarray:
     return np.concatenate([blocks[l] for l in net.layers], axis=2).reshape(n * m, -1)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SolveResult:
     """Result of `solve`.
 

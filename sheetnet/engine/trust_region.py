@@ -19,11 +19,12 @@ No I/O: `after_iteration(k, C)` is called after iteration k with the cost then, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 from numpy.linalg import norm, svd
+
+from sheetnet.record import record
 
 # Why it stopped: SciPy's status numbers, so that a test can hold one against the other
 STOPPED_BY_CALLER = -2  # after_iteration returned True
@@ -36,7 +37,7 @@ COST_AND_STEP_STILL = 4  # both
 EPS = np.finfo(float).eps
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Minimum:
     """Where `minimize` stopped: θ, its cost C = ½‖r‖², and why (one of the status constants above)."""
 

@@ -15,14 +15,13 @@ in `Evaluation.unknown` — the caller reports it, nothing is ever run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from sheetnet.formula import values as fv
 from sheetnet.formula.grid import Book
 from sheetnet.formula.syntax import Parsed
 from sheetnet.formula.values import BLANK, BOOL, NA, NAME, NULL, NUM, REF, TEXT, VALUE, V
+from sheetnet.record import field, record
 
 MAX_ELEMENTS = 20_000_000  # one reference's cells over all the family's cells; beyond: not evaluated
 
@@ -31,7 +30,7 @@ class NotEvaluated(Exception):
     """The formula (at these cells) is outside what sheetnet evaluates: too large, an odd shape."""
 
 
-@dataclass
+@record
 class Cells:
     """The cells of one family on `sheet`, and the rectangle each reference names at each of them."""
 

@@ -12,8 +12,6 @@ evaluate) the same way, so that the two can be compared, and both evaluated, fam
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from sheetnet.formula import values as fv
@@ -21,9 +19,10 @@ from sheetnet.formula.evaluate import Cells, Evaluation, NotEvaluated
 from sheetnet.formula.grid import Book
 from sheetnet.formula.syntax import Parsed, family_key, parse
 from sheetnet.formula.values import V
+from sheetnet.record import field, record
 
 
-@dataclass
+@record
 class Family:
     key: str  # the formula in relative form ('=SUMPRODUCT(r-6c-3:r-3c-1,R5C4:R8C6)+R5C7'), with its array place
     parsed: Parsed  # parsed at the origin

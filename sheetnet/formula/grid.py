@@ -6,13 +6,13 @@ student typed far away (XFD1048576) stays in a small dictionary beside it rather
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import chain
 from typing import Callable
 
 import numpy as np
 
 from sheetnet.formula.values import BLANK, BOOL, ERROR_CODE, NOVALUE, NUM, TEXT, VALUE, V, from_kinds
+from sheetnet.record import record
 from sheetnet.xlsx.sheetxml import ROW_KEY, cell_index, cell_kind, cell_value
 
 MAX_DENSE = 40_000_000  # cells of one sheet's block (about 360 MB of arrays at most)
@@ -152,7 +152,7 @@ def _extent(rc: np.ndarray, reach: tuple[int, int]) -> tuple[int, int]:
     return rows, cols
 
 
-@dataclass
+@record
 class Name:
     """A defined name: a reference (sheet, top, left, bottom, right) or a constant value."""
 

@@ -10,15 +10,14 @@ in a cycle (a circular reference) is calculated once in the order found and repo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from sheetnet.formula.family import Family, group
 from sheetnet.formula.grid import Book
+from sheetnet.record import record
 
 
-@dataclass
+@record
 class _Unit:
     family: Family
     index: np.ndarray  # which of the family's cells

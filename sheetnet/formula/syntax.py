@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from sheetnet.record import record
 from sheetnet.xlsx.refs import MAX_COLS, MAX_ROWS, col_letters, col_number
 
 _CELLS = re.compile(r"^(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})(?::(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7}))?$")
@@ -26,7 +26,7 @@ _STRINGS = re.compile(r'"(?:[^"]|"")*"')
 FUNCTION_PREFIX = re.compile(r"^(?:_XLFN\.|_XLWS\.)+")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Ref:
     """One rectangle a formula reads: rows top…bottom, columns left…right (1-based, inclusive)."""
 
@@ -75,7 +75,7 @@ class Ref:
         return f"{first}:{end(1, self.bottom, self.right)}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Parsed:
     text: str  # the formula as written, with its '='
     tokens: tuple[tuple[str, str, str], ...]  # (value, type, subtype), openpyxl's token kinds

@@ -14,8 +14,6 @@ the templates against the engine.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,11 +22,12 @@ from sheetnet.formula.family import Family, joined, merged
 from sheetnet.formula.grid import Book, SheetGrid
 from sheetnet.formula.syntax import Parsed, family_key, parse
 from sheetnet.layout.model import _TOKEN, TYPED, Layout, Quantity, Span
+from sheetnet.record import record, replace
 
 __all__ = ["Evaluator", "Graded", "Slot", "Templates", "grids", "spans", "TYPED"]
 
 
-@dataclass
+@record
 class Slot:
     """One template at some cells of a quantity: `flat` indexes into the quantity's positions (reshaped
     to one axis), and the families they form (each with the positions of its cells within `flat`)."""
@@ -39,7 +38,7 @@ class Slot:
     families: list[tuple[Family, np.ndarray]]
 
 
-@dataclass
+@record
 class Graded:
     """A quantity's cells as the checker grades them, flattened, and its formulas as families merged
     across its slots (one evaluation each) — nothing here depends on a workbook's cells, so a class
@@ -117,7 +116,7 @@ class Templates:
         kept = (q.name, template, key) if unit_of is None or key is not None else None
         if kept in self._slots:
             return self._slots[kept]
-        qt = q if template is None else dataclasses.replace(q, formula=template, first_formula=None, first_iteration=None)
+        qt = q if template is None else replace(q, formula=template, first_formula=None, first_iteration=None)
         pos = self.layout.positions(q, self.n, self.k)
         shape = pos.shape[:-1]
         flat_pos = pos.reshape(-1, 2)
@@ -296,8 +295,8 @@ def _relocated(p: Parsed, corners: list[tuple[int, int, int, int]], text: str) -
             refs.append(None)
             continue
         top, left, bottom, right = next(it)
-        refs.append(dataclasses.replace(r, top=top, left=left, bottom=bottom, right=right))
-    return dataclasses.replace(p, text=text, refs=tuple(refs))
+        refs.append(replace(r, top=top, left=left, bottom=bottom, right=right))
+    return replace(p, text=text, refs=tuple(refs))
 
 
 # -- the older interface: a quantity's values from named arrays ----------------------------------------

@@ -49,18 +49,18 @@ what their cells show (layout/measure.py).
 from __future__ import annotations
 
 import re
-import string
-from dataclasses import dataclass, replace
+from _string import formatter_parser  # string.Formatter().parse, without `string` (its Template compiles a pattern)
 from functools import cached_property, lru_cache
 from itertools import chain, repeat
 
 import numpy as np
 
 from sheetnet.i18n import N_, language
+from sheetnet.record import record, replace
 from sheetnet.xlsx.refs import cell_name, column_letters, parse_cell, quote_sheet, range_name
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Place:
     anchor: str
     shape: tuple[int, int] = (1, 1)
@@ -72,7 +72,7 @@ class Place:
         return parse_cell(self.anchor)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Quantity:
     name: str  # the book's name: pixels, w2, z2, a3, C, C_T …
     sheet: str  # the role of its sheet: 'data', 'learn'
@@ -114,7 +114,7 @@ def shown_as(quantities: tuple[Quantity, ...], table: dict[str, tuple[str, str]]
 TYPED = ""  # a computed quantity's template that writes its value as a constant (iteration 1's parameters)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Label:
     sheet: str
     cell: str
@@ -124,7 +124,7 @@ class Label:
     per_iteration: bool = False  # repeated in every iteration block of its sheet
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SheetLayout:
     role: str
     names: tuple[str, ...]  # the names editions give it; the first is the one we write
@@ -149,7 +149,7 @@ class SheetLayout:
     long_table: bool = False  # its rows run on over as many pages as they need: the scale fits the width only
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Shading:
     """A conditional format on every item of a quantity (each image's grid, each unit's grid),
     each item on its own scale: the colours compare a unit's weights with each other, not with
@@ -159,7 +159,7 @@ class Shading:
     style: str  # a name the writer maps to conditional-format options
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Chart:
     """A chart of `values` against `categories`: both quantities' cells across every item."""
 
@@ -176,7 +176,7 @@ class Chart:
     line: str = ""  # a quantity drawn as a line against the same categories (the fitted line over the data)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Mistake:
     """A typical mistake in one quantity, as the formula it amounts to.
 
@@ -197,7 +197,7 @@ class Mistake:
     hint: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Roles:
     """What plays which part in the formulas, for naming a student's reference mistakes:
     (quantity, the quantity it reads in that part) pairs."""
@@ -209,7 +209,7 @@ class Roles:
     totals: tuple[tuple[str, str], ...] = ()  # C_T sums C over every image
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Layout:
     kind: str
     sheets: tuple[SheetLayout, ...]
@@ -386,7 +386,7 @@ class Layout:
         else:
             names = tuple(sorted(sheet_names.items()))
             self._texts["names"] = (sheet_names, names)
-        # keyed by the Quantity object itself (a variant made with dataclasses.replace is another
+        # keyed by the Quantity object itself (a variant made with record.replace is another
         # quantity), which the entry keeps alive; a total over images depends on their number too
         key = (id(q), n_images, n_iterations, names)
         entry = self._texts.get(key)
@@ -775,14 +775,13 @@ def _percent_template(text: str, values: list) -> tuple[str, list[list]]:
 @lru_cache(maxsize=4096)
 def _literals(text: str) -> tuple[str, ...]:
     """The literal texts around a str.format template's fields (one more than the fields), % doubled."""
-    parsed = list(_FORMATTER.parse(text))  # (literal, field or None: only the last one's may be None)
+    parsed = list(formatter_parser(text))  # (literal, field or None: only the last one's may be None)
     literals = [literal.replace("%", "%%") for literal, _name, _spec, _conversion in parsed]
     if not parsed or parsed[-1][1] is not None:
         literals.append("")  # the template ends with a field
     return tuple(literals)
 
 
-_FORMATTER = string.Formatter()
 _MANY = 64  # cells of a family from which its template is rewritten first
 
 
@@ -791,7 +790,7 @@ def _braced(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Span:
     """The cells a template token names: a rectangle on the sheet of one role."""
 

@@ -17,7 +17,6 @@ signature holding numbers) is taken as it is, without the search.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -27,6 +26,7 @@ from sheetnet.i18n import _, ngettext
 from sheetnet.layout.model import Layout
 from sheetnet.memo import Memo
 from sheetnet.mirror.alignment import IDENTITY_AXIS, Alignment, Axis, SheetMap
+from sheetnet.record import record
 from sheetnet.xlsx.reader import SheetCells
 from sheetnet.xlsx.sheetxml import far_col, far_row, positions_array, text_values
 from sheetnet.xlsx.refs import cell_name, col_letters
@@ -46,7 +46,7 @@ _DELETE = 0.5  # a deletion costs more than an insertion: students insert far mo
 _ROUNDS = 3
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Found:
     """A sheet's map, what to tell the user, and why it cannot be graded (one line each)."""
 

@@ -14,18 +14,18 @@ is left as written. A range whose end lies on an inserted line is narrowed to th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 import numpy as np
 
 from sheetnet.i18n import ngettext
+from sheetnet.record import field, record
 from sheetnet.xlsx.reader import Cell, SheetCells
 from sheetnet.xlsx.sheetxml import ArrayCells
 from sheetnet.xlsx.refs import MAX_COLS, MAX_ROWS, col_letters, col_number
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Axis:
     """Rows (or columns) of one sheet: the layout's line → the sheet's line.
 
@@ -111,7 +111,7 @@ IDENTITY_AXIS = Axis()
 _TABLE_LINES = 1 << 16  # lines kept in an axis' lookup list; beyond, back() computes
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SheetMap:
     """One sheet's rows and columns."""
 
@@ -136,8 +136,9 @@ UNMOVED = SheetMap()
 # A reference as formulas and our own messages write it: an optional sheet ('My data'!, Data!, 学习!) and
 # a cell, a range, whole columns (A:C) or whole rows (3:5) — never part of a name, a number or a function.
 # Upper case only: spreadsheets store references so, and our messages name quantities in lower case (z2).
-_STRING = re.compile(r'"(?:[^"]|"")*"')
-_REF = re.compile(r"""
+# Kept as text: compiled on first use (re's own cache), by a workbook whose sheets moved.
+_STRING = r'"(?:[^"]|"")*"'
+_REF = r"""(?x)
     (?<![\w.$\]'!])
     (?:(?P<sheet>'(?:[^']|'')+'|[^\W\d][\w.]*)!)?
     (?:(?P<ca>\$?)(?P<c1>[A-Z]{1,3})(?P<ra>\$?)(?P<r1>[0-9]{1,7})
@@ -145,10 +146,10 @@ _REF = re.compile(r"""
       |(?P<k1>\$?[A-Z]{1,3}):(?P<k2>\$?[A-Z]{1,3})
       |(?P<w1>\$?[0-9]{1,7}):(?P<w2>\$?[0-9]{1,7}))
     (?![\w(.!])
-""", re.X)
+"""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Alignment:
     """Every sheet's map, by role; the workbook's sheet names; what to tell the user (once)."""
 
@@ -238,11 +239,11 @@ class Alignment:
 
     def _translate(self, text: str, own_role: str, back: bool) -> str:
         out, pos = [], 0
-        for s in _STRING.finditer(text):
-            out.append(_REF.sub(lambda m: self._ref(m, own_role, back), text[pos:s.start()]))
+        for s in re.finditer(_STRING, text):
+            out.append(re.sub(_REF, lambda m: self._ref(m, own_role, back), text[pos:s.start()]))
             out.append(s.group(0))
             pos = s.end()
-        out.append(_REF.sub(lambda m: self._ref(m, own_role, back), text[pos:]))
+        out.append(re.sub(_REF, lambda m: self._ref(m, own_role, back), text[pos:]))
         return "".join(out)
 
     def _ref(self, m: re.Match, own_role: str, back: bool) -> str:

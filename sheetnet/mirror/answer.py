@@ -7,7 +7,6 @@ a fourth with the chapter-4 gradient-descent run and its cost curve.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -24,13 +23,14 @@ from sheetnet.layout.model import Layout
 from sheetnet.layout.styles import CONDITIONAL, STYLES
 from sheetnet.mirror.build import build_sheets, exercise_blanks
 from sheetnet.mirror.chapter3 import cell_values, parameter_arrays, problem_of
+from sheetnet.record import record
 from sheetnet.xlsx.writer import write_xlsx
 
 BOOK_ROLES = ("data", "learn")  # what a student's workbook and the book's learning file hold
 GD_ITERATIONS = 50  # the book's chapter-4 experiment: 50 updates with η = 0.2 from backprop_initial
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Answer:
     evaluation: Evaluation  # the learning sheet's parameters on the 64 images
     test_image: int  # 1-based: the image shown on the test sheet

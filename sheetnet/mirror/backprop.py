@@ -10,7 +10,6 @@ empty for the student, who fills iteration 1's block and copies it down.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -26,12 +25,13 @@ from sheetnet.layout.model import Layout
 from sheetnet.layout.styles import CONDITIONAL, STYLES
 from sheetnet.mirror.authoring import by_name, iterated_exercise_line, iteration_count, refuse_params, run_line
 from sheetnet.mirror.chapter3 import parameter_arrays, problem_of
+from sheetnet.record import record
 
 ITERATIONS = by_name("backprop").iterations  # the book's chapter-4 experiment: 50
 MAX_ITERATIONS = 1000  # 66,000 rows and about 4.8 million cells
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BackpropRun:
     C_T: list[float]  # before each update, iteration 1 … n
     right: list[int]

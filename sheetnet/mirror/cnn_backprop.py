@@ -10,7 +10,6 @@ off the layout's positions, as in mirror/cnn.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -27,6 +26,7 @@ from sheetnet.layout.model import Layout
 from sheetnet.layout.styles import CONDITIONAL, STYLES
 from sheetnet.mirror.authoring import by_name, iterated_exercise_line, iteration_count, refuse_params, run_line
 from sheetnet.mirror.cnn import cnn_book_inputs, cnn_problem
+from sheetnet.record import record
 
 ITERATIONS = by_name("cnn-backprop").iterations  # 10: 96 images × 290 cells a block, ≈ 280,000 cells
 MAX_ITERATIONS = 100  # 13,500 rows, 2.8 million cells, ≈ 1.7 GB while writing
@@ -35,7 +35,7 @@ PARAMETERS = ("filters", "filter_b", "output_w", "output_b")
 GRADIENTS = ("g_filters", "g_filter_b", "g_output_w", "g_output_b")  # Σ over the images, the same shapes
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CNNBackpropRun:
     C_T: list[float]  # before each update, iteration 1 … n
     right: list[int]

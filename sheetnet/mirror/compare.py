@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import is_not
 
@@ -11,17 +10,18 @@ import numpy as np
 
 from sheetnet import progress
 from sheetnet.i18n import _
+from sheetnet.record import record
 from sheetnet.xlsx.reader import Cell
 from sheetnet.xlsx.sheetxml import cell_formula, cell_kind, cell_value
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Tolerance:
     rel: float = 1e-9
     abs: float = 1e-12
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Difference:
     quantity: str
     index: tuple[int, ...]  # into the layout's shape: (image, unit, row, col) or (unit, row, col)
@@ -30,7 +30,7 @@ class Difference:
     formula: str | None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Comparison:
     cells: int
     agree: int

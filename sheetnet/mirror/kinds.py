@@ -8,7 +8,7 @@ train go through a kind and never through a particular layout: a new workbook is
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -18,9 +18,10 @@ from sheetnet.engine import defaults
 from sheetnet.errors import UnusableInput
 from sheetnet.i18n import N_, _
 from sheetnet.layout.model import Layout
+from sheetnet.record import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Summary:
     """The figures a reader looks at first: the cost the kind minimizes and, for a classifier, how many
     images it gets right."""
@@ -53,7 +54,7 @@ class Summary:
         return text + _(" ({right}/{n} right)").format(right=self.right, n=self.n_images) if self.classifies else text
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Training:
     """What `sheetnet train` needs of a kind: its engine network ↔ the sheet's parameter cells, the
     problem it learns, and the book's two ways of learning it with their defaults."""
@@ -74,12 +75,12 @@ class Training:
         return importlib.import_module(self.engine).gradient_descent(net, x, t, **options)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Kind:
     """A kind of workbook: its layout, how every computed cell follows from its inputs, its parameter sets."""
 
     name: str  # as the command line says it: chapter3, backprop, cnn …
-    layout: Layout
+    layout_at: str  # 'module:NAME' of its layout, built when first asked for (a check needs only its own kind's)
     compute: Callable[[dict, int, int], tuple[Summary, dict]]  # (inputs, images, iterations) → every computed value
     default_parameters: Callable[[str, int], dict]  # (parameter set, images) → the learning sheet's typed inputs
     parameter_sets: tuple[str, ...]
@@ -88,6 +89,11 @@ class Kind:
     training: Training | None = None  # None: `sheetnet train` does not train this kind
     not_trainable: str = ""  # why not, in words, when training is None
     describe: Callable[[dict, int, int], str] | None = None  # (inputs, images, iterations) → contents(); None: images
+
+    @cached_property
+    def layout(self) -> Layout:
+        module, name = self.layout_at.split(":")
+        return getattr(importlib.import_module(module), name)
 
     def contents(self, inputs: dict, n_images: int, n_iterations: int) -> str:
         """What the workbook holds, in a few words: '64 images (32 of digit 0, 32 of digit 1), 4 iterations'."""
@@ -284,13 +290,10 @@ def _steps(inputs, n, k):
 
 
 def _kinds() -> tuple[Kind, ...]:
-    from sheetnet.layout.backprop import BACKPROP
-    from sheetnet.layout.chapter3 import CHAPTER3
-    from sheetnet.layout.chapter5 import CNN5
-    from sheetnet.layout.chapter5_backprop import CNN_BACKPROP
-    from sheetnet.layout.descent import DESCENT
-    from sheetnet.layout.regression import REGRESSION
-
+    # each kind's layout by name: built when the kind is first used (Kind.layout)
+    CHAPTER3, BACKPROP = "sheetnet.layout.chapter3:CHAPTER3", "sheetnet.layout.backprop:BACKPROP"
+    CNN5, CNN_BACKPROP = "sheetnet.layout.chapter5:CNN5", "sheetnet.layout.chapter5_backprop:CNN_BACKPROP"
+    REGRESSION, DESCENT = "sheetnet.layout.regression:REGRESSION", "sheetnet.layout.descent:DESCENT"
     return (
         Kind("chapter3", CHAPTER3, _chapter3_compute, _chapter3_defaults, ("initial", "book", "trained"),
              ("w2", "b2", "w3", "b3"), "the chapter-3 workbook (Solver)", training=CHAPTER3_TRAINING),

@@ -6,7 +6,6 @@ Cell the workbook stores there (formula and cached value). Nothing here computes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import repeat
 from operator import is_
 from pathlib import Path
@@ -20,12 +19,13 @@ from sheetnet.memo import Memo
 from sheetnet.mirror import align
 from sheetnet.mirror.align import align_workbook
 from sheetnet.mirror.alignment import IDENTITY, AlignedCells, Alignment, SheetMap
+from sheetnet.record import record
 from sheetnet.xlsx.reader import Cell, SheetCells, WorkbookCells
 from sheetnet.xlsx.sheetxml import cell_index, cell_kind, cell_value, keys_of, located, text_values
 from sheetnet.xlsx.refs import cell_name
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Loaded:
     path: Path
     layout: Layout

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from sheetnet.i18n import _
@@ -10,9 +9,10 @@ from sheetnet.errors import UnusableInput
 from sheetnet.mirror.compare import Comparison, Tolerance, compare
 from sheetnet.mirror.kinds import Kind, Summary, open_as
 from sheetnet.mirror.load import Loaded
+from sheetnet.record import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Recomputed:
     loaded: Loaded
     kind: Kind

@@ -18,7 +18,6 @@ user can be told.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -31,11 +30,12 @@ from sheetnet.mirror.authoring import listed
 from sheetnet.mirror.formulas import expected_formulas, same_formula
 from sheetnet.mirror.kinds import CHAPTER3_KIND, KINDS, Kind, Summary
 from sheetnet.mirror.load import Loaded, load
+from sheetnet.record import record
 from sheetnet.xlsx.patch import patch_workbook
 from sheetnet.xlsx.refs import cell_name
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Trained:
     loaded: Loaded
     method: str

@@ -28,9 +28,7 @@ _LETTERS: list[str] = []
 def column_letters() -> list[str]:
     """Column number → its letters ('' for 0, 'A' for 1 … 'XFD' for 16384): one table, made once."""
     if not _LETTERS:
-        from string import ascii_uppercase
-
-        one = list(ascii_uppercase)
+        one = list("ABCDEFGHIJKLMNOPQRSTUVWXYZ")  # (string.ascii_uppercase: `string` compiles a pattern on import)
         two = [a + b for a in one for b in one]
         # list comprehensions and concatenation: a generator or join takes 2.5–3.5× as long (5 ms)
         _LETTERS.extend(["", *one, *two, *[ab + c for ab in two for c in one]])

@@ -13,7 +13,6 @@ import io
 import math
 import operator
 import re
-from dataclasses import dataclass, field
 from itertools import groupby, repeat
 from pathlib import Path
 from typing import Callable
@@ -26,11 +25,12 @@ from xlsxwriter.utility import xl_range
 
 from sheetnet import outputs, progress
 from sheetnet.i18n import _
+from sheetnet.record import field, record
 from sheetnet.xlsx.package import StreamingWorkbook
 from sheetnet.xlsx.refs import column_letters, quote_sheet
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CellOut:
     row: int  # 1-based, as in the sheet
     col: int
@@ -46,13 +46,13 @@ class CellOut:
 Span = tuple[int, int, int, int]  # first row, first col, last row, last col (1-based, inclusive)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ConditionalOut:
     span: Span
     style: str  # a name in the `conditional` table given to write_xlsx
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ChartOut:
     row: int  # its top-left cell
     col: int
@@ -68,7 +68,7 @@ class ChartOut:
     line_name: str = ""
 
 
-@dataclass
+@record
 class CellBlock:
     """Many cells streamed into the sheet's XML chunk by chunk, never one object per cell (a long
     run's quantity: a chunk per few iteration blocks, made only when the writer reaches its rows).
@@ -83,7 +83,7 @@ class CellBlock:
     blank_style: str = "blank"  # the style of its empty cells
 
 
-@dataclass
+@record
 class SheetOut:
     name: str
     cells: list[CellOut] = field(default_factory=list)
