@@ -89,8 +89,8 @@ class Templates:
             return hit
         pos = self.layout.positions(q, self.n, self.k)
         flat = pos.reshape(-1, 2)
-        rows, cols = flat[:, 0].astype(np.int64), flat[:, 1].astype(np.int64)
-        slots = self.slots(q)
+        rows, cols = flat[:, 0], flat[:, 1]  # views of the layout's positions (int64, read-only, kept): no copy
+        slots = self.slots(q, keep=False)  # (its families are merged below; the slots are not kept twice)
         graded = np.zeros(len(rows), dtype=bool)  # the slots' cells: every cell of a formula's region
         for slot in slots:
             graded[slot.flat] = True
@@ -107,13 +107,13 @@ class Templates:
                                             parts, family, _together(families))
         return hit
 
-    def slots(self, q: Quantity, template: str | None = None, unit_of=None, key=None) -> list[Slot]:
+    def slots(self, q: Quantity, template: str | None = None, unit_of=None, key=None, keep: bool = True) -> list[Slot]:
         """The quantity's formula cells, slot by slot: its own templates, or `template` everywhere (with
         unit_of(unit): the unit whose cells the template names — a mistake that reads another unit).
         Each slot's references at every cell come from the layout's plan of the family (Layout.
         formula_plans: resolved at its first cell and moved by a step per image and per iteration).
         Kept for the next call (the checker asks for a mistake's template at every workbook of a class);
-        with unit_of, only when `key` names it."""
+        with unit_of, only when `key` names it; not with keep=False."""
         kept = (q.name, template, key) if unit_of is None or key is not None else None
         if kept in self._slots:
             return self._slots[kept]
@@ -146,7 +146,7 @@ class Templates:
                 else:
                     families = _families(self.sheet_names[q.sheet], base, corners, first, flat_pos[index])
                 out.append(Slot(q.name, template_text, index, families))
-        if kept is not None:
+        if kept is not None and keep:
             self._slots[kept] = out
         return out
 
