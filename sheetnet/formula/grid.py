@@ -19,12 +19,42 @@ MAX_DENSE = 40_000_000  # cells of one sheet's block (about 360 MB of arrays at 
 
 
 class SheetGrid:
-    """One sheet's values: num (float), kind (int8), text (object or None), indexed [row, col] from 1."""
+    """One sheet's values: num (float), kind (int8), text (object or None), indexed [row, col] from 1.
+
+    A sheet read from a workbook keeps its few texts (labels) apart, by their place in the block, until
+    something asks for `text` whole: an object array over a 250,000-cell sheet is 6.5 MB of Nones, and
+    gather() finds the texts it reads without it."""
 
     def __init__(self, name: str, num: np.ndarray, kind: np.ndarray, text: np.ndarray | None,
-                 far: dict[tuple[int, int], tuple[float, int, object]] | None = None):
+                 far: dict[tuple[int, int], tuple[float, int, object]] | None = None,
+                 sparse: tuple[np.ndarray, np.ndarray] | None = None):
         self.name, self.num, self.kind, self.text = name, num, kind, text
         self.far = far or {}  # (row, col) → (num, kind, text) beyond the dense block
+        # (row * columns + col, sorted; each one's text) of every TEXT cell of the block, while `text` is not made
+        self._sparse = sparse if text is None else None
+
+    @property
+    def text(self) -> np.ndarray | None:
+        if self._text is None and self._sparse is not None:
+            at, texts = self._sparse
+            self._text = np.full(self.num.shape, None, dtype=object)
+            self._text.reshape(-1)[at] = texts
+            self._sparse = None
+        return self._text
+
+    @text.setter
+    def text(self, value: np.ndarray | None) -> None:
+        self._text, self._sparse = value, None
+
+    def _texts_at(self, flat: np.ndarray, kind: np.ndarray) -> np.ndarray | None:
+        """The text grid's elements at flat indices into the block (`kind`: the kinds there)."""
+        if self._sparse is None:
+            return self.text.reshape(-1).take(flat) if self.text is not None else None
+        at, texts = self._sparse
+        out = np.full(flat.shape, None, dtype=object)
+        where = kind == TEXT  # the block's TEXT cells are exactly the ones kept apart
+        out[where] = texts[np.searchsorted(at, flat[where])]
+        return out
 
     @classmethod
     def of_cells(cls, name: str, cells: dict, reach: tuple[int, int] = (0, 0)) -> "SheetGrid":
@@ -53,22 +83,23 @@ class SheetGrid:
         near = (rc[:, 0] < rows) & (rc[:, 1] < cols)
         num = np.full((rows, cols), np.nan)
         kind = np.zeros((rows, cols), dtype=np.int8)
-        text = None
+        sparse = None
         numeric = np.nonzero(((kinds == NUM) | (kinds == BOOL)) & near)[0]
         if len(numeric):
             num[rc[numeric, 0], rc[numeric, 1]] = raw[numeric].astype(float)
         kind[rc[near, 0], rc[near, 1]] = kinds[near]
         texts = np.nonzero((kinds == TEXT) & near)[0]
         if len(texts):
-            text = np.full((rows, cols), None, dtype=object)
-            text[rc[texts, 0], rc[texts, 1]] = raw[texts]
+            at = rc[texts, 0] * cols + rc[texts, 1]
+            order = np.argsort(at, kind="stable")
+            sparse = (at[order], raw[texts][order])
         far = {}
         for i in np.nonzero(~near)[0]:
             c = values[i]
             k = int(kinds[i])
             far[(int(rc[i, 0]), int(rc[i, 1]))] = (float(c.value) if k in (NUM, BOOL) else np.nan, k,
                                                    c.value if k == TEXT else None)
-        return cls(name, num, kind, text, far)
+        return cls(name, num, kind, None, far, sparse)
 
     @classmethod
     def empty(cls, name: str, shape: tuple[int, int]) -> "SheetGrid":
@@ -91,13 +122,14 @@ class SheetGrid:
             kind = self.kind.ravel().take(flat)
             if not (kind - NUM).any():
                 return V(self.num.ravel().take(flat))
-            text = self.text.ravel().take(flat) if self.text is not None and (kind == TEXT).any() else None
+            text = self._texts_at(flat, kind) if (kind == TEXT).any() else None
             return from_kinds(self.num.ravel().take(flat), kind, text)
         rows, cols = np.broadcast_arrays(rows, cols)
         inside = (rows < R) & (cols < C) & (rows >= 0) & (cols >= 0)
         r, c = np.where(inside, rows, 0), np.where(inside, cols, 0)  # [0, 0]: never a cell: blank
         num, kind = self.num[r, c], self.kind[r, c]
-        text = self.text[r, c] if self.text is not None else None
+        text = self._texts_at(r * C + c, kind) if self._sparse is not None else (
+            self.text[r, c] if self.text is not None else None)
         if self.far:
             num, kind = num.copy(), kind.copy()
             if text is None:

@@ -88,8 +88,8 @@ class Templates:
             return hit
         pos = self.layout.positions(q, self.n, self.k)
         flat = pos.reshape(-1, 2)
-        rows, cols = flat[:, 0].astype(np.int64), flat[:, 1].astype(np.int64)
-        slots = self.slots(q)
+        rows, cols = flat[:, 0], flat[:, 1]  # views of the layout's positions (int64, read-only, kept): no copy
+        slots = self.slots(q, keep=False)  # (its families are merged below; the slots are not kept twice)
         graded = np.zeros(len(rows), dtype=bool)  # the slots' cells: every cell of a formula's region
         for slot in slots:
             graded[slot.flat] = True
@@ -106,13 +106,13 @@ class Templates:
                                             parts, family, _together(families))
         return hit
 
-    def slots(self, q: Quantity, template: str | None = None, unit_of=None, key=None) -> list[Slot]:
+    def slots(self, q: Quantity, template: str | None = None, unit_of=None, key=None, keep: bool = True) -> list[Slot]:
         """The quantity's formula cells, slot by slot: its own templates, or `template` everywhere (with
         unit_of(unit): the unit whose cells the template names — a mistake that reads another unit).
         Each slot's references at every cell come from the layout's plan of the family (Layout.
         formula_plans: resolved at its first cell and moved by a step per image and per iteration).
         Kept for the next call (the checker asks for a mistake's template at every workbook of a class);
-        with unit_of, only when `key` names it."""
+        with unit_of, only when `key` names it; not with keep=False."""
         kept = (q.name, template, key) if unit_of is None or key is not None else None
         if kept in self._slots:
             return self._slots[kept]
@@ -128,10 +128,11 @@ class Templates:
             lead = ([at[:, 0]] if q.per_iteration else []) + ([at[:, 1]] if q.per_image else [])
             fields_of = {cell: fields for cell, _, fields in plan}
             template_text = qt.formula_for(im0, it0)
+            di, dj, made = at[:, 0] - it0, at[:, 1] - im0, {}
             for (unit, r, c), _, _ in plan:
                 unit_read = unit if unit_of is None else unit_of(unit)
                 index = np.ravel_multi_index((*lead, *(np.full(len(at), v) for v in (unit, r, c))), shape)
-                corners = [_corners(f, at[:, 0] - it0, at[:, 1] - im0, im1 - im0) for f in fields_of[(unit_read, r, c)]]
+                corners = [_corners(f, di, dj, im1 - im0, made) for f in fields_of[(unit_read, r, c)]]
                 if firsts is not None:
                     first = firsts[region][(unit, r, c)]
                 else:
@@ -144,7 +145,7 @@ class Templates:
                 else:
                     families = _families(self.sheet_names[q.sheet], base, corners, first, flat_pos[index])
                 out.append(Slot(q.name, template_text, index, families))
-        if kept is not None:
+        if kept is not None and keep:
             self._slots[kept] = out
         return out
 
@@ -244,16 +245,30 @@ def _sizes(f: Family) -> tuple[tuple[int, int], ...] | None:
 _READS_TOGETHER = 4_000_000  # cells the references of one joined evaluation read (MAX_ELEMENTS is per reference)
 
 
-def _corners(field, di: np.ndarray, dj: np.ndarray, n_images: int) -> tuple:
+def _corners(field, di: np.ndarray, dj: np.ndarray, n_images: int, made: dict) -> tuple:
     """A reference's (top, left, bottom, right) at cells (iteration, image) of a plan's region, from the
     plan's field: its corners at the region's first cell and a step per iteration and per image (or, when
-    it does not simply move, every cell's corners)."""
+    it does not simply move, every cell's corners). Read-only arrays; one that moves alike in the region
+    is made once (`made`: the region's, by first value and steps) — a single cell's bottom is its top, a
+    parameter is read by many slots — and one that does not move is one value seen m times (no copy):
+    the slots of a 250,000-cell sheet held 28 MB of corners, mostly repeated."""
     _, base, step_it, step_img, every = field
     if every is not None:
         c = np.asarray(every)[di * n_images + dj]
-    else:
-        c = np.asarray(base)[None] + di[:, None] * np.asarray(step_it)[None] + dj[:, None] * np.asarray(step_img)[None]
-    return tuple(c[:, k].astype(np.int64) for k in range(4))
+        return tuple(c[:, k].astype(np.int64) for k in range(4))
+    out = []
+    for key in zip(np.asarray(base).tolist(), np.asarray(step_it).tolist(), np.asarray(step_img).tolist()):
+        a = made.get(key)
+        if a is None:
+            first, down, across = key
+            if down or across:
+                a = first + di * down + dj * across
+                a.flags.writeable = False
+            else:
+                a = np.broadcast_to(np.int64(first), di.shape)
+            made[key] = a
+        out.append(a)
+    return tuple(out)
 
 
 def _families(sheet: str, base: Parsed, corners, first: str, rows_cols) -> list[tuple[Family, np.ndarray]]:

@@ -28,7 +28,7 @@ from sheetnet.memo import Memo
 from sheetnet.mirror.alignment import IDENTITY_AXIS, Alignment, Axis, SheetMap
 from sheetnet.record import record
 from sheetnet.xlsx.reader import SheetCells
-from sheetnet.xlsx.sheetxml import far_col, far_row, positions_array, text_values
+from sheetnet.xlsx.sheetxml import ROW_KEY, cell_index, far_col, far_row, positions_array, text_values
 from sheetnet.xlsx.refs import cell_name, col_letters
 
 EMPTY, NUMBER, FORMULA, TEXT, OTHER = 0, 1, 2, 3, 4  # what a cell holds; a label's text is a code ≥ LABEL
@@ -155,15 +155,23 @@ def fits_in_place(layout: Layout, role: str, cells: SheetCells) -> bool:
     """Labels in place (in every iteration block used), the signature holding numbers, and no cell where
     the layout puts nothing (within its extent): a shifted block always moves some cell off the layout."""
     s = layout.sheet(role)
-    present = text_values(cells)
     k = _iterations_reach(layout, role, cells)
+    # a label counts where the sheet holds its text somewhere; the sheet's texts (a pass over all its
+    # cells) and which blocks are used are asked only for a label that is not in its place
+    present = used = None
     for lb in layout.labels:
-        if lb.sheet == role and isinstance(lb.text, str) and lb.text in present:
+        if lb.sheet == role and isinstance(lb.text, str):
             r, c = _parse(lb.cell)
             for j in range(k if lb.per_iteration else 1):
                 cell = cells.get((r + s.iteration_step[0] * j, c + s.iteration_step[1] * j))
-                if (cell is None or str(cell.value).strip() != lb.text) and (j == 0 or _block_used(layout, role, cells, j)):
-                    return False
+                if cell is None or str(cell.value).strip() != lb.text:
+                    present = text_values(cells) if present is None else present
+                    if lb.text not in present:
+                        break
+                    if j and used is None:
+                        used = _blocks_used(layout, role, cells, k)
+                    if j == 0 or used[j]:
+                        return False
     for name in s.signature:
         for r, c in layout.positions(layout[name], 1).reshape(-1, 2):
             cell = cells.get((int(r), int(c)))
@@ -174,9 +182,13 @@ def fits_in_place(layout: Layout, role: str, cells: SheetCells) -> bool:
         return False
     expected = _used_by_layout(layout, role, n, k)
     R, C = expected.shape[0] - 1, expected.shape[1] - 1
-    at = positions_array(cells)
-    at = at[(at[:, 0] <= R) & (at[:, 1] <= C)]
-    return bool(expected[at[:, 0], at[:, 1]].all())
+    index = cell_index(cells)  # the sorted keys the loader looks cells up in (made once per sheet)
+    if index is None:
+        rows, cols = positions_array(cells).T
+    else:
+        rows, cols = np.divmod(index[0], ROW_KEY)
+    inside = (rows <= R) & (cols <= C)
+    return bool(expected[rows[inside], cols[inside]].all())
 
 
 _USED = Memo(64)  # a class check asks alike for every workbook
@@ -214,7 +226,7 @@ def _images_filled(layout: Layout, role: str, cells: SheetCells, n: int) -> list
 def _held(cells: SheetCells, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """For each position (rows, cols: integer arrays of one shape), does the sheet hold a cell there?
     Looked up in its sorted keys all at once."""
-    from sheetnet.xlsx.sheetxml import cell_index, keys_of, located
+    from sheetnet.xlsx.sheetxml import keys_of, located
 
     index = cell_index(cells)
     if index is None:  # positions no key tells apart (not the reader's)
@@ -223,15 +235,19 @@ def _held(cells: SheetCells, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return located(index[0], *keys_of(rows, cols))[1]
 
 
-def _block_used(layout: Layout, role: str, cells: SheetCells, j: int) -> bool:
-    """Does iteration block j hold anything where the layout puts its parameters (the signature)?"""
-    s = layout.sheet(role)
-    for name in s.signature:
+def _blocks_used(layout: Layout, role: str, cells: SheetCells, k: int) -> np.ndarray:
+    """For each of k iteration blocks, does it hold anything where the layout puts its parameters (the
+    signature)? All blocks looked up at once."""
+    used = np.zeros(k, dtype=bool)
+    for name in layout.sheet(role).signature:
         q = layout[name]
-        pos = layout.positions(q, 1, j + 1)[j] if q.per_iteration else layout.positions(q, 1)
-        if any((int(r), int(c)) in cells for r, c in pos.reshape(-1, 2)):
-            return True
-    return False
+        if q.per_iteration:
+            pos = layout.positions(q, 1, k).reshape(k, -1, 2)
+            used |= _held(cells, pos[..., 0], pos[..., 1]).any(axis=1)
+        else:  # the same cells for every block
+            pos = layout.positions(q, 1).reshape(-1, 2)
+            used |= bool(_held(cells, pos[:, 0], pos[:, 1]).any())
+    return used
 
 
 def _images_reach(layout: Layout, role: str, cells: SheetCells) -> int:
@@ -254,8 +270,17 @@ def _reach(layout: Layout, cells: SheetCells, step: tuple[int, int], repeated: l
     if not (dr or dc) or not cells or not repeated:
         return none
     r0, c0 = (int(v) for v in layout.positions(repeated[0], 1, 1).reshape(-1, 2).min(axis=0))
-    far = far_col(cells) if dc else far_row(cells)
+    far = _far_col(cells) if dc else far_row(cells)
     return int(min(most, max(1, (far - (c0 if dc else r0)) // (dc or dr) + 2)))
+
+
+def _far_col(cells: SheetCells) -> int:
+    """The sheet's last used column, from the sorted keys the loader looks cells up in (a pass over a
+    250,000-cell sheet's keys in Python took 20 ms, and each search asks more than once)."""
+    index = cell_index(cells)
+    if index is None or not len(index[0]):
+        return far_col(cells)
+    return int((index[0] & (ROW_KEY - 1)).max())
 
 
 # -- the search --------------------------------------------------------------------------------
@@ -286,7 +311,7 @@ def find(layout: Layout, role: str, cells: SheetCells, sheet_name: str) -> Found
     codes = {t: LABEL + i for i, t in enumerate(texts)}
     n, k = _images_reach(layout, role, cells) or 1, _iterations_reach(layout, role, cells)
     R, C = _extent(layout, role, n, k)
-    far_r, far_c = far_row(cells), far_col(cells)
+    far_r, far_c = far_row(cells), _far_col(cells)
     shape_e = (R + 1, C + 1)
     # the sheet's reach past the layout for the image blocks it fills is how much was inserted, at most
     R_held, C_held = _extent(layout, role, max(1, sum(_images_filled(layout, role, cells, n))), k)
