@@ -273,6 +273,35 @@ def test_an_excel_style_workbook_reads_cell_for_cell_like_the_plain_one(tmp_path
         assert b.sheet("学习")[(11, 19)].formula == "=SUMPRODUCT(P5:R8,$D$5:$F$8)+$G$5"
 
 
+def test_a_template_read_again_takes_its_formulas_from_the_first_read(tmp_path, monkeypatch):
+    # A class's workbooks are one template: a sheet whose cells' places and <f> parts are those of a
+    # sheet read before takes its formulas (and shared masters, array ranges) from that read, whatever
+    # its values; one whose formulas differ anywhere is read on its own.
+    from sheetnet.xlsx import sheetxml
+
+    worked_out = []
+    real = sheetxml._formulas
+    monkeypatch.setattr(sheetxml, "_formulas", lambda *a: worked_out.append(1) or real(*a))
+    monkeypatch.setattr(sheetxml, "_SAME_FORMULAS", {})
+
+    def read(value, formula):
+        body = (f'<row r="2"><c r="A2"><f t="shared" ref="A2:C2" si="0">{formula}</f><v>{value}</v></c>'
+                f'<c r="B2"><f t="shared" si="0"/><v>{value + 1}</v></c><c r="C2"><f t="shared" si="0"/><v>3</v></c>'
+                f'<c r="D2"><f t="array" ref="D2:D3">A2:A3</f><v>{value}</v></c></row>')
+        path = write_xlsx(tmp_path / f"{value}-{len(formula)}.xlsx", {"S": body})
+        with WorkbookCells(path) as wb:
+            return wb.sheet("S"), wb.array_formulas("S")
+
+    first, arrays = read(1, "A1*2")
+    second, arrays_again = read(5, "A1*2")
+    assert len(worked_out) == 1
+    assert [second[(2, c)].formula for c in (1, 2, 3, 4)] == ["=A1*2", "=B1*2", "=C1*2", "=A2:A3"]
+    assert [second[(2, c)].value for c in (1, 2)] == [5, 6] and arrays_again == arrays == {(2, 4): (3, 4)}
+    third, _ = read(5, "A1*20")
+    assert len(worked_out) == 2
+    assert [third[(2, c)].formula for c in (1, 2, 3)] == ["=A1*20", "=B1*20", "=C1*20"]
+
+
 def test_shared_formulas_move_as_excel_fills_them():
     from openpyxl.formula.translate import Translator
 

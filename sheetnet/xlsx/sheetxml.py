@@ -617,6 +617,12 @@ _PLAIN_TYPES = frozenset(("", "n"))  # a number cell's t attribute: none, or 'n'
 _COLUMNS: dict[str, int] = {}  # column letters → number (at most 18,278: the scanner reads one to three letters)
 _F_ATTRS: dict[str, tuple] = {}  # a short <f> attribute text without prefixed names → _formula_attrs's answer
 _F_ATTRS_MAX = 4096
+# A chunk's formulas by its cells' places and <f> parts: a class's workbooks are one template, and the
+# shared groups of each (Excel) are moved again and again to the same texts. Small chunks only.
+_SAME_FORMULAS: dict[tuple, tuple] = {}
+_SAME_CELLS = 50_000  # cells of a chunk, at most
+_SAME_CHARS = 1 << 21  # characters of a key, at most
+_SAME_ENTRIES = 8
 
 
 def _formula_attrs(fa: str, prefixes: dict[str, str]) -> tuple | bool:
@@ -634,44 +640,12 @@ def _formula_attrs(fa: str, prefixes: dict[str, str]) -> tuple | bool:
     return known
 
 
-def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list[str]) -> bool:
-    """The scanner's matches → cells; False: one of them is not a cell in the plain form. The plain
-    number cells (the bulk of any book-style sheet: a number, with or without a formula) are converted
-    column by column with C-level loops; the others (text, booleans, errors, inline strings, entities in
-    a value …) one by one through add(). `tags` gathers the row tags."""
-    before, cols, rows, ts, rests, fattrs, ftexts, vs, inlines, _ = zip(*found)
-    if "" in cols:  # a character that is no part of a cell or row tag
-        return False
-    tags.extend(filter(None, before))
-    f_all, v_all = "".join(ftexts), "".join(vs)
-    if "]]>" in f_all or "]]>" in v_all or (any(inlines) and "]]>" in "".join(inlines)):
-        return False  # not allowed in a text (perhaps two texts meeting: then read by the general reader)
-    f_amp, v_amp = "&" in f_all, "&" in v_all
-    amps = [texts for texts, amp in ((ftexts, f_amp), (vs, v_amp)) if amp]
-    amps += [texts for texts in (inlines, rests, fattrs) if any(texts) and "&" in "".join(texts)]
-    if amps and not _refs_ok("\0".join(chain.from_iterable(amps))):  # '\0': in no text (_plain_chars)
-        return False
-    prefixes = cells.prefixes
-    if any(rests) and not all(_names_ok(a, prefixes, ("r", "s", "t")) for a in set(rests)):
-        return False
-    if any(fattrs):  # each distinct <f> attribute text → (its attributes, its shared group or None)
-        parsed = {}
-        for fa in set(fattrs):
-            known = _F_ATTRS.get(fa) or _formula_attrs(fa, prefixes)
-            if known is False:
-                return False
-            parsed[fa] = known
-    n = len(cols)
-    for col in set(cols).difference(columns):
-        columns[col] = col_number(col)
-    c_of = columns.__getitem__
-    # a row's number and its part of a key, once per row (a row's cells all repeat its number)
-    row_of = {row: int(row) for row in set(rows)}
-    if not 1 <= min(row_of.values()) <= max(row_of.values()) <= MAX_ROWS or max(map(c_of, set(cols))) > MAX_COLS:
-        for col, row in zip(cols, rows):
-            if not (1 <= int(row) <= MAX_ROWS and c_of(col) <= MAX_COLS):
-                cells.position(col + row)  # raises: the address is outside the sheet
+def _formulas(cells: _Cells, cols: tuple, rows: tuple, fattrs: tuple, ftexts: tuple, parsed: dict | None,
+              f_amp: bool, row_of: dict[str, int], c_of) -> list[str | None]:
+    """Each matched cell's formula ('=…', None: none), from its <f>'s attribute text (parsed: each one's
+    _formula_attrs) and text; the masters of shared groups and the array formulas go to `cells`."""
     unescape = safexml.unescape
+    n = len(cols)
     formulas = list(map(_NO_TEXT.get, ftexts, map("=".__add__, ftexts)))  # a cell without <f> text: None
     if f_amp:  # only the texts with an entity (IF(O19&gt;=O20 …)) are unescaped
         for i in compress(range(n), map(str.__contains__, ftexts, repeat("&"))):
@@ -698,6 +672,64 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
                                       list(map((-c0).__add__, map(c_of, map(cols.__getitem__, which)))), "=")
             for i, text in zip(which, texts):
                 formulas[i] = text
+    return formulas
+
+
+def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list[str]) -> bool:
+    """The scanner's matches → cells; False: one of them is not a cell in the plain form. The plain
+    number cells (the bulk of any book-style sheet: a number, with or without a formula) are converted
+    column by column with C-level loops; the others (text, booleans, errors, inline strings, entities in
+    a value …) one by one through add(). `tags` gathers the row tags."""
+    before, cols, rows, ts, rests, fattrs, ftexts, vs, inlines, _ = zip(*found)
+    if "" in cols:  # a character that is no part of a cell or row tag
+        return False
+    tags.extend(filter(None, before))
+    f_all, v_all = "".join(ftexts), "".join(vs)
+    if "]]>" in f_all or "]]>" in v_all or (any(inlines) and "]]>" in "".join(inlines)):
+        return False  # not allowed in a text (perhaps two texts meeting: then read by the general reader)
+    f_amp, v_amp = "&" in f_all, "&" in v_all
+    amps = [texts for texts, amp in ((ftexts, f_amp), (vs, v_amp)) if amp]
+    amps += [texts for texts in (inlines, rests, fattrs) if any(texts) and "&" in "".join(texts)]
+    if amps and not _refs_ok("\0".join(chain.from_iterable(amps))):  # '\0': in no text (_plain_chars)
+        return False
+    prefixes = cells.prefixes
+    if any(rests) and not all(_names_ok(a, prefixes, ("r", "s", "t")) for a in set(rests)):
+        return False
+    same = done = parsed = None
+    if any(fattrs):
+        if not cells.shared and not cells.arrays and len(fattrs) <= _SAME_CELLS:
+            # the cells' places and <f> parts ('\0': in no text) and the root's prefixes: nothing else
+            # makes their formulas (no master from an earlier chunk)
+            same = ("\0".join(chain(cols, rows, fattrs, ftexts)), tuple(prefixes.items()))
+            done = _SAME_FORMULAS.get(same)
+        if done is None:  # each distinct <f> attribute text → (its attributes, its shared group or None)
+            parsed = {}
+            for fa in set(fattrs):
+                known = _F_ATTRS.get(fa) or _formula_attrs(fa, prefixes)
+                if known is False:
+                    return False
+                parsed[fa] = known
+    n = len(cols)
+    for col in set(cols).difference(columns):
+        columns[col] = col_number(col)
+    c_of = columns.__getitem__
+    # a row's number and its part of a key, once per row (a row's cells all repeat its number)
+    row_of = {row: int(row) for row in set(rows)}
+    if not 1 <= min(row_of.values()) <= max(row_of.values()) <= MAX_ROWS or max(map(c_of, set(cols))) > MAX_COLS:
+        for col, row in zip(cols, rows):
+            if not (1 <= int(row) <= MAX_ROWS and c_of(col) <= MAX_COLS):
+                cells.position(col + row)  # raises: the address is outside the sheet
+    unescape = safexml.unescape
+    if done is not None:  # the same template as a sheet read before (a class's workbooks): its formulas
+        formulas, shared, arrays = done
+        cells.shared.update(shared)
+        cells.arrays.update(arrays)
+    else:
+        formulas = _formulas(cells, cols, rows, fattrs, ftexts, parsed, f_amp, row_of, c_of)
+        if same is not None and len(same[0]) <= _SAME_CHARS:
+            if len(_SAME_FORMULAS) >= _SAME_ENTRIES:
+                del _SAME_FORMULAS[next(iter(_SAME_FORMULAS))]
+            _SAME_FORMULAS[same] = (tuple(formulas), dict(cells.shared), dict(cells.arrays))
     # the others, read one by one: a type other than a number, other attributes, an inline string,
     # an entity in the value
     odd = [i for i in compress(range(n), ts) if ts[i] not in _PLAIN_TYPES]  # (most cells have no t)
