@@ -28,7 +28,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Mapping
 from itertools import chain, compress, islice, repeat
-from operator import add, attrgetter, index, is_, itemgetter, lt, not_
+from operator import add, attrgetter, index, is_, itemgetter, lt
 
 from sheetnet import collector
 from sheetnet.i18n import _
@@ -175,7 +175,7 @@ def text_values(cells: SheetCells) -> frozenset[str]:
     if kept is not None and kept[0] == len(cells):
         return kept[1]
     values = cells._cells if isinstance(cells, ColumnCells) else cells.values()
-    texts = frozenset(str(c.value).strip() for c in compress(values, map("s".__eq__, map(cell_kind, values))))
+    texts = frozenset([str(c.value).strip() for c in values if c.kind == "s"])  # (3x a mask of "s".__eq__)
     if isinstance(cells, (ArrayCells, ColumnCells)):
         cells._texts = (len(cells), texts)
     return texts
@@ -640,6 +640,19 @@ def _formula_attrs(fa: str, prefixes: dict[str, str]) -> tuple | bool:
     return known
 
 
+def _where(seq: tuple, value) -> list[int]:
+    """The indices of `value` in seq, in order (a C-level scan per hit: for the few text cells among
+    many number cells)."""
+    found, i = [], -1
+    at = seq.index
+    try:
+        while True:
+            i = at(value, i + 1)
+            found.append(i)
+    except ValueError:
+        return found
+
+
 def _formulas(cells: _Cells, cols: tuple, rows: tuple, fattrs: tuple, ftexts: tuple, parsed: dict | None,
               f_amp: bool, row_of: dict[str, int], c_of) -> list[str | None]:
     """Each matched cell's formula ('=…', None: none), from its <f>'s attribute text (parsed: each one's
@@ -732,14 +745,14 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
             _SAME_FORMULAS[same] = (tuple(formulas), dict(cells.shared), dict(cells.arrays))
     # the others, read one by one: a type other than a number, other attributes, an inline string,
     # an entity in the value
-    odd = [i for i in compress(range(n), ts) if ts[i] not in _PLAIN_TYPES]  # (most cells have no t)
+    odd = [i for t in set(ts).difference(_PLAIN_TYPES) for i in _where(ts, t)]  # (most cells have no t)
     if any(rests):
         odd += compress(range(n), rests)
     if any(inlines):
         odd += compress(range(n), inlines)
     if v_amp:
         odd += [i for i, v in enumerate(vs) if "&" in v]
-    unvalued = list(compress(range(n), map(not_, vs)))
+    unvalued = _where(vs, "")
     dropped = [i for i in unvalued if formulas[i] is None]  # an empty styled cell is no cell
     keep = None
     if odd or dropped:
