@@ -282,7 +282,7 @@ def test_a_template_read_again_takes_its_formulas_from_the_first_read(tmp_path, 
     worked_out = []
     real = sheetxml._formulas
     monkeypatch.setattr(sheetxml, "_formulas", lambda *a: worked_out.append(1) or real(*a))
-    monkeypatch.setattr(sheetxml, "_SAME_FORMULAS", {})
+    monkeypatch.setattr(sheetxml, "_SAME_CHUNKS", {})
 
     def read(value, formula):
         body = (f'<row r="2"><c r="A2"><f t="shared" ref="A2:C2" si="0">{formula}</f><v>{value}</v></c>'

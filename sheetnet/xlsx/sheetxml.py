@@ -617,10 +617,11 @@ _PLAIN_TYPES = frozenset(("", "n"))  # a number cell's t attribute: none, or 'n'
 _COLUMNS: dict[str, int] = {}  # column letters → number (at most 18,278: the scanner reads one to three letters)
 _F_ATTRS: dict[str, tuple] = {}  # a short <f> attribute text without prefixed names → _formula_attrs's answer
 _F_ATTRS_MAX = 4096
-# A chunk's formulas by its cells' places and <f> parts: a class's workbooks are one template, and the
-# shared groups of each (Excel) are moved again and again to the same texts. Small chunks only.
-_SAME_FORMULAS: dict[tuple, tuple] = {}
-_SAME_CELLS = 50_000  # cells of a chunk, at most
+# A chunk's keys and formulas by its cells' places and <f> parts: a class's workbooks are one template,
+# and each would otherwise check the same places and move Excel's shared groups to the same texts.
+# Small chunks only.
+_SAME_CHUNKS: dict[tuple, tuple] = {}
+_SAME_CELLS = 20_000  # cells of a chunk, at most
 _SAME_CHARS = 1 << 21  # characters of a key, at most
 _SAME_ENTRIES = 8
 
@@ -708,41 +709,42 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
     prefixes = cells.prefixes
     if any(rests) and not all(_names_ok(a, prefixes, ("r", "s", "t")) for a in set(rests)):
         return False
-    same = done = parsed = None
-    if any(fattrs):
-        if not cells.shared and not cells.arrays and len(fattrs) <= _SAME_CELLS:
-            # the cells' places and <f> parts ('\0': in no text) and the root's prefixes: nothing else
-            # makes their formulas (no master from an earlier chunk)
-            same = ("\0".join(chain(cols, rows, fattrs, ftexts)), tuple(prefixes.items()))
-            done = _SAME_FORMULAS.get(same)
-        if done is None:  # each distinct <f> attribute text → (its attributes, its shared group or None)
-            parsed = {}
-            for fa in set(fattrs):
-                known = _F_ATTRS.get(fa) or _formula_attrs(fa, prefixes)
-                if known is False:
-                    return False
-                parsed[fa] = known
+    same = known = parsed = None
+    if not cells.shared and not cells.arrays and len(cols) <= _SAME_CELLS:
+        # the cells' places and <f> parts ('\0': in no text) and the root's prefixes: nothing else makes
+        # their keys and formulas (no shared master from an earlier chunk)
+        same = (*map("\0".join, (cols, rows, fattrs, ftexts)), tuple(prefixes.items()))
+        known = _SAME_CHUNKS.get(same)
+    if known is None and any(fattrs):  # each distinct <f> attribute text → (its attributes, its shared group or None)
+        parsed = {}
+        for fa in set(fattrs):
+            f_attrs = _F_ATTRS.get(fa) or _formula_attrs(fa, prefixes)
+            if f_attrs is False:
+                return False
+            parsed[fa] = f_attrs
     n = len(cols)
-    for col in set(cols).difference(columns):
-        columns[col] = col_number(col)
-    c_of = columns.__getitem__
-    # a row's number and its part of a key, once per row (a row's cells all repeat its number)
-    row_of = {row: int(row) for row in set(rows)}
-    if not 1 <= min(row_of.values()) <= max(row_of.values()) <= MAX_ROWS or max(map(c_of, set(cols))) > MAX_COLS:
-        for col, row in zip(cols, rows):
-            if not (1 <= int(row) <= MAX_ROWS and c_of(col) <= MAX_COLS):
-                cells.position(col + row)  # raises: the address is outside the sheet
-    unescape = safexml.unescape
-    if done is not None:  # the same template as a sheet read before (a class's workbooks): its formulas
-        formulas, shared, arrays = done
+    if known is not None:  # the same template as a chunk read before (a class's workbooks): checked then
+        all_keys, formulas, shared, arrays = known
         cells.shared.update(shared)
         cells.arrays.update(arrays)
     else:
+        for col in set(cols).difference(columns):
+            columns[col] = col_number(col)
+        c_of = columns.__getitem__
+        # a row's number and its part of a key, once per row (a row's cells all repeat its number)
+        row_of = {row: int(row) for row in set(rows)}
+        if not 1 <= min(row_of.values()) <= max(row_of.values()) <= MAX_ROWS or max(map(c_of, set(cols))) > MAX_COLS:
+            for col, row in zip(cols, rows):
+                if not (1 <= int(row) <= MAX_ROWS and c_of(col) <= MAX_COLS):
+                    cells.position(col + row)  # raises: the address is outside the sheet
         formulas = _formulas(cells, cols, rows, fattrs, ftexts, parsed, f_amp, row_of, c_of)
-        if same is not None and len(same[0]) <= _SAME_CHARS:
-            if len(_SAME_FORMULAS) >= _SAME_ENTRIES:
-                del _SAME_FORMULAS[next(iter(_SAME_FORMULAS))]
-            _SAME_FORMULAS[same] = (tuple(formulas), dict(cells.shared), dict(cells.arrays))
+        row_key = {row: number * ROW_KEY for row, number in row_of.items()}
+        all_keys = list(map(add, map(row_key.__getitem__, rows), map(c_of, cols)))
+        if same is not None and sum(map(len, same[:4])) <= _SAME_CHARS:
+            if len(_SAME_CHUNKS) >= _SAME_ENTRIES:
+                del _SAME_CHUNKS[next(iter(_SAME_CHUNKS))]
+            _SAME_CHUNKS[same] = (tuple(all_keys), tuple(formulas), dict(cells.shared), dict(cells.arrays))
+    unescape = safexml.unescape
     # the others, read one by one: a type other than a number, other attributes, an inline string,
     # an entity in the value
     odd = [i for t in set(ts).difference(_PLAIN_TYPES) for i in _where(ts, t)]  # (most cells have no t)
@@ -772,14 +774,12 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
         values = None  # nan, inf, 1e999 (or a sum too large): add() says where
     if values is None:
         odd, keep, values, kinds = range(n), (), (), ()
-    row_key = {row: number * ROW_KEY for row, number in row_of.items()}
-    keys = map(add, map(row_key.__getitem__, rows), map(c_of, cols))
     made = map(Cell, values, kinds, formulas if keep is None else compress(formulas, keep))
     if not odd:
-        cells.keys.extend(keys if keep is None else compress(keys, keep))
+        cells.keys.extend(all_keys if keep is None else compress(all_keys, keep))
         cells.list.extend(made)
         return True
-    bulk_keys, bulk = list(compress(keys, keep)), list(made)
+    bulk_keys, bulk = list(compress(all_keys, keep)), list(made)
     odd = sorted(set(odd))
     one_by_one = [cells.cell(cols[i] + rows[i], ts[i], formulas[i], unescape(vs[i]) if vs[i] else None,
                              unescape(inlines[i][1:]) if inlines[i] else None) for i in odd]
@@ -792,7 +792,7 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
         cells.list.extend(bulk[done:upto])
         done = upto
         if cell is not None:
-            cells.keys.append(row_key[rows[i]] + c_of(cols[i]))
+            cells.keys.append(all_keys[i])
             cells.list.append(cell)
     cells.keys.extend(bulk_keys[done:])
     cells.list.extend(bulk[done:])
