@@ -302,6 +302,39 @@ def test_a_template_read_again_takes_its_formulas_from_the_first_read(tmp_path, 
     assert [third[(2, c)].formula for c in (1, 2, 3)] == ["=A1*20", "=B1*20", "=C1*20"]
 
 
+def test_the_document_around_a_sheets_cells_is_parsed_once_per_template(tmp_path, monkeypatch):
+    # expat checks the part around <sheetData>'s content once for a class's workbooks of one template
+    # (byte for byte the same); another document around the cells is checked again, and refused when it
+    # is not well-formed, whatever was read before.
+    from sheetnet.xlsx import safexml, sheetxml
+
+    checked = []
+    real = safexml.check
+    monkeypatch.setattr(safexml, "check", lambda data, part: checked.append(part) or real(data, part))
+    monkeypatch.setattr(sheetxml, "_WELL_FORMED", {})
+
+    def read(value, tail=""):
+        path = write_xlsx(tmp_path / f"{value}.xlsx", {"S": f'<row r="1"><c r="A1"><v>{value}</v></c></row>'})
+        if tail:  # the same file with something after </sheetData>
+            import zipfile
+            with zipfile.ZipFile(path) as z:
+                parts = {n: z.read(n) for n in z.namelist()}
+            part = next(n for n in parts if n.startswith("xl/worksheets/"))
+            parts[part] = parts[part].replace(b"</sheetData>", b"</sheetData>" + tail.encode())
+            with zipfile.ZipFile(path, "w") as z:
+                for n, data in parts.items():
+                    z.writestr(n, data)
+        with WorkbookCells(path) as wb:
+            return wb.sheet("S")[(1, 1)].value
+
+    assert (read(1), read(2), read(3)) == (1, 2, 3)
+    sheet_checks = [p for p in checked if p.startswith("xl/worksheets/")]
+    assert len(sheet_checks) == 1
+    assert read(4, '<pageMargins left="0.7"/>') == 4
+    with pytest.raises(UnusableInput, match="not well-formed"):
+        read(5, '<pageMargins left="0.7">')
+
+
 def test_shared_formulas_move_as_excel_fills_them():
     from openpyxl.formula.translate import Translator
 

@@ -471,6 +471,14 @@ def _plain_start(text: str, stop: int) -> dict[str, str] | None:
     return prefixes if default in safexml.MAIN_NAMESPACES else None
 
 
+# The documents around <sheetData>'s content that expat found well-formed, byte for byte: a class's
+# workbooks are one template, and the same sheet's columns, conditional formats and page setup would
+# otherwise be parsed again for each. (A sheet a student worked in often differs: its selection.)
+_WELL_FORMED: dict[bytes, None] = {}
+_WELL_FORMED_BYTES = 1 << 20
+_WELL_FORMED_ENTRIES = 16
+
+
 def _scan(data: bytes, part: str, cells: _Cells) -> bool:
     """Read the cells with the scanner; False when the document is not in the plain form (what was read
     is to be thrown away). Expat parses the document without <sheetData>'s content (head and tail:
@@ -491,10 +499,15 @@ def _scan(data: bytes, part: str, cells: _Cells) -> bool:
     if not _plain_chars(data[b_begin:b_end], text, begin, end):
         return False
     outside = data[:b_begin] + data[b_end:]
-    try:
-        safexml.check(outside, part)
-    except UnusableInput:
-        return False  # the whole part, parsed again, says where
+    if outside not in _WELL_FORMED:
+        try:
+            safexml.check(outside, part)
+        except UnusableInput:
+            return False  # the whole part, parsed again, says where
+        if len(outside) <= _WELL_FORMED_BYTES:
+            if len(_WELL_FORMED) >= _WELL_FORMED_ENTRIES:
+                del _WELL_FORMED[next(iter(_WELL_FORMED))]
+            _WELL_FORMED[outside] = None
     cells.prefixes = prefixes
     return _scan_cells(text, begin, end, cells)
 
