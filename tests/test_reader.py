@@ -300,6 +300,10 @@ def test_a_template_read_again_takes_its_formulas_from_the_first_read(tmp_path, 
     third, _ = read(5, "A1*20")
     assert len(worked_out) == 2
     assert [third[(2, c)].formula for c in (1, 2, 3)] == ["=A1*20", "=B1*20", "=C1*20"]
+    monkeypatch.setattr(sheetxml, "_SAME_ENTRIES", 2)  # a few templates kept, the oldest dropped
+    for k in range(3, 6):
+        read(1, f"A1*{k}")
+    assert len(sheetxml._SAME_CHUNKS) == 2 and len(worked_out) == 5
 
 
 def test_the_document_around_a_sheets_cells_is_parsed_once_per_template(tmp_path, monkeypatch):

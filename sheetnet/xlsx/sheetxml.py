@@ -471,6 +471,13 @@ def _plain_start(text: str, stop: int) -> dict[str, str] | None:
     return prefixes if default in safexml.MAIN_NAMESPACES else None
 
 
+def _remember(cache: dict, key, value, entries: int) -> None:
+    """cache[key] = value, the oldest entry dropped past `entries` (a class's few templates, never more)."""
+    if len(cache) >= entries:
+        cache.pop(next(iter(cache)), None)
+    cache[key] = value
+
+
 # The documents around <sheetData>'s content that expat found well-formed, byte for byte: a class's
 # workbooks are one template, and the same sheet's columns, conditional formats and page setup would
 # otherwise be parsed again for each. (A sheet a student worked in often differs: its selection.)
@@ -505,9 +512,7 @@ def _scan(data: bytes, part: str, cells: _Cells) -> bool:
         except UnusableInput:
             return False  # the whole part, parsed again, says where
         if len(outside) <= _WELL_FORMED_BYTES:
-            if len(_WELL_FORMED) >= _WELL_FORMED_ENTRIES:
-                del _WELL_FORMED[next(iter(_WELL_FORMED))]
-            _WELL_FORMED[outside] = None
+            _remember(_WELL_FORMED, outside, None, _WELL_FORMED_ENTRIES)
     cells.prefixes = prefixes
     return _scan_cells(text, begin, end, cells)
 
@@ -754,9 +759,8 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
         row_key = {row: number * ROW_KEY for row, number in row_of.items()}
         all_keys = list(map(add, map(row_key.__getitem__, rows), map(c_of, cols)))
         if same is not None and sum(map(len, same[:4])) <= _SAME_CHARS:
-            if len(_SAME_CHUNKS) >= _SAME_ENTRIES:
-                del _SAME_CHUNKS[next(iter(_SAME_CHUNKS))]
-            _SAME_CHUNKS[same] = (tuple(all_keys), tuple(formulas), dict(cells.shared), dict(cells.arrays))
+            _remember(_SAME_CHUNKS, same, (tuple(all_keys), tuple(formulas), dict(cells.shared), dict(cells.arrays)),
+                      _SAME_ENTRIES)
     unescape = safexml.unescape
     # the others, read one by one: a type other than a number, other attributes, an inline string,
     # an entity in the value
