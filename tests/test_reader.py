@@ -273,6 +273,72 @@ def test_an_excel_style_workbook_reads_cell_for_cell_like_the_plain_one(tmp_path
         assert b.sheet("学习")[(11, 19)].formula == "=SUMPRODUCT(P5:R8,$D$5:$F$8)+$G$5"
 
 
+def test_a_template_read_again_takes_its_formulas_from_the_first_read(tmp_path, monkeypatch):
+    # A class's workbooks are one template: a sheet whose cells' places and <f> parts are those of a
+    # sheet read before takes its formulas (and shared masters, array ranges) from that read, whatever
+    # its values; one whose formulas differ anywhere is read on its own.
+    from sheetnet.xlsx import sheetxml
+
+    worked_out = []
+    real = sheetxml._formulas
+    monkeypatch.setattr(sheetxml, "_formulas", lambda *a: worked_out.append(1) or real(*a))
+    monkeypatch.setattr(sheetxml, "_SAME_CHUNKS", {})
+
+    def read(value, formula):
+        body = (f'<row r="2"><c r="A2"><f t="shared" ref="A2:C2" si="0">{formula}</f><v>{value}</v></c>'
+                f'<c r="B2"><f t="shared" si="0"/><v>{value + 1}</v></c><c r="C2"><f t="shared" si="0"/><v>3</v></c>'
+                f'<c r="D2"><f t="array" ref="D2:D3">A2:A3</f><v>{value}</v></c></row>')
+        path = write_xlsx(tmp_path / f"{value}-{len(formula)}.xlsx", {"S": body})
+        with WorkbookCells(path) as wb:
+            return wb.sheet("S"), wb.array_formulas("S")
+
+    first, arrays = read(1, "A1*2")
+    second, arrays_again = read(5, "A1*2")
+    assert len(worked_out) == 1
+    assert [second[(2, c)].formula for c in (1, 2, 3, 4)] == ["=A1*2", "=B1*2", "=C1*2", "=A2:A3"]
+    assert [second[(2, c)].value for c in (1, 2)] == [5, 6] and arrays_again == arrays == {(2, 4): (3, 4)}
+    third, _ = read(5, "A1*20")
+    assert len(worked_out) == 2
+    assert [third[(2, c)].formula for c in (1, 2, 3)] == ["=A1*20", "=B1*20", "=C1*20"]
+    monkeypatch.setattr(sheetxml, "_SAME_ENTRIES", 2)  # a few templates kept, the oldest dropped
+    for k in range(3, 6):
+        read(1, f"A1*{k}")
+    assert len(sheetxml._SAME_CHUNKS) == 2 and len(worked_out) == 5
+
+
+def test_the_document_around_a_sheets_cells_is_parsed_once_per_template(tmp_path, monkeypatch):
+    # expat checks the part around <sheetData>'s content once for a class's workbooks of one template
+    # (byte for byte the same); another document around the cells is checked again, and refused when it
+    # is not well-formed, whatever was read before.
+    from sheetnet.xlsx import safexml, sheetxml
+
+    checked = []
+    real = safexml.check
+    monkeypatch.setattr(safexml, "check", lambda data, part: checked.append(part) or real(data, part))
+    monkeypatch.setattr(sheetxml, "_WELL_FORMED", {})
+
+    def read(value, tail=""):
+        path = write_xlsx(tmp_path / f"{value}.xlsx", {"S": f'<row r="1"><c r="A1"><v>{value}</v></c></row>'})
+        if tail:  # the same file with something after </sheetData>
+            import zipfile
+            with zipfile.ZipFile(path) as z:
+                parts = {n: z.read(n) for n in z.namelist()}
+            part = next(n for n in parts if n.startswith("xl/worksheets/"))
+            parts[part] = parts[part].replace(b"</sheetData>", b"</sheetData>" + tail.encode())
+            with zipfile.ZipFile(path, "w") as z:
+                for n, data in parts.items():
+                    z.writestr(n, data)
+        with WorkbookCells(path) as wb:
+            return wb.sheet("S")[(1, 1)].value
+
+    assert (read(1), read(2), read(3)) == (1, 2, 3)
+    sheet_checks = [p for p in checked if p.startswith("xl/worksheets/")]
+    assert len(sheet_checks) == 1
+    assert read(4, '<pageMargins left="0.7"/>') == 4
+    with pytest.raises(UnusableInput, match="not well-formed"):
+        read(5, '<pageMargins left="0.7">')
+
+
 def test_shared_formulas_move_as_excel_fills_them():
     from openpyxl.formula.translate import Translator
 

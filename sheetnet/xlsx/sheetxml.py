@@ -28,7 +28,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Mapping
 from itertools import chain, compress, islice, repeat
-from operator import add, attrgetter, index, is_, itemgetter, lt, not_
+from operator import add, attrgetter, index, is_, itemgetter, lt
 
 from sheetnet import collector
 from sheetnet.i18n import _
@@ -175,7 +175,7 @@ def text_values(cells: SheetCells) -> frozenset[str]:
     if kept is not None and kept[0] == len(cells):
         return kept[1]
     values = cells._cells if isinstance(cells, ColumnCells) else cells.values()
-    texts = frozenset(str(c.value).strip() for c in compress(values, map("s".__eq__, map(cell_kind, values))))
+    texts = frozenset([str(c.value).strip() for c in values if c.kind == "s"])  # (3x a mask of "s".__eq__)
     if isinstance(cells, (ArrayCells, ColumnCells)):
         cells._texts = (len(cells), texts)
     return texts
@@ -471,6 +471,21 @@ def _plain_start(text: str, stop: int) -> dict[str, str] | None:
     return prefixes if default in safexml.MAIN_NAMESPACES else None
 
 
+def _remember(cache: dict, key, value, entries: int) -> None:
+    """cache[key] = value, the oldest entry dropped past `entries` (a class's few templates, never more)."""
+    if len(cache) >= entries:
+        cache.pop(next(iter(cache)), None)
+    cache[key] = value
+
+
+# The documents around <sheetData>'s content that expat found well-formed, byte for byte: a class's
+# workbooks are one template, and the same sheet's columns, conditional formats and page setup would
+# otherwise be parsed again for each. (A sheet a student worked in often differs: its selection.)
+_WELL_FORMED: dict[bytes, None] = {}
+_WELL_FORMED_BYTES = 1 << 20
+_WELL_FORMED_ENTRIES = 16
+
+
 def _scan(data: bytes, part: str, cells: _Cells) -> bool:
     """Read the cells with the scanner; False when the document is not in the plain form (what was read
     is to be thrown away). Expat parses the document without <sheetData>'s content (head and tail:
@@ -491,10 +506,13 @@ def _scan(data: bytes, part: str, cells: _Cells) -> bool:
     if not _plain_chars(data[b_begin:b_end], text, begin, end):
         return False
     outside = data[:b_begin] + data[b_end:]
-    try:
-        safexml.check(outside, part)
-    except UnusableInput:
-        return False  # the whole part, parsed again, says where
+    if outside not in _WELL_FORMED:
+        try:
+            safexml.check(outside, part)
+        except UnusableInput:
+            return False  # the whole part, parsed again, says where
+        if len(outside) <= _WELL_FORMED_BYTES:
+            _remember(_WELL_FORMED, outside, None, _WELL_FORMED_ENTRIES)
     cells.prefixes = prefixes
     return _scan_cells(text, begin, end, cells)
 
@@ -617,6 +635,13 @@ _PLAIN_TYPES = frozenset(("", "n"))  # a number cell's t attribute: none, or 'n'
 _COLUMNS: dict[str, int] = {}  # column letters → number (at most 18,278: the scanner reads one to three letters)
 _F_ATTRS: dict[str, tuple] = {}  # a short <f> attribute text without prefixed names → _formula_attrs's answer
 _F_ATTRS_MAX = 4096
+# A chunk's keys and formulas by its cells' places and <f> parts: a class's workbooks are one template,
+# and each would otherwise check the same places and move Excel's shared groups to the same texts.
+# Small chunks only.
+_SAME_CHUNKS: dict[tuple, tuple] = {}
+_SAME_CELLS = 20_000  # cells of a chunk, at most
+_SAME_CHARS = 1 << 21  # characters of a key, at most
+_SAME_ENTRIES = 8
 
 
 def _formula_attrs(fa: str, prefixes: dict[str, str]) -> tuple | bool:
@@ -634,44 +659,25 @@ def _formula_attrs(fa: str, prefixes: dict[str, str]) -> tuple | bool:
     return known
 
 
-def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list[str]) -> bool:
-    """The scanner's matches → cells; False: one of them is not a cell in the plain form. The plain
-    number cells (the bulk of any book-style sheet: a number, with or without a formula) are converted
-    column by column with C-level loops; the others (text, booleans, errors, inline strings, entities in
-    a value …) one by one through add(). `tags` gathers the row tags."""
-    before, cols, rows, ts, rests, fattrs, ftexts, vs, inlines, _ = zip(*found)
-    if "" in cols:  # a character that is no part of a cell or row tag
-        return False
-    tags.extend(filter(None, before))
-    f_all, v_all = "".join(ftexts), "".join(vs)
-    if "]]>" in f_all or "]]>" in v_all or (any(inlines) and "]]>" in "".join(inlines)):
-        return False  # not allowed in a text (perhaps two texts meeting: then read by the general reader)
-    f_amp, v_amp = "&" in f_all, "&" in v_all
-    amps = [texts for texts, amp in ((ftexts, f_amp), (vs, v_amp)) if amp]
-    amps += [texts for texts in (inlines, rests, fattrs) if any(texts) and "&" in "".join(texts)]
-    if amps and not _refs_ok("\0".join(chain.from_iterable(amps))):  # '\0': in no text (_plain_chars)
-        return False
-    prefixes = cells.prefixes
-    if any(rests) and not all(_names_ok(a, prefixes, ("r", "s", "t")) for a in set(rests)):
-        return False
-    if any(fattrs):  # each distinct <f> attribute text → (its attributes, its shared group or None)
-        parsed = {}
-        for fa in set(fattrs):
-            known = _F_ATTRS.get(fa) or _formula_attrs(fa, prefixes)
-            if known is False:
-                return False
-            parsed[fa] = known
-    n = len(cols)
-    for col in set(cols).difference(columns):
-        columns[col] = col_number(col)
-    c_of = columns.__getitem__
-    # a row's number and its part of a key, once per row (a row's cells all repeat its number)
-    row_of = {row: int(row) for row in set(rows)}
-    if not 1 <= min(row_of.values()) <= max(row_of.values()) <= MAX_ROWS or max(map(c_of, set(cols))) > MAX_COLS:
-        for col, row in zip(cols, rows):
-            if not (1 <= int(row) <= MAX_ROWS and c_of(col) <= MAX_COLS):
-                cells.position(col + row)  # raises: the address is outside the sheet
+def _where(seq: tuple, value) -> list[int]:
+    """The indices of `value` in seq, in order (a C-level scan per hit: for the few text cells among
+    many number cells)."""
+    found, i = [], -1
+    at = seq.index
+    try:
+        while True:
+            i = at(value, i + 1)
+            found.append(i)
+    except ValueError:
+        return found
+
+
+def _formulas(cells: _Cells, cols: tuple, rows: tuple, fattrs: tuple, ftexts: tuple, parsed: dict | None,
+              f_amp: bool, row_of: dict[str, int], c_of) -> list[str | None]:
+    """Each matched cell's formula ('=…', None: none), from its <f>'s attribute text (parsed: each one's
+    _formula_attrs) and text; the masters of shared groups and the array formulas go to `cells`."""
     unescape = safexml.unescape
+    n = len(cols)
     formulas = list(map(_NO_TEXT.get, ftexts, map("=".__add__, ftexts)))  # a cell without <f> text: None
     if f_amp:  # only the texts with an entity (IF(O19&gt;=O20 …)) are unescaped
         for i in compress(range(n), map(str.__contains__, ftexts, repeat("&"))):
@@ -698,16 +704,74 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
                                       list(map((-c0).__add__, map(c_of, map(cols.__getitem__, which)))), "=")
             for i, text in zip(which, texts):
                 formulas[i] = text
+    return formulas
+
+
+def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list[str]) -> bool:
+    """The scanner's matches → cells; False: one of them is not a cell in the plain form. The plain
+    number cells (the bulk of any book-style sheet: a number, with or without a formula) are converted
+    column by column with C-level loops; the others (text, booleans, errors, inline strings, entities in
+    a value …) one by one through add(). `tags` gathers the row tags."""
+    before, cols, rows, ts, rests, fattrs, ftexts, vs, inlines, _ = zip(*found)
+    if "" in cols:  # a character that is no part of a cell or row tag
+        return False
+    tags.extend(filter(None, before))
+    f_all, v_all = "".join(ftexts), "".join(vs)
+    if "]]>" in f_all or "]]>" in v_all or (any(inlines) and "]]>" in "".join(inlines)):
+        return False  # not allowed in a text (perhaps two texts meeting: then read by the general reader)
+    f_amp, v_amp = "&" in f_all, "&" in v_all
+    amps = [texts for texts, amp in ((ftexts, f_amp), (vs, v_amp)) if amp]
+    amps += [texts for texts in (inlines, rests, fattrs) if any(texts) and "&" in "".join(texts)]
+    if amps and not _refs_ok("\0".join(chain.from_iterable(amps))):  # '\0': in no text (_plain_chars)
+        return False
+    prefixes = cells.prefixes
+    if any(rests) and not all(_names_ok(a, prefixes, ("r", "s", "t")) for a in set(rests)):
+        return False
+    same = known = parsed = None
+    if not cells.shared and not cells.arrays and len(cols) <= _SAME_CELLS:
+        # the cells' places and <f> parts ('\0': in no text) and the root's prefixes: nothing else makes
+        # their keys and formulas (no shared master from an earlier chunk)
+        same = (*map("\0".join, (cols, rows, fattrs, ftexts)), tuple(prefixes.items()))
+        known = _SAME_CHUNKS.get(same)
+    if known is None and any(fattrs):  # each distinct <f> attribute text → (its attributes, its shared group or None)
+        parsed = {}
+        for fa in set(fattrs):
+            f_attrs = _F_ATTRS.get(fa) or _formula_attrs(fa, prefixes)
+            if f_attrs is False:
+                return False
+            parsed[fa] = f_attrs
+    n = len(cols)
+    if known is not None:  # the same template as a chunk read before (a class's workbooks): checked then
+        all_keys, formulas, shared, arrays = known
+        cells.shared.update(shared)
+        cells.arrays.update(arrays)
+    else:
+        for col in set(cols).difference(columns):
+            columns[col] = col_number(col)
+        c_of = columns.__getitem__
+        # a row's number and its part of a key, once per row (a row's cells all repeat its number)
+        row_of = {row: int(row) for row in set(rows)}
+        if not 1 <= min(row_of.values()) <= max(row_of.values()) <= MAX_ROWS or max(map(c_of, set(cols))) > MAX_COLS:
+            for col, row in zip(cols, rows):
+                if not (1 <= int(row) <= MAX_ROWS and c_of(col) <= MAX_COLS):
+                    cells.position(col + row)  # raises: the address is outside the sheet
+        formulas = _formulas(cells, cols, rows, fattrs, ftexts, parsed, f_amp, row_of, c_of)
+        row_key = {row: number * ROW_KEY for row, number in row_of.items()}
+        all_keys = list(map(add, map(row_key.__getitem__, rows), map(c_of, cols)))
+        if same is not None and sum(map(len, same[:4])) <= _SAME_CHARS:
+            _remember(_SAME_CHUNKS, same, (tuple(all_keys), tuple(formulas), dict(cells.shared), dict(cells.arrays)),
+                      _SAME_ENTRIES)
+    unescape = safexml.unescape
     # the others, read one by one: a type other than a number, other attributes, an inline string,
     # an entity in the value
-    odd = [i for i in compress(range(n), ts) if ts[i] not in _PLAIN_TYPES]  # (most cells have no t)
+    odd = [i for t in set(ts).difference(_PLAIN_TYPES) for i in _where(ts, t)]  # (most cells have no t)
     if any(rests):
         odd += compress(range(n), rests)
     if any(inlines):
         odd += compress(range(n), inlines)
     if v_amp:
         odd += [i for i, v in enumerate(vs) if "&" in v]
-    unvalued = list(compress(range(n), map(not_, vs)))
+    unvalued = _where(vs, "")
     dropped = [i for i in unvalued if formulas[i] is None]  # an empty styled cell is no cell
     keep = None
     if odd or dropped:
@@ -727,14 +791,12 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
         values = None  # nan, inf, 1e999 (or a sum too large): add() says where
     if values is None:
         odd, keep, values, kinds = range(n), (), (), ()
-    row_key = {row: number * ROW_KEY for row, number in row_of.items()}
-    keys = map(add, map(row_key.__getitem__, rows), map(c_of, cols))
     made = map(Cell, values, kinds, formulas if keep is None else compress(formulas, keep))
     if not odd:
-        cells.keys.extend(keys if keep is None else compress(keys, keep))
+        cells.keys.extend(all_keys if keep is None else compress(all_keys, keep))
         cells.list.extend(made)
         return True
-    bulk_keys, bulk = list(compress(keys, keep)), list(made)
+    bulk_keys, bulk = list(compress(all_keys, keep)), list(made)
     odd = sorted(set(odd))
     one_by_one = [cells.cell(cols[i] + rows[i], ts[i], formulas[i], unescape(vs[i]) if vs[i] else None,
                              unescape(inlines[i][1:]) if inlines[i] else None) for i in odd]
@@ -747,7 +809,7 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
         cells.list.extend(bulk[done:upto])
         done = upto
         if cell is not None:
-            cells.keys.append(row_key[rows[i]] + c_of(cols[i]))
+            cells.keys.append(all_keys[i])
             cells.list.append(cell)
     cells.keys.extend(bulk_keys[done:])
     cells.list.extend(bulk[done:])
