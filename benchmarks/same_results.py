@@ -2,7 +2,7 @@
 `check` and `recompute` answer on each (JSON), to diff against another checkout's answers.
 
     python3 benchmarks/same_results.py build CORPUS          # once: ~150 workbooks (LibreOffice-edited too)
-    python3 benchmarks/same_results.py answers CORPUS OUT [--repo CHECKOUT]
+    python3 benchmarks/same_results.py answers CORPUS OUT [--repo CHECKOUT]  # and the corpus as one class
     diff -r OUT_BEFORE OUT_AFTER                              # nothing: the same results
 
 The corpus: every answer and exercise variant of every kind; the book's appendix workbooks (when
@@ -102,6 +102,16 @@ def answers(corpus: Path, out: Path, repo: Path) -> None:
             except ValueError:
                 pass
             (out / f"{book.stem}.{command}.txt").write_text(f"exit {p.returncode}\n{text}\n{p.stderr}")
+    # the whole corpus as one class, in one worker process: what the reader remembers from one workbook
+    # for the next (a class's template) must not change any workbook's result
+    p = subprocess.run([sys.executable, "-m", "sheetnet", "check", "-j", "1", str(corpus), "--format", "json"],
+                       env=env, capture_output=True, text=True, cwd=repo)
+    text = p.stdout
+    try:
+        text = json.dumps(_without_times(json.loads(text)), indent=1, ensure_ascii=False, sort_keys=True)
+    except ValueError:
+        pass
+    (out / "class.check.txt").write_text(f"exit {p.returncode}\n{text}\n{p.stderr}")
 
 
 def _without_times(data):
