@@ -146,7 +146,7 @@ def check(path: str | Path, *, tol: Tolerance = Tolerance(), recalc: bool = Fals
             else:
                 notes.append(_("not recalculated: {why}, and sheetnet lets nothing follow it").format(why=why_not))
         with WorkbookCells(source) as book:
-            notes = package.notes(path, book.zip_file if source == path else None) + notes
+            notes = package.notes(path, book if source == path else None) + notes
             kind = kind or detect(source, book)
             # the loaded quantities and the cells the formulas are evaluated over, both in the layout's
             # addresses (a moved sheet mapped back once, mirror/alignment.py)

@@ -16,15 +16,17 @@ from sheetnet.i18n import _, ngettext
 _READ_CAP = 64 * 1024 * 1024
 _MANUAL = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\bcalcMode=\"manual\"")
 # A formula that names another workbook ([1]Sheet!A1) or a program (DDE: cmd|'/c …'!A0).
-_OUTSIDE_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*>[^<]*[\[|]")
+_OUTSIDE_FORMULA = rb"<(?:\w+:)?f\b[^>]*>[^<]*[\[|]"  # (only --recalc looks: compiled then, by re's cache)
 
 
-def notes(path: Path, opened: zipfile.ZipFile | None = None) -> list[str]:
-    """opened: the file already open (the checker's reader has it), else it is opened here."""
+def notes(path: Path, book=None) -> list[str]:
+    """book: the file already open (the checker's reader.WorkbookCells, which has read xl/workbook.xml),
+    else it is opened here."""
     found = []
-    with _zip(path, opened) as z:
+    with _zip(path, None if book is None else book.zip_file) as z:
         names = z.namelist()
-        if "xl/workbook.xml" in names and _MANUAL.search(_read(z, "xl/workbook.xml")):
+        workbook = book.workbook_xml if book is not None else _read(z, "xl/workbook.xml") if "xl/workbook.xml" in names else b""
+        if _MANUAL.search(workbook):
             found.append(_("calculation is set to manual in this workbook: its saved values may be out of date"))
         if any(n.lower().endswith("vbaproject.bin") for n in names):
             found.append(_("it holds macros (VBA): reported, not run"))
@@ -45,7 +47,7 @@ def reaches_outside(path: Path) -> str | None:
         if any(n.lower().endswith("vbaproject.bin") for n in names):
             return _("it holds macros")
         for n in names:
-            if n.startswith("xl/worksheets/") and n.endswith(".xml") and _OUTSIDE_FORMULA.search(_read(z, n)):
+            if n.startswith("xl/worksheets/") and n.endswith(".xml") and re.search(_OUTSIDE_FORMULA, _read(z, n)):
                 return _("a formula refers outside the workbook (an external link or DDE)")
     return None
 

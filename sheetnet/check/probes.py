@@ -26,7 +26,7 @@ from sheetnet.formula.values import BLANK, BOOL, NOVALUE, NULL, NUM, TEXT, V
 from sheetnet.record import record
 
 ROUNDS = 4  # probe rounds besides the workbook's own values
-_LINK = re.compile(r"^=\s*((?:'(?:[^']|'')+'|[^\W\d][\w.]*)!)?\$?([A-Za-z]{1,3})\$?([0-9]{1,7})\s*$")
+_LINK = r"^=\s*((?:'(?:[^']|'')+'|[^\W\d][\w.]*)!)?\$?([A-Za-z]{1,3})\$?([0-9]{1,7})\s*$"  # (compiled by links_of, when first used)
 
 
 def same(a: V, b: V, tol, dialect: str = "excel") -> np.ndarray:
@@ -229,12 +229,12 @@ def links_of(sheet_cells: dict, sheet: str, sheet_name_of) -> dict[tuple[int, in
     """Cells whose formula only links one other cell (=Data!K5, =O28): (row, col) → (sheet, row, col)."""
     from sheetnet.xlsx.refs import col_number
 
-    out = {}
+    out, link = {}, re.compile(_LINK)
     for (r, c), cell in sheet_cells.items():
         f = cell.formula
         if f is None or len(f) > 48 or "(" in f:
             continue
-        m = _LINK.match(f)
+        m = link.match(f)
         if not m:
             continue
         target_sheet = sheet

@@ -20,8 +20,9 @@ from sheetnet.record import record
 from sheetnet.xlsx.refs import MAX_COLS, MAX_ROWS, col_letters, col_number
 
 _CELLS = re.compile(r"^(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})(?::(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7}))?$")
-_COLUMNS = re.compile(r"^(\$?)([A-Z]{1,3}):(\$?)([A-Z]{1,3})$")
-_ROWS = re.compile(r"^(\$?)([0-9]{1,7}):(\$?)([0-9]{1,7})$")
+# whole columns and whole rows (A:C, 2:5): rare, so compiled when first used (by re's cache), not at every start
+_COLUMNS = r"^(\$?)([A-Z]{1,3}):(\$?)([A-Z]{1,3})$"
+_ROWS = r"^(\$?)([0-9]{1,7}):(\$?)([0-9]{1,7})$"
 _STRINGS = re.compile(r'"(?:[^"]|"")*"')
 FUNCTION_PREFIX = re.compile(r"^(?:_XLFN\.|_XLWS\.)+")
 
@@ -193,12 +194,12 @@ def _operand(text: str) -> Ref | str:
             return "name"
         return Ref(sheet, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2),
                    (m.group(1) == "$", abs2[0]), (m.group(3) == "$", abs2[1]))
-    if m := _COLUMNS.match(a):
+    if m := re.match(_COLUMNS, a):
         c1, c2 = col_number(m.group(2)), col_number(m.group(4))
         if max(c1, c2) > MAX_COLS:
             return "name"
         return Ref(sheet, 1, min(c1, c2), MAX_ROWS, max(c1, c2), (m.group(1) == "$", m.group(3) == "$"), (True, True))
-    if m := _ROWS.match(a):
+    if m := re.match(_ROWS, a):
         r1, r2 = int(m.group(2)), int(m.group(4))
         if not 1 <= min(r1, r2) <= max(r1, r2) <= MAX_ROWS:
             return "name"

@@ -121,7 +121,7 @@ class WorkbookCells:
             wanted = {f"{safexml.PKG_REL_NS}{safexml.SEP}Relationship": "rel"}
             for _label, attrs, _text in safexml.collect(self._read(rels_part), rels_part, wanted):
                 rels[attrs.get("Id")] = attrs.get("Target", "")
-        data = self._read("xl/workbook.xml")
+        data = self.workbook_xml = self._read("xl/workbook.xml")  # (check/package.py looks at it again)
         wanted = {**{t: "sheet" for t in _tags("sheet")}, **{t: "name" for t in _tags("definedName")}}
         names, parts, defined = [], {}, []
         rid = [f"{ns}{safexml.SEP}id" for ns in safexml.REL_NAMESPACES]

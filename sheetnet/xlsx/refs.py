@@ -30,8 +30,10 @@ def column_letters() -> list[str]:
     if not _LETTERS:
         one = list("ABCDEFGHIJKLMNOPQRSTUVWXYZ")  # (string.ascii_uppercase: `string` compiles a pattern on import)
         two = [a + b for a in one for b in one]
-        # list comprehensions and concatenation: a generator or join takes 2.5–3.5× as long (5 ms)
-        _LETTERS.extend(["", *one, *two, *[ab + c for ab in two for c in one]])
+        # three letters: 26 texts ' AAA AAB … AZZ' split, half the time of 17576 concatenations (0.7 vs 1.3 ms);
+        # a list, not a mapping filled on demand: the writer looks up every cell's letters (dict: slower)
+        block = " #" + " #".join(two)
+        _LETTERS.extend(["", *one, *two, *"".join([block.replace("#", a) for a in one]).split()])
         del _LETTERS[MAX_COLS + 1:]
     return _LETTERS
 

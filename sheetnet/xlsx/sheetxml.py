@@ -601,12 +601,12 @@ def _names_ok(attrs: str, prefixes: dict[str, str], taken: tuple[str, ...] = ())
     return True
 
 
-_ROW = re.compile(r'<row r="([0-9]+)"')
+_ROW = r'<row r="([0-9]+)"'  # (compiled when first used, by re's cache: a check does not look)
 
 
 def past_rows(text: str, last_row: int) -> bool:
     """Does the text hold the start of a row numbered past last_row?"""
-    return any(int(m.group(1)) > last_row for m in _ROW.finditer(text))
+    return any(int(m.group(1)) > last_row for m in re.finditer(_ROW, text))
 
 
 def first_rows(head: str, last_row: int, sheet: str, strings) -> SheetCells | None:
@@ -622,7 +622,7 @@ def first_rows(head: str, last_row: int, sheet: str, strings) -> SheetCells | No
     if prefixes is None:
         return None
     begin = first + len("<sheetData>")
-    for m in _ROW.finditer(head, begin):
+    for m in re.compile(_ROW).finditer(head, begin):
         if int(m.group(1)) > last_row:
             cells = _Cells(sheet, strings)
             cells.prefixes = prefixes
