@@ -759,17 +759,23 @@ class _PerImage(list):
 
 def _joined_by_axes(template: str, varying: list[list], n_its: int, n_imgs: int) -> str:
     """A family's texts joined by NUL (iteration by iteration, image by image) when each of its fields
-    changes with the iteration only or with the image only: the image fields are written in once per
-    image (one row of texts, the iteration fields left open), then that row is filled in at each
-    iteration — per cell, the copy of a few short texts, no number made into text."""
+    changes with the iteration only or with the image only. The fields of the axis with more of them are
+    written in first, once per image (one row of texts, the iteration fields left open) or once per
+    iteration (one text, the image fields left open); then the others at each cell, from one tuple per
+    iteration — per cell, the copy of a few short texts, no number made into text, and the fewer fields
+    formatted per cell (cnn-backprop 10's families: 82 → 56 ms)."""
     once = template.replace("%%", "%%%%")  # a literal '%' stays escaped through the first formatting
-    row = "\0".join(map(once.__mod__, zip(*(v if isinstance(v, _PerImage) else repeat("%s", n_imgs)
-                                             for v in varying))))
     by_iteration = [v for v in varying if isinstance(v, _PerIteration)]
-    if not by_iteration:
-        return "\0".join([row % ()] * n_its)
-    fields = chain.from_iterable(chain.from_iterable(map(repeat, zip(*by_iteration), repeat(n_imgs))))
-    return "\0".join([row] * n_its) % tuple(fields)
+    by_image = [v for v in varying if isinstance(v, _PerImage)]
+    if len(by_iteration) <= len(by_image):
+        row = "\0".join(map(once.__mod__, zip(*(v if isinstance(v, _PerImage) else repeat("%s", n_imgs)
+                                                 for v in varying))))
+        if not by_iteration:
+            return "\0".join([row % ()] * n_its)
+        return "\0".join([row % (fields * n_imgs) for fields in zip(*by_iteration)])
+    images = tuple(chain.from_iterable(zip(*by_image)))  # every image's fields, image by image
+    heads = map(once.__mod__, zip(*(v if isinstance(v, _PerIteration) else repeat("%s", n_its) for v in varying)))
+    return "\0".join(["\0".join([head] * n_imgs) % images for head in heads])
 
 
 def _per_iteration(template: str, varying: list[list], n_its: int, n_imgs: int) -> list[str]:
