@@ -678,12 +678,19 @@ def _family_fields(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, per_im
         corners = (base + np.arange(lo, hi).reshape(-1, 1) * step_it + np.arange(n_imgs) * step_img).reshape(len(moved), 4, size)
         firsts = corners[:, :, 0].tolist()
         same = (corners == corners[:, :, :1]).all(axis=2).tolist() if many else None
+        if many and by_iteration:  # per corner: the same at every image of an iteration? at every iteration?
+            grid = corners.reshape(len(moved), 4, hi - lo, n_imgs)
+            per_it = (grid == grid[:, :, :, :1]).all(axis=(2, 3)).tolist()
+            per_img = (grid == grid[:, :, :1, :]).all(axis=(2, 3)).tolist() if per_image else None
     f = 0  # the next of `moved`
     for cell, text, fields in plan:
         values = []  # per field of `text`, in order: one text for every cell, or each cell's
         for single, _base, _step_it, _step_img, every in fields:
+            along = None  # (known for a moving reference: worked out above for all of them at once)
             if every is None:
                 at, first, constant = corners[f], firsts[f], same[f] if many else None
+                if many and by_iteration:
+                    along = (per_it[f], per_img[f] if per_image else None)
                 f += 1
             else:
                 at = every.reshape(n_its, n_imgs, 4)[lo:hi].reshape(-1, 4).T
@@ -692,10 +699,12 @@ def _family_fields(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, per_im
             for k in ((1, 0) if single else (1, 0, 3, 2)):  # left's letters, top; right's letters, bottom
                 if many and constant[k]:
                     values.append(letters[first[k]] if k % 2 else str(first[k]))
-                elif many and by_iteration and (at[k].reshape(hi - lo, n_imgs) == at[k][::n_imgs, None]).all():
+                elif many and by_iteration and (along[0][k] if along else
+                                                (at[k].reshape(hi - lo, n_imgs) == at[k][::n_imgs, None]).all()):
                     v = at[k][::n_imgs].tolist()  # the same at every image of an iteration
                     values.append(_PerIteration(map(letters.__getitem__, v) if k % 2 else map(str, v)))
-                elif per_image and many and by_iteration and (at[k].reshape(hi - lo, n_imgs) == at[k][:n_imgs]).all():
+                elif per_image and many and by_iteration and (along[1][k] if along else
+                                                              (at[k].reshape(hi - lo, n_imgs) == at[k][:n_imgs]).all()):
                     v = at[k][:n_imgs].tolist()  # the same at every iteration of an image: a column, most often
                     values.append(_PerImage(map(letters.__getitem__, v) if k % 2 else map(str, v)))
                 else:
