@@ -278,16 +278,15 @@ def _families(sheet: str, base: Parsed, corners, first: str, rows_cols) -> list[
     parameters ($D$6, then $D$72 …) has none, and is still one evaluation."""
     rows, cols = rows_cols[:, 0].astype(np.int64), rows_cols[:, 1].astype(np.int64)
     m = len(rows)
-    uniform = True
+    values, at = [], []  # every reference's corners, and what each sits relative to (none: a $ corner stays)
+    stays = np.zeros(m, dtype=np.int64)
     for ref, (top, left, bottom, right) in zip(base.references, corners):
-        for value, at, absolute in ((top, rows, ref.row_abs[0]), (left, cols, ref.col_abs[0]),
-                                    (bottom, rows, ref.row_abs[1]), (right, cols, ref.col_abs[1])):
-            sit = value if absolute else value - at
-            if sit.min() != sit.max():
-                uniform = False
-                break
-        if not uniform:
-            break
+        values += (top, left, bottom, right)
+        at += (stays if ref.row_abs[0] else rows, stays if ref.col_abs[0] else cols,
+               stays if ref.row_abs[1] else rows, stays if ref.col_abs[1] else cols)
+    # (one comparison for all of them, not a minimum and a maximum per corner)
+    sit = np.array(values, dtype=np.int64) - np.array(at, dtype=np.int64) if values else None
+    uniform = sit is None or bool((sit == sit[:, :1]).all())
     origin = (int(rows[0]), int(cols[0]))
     p = _relocated(base, [tuple(int(x[0]) for x in cs) for cs in corners], first)
     key = family_key(first, *origin) if uniform else None
