@@ -14,7 +14,6 @@ the templates against the engine.
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from sheetnet.formula import values as fv
