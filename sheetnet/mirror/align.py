@@ -28,7 +28,7 @@ from sheetnet.memo import Memo
 from sheetnet.mirror.alignment import IDENTITY_AXIS, Alignment, Axis, SheetMap
 from sheetnet.record import record
 from sheetnet.xlsx.reader import SheetCells
-from sheetnet.xlsx.sheetxml import ROW_KEY, cell_index, far_col, far_row, positions_array, text_values
+from sheetnet.xlsx.sheetxml import cell_index, far_col, far_row, positions_array, text_values
 from sheetnet.xlsx.refs import cell_name, col_letters
 
 EMPTY, NUMBER, FORMULA, TEXT, OTHER = 0, 1, 2, 3, 4  # what a cell holds; a label's text is a code ≥ LABEL
@@ -182,11 +182,7 @@ def fits_in_place(layout: Layout, role: str, cells: SheetCells) -> bool:
         return False
     expected = _used_by_layout(layout, role, n, k)
     R, C = expected.shape[0] - 1, expected.shape[1] - 1
-    index = cell_index(cells)  # the sorted keys the loader looks cells up in (made once per sheet)
-    if index is None:
-        rows, cols = positions_array(cells).T
-    else:
-        rows, cols = np.divmod(index[0], ROW_KEY)
+    rows, cols = positions_array(cells).T
     inside = (rows <= R) & (cols <= C)
     return bool(expected[rows[inside], cols[inside]].all())
 
@@ -270,17 +266,8 @@ def _reach(layout: Layout, cells: SheetCells, step: tuple[int, int], repeated: l
     if not (dr or dc) or not cells or not repeated:
         return none
     r0, c0 = (int(v) for v in layout.positions(repeated[0], 1, 1).reshape(-1, 2).min(axis=0))
-    far = _far_col(cells) if dc else far_row(cells)
+    far = far_col(cells) if dc else far_row(cells)
     return int(min(most, max(1, (far - (c0 if dc else r0)) // (dc or dr) + 2)))
-
-
-def _far_col(cells: SheetCells) -> int:
-    """The sheet's last used column, from the sorted keys the loader looks cells up in (a pass over a
-    250,000-cell sheet's keys in Python took 20 ms, and each search asks more than once)."""
-    index = cell_index(cells)
-    if index is None or not len(index[0]):
-        return far_col(cells)
-    return int((index[0] & (ROW_KEY - 1)).max())
 
 
 # -- the search --------------------------------------------------------------------------------
@@ -311,7 +298,7 @@ def find(layout: Layout, role: str, cells: SheetCells, sheet_name: str) -> Found
     codes = {t: LABEL + i for i, t in enumerate(texts)}
     n, k = _images_reach(layout, role, cells) or 1, _iterations_reach(layout, role, cells)
     R, C = _extent(layout, role, n, k)
-    far_r, far_c = far_row(cells), _far_col(cells)
+    far_r, far_c = far_row(cells), far_col(cells)
     shape_e = (R + 1, C + 1)
     # the sheet's reach past the layout for the image blocks it fills is how much was inserted, at most
     R_held, C_held = _extent(layout, role, max(1, sum(_images_filled(layout, role, cells, n))), k)
