@@ -1,10 +1,12 @@
 """sheetnet's performance figures, side by side with LibreOffice and `formulas` (issue 7).
 
-    python3 benchmarks/run.py [--quick]
+    python3 benchmarks/run.py [--quick] [--checkout]
 
 Every sheetnet figure is the median wall time of several runs of the real command line
-(`python3 -m sheetnet …` in a fresh process, so interpreter start-up and imports count), on
-workbooks built in a temporary folder during the run. Nothing passes or fails: the script prints
+(`python -m sheetnet …` in a fresh process, so interpreter start-up and imports count), on
+workbooks built in a temporary folder during the run. sheetnet runs as a user has it after the
+README's `pip install .`: this checkout is installed into the benchmark's own virtualenv first
+(--checkout: this checkout, with this interpreter and whatever its site loads). Nothing passes or fails: the script prints
 each figure next to its target and the ratios; read them.
 """
 
@@ -26,8 +28,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # this checkout's sheetnet, also for the subprocesses (PYTHONPATH)
 sys.path.insert(0, str(REPO / "tests"))  # tests/excelstyle.py: a workbook as Excel saves it (shared formulas)
+# The sheetnet commands timed: set by main() (use_installed / use_checkout): the interpreter, the
+# command line and the environment of every sheetnet subprocess.
+PYTHON = sys.executable
+SHEETNET = [PYTHON, "-m", "sheetnet"]
 ENV = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-SHEETNET = [sys.executable, "-m", "sheetnet"]
+CWD = REPO  # (`python -m` looks in the working folder first: an installed copy is timed from elsewhere)
 GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 
 
@@ -40,7 +46,7 @@ def run(cmd: list[str], ok=(0,)) -> tuple[float, str]:
     """One subprocess run: (wall seconds, stdout); its CPU time (user + system) appended to CPU."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    p = subprocess.run(cmd, env=ENV, cwd=REPO, capture_output=True, text=True)
+    p = subprocess.run(cmd, env=ENV, cwd=CWD, capture_output=True, text=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     CPU.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
@@ -69,7 +75,7 @@ def cpu_note(repeats: int) -> str:
 def peak_rss_mb(cmd: list[str], ok=(0,)) -> float:
     """Peak resident memory of one run, in MB (1e6 bytes): GNU time's maximum RSS, else getrusage."""
     if GNU_TIME:
-        p = subprocess.run([GNU_TIME, "-v", *cmd], env=ENV, cwd=REPO, capture_output=True, text=True)
+        p = subprocess.run([GNU_TIME, "-v", *cmd], env=ENV, cwd=CWD, capture_output=True, text=True)
         if p.returncode in ok:
             m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
             if m:
@@ -119,6 +125,44 @@ def machine() -> None:
     print(f"sheetnet from {REPO} · peak memory via {'/usr/bin/time -v' if GNU_TIME else 'getrusage(RUSAGE_CHILDREN)'}")
     print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (wall times stretch with it; "
           "cpu = user + system seconds of the process, median)")
+
+
+INSTALL_VENV = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sheetnet-bench" / "sheetnet-venv"
+
+
+def use_installed() -> bool:
+    """Time sheetnet as a user has it after the README's `pip install .`: this checkout installed (not
+    editable) into the benchmark's own virtualenv, made on first use; that venv's python runs every
+    sheetnet command. (This interpreter's site may load more at each start than a user's does: an
+    editable install's finder, a machine's own .pth files.) False when it cannot be installed here."""
+    global PYTHON, SHEETNET, ENV, CWD
+    py = INSTALL_VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    try:
+        if not py.exists():
+            print(f"  (making {INSTALL_VENV} …)")
+            subprocess.run([sys.executable, "-m", "venv", str(INSTALL_VENV)], check=True, capture_output=True)
+        # the dependencies as pyproject asks (kept from the last run when they still fit), then this
+        # checkout's sheetnet itself, fresh (its version number does not change between commits)
+        pip = [str(py), "-m", "pip", "install", "-q"]
+        subprocess.run([*pip, str(REPO)], check=True, capture_output=True, timeout=900)
+        subprocess.run([*pip, "--no-deps", "--force-reinstall", str(REPO)], check=True, capture_output=True, timeout=900)
+        where = subprocess.run([str(py), "-c", "import sheetnet; print(sheetnet.__file__)"], check=True,
+                               capture_output=True, text=True, cwd=INSTALL_VENV).stdout.strip()
+        if not Path(where).is_relative_to(INSTALL_VENV):
+            raise OSError(f"python -m sheetnet would run {where}")
+    except (subprocess.SubprocessError, OSError) as e:
+        print(f"  (sheetnet could not be installed into {INSTALL_VENV}: {e}; timing this checkout instead)")
+        return False
+    PYTHON = str(py)
+    SHEETNET = [PYTHON, "-m", "sheetnet"]
+    ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    CWD = INSTALL_VENV
+    print(f"sheetnet timed as installed by `pip install .` into {INSTALL_VENV} ({where})")
+    return True
+
+
+def use_checkout() -> None:
+    print(f"sheetnet timed from this checkout with {sys.executable} (PYTHONPATH={REPO})")
 
 
 def compile_package() -> None:
@@ -219,6 +263,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats (a rough look in about a minute)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder of workbooks")
+    ap.add_argument("--checkout", action="store_true",
+                    help="time this checkout with this interpreter (PYTHONPATH; an editable install's finder and "
+                         "whatever else this interpreter's site loads count), not a copy installed as a user installs it")
     args = ap.parse_args()
     R = 3 if args.quick else 9          # repeats of the sub-second commands
     R_LO = 1 if args.quick else 3       # LibreOffice / formulas runs
@@ -228,6 +275,8 @@ def main() -> None:
           f"unless said; one untimed warm-up run first) · {time.strftime('%Y-%m-%d %H:%M %Z')}")
     machine()
     compile_package()
+    if args.checkout or not use_installed():
+        use_checkout()
     tmp = Path(tempfile.mkdtemp(prefix="sheetnet-bench-"))
     try:
         bench_basic(tmp, R, R_LO, R_BIG)
@@ -366,12 +415,14 @@ def bench_basic(tmp: Path, R: int, R_LO: int, R_BIG: int) -> None:
 
     # ---- baseline
     print("\nbaseline")
-    t_py, _, _ = median_wall([sys.executable, "-c", "pass"], R)
-    t_np, _, _ = median_wall([sys.executable, "-c", "import numpy"], R)
+    pythons = {"": PYTHON} if PYTHON == sys.executable else {"": PYTHON, " (this interpreter, not timed above)": sys.executable}
+    for label, py in pythons.items():
+        t_py, _, _ = median_wall([py, "-c", "pass"], R)
+        t_np, _, _ = median_wall([py, "-c", "import numpy"], R)
+        line(f"python -c pass{label}", fmt_s(t_py))
+        line(f"python -c 'import numpy'{label}", fmt_s(t_np))
     t_help, _, _ = median_wall([*SHEETNET, "--help"], R)
-    line("python3 -c pass", fmt_s(t_py))
-    line("python3 -c 'import numpy'", fmt_s(t_np))
-    line("python3 -m sheetnet --help", fmt_s(t_help))
+    line("python -m sheetnet --help", fmt_s(t_help))
 
 
 # ---------------------------------------------------------------- issue 14 and 17: every kind, ×10 LibreOffice
@@ -505,7 +556,7 @@ def bench_kinds(tmp: Path, R: int, R_LO: int, R_BIG: int, quick: bool) -> None:
     try:
         train = ["train", str(initial), "-o", str(tmp / "t.xlsx"), "--method", "solver"]
         # the default pool: neither the thread count set before NumPy loads nor threadpoolctl's limit
-        default_pool = [sys.executable, "-c", "import contextlib,sys,sheetnet.blas as b;b.one_thread=contextlib.nullcontext;"
+        default_pool = [PYTHON, "-c", "import contextlib,sys,sheetnet.blas as b;b.one_thread=contextlib.nullcontext;"
                         "b.at_start=lambda:None;from sheetnet.cli import main;sys.exit(main(sys.argv[1:]))", *train]
         t_default, _, _ = median_wall(default_pool, R)
         t_one, _, _ = median_wall([*SHEETNET, *train], R)
