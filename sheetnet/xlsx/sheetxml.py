@@ -282,15 +282,15 @@ _ROW_TAG = rf'[ \t\n]*+(?:</row>|<row{_ATTRS}/?>)'
 _ANY_CELL = (rf'[ \t\n]*+<c r="([A-Z]{{1,3}}+)([0-9]{{1,7}}+)"(?: s="[0-9]++")?+(?: t="([A-Za-z]++)")?+({_ATTRS})'
              rf'(?:/>|>(?:<f({_ATTRS})(?:/>|>({_TEXT})</f>))?+'
              rf'(?:<v>({_TEXT})</v>|<is><t(?: xml:space="preserve")?+(>{_TEXT})</t></is>)?+</c>)')
-# The bulk of a book-style sheet: a number cell, its style, perhaps an <f> without attributes (a strict
-# subset of _ANY_CELL, with fewer groups: col, row, <f> text, <v> text).
+# The bulk of a sheet: a number cell, its style, perhaps a formula (Excel's shared ones too), a value
+# (a strict subset of _ANY_CELL, with fewer groups: col, row, <f> attributes, <f> text, <v> text).
 _BULK_CELL = (rf'[ \t\n]*+<c r="([A-Z]{{1,3}}+)([0-9]{{1,7}}+)"(?: s="[0-9]++")?+'
-              rf'(?:/>|>(?:<f>({_TEXT})</f>)?+<v>({_TEXT})</v></c>)')
-# One token of <sheetData>'s content: a cell of the bulk (its four groups), or (the fifth group) the row
+              rf'(?:/>|>(?:<f({_ATTRS})(?:/>|>({_TEXT})</f>))?+<v>({_TEXT})</v></c>)')
+# One token of <sheetData>'s content: a cell of the bulk (its five groups), or (the sixth group) the row
 # tags before a cell or at the end with the white space after them, another cell in the plain form (its
 # parts read again with _CELL_PARTS), or (anything else) one character, which sends the whole part to the
 # general reader. The matches must tile the content. (Row tags, other cells and the one other character
-# in one group: a match gives a tuple of five, most of them empty, and the bulk's four columns are all
+# in one group: a match gives a tuple of six, most of them empty, and the bulk's five columns are all
 # that is transposed.)
 _CELL = re.compile(rf'{_BULK_CELL}|((?:{_ROW_TAG})++[ \t\n]*+|{re.sub(r"[(](?![?])", "(?:", _ANY_CELL)}|[\s\S])')
 _CELL_PARTS = re.compile(_ANY_CELL)
@@ -535,7 +535,9 @@ def _scan_cells(text: str, begin: int, end: int, cells: _Cells) -> bool:
         stop = _chunk_end(text, pos, end)
         found = _CELL.findall(text, pos, stop)
         # what no text of the chunk holds need not be looked for in its texts one by one
-        amp, cdata_end = text.find("&", pos, stop) >= 0, text.find("]]>", pos, stop) >= 0
+        # (one character is looked for at memchr's speed, three at a lesser one)
+        amp = text.find("&", pos, stop) >= 0
+        cdata_end = text.find("]", pos, stop) >= 0 and text.find("]]>", pos, stop) >= 0
         if found and not _take(found, cells, columns, tags, amp, cdata_end):
             return False
         if len(cells.keys) > cells._limit and cells.over():
@@ -714,9 +716,9 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
     column by column with C-level loops; the others (text, booleans, errors, inline strings, entities in
     a value …) one by one through add(). `tags` gathers the row tags. `amp`, `cdata_end`: may a text
     hold '&', ']]>'? (False: the chunk holds none)"""
-    cols, rows, ftexts, vs, others = zip(*found)
+    cols, rows, fattrs, ftexts, vs, others = zip(*found)
     n = len(cols)
-    ts = rests = fattrs = inlines = ("",) * n
+    ts = rests = inlines = ("",) * n
     cells_found = n
     if any(others):  # the row tags, cells with other parts, another character: in the document's order
         # a cell with other parts takes its place in the columns (its parts read again); row tags stay
