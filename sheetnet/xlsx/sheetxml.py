@@ -282,15 +282,15 @@ _ROW_TAG = rf'[ \t\n]*+(?:</row>|<row{_ATTRS}/?>)'
 _ANY_CELL = (rf'[ \t\n]*+<c r="([A-Z]{{1,3}}+)([0-9]{{1,7}}+)"(?: s="[0-9]++")?+(?: t="([A-Za-z]++)")?+({_ATTRS})'
              rf'(?:/>|>(?:<f({_ATTRS})(?:/>|>({_TEXT})</f>))?+'
              rf'(?:<v>({_TEXT})</v>|<is><t(?: xml:space="preserve")?+(>{_TEXT})</t></is>)?+</c>)')
-# The bulk of a sheet: a number cell, its style, perhaps a formula (Excel's shared ones too), a value
-# (a strict subset of _ANY_CELL, with fewer groups: col, row, <f> attributes, <f> text, <v> text).
-_BULK_CELL = (rf'[ \t\n]*+<c r="([A-Z]{{1,3}}+)([0-9]{{1,7}}+)"(?: s="[0-9]++")?+'
+# The bulk of a sheet: a cell with its style and type, perhaps a formula (Excel's shared ones too), a
+# value (a strict subset of _ANY_CELL, with fewer groups: col, row, t, <f> attributes, <f> text, <v> text).
+_BULK_CELL = (rf'[ \t\n]*+<c r="([A-Z]{{1,3}}+)([0-9]{{1,7}}+)"(?: s="[0-9]++")?+(?: t="([A-Za-z]++)")?+'
               rf'(?:/>|>(?:<f({_ATTRS})(?:/>|>({_TEXT})</f>))?+<v>({_TEXT})</v></c>)')
-# One token of <sheetData>'s content: a cell of the bulk (its five groups), or (the sixth group) the row
+# One token of <sheetData>'s content: a cell of the bulk (its six groups), or (the seventh group) the row
 # tags before a cell or at the end with the white space after them, another cell in the plain form (its
 # parts read again with _CELL_PARTS), or (anything else) one character, which sends the whole part to the
 # general reader. The matches must tile the content. (Row tags, other cells and the one other character
-# in one group: a match gives a tuple of six, most of them empty, and the bulk's five columns are all
+# in one group: a match gives a tuple of seven, most of them empty, and the bulk's six columns are all
 # that is transposed.)
 _CELL = re.compile(rf'{_BULK_CELL}|((?:{_ROW_TAG})++[ \t\n]*+|{re.sub(r"[(](?![?])", "(?:", _ANY_CELL)}|[\s\S])')
 _CELL_PARTS = re.compile(_ANY_CELL)
@@ -716,9 +716,9 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
     column by column with C-level loops; the others (text, booleans, errors, inline strings, entities in
     a value …) one by one through add(). `tags` gathers the row tags. `amp`, `cdata_end`: may a text
     hold '&', ']]>'? (False: the chunk holds none)"""
-    cols, rows, fattrs, ftexts, vs, others = zip(*found)
+    cols, rows, ts, fattrs, ftexts, vs, others = zip(*found)
     n = len(cols)
-    ts = rests = inlines = ("",) * n
+    rests = inlines = ("",) * n
     cells_found = n
     if any(others):  # the row tags, cells with other parts, another character: in the document's order
         # a cell with other parts takes its place in the columns (its parts read again); row tags stay
