@@ -255,6 +255,61 @@ def test_a_sheet_scanned_in_chunks_reads_as_in_one(tmp_path, monkeypatch, chunk)
     assert isinstance(_outcome(tmp_path, "c.xlsx", body.replace('<row r="9">', '<row r="9"><row r="9">')), str)
 
 
+_BULK = ['<c r="{a}"><v>1.5</v></c>', '<c r="{a}" s="3"><f>A1+1</f><v>2.5</v></c>', '<c r="{a}" s="1"/>',
+         '<c r="{a}"><f>B1</f><v></v></c>', '<c r="{a}"><v></v></c>', '<c r="{a}"><f></f><v>7</v></c>']
+_OTHER = ['<c r="{a}" t="s"><v>0</v></c>', '<c r="{a}" s="2" t="b"><v>1</v></c>', '<c r="{a}" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+          '<c r="{a}" t="inlineStr"><is><t>x&amp;y</t></is></c>', '<c r="{a}" cm="1"><v>3</v></c>',
+          '<c r="{a}"><f aca="false">A1*2</f><v>4</v></c>', '<c r="{a}"><f/><v>5</v></c>', '<c r="{a}"></c>',
+          '<c r="{a}"><f>1+1</f></c>', '<c r="{a}"><v>&#49;2</v></c>', '<c r="{a}" t="n"><v>6</v></c>',
+          '<c r="{a}"><f t="shared" ref="{a}:F99" si="0">A1+1</f><v>8</v></c>', '<c r="{a}"><f t="shared" si="0"/><v>9</v></c>']
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_bulk_and_the_other_cells_read_in_their_places(tmp_path, monkeypatch, seed):
+    # The scanner reads the bulk of a sheet (a number cell, perhaps with an <f> without attributes) with
+    # four groups, and every other token (row tags, any other cell, one other character) as one text
+    # read again: whatever their order and wherever a chunk ends, the cells are the general reader's
+    import random
+
+    import sheetnet.xlsx.sheetxml as sheetxml
+
+    rng = random.Random(seed)
+    rows = ['<row r="1"><c r="A1"><f t="shared" ref="A1:F99" si="0">1+1</f><v>2</v></c></row>']
+    for r in range(2, 60):
+        forms = [rng.choice(_BULK if rng.random() < 0.6 else _OTHER) for _ in range(rng.randrange(6))]
+        row_cells = "".join(form.format(a=f"{'ABCDEF'[k]}{r}") for k, form in enumerate(forms))
+        rows.append(rng.choice(['<row r="{r}">{c}</row>', '\n <row r="{r}" spans="1:6">\n  {c}\n </row>',
+                                '<row r="{r}"/>{c}']).format(r=r, c=row_cells))
+    body = "".join(rows)
+    monkeypatch.setattr(sheetxml, "_scan", lambda *args: False)
+    general = _outcome(tmp_path, "g.xlsx", body)
+    monkeypatch.undo()
+    assert isinstance(general, tuple) and len(general[0]) > 60
+    monkeypatch.setattr(sheetxml, "_general", lambda *args: pytest.fail("the general reader was used"))
+    for chunk in (1, 97, 1 << 22):
+        monkeypatch.setattr(sheetxml, "_CHUNK", chunk)
+        scanned = _outcome(tmp_path, f"s{chunk}.xlsx", body)
+        assert scanned == general and list(scanned[0]) == list(general[0])
+    monkeypatch.undo()
+    for stray in ("x", " x", "</c>"):  # another character after a cell: the general reader's cells, or its refusal
+        at = body.index("</c>", len(body) // 2) + 4
+        odd = body[:at] + stray + body[at:]
+        scanned = _outcome(tmp_path, "o.xlsx", odd)
+        monkeypatch.setattr(sheetxml, "_scan", lambda *args: False)
+        assert scanned == _outcome(tmp_path, "p.xlsx", odd) and (stray == "</c>") == isinstance(scanned, str)
+        monkeypatch.undo()
+
+
+def test_row_tags_are_not_counted_as_cells(tmp_path, monkeypatch):
+    import sheetnet.xlsx.sheetxml as sheetxml
+
+    monkeypatch.setattr(sheetxml, "MAX_ELEMENTS", 1000)
+    body = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 1001))
+    assert len(cells(tmp_path, body)) == 1000
+    with pytest.raises(UnusableInput, match="has more than 1,000 cells"):
+        cells(tmp_path, body + '<row r="1001"><c r="A1001" t="s"><v>0</v></c></row>', ["x"])
+
+
 def test_an_excel_style_workbook_reads_cell_for_cell_like_the_plain_one(tmp_path):
     # The chapter-3 answer rewritten with Excel's shared-formula groups (tests/excelstyle.py): every
     # member's formula is rebuilt from its group's master, moved to the member's place.

@@ -2,8 +2,8 @@
 
 The cells are read one of two ways, with one meaning:
 
-- the *scanner*: one regular expression over the text of <sheetData>, one match per cell (its row
-  tags with it), no object per XML element. It reads only documents in the plain form every
+- the *scanner*: one regular expression over the text of <sheetData>, one match per cell (the row
+  tags between cells one match each), no object per XML element. It reads only documents in the plain form every
   spreadsheet program writes: UTF-8, the main namespace as the one default namespace, no comments,
   CDATA or processing instructions, `r` as a cell's first attribute. Its grammar is a strict subset
   of well-formed XML (no '<' or undeclared entity in a text or an attribute, no character XML
@@ -275,18 +275,25 @@ _VALUE = r'[^<"]*+'
 _NAME = r'[A-Za-z_][A-Za-z0-9_.-]*+(?::[A-Za-z_][A-Za-z0-9_.-]*+)?+'
 _ATTRS = rf'(?: {_NAME}="{_VALUE}")*+'
 _ROW_TAG = rf'[ \t\n]*+(?:</row>|<row{_ATTRS}/?>)'
-# One token of <sheetData>'s content: a cell in the plain form, with the row tags and white space before
-# it; the row tags that end the content; or (anything else) one character, which sends the whole part to
-# the general reader. The cell's groups: row tags before it, col, row, t, other attributes, <f>
-# attributes, <f> text, <v> text, '>' and the text of an inline string; then the row tags at the end
-# or the one other character. Every quantifier is possessive (never gives back what it took): no part
-# can end where the next one begins, so giving back never makes a match, and the engine does not try it.
-_CELL = re.compile(
-    rf'((?:{_ROW_TAG})*+)[ \t\n]*+'
-    rf'<c r="([A-Z]{{1,3}}+)([0-9]{{1,7}}+)"(?: s="[0-9]++")?+(?: t="([A-Za-z]++)")?+({_ATTRS})'
-    rf'(?:/>|>(?:<f({_ATTRS})(?:/>|>({_TEXT})</f>))?+'
-    rf'(?:<v>({_TEXT})</v>|<is><t(?: xml:space="preserve")?+(>{_TEXT})</t></is>)?+</c>)'
-    rf'|((?:{_ROW_TAG})++[ \t\n]*+|[\s\S])')
+# A cell in the plain form, its parts as groups: col, row, t, other attributes, <f> attributes, <f> text,
+# <v> text, '>' and the text of an inline string. Every quantifier is possessive (never gives back what
+# it took): no part can end where the next one begins, so giving back never makes a match, and the
+# engine does not try it.
+_ANY_CELL = (rf'[ \t\n]*+<c r="([A-Z]{{1,3}}+)([0-9]{{1,7}}+)"(?: s="[0-9]++")?+(?: t="([A-Za-z]++)")?+({_ATTRS})'
+             rf'(?:/>|>(?:<f({_ATTRS})(?:/>|>({_TEXT})</f>))?+'
+             rf'(?:<v>({_TEXT})</v>|<is><t(?: xml:space="preserve")?+(>{_TEXT})</t></is>)?+</c>)')
+# The bulk of a sheet: a cell with its style and type, perhaps a formula (Excel's shared ones too), a
+# value (a strict subset of _ANY_CELL, with fewer groups: col, row, t, <f> attributes, <f> text, <v> text).
+_BULK_CELL = (rf'[ \t\n]*+<c r="([A-Z]{{1,3}}+)([0-9]{{1,7}}+)"(?: s="[0-9]++")?+(?: t="([A-Za-z]++)")?+'
+              rf'(?:/>|>(?:<f({_ATTRS})(?:/>|>({_TEXT})</f>))?+<v>({_TEXT})</v></c>)')
+# One token of <sheetData>'s content: a cell of the bulk (its six groups), or (the seventh group) the row
+# tags before a cell or at the end with the white space after them, another cell in the plain form (its
+# parts read again with _CELL_PARTS), or (anything else) one character, which sends the whole part to the
+# general reader. The matches must tile the content. (Row tags, other cells and the one other character
+# in one group: a match gives a tuple of seven, most of them empty, and the bulk's six columns are all
+# that is transposed.)
+_CELL = re.compile(rf'{_BULK_CELL}|((?:{_ROW_TAG})++[ \t\n]*+|{re.sub(r"[(](?![?])", "(?:", _ANY_CELL)}|[\s\S])')
+_CELL_PARTS = re.compile(_ANY_CELL)
 # The row tags of a part, in order: each one closed right after it opens (or empty): no row in a row
 _ROWS_CLOSED = re.compile(r'(?:[ \t\n]*+<row[^<>]*+>(?:(?<=/>)|[ \t\n]*+</row>))*+[ \t\n]*+')
 _ROW_NAMES = re.compile(r'<row((?: [^ ="]++="[^"]*+")*+)/?>')
@@ -521,23 +528,18 @@ def _scan(data: bytes, part: str, cells: _Cells) -> bool:
 def _scan_cells(text: str, begin: int, end: int, cells: _Cells) -> bool:
     """The cells of text[begin:end] (the content of <sheetData>: row tags and <c> elements); False: it is
     not all in the plain form."""
-    elements = 0
     pos = begin
     columns = _COLUMNS
     tags: list[str] = []  # the row tags, in order
     while pos < end:
         stop = _chunk_end(text, pos, end)
         found = _CELL.findall(text, pos, stop)
-        other = found.pop()[-1] if found and not found[-1][1] else ""  # the row tags ending the chunk?
-        if len(other) == 1:  # no: a character that is no part of a cell or row tag
+        # what no text of the chunk holds need not be looked for in its texts one by one
+        # (one character is looked for at memchr's speed, three at a lesser one)
+        amp = text.find("&", pos, stop) >= 0
+        cdata_end = text.find("]", pos, stop) >= 0 and text.find("]]>", pos, stop) >= 0
+        if found and not _take(found, cells, columns, tags, amp, cdata_end):
             return False
-        elements += len(found)
-        if elements > MAX_ELEMENTS:
-            raise cells.too_many(elements, MAX_ELEMENTS)
-        if found and not _take(found, cells, columns, tags):
-            return False
-        if other:
-            tags.append(other)
         if len(cells.keys) > cells._limit and cells.over():
             raise cells.too_many(len(cells.keys), MAX_CELLS)
         pos = stop
@@ -631,7 +633,6 @@ def first_rows(head: str, last_row: int, sheet: str, strings) -> SheetCells | No
     return None
 
 
-_NO_TEXT = {"": None}
 _PLAIN_TYPES = frozenset(("", "n"))  # a number cell's t attribute: none, or 'n'
 _COLUMNS: dict[str, int] = {}  # column letters → number (at most 18,278: the scanner reads one to three letters)
 _F_ATTRS: dict[str, tuple] = {}  # a short <f> attribute text without prefixed names → _formula_attrs's answer
@@ -679,7 +680,7 @@ def _formulas(cells: _Cells, cols: tuple, rows: tuple, fattrs: tuple, ftexts: tu
     _formula_attrs) and text; the masters of shared groups and the array formulas go to `cells`."""
     unescape = safexml.unescape
     n = len(cols)
-    formulas = list(map(_NO_TEXT.get, ftexts, map("=".__add__, ftexts)))  # a cell without <f> text: None
+    formulas = ["=" + f if f else None for f in ftexts]  # a cell without <f> text: None (no hash of each text)
     if f_amp:  # only the texts with an entity (IF(O19&gt;=O20 …)) are unescaped
         for i in compress(range(n), map(str.__contains__, ftexts, repeat("&"))):
             formulas[i] = "=" + unescape(ftexts[i])
@@ -708,21 +709,48 @@ def _formulas(cells: _Cells, cols: tuple, rows: tuple, fattrs: tuple, ftexts: tu
     return formulas
 
 
-def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list[str]) -> bool:
+def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list[str], amp: bool = True,
+          cdata_end: bool = True) -> bool:
     """The scanner's matches → cells; False: one of them is not a cell in the plain form. The plain
     number cells (the bulk of any book-style sheet: a number, with or without a formula) are converted
     column by column with C-level loops; the others (text, booleans, errors, inline strings, entities in
-    a value …) one by one through add(). `tags` gathers the row tags."""
-    before, cols, rows, ts, rests, fattrs, ftexts, vs, inlines, _ = zip(*found)
-    if "" in cols:  # a character that is no part of a cell or row tag
-        return False
-    tags.extend(filter(None, before))
-    f_all, v_all = "".join(ftexts), "".join(vs)
-    if "]]>" in f_all or "]]>" in v_all or (any(inlines) and "]]>" in "".join(inlines)):
+    a value …) one by one through add(). `tags` gathers the row tags. `amp`, `cdata_end`: may a text
+    hold '&', ']]>'? (False: the chunk holds none)"""
+    cols, rows, ts, fattrs, ftexts, vs, others = zip(*found)
+    n = len(cols)
+    rests = inlines = ("",) * n
+    cells_found = n
+    if any(others):  # the row tags, cells with other parts, another character: in the document's order
+        # a cell with other parts takes its place in the columns (its parts read again); row tags stay
+        # there as a place without a cell (every part empty: as an empty element, dropped below)
+        parts_of = [cols, rows, ts, rests, fattrs, ftexts, vs, inlines]
+        copied = [False] * 8
+        for i in compress(range(n), others):
+            m = _CELL_PARTS.fullmatch(others[i])
+            if m is not None:
+                for k, part in enumerate(m.groups("")):
+                    if part:
+                        if not copied[k]:
+                            parts_of[k], copied[k] = list(parts_of[k]), True
+                        parts_of[k][i] = part
+            elif len(others[i]) == 1:  # a character that is no part of a cell or row tag
+                return False
+            else:
+                tags.append(others[i])
+                cells_found -= 1
+        cols, rows, ts, rests, fattrs, ftexts, vs, inlines = parts_of
+    cells.elements += cells_found
+    if cells.elements > MAX_ELEMENTS:
+        raise cells.too_many(cells.elements, MAX_ELEMENTS)
+    if not cells_found:
+        return True
+    f_all, v_all = ("".join(ftexts), "".join(vs)) if amp or cdata_end else ("", "")
+    if cdata_end and ("]]>" in f_all or "]]>" in v_all or (any(inlines) and "]]>" in "".join(inlines))):
         return False  # not allowed in a text (perhaps two texts meeting: then read by the general reader)
-    f_amp, v_amp = "&" in f_all, "&" in v_all
-    amps = [texts for texts, amp in ((ftexts, f_amp), (vs, v_amp)) if amp]
-    amps += [texts for texts in (inlines, rests, fattrs) if any(texts) and "&" in "".join(texts)]
+    f_amp, v_amp = amp and "&" in f_all, amp and "&" in v_all
+    amps = [texts for texts, has in ((ftexts, f_amp), (vs, v_amp)) if has]
+    if amp:
+        amps += [texts for texts in (inlines, rests, fattrs) if any(texts) and "&" in "".join(texts)]
     if amps and not _refs_ok("\0".join(chain.from_iterable(amps))):  # '\0': in no text (_plain_chars)
         return False
     prefixes = cells.prefixes
@@ -747,15 +775,18 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
         cells.shared.update(shared)
         cells.arrays.update(arrays)
     else:
-        for col in set(cols).difference(columns):
-            columns[col] = col_number(col)
+        col_set = set(cols)
+        for col in col_set.difference(columns):
+            columns[col] = col_number(col)  # ('' → 0: the place of row tags)
         c_of = columns.__getitem__
         # a row's number and its part of a key, once per row (a row's cells all repeat its number)
-        row_of = {row: int(row) for row in set(rows)}
-        if not 1 <= min(row_of.values()) <= max(row_of.values()) <= MAX_ROWS or max(map(c_of, set(cols))) > MAX_COLS:
+        row_of = {row: int(row) for row in set(rows) if row}
+        if not 1 <= min(row_of.values()) <= max(row_of.values()) <= MAX_ROWS or max(map(c_of, col_set)) > MAX_COLS:
             for col, row in zip(cols, rows):
-                if not (1 <= int(row) <= MAX_ROWS and c_of(col) <= MAX_COLS):
+                if row and not (1 <= int(row) <= MAX_ROWS and c_of(col) <= MAX_COLS):
                     cells.position(col + row)  # raises: the address is outside the sheet
+        if cells_found < n:
+            row_of[""] = 0  # the places of row tags: a key no cell has, dropped with the empty elements
         formulas = _formulas(cells, cols, rows, fattrs, ftexts, parsed, f_amp, row_of, c_of)
         row_key = {row: number * ROW_KEY for row, number in row_of.items()}
         all_keys = list(map(add, map(row_key.__getitem__, rows), map(c_of, cols)))
