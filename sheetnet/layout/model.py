@@ -111,6 +111,31 @@ def shown_as(quantities: tuple[Quantity, ...], table: dict[str, tuple[str, str]]
                  for q in quantities)
 
 
+# Excel's Solver keeps its settings as hidden names local to the learning sheet; a workbook that carries
+# them opens with Solver ready to minimize the objective over the parameters (GRG Nonlinear, unconstrained,
+# the book's tolerances). Here, not in one kind's layout: chapter 5's and chapter 2's then do not import
+# (and build) chapter 3's.
+def solver_names(objective: str, adjustable: str) -> tuple[tuple[str, str, str], ...]:
+    """Solver's hidden names: minimize the cell `objective` by changing the cells `adjustable`."""
+    return (
+        ("learn", "solver_opt", objective),
+        ("learn", "solver_typ", "2"),
+        ("learn", "solver_adj", adjustable),
+        ("learn", "solver_eng", "1"),
+        ("learn", "solver_neg", "2"),
+        ("learn", "solver_num", "0"),
+        ("learn", "solver_ver", "3"),
+        ("learn", "solver_cvg", "0.0001"),
+        ("learn", "solver_pre", "0.000001"),
+        ("learn", "solver_tol", "0.01"),
+    )
+
+
+# The verdict a classifier's sheet writes beside each image (its "right" formula: =IF(…,"○","×")), for the
+# mirrors of every such kind
+RIGHT, WRONG = "○", "×"
+
+
 TYPED = ""  # a computed quantity's template that writes its value as a constant (iteration 1's parameters)
 
 
