@@ -636,7 +636,7 @@ class Layout:
             corners = (*item.reshape(-1, 2)[at_cell].tolist(),) * 2
         else:
             corners = (*item[k, 0, 0].tolist(), *item[k, -1, -1].tolist())
-        return Span(q.sheet, tuple(int(v) for v in corners), dollar == "$", name)
+        return Span(q.sheet, tuple(map(int, corners)), dollar == "$", name)
 
     def _pooled_cell(self, here: Quantity, n_images: int, n_iterations: int, iteration: int, image: int,
                      unit: int, r: int, c: int) -> tuple[int, int]:
