@@ -52,6 +52,7 @@ import re
 from _string import formatter_parser  # string.Formatter().parse, without `string` (its Template compiles a pattern)
 from functools import cached_property, lru_cache
 from itertools import chain, repeat
+from operator import sub
 
 import numpy as np
 
@@ -550,16 +551,19 @@ class Layout:
                 span = seen[it, image] = self.token_span(m, q, n_images, (image, unit, r, c, it, n_iterations))
             return span
 
+        # (the steps worked out on the corners' Python ints, made arrays once: four numbers each)
         first = at(its[0], imgs[0])
-        base = np.array(first.corners)
+        corners = first.corners
+        base = np.array(corners)
         if len(its) == 1 and len(imgs) == 1:
             return first, (base, 0 * base, 0 * base, None)
-        step_img = np.subtract(at(its[0], imgs[1]).corners, base) if len(imgs) > 1 else 0 * base
-        step_it = np.subtract(at(its[1], imgs[0]).corners, base) if len(its) > 1 else 0 * base
+        still = (0, 0, 0, 0)
+        by_image = tuple(map(sub, at(its[0], imgs[1]).corners, corners)) if len(imgs) > 1 else still
+        by_iteration = tuple(map(sub, at(its[1], imgs[0]).corners, corners)) if len(its) > 1 else still
         last = at(its[-1], imgs[-1])
-        predicted = [b + (len(its) - 1) * i + (len(imgs) - 1) * j
-                     for b, i, j in zip(first.corners, step_it.tolist(), step_img.tolist())]
-        if tuple(predicted) != last.corners or last.single != first.single:
+        predicted = tuple(b + (len(its) - 1) * i + (len(imgs) - 1) * j for b, i, j in zip(corners, by_iteration, by_image))
+        step_it, step_img = np.array(by_iteration), np.array(by_image)
+        if predicted != last.corners or last.single != first.single:
             spans = [at(it, image) for it in its for image in imgs]  # not a plain move
             if len({s.single for s in spans}) > 1:
                 raise ValueError(f"{q.name}: a token names a cell at some images and a range at others")
