@@ -64,6 +64,12 @@ def test_every_workbook_sheetnet_writes_is_recognised_as_its_kind(written, name,
     assert kinds.detect(written[name]).name == kind
 
 
+def test_each_kind_knows_its_learning_sheets_names_as_its_layout_gives_them():
+    # (detect() reads Kind.learn_names, so as not to build every layout before the workbook's own)
+    for kind in kinds.KINDS:
+        assert kind.learn_names == kind.layout.sheet("learn").names, kind.name
+
+
 def test_the_books_data_workbooks_are_still_chapter3_and_cnn(book_dir):
     assert kinds.detect(book_dir / "appendix-a.xlsx").name == "chapter3"
     assert kinds.detect(book_dir / "appendix-b.xlsx").name == "cnn"

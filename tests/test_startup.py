@@ -78,6 +78,10 @@ def test_check_and_recompute_load_no_writer_and_only_their_kinds_engine(command,
     code, modules = _loaded(command, str(workbooks["cnn"]))
     assert code == 0
     assert "sheetnet.engine.cnn" in modules and modules.isdisjoint({"xlsxwriter", "openpyxl", "scipy"})
+    # the kind is found by its learning sheet's name: the other kinds' layouts are not built for it, and
+    # the CNN's mirror does not go through chapter 3's
+    other_kinds = {"sheetnet.layout.chapter3", "sheetnet.layout.backprop", "sheetnet.mirror.chapter3"}
+    assert modules.isdisjoint(other_kinds), sorted(modules & other_kinds)
 
 
 def _numpy_names_its_blas() -> bool:

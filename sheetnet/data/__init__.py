@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from importlib import resources
 
@@ -15,6 +14,8 @@ PARAM_SETS = ("initial", "book", "backprop_initial", "trained")
 
 @cache
 def _chapter3() -> dict:
+    import json  # (when read: check and recompute read no shipped data, and need not load json)
+
     return json.loads(resources.files(__package__).joinpath("chapter3.json").read_text("utf-8"))
 
 

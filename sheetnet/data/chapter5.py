@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from importlib import resources
 
@@ -15,6 +14,8 @@ PARAM_SETS = ("initial", "trained")
 
 @cache
 def _chapter5() -> dict:
+    import json  # (when read: check and recompute read no shipped data, and need not load json)
+
     return json.loads(resources.files(__package__).joinpath("chapter5.json").read_text("utf-8"))
 
 

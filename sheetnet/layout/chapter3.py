@@ -8,7 +8,8 @@ verdict, and the pattern drawn again below.
 """
 
 from sheetnet.i18n import N_
-from sheetnet.layout.model import Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout, shown_as, Shading
+from sheetnet.layout.model import (Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout,
+                                   shown_as, Shading, solver_names)
 
 DATA = SheetLayout(
     role="data",
@@ -168,25 +169,7 @@ LABELS = (
       ((11, 1), (12, 2), (13, 3), (14, 1), (15, 2), (16, 3), (17, 1), (18, 2), (19, 1), (20, 2))),
 )
 
-# Excel's Solver keeps its settings as hidden names local to the learning sheet; a workbook that
-# carries them opens with Solver ready to minimize C_T over the parameters (GRG Nonlinear,
-# unconstrained, the book's tolerances).
-def solver_names(objective: str, adjustable: str) -> tuple[tuple[str, str, str], ...]:
-    """Solver's hidden names: minimize the cell `objective` by changing the cells `adjustable`."""
-    return (
-        ("learn", "solver_opt", objective),
-        ("learn", "solver_typ", "2"),
-        ("learn", "solver_adj", adjustable),
-        ("learn", "solver_eng", "1"),
-        ("learn", "solver_neg", "2"),
-        ("learn", "solver_num", "0"),
-        ("learn", "solver_ver", "3"),
-        ("learn", "solver_cvg", "0.0001"),
-        ("learn", "solver_pre", "0.000001"),
-        ("learn", "solver_tol", "0.01"),
-    )
-
-
+# Solver's settings as the learning sheet's hidden names (layout.model.solver_names)
 SOLVER_NAMES = solver_names(f"{_U}!$G$21", f"{_U}!$D$5:$F$16,{_U}!$G$5,{_U}!$G$9,{_U}!$G$13,{_U}!$D$17:$G$18")
 
 # Pictures: each image's pixels and each hidden unit's weight grid shaded by value (the book's

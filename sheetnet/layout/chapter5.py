@@ -16,8 +16,8 @@ and the verdict, every quantity in its own labelled rows (names in L, unit numbe
 """
 
 from sheetnet.i18n import N_
-from sheetnet.layout.chapter3 import solver_names
-from sheetnet.layout.model import Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout, shown_as, Shading
+from sheetnet.layout.model import (Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout,
+                                   shown_as, Shading, solver_names)
 from sheetnet.xlsx.refs import cell_name
 
 DATA5 = SheetLayout(

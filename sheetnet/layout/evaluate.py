@@ -19,7 +19,7 @@ import numpy as np
 from sheetnet.formula import values as fv
 from sheetnet.formula.family import Family, joined, merged
 from sheetnet.formula.grid import Book, SheetGrid
-from sheetnet.formula.syntax import Parsed, family_key, parse
+from sheetnet.formula.syntax import Parsed, Ref, family_key, parse
 from sheetnet.layout.model import _TOKEN, TYPED, Layout, Quantity, Span
 from sheetnet.record import record, replace
 
@@ -130,7 +130,9 @@ class Templates:
             di, dj, made = at[:, 0] - it0, at[:, 1] - im0, {}
             for (unit, r, c), _, _ in plan:
                 unit_read = unit if unit_of is None else unit_of(unit)
-                index = np.ravel_multi_index((*lead, *(np.full(len(at), v) for v in (unit, r, c))), shape)
+                # (the item's unit, r, c are one number each: broadcast along the cells, unless no axis leads)
+                index = np.ravel_multi_index((*lead, unit, r, c) if lead else
+                                             tuple(np.full(len(at), v) for v in (unit, r, c)), shape)
                 corners = [_corners(f, di, dj, im1 - im0, made) for f in fields_of[(unit_read, r, c)]]
                 if firsts is not None:
                     first = firsts[region][(unit, r, c)]
@@ -308,7 +310,7 @@ def _relocated(p: Parsed, corners: list[tuple[int, int, int, int]], text: str) -
             refs.append(None)
             continue
         top, left, bottom, right = next(it)
-        refs.append(replace(r, top=top, left=left, bottom=bottom, right=right))
+        refs.append(Ref(r.sheet, top, left, bottom, right, r.col_abs, r.row_abs))  # (replace(), made directly)
     return replace(p, text=text, refs=tuple(refs))
 
 

@@ -52,6 +52,7 @@ import re
 from _string import formatter_parser  # string.Formatter().parse, without `string` (its Template compiles a pattern)
 from functools import cached_property, lru_cache
 from itertools import chain, repeat
+from operator import sub
 
 import numpy as np
 
@@ -109,6 +110,31 @@ def shown_as(quantities: tuple[Quantity, ...], table: dict[str, tuple[str, str]]
         raise ValueError(f"labels for quantities not described: {sorted(unknown)}")
     return tuple(replace(q, shown=table[q.name][0], shown_en=table[q.name][1]) if q.name in table else q
                  for q in quantities)
+
+
+# Excel's Solver keeps its settings as hidden names local to the learning sheet; a workbook that carries
+# them opens with Solver ready to minimize the objective over the parameters (GRG Nonlinear, unconstrained,
+# the book's tolerances). Here, not in one kind's layout: chapter 5's and chapter 2's then do not import
+# (and build) chapter 3's.
+def solver_names(objective: str, adjustable: str) -> tuple[tuple[str, str, str], ...]:
+    """Solver's hidden names: minimize the cell `objective` by changing the cells `adjustable`."""
+    return (
+        ("learn", "solver_opt", objective),
+        ("learn", "solver_typ", "2"),
+        ("learn", "solver_adj", adjustable),
+        ("learn", "solver_eng", "1"),
+        ("learn", "solver_neg", "2"),
+        ("learn", "solver_num", "0"),
+        ("learn", "solver_ver", "3"),
+        ("learn", "solver_cvg", "0.0001"),
+        ("learn", "solver_pre", "0.000001"),
+        ("learn", "solver_tol", "0.01"),
+    )
+
+
+# The verdict a classifier's sheet writes beside each image (its "right" formula: =IF(…,"○","×")), for the
+# mirrors of every such kind
+RIGHT, WRONG = "○", "×"
 
 
 TYPED = ""  # a computed quantity's template that writes its value as a constant (iteration 1's parameters)
@@ -525,16 +551,19 @@ class Layout:
                 span = seen[it, image] = self.token_span(m, q, n_images, (image, unit, r, c, it, n_iterations))
             return span
 
+        # (the steps worked out on the corners' Python ints, made arrays once: four numbers each)
         first = at(its[0], imgs[0])
-        base = np.array(first.corners)
+        corners = first.corners
+        base = np.array(corners)
         if len(its) == 1 and len(imgs) == 1:
             return first, (base, 0 * base, 0 * base, None)
-        step_img = np.subtract(at(its[0], imgs[1]).corners, base) if len(imgs) > 1 else 0 * base
-        step_it = np.subtract(at(its[1], imgs[0]).corners, base) if len(its) > 1 else 0 * base
+        still = (0, 0, 0, 0)
+        by_image = tuple(map(sub, at(its[0], imgs[1]).corners, corners)) if len(imgs) > 1 else still
+        by_iteration = tuple(map(sub, at(its[1], imgs[0]).corners, corners)) if len(its) > 1 else still
         last = at(its[-1], imgs[-1])
-        predicted = [b + (len(its) - 1) * i + (len(imgs) - 1) * j
-                     for b, i, j in zip(first.corners, step_it.tolist(), step_img.tolist())]
-        if tuple(predicted) != last.corners or last.single != first.single:
+        predicted = tuple(b + (len(its) - 1) * i + (len(imgs) - 1) * j for b, i, j in zip(corners, by_iteration, by_image))
+        step_it, step_img = np.array(by_iteration), np.array(by_image)
+        if predicted != last.corners or last.single != first.single:
             spans = [at(it, image) for it in its for image in imgs]  # not a plain move
             if len({s.single for s in spans}) > 1:
                 raise ValueError(f"{q.name}: a token names a cell at some images and a range at others")
@@ -611,7 +640,7 @@ class Layout:
             corners = (*item.reshape(-1, 2)[at_cell].tolist(),) * 2
         else:
             corners = (*item[k, 0, 0].tolist(), *item[k, -1, -1].tolist())
-        return Span(q.sheet, tuple(int(v) for v in corners), dollar == "$", name)
+        return Span(q.sheet, tuple(map(int, corners)), dollar == "$", name)
 
     def _pooled_cell(self, here: Quantity, n_images: int, n_iterations: int, iteration: int, image: int,
                      unit: int, r: int, c: int) -> tuple[int, int]:

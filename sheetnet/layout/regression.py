@@ -9,8 +9,8 @@ is filled to the right (a relative p or q is a mistake the checker names).
 """
 
 from sheetnet.i18n import N_
-from sheetnet.layout.chapter3 import solver_names
-from sheetnet.layout.model import Chart, Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout, shown_as
+from sheetnet.layout.model import (Chart, Label, Layout, Mistake, Place, Quantity, Roles, SheetLayout, shown_as,
+                                   solver_names)
 
 SHEET = "回归分析"
 

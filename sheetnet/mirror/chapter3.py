@@ -11,9 +11,7 @@ from sheetnet.i18n import _
 from sheetnet.engine.network import Evaluation, Network, evaluate, forward, predict
 from sheetnet.errors import UnusableInput
 from sheetnet.layout.chapter3 import CHAPTER3
-from sheetnet.layout.model import Layout
-
-RIGHT, WRONG = "○", "×"
+from sheetnet.layout.model import RIGHT, WRONG, Layout
 
 
 def network_of(inputs: dict[str, np.ndarray]) -> Network:

@@ -18,9 +18,8 @@ from sheetnet.engine.cnn import CNN, CNNEvaluation, evaluate, teacher
 from sheetnet.errors import BadOption, UnusableInput
 from sheetnet.i18n import _
 from sheetnet.layout.chapter5 import CNN5
-from sheetnet.layout.model import Layout
+from sheetnet.layout.model import RIGHT, WRONG, Layout
 from sheetnet.layout.styles import CONDITIONAL, STYLES
-from sheetnet.mirror.chapter3 import RIGHT, WRONG
 
 PARAMETERS = ("filters", "filter_b", "output_w", "output_b")
 

@@ -89,6 +89,9 @@ class Kind:
     training: Training | None = None  # None: `sheetnet train` does not train this kind
     not_trainable: str = ""  # why not, in words, when training is None
     describe: Callable[[dict, int, int], str] | None = None  # (inputs, images, iterations) → contents(); None: images
+    # the names its layout gives the learning sheet, known without building the layout: detect() then builds
+    # only the layout of a kind whose learning sheet the workbook has by name (a test holds them equal)
+    learn_names: tuple[str, ...] = ()
 
     @cached_property
     def layout(self) -> Layout:
@@ -296,25 +299,27 @@ def _kinds() -> tuple[Kind, ...]:
     REGRESSION, DESCENT = "sheetnet.layout.regression:REGRESSION", "sheetnet.layout.descent:DESCENT"
     return (
         Kind("chapter3", CHAPTER3, _chapter3_compute, _chapter3_defaults, ("initial", "book", "trained"),
-             ("w2", "b2", "w3", "b3"), "the chapter-3 workbook (Solver)", training=CHAPTER3_TRAINING),
+             ("w2", "b2", "w3", "b3"), "the chapter-3 workbook (Solver)", training=CHAPTER3_TRAINING,
+             learn_names=("学习",)),
         Kind("backprop", BACKPROP, _backprop_compute, _backprop_defaults, ("backprop_initial",),
              ("w2", "b2", "w3", "b3"), "the chapter-4 workbook (backpropagation, iteration blocks)",
              not_trainable=N_("its parameters are a run, each iteration block's following from the first by the "
-                              "sheet's own formulas")),
+                              "sheet's own formulas"), learn_names=("误差反向传播",)),
         Kind("cnn", CNN5, _cnn_compute, _cnn_defaults, ("initial", "trained"),
              ("filters", "filter_b", "output_w", "output_b"), "the chapter-5 CNN workbook (Solver)",
-             training=CNN_TRAINING),
+             training=CNN_TRAINING, learn_names=("卷积神经网络",)),
         Kind("cnn-backprop", CNN_BACKPROP, _cnn_backprop_compute, _cnn_backprop_defaults, ("initial",),
              ("filters", "filter_b", "output_w", "output_b"),
              "the chapter-5 CNN workbook trained by backpropagation (iteration blocks)",
              not_trainable=N_("its parameters are a run, each iteration block's following from the first by the "
-                              "sheet's own formulas")),
+                              "sheet's own formulas"), learn_names=("卷积网络反向传播",)),
         Kind("regression", REGRESSION, _regression_compute, _regression_defaults, ("initial", "trained"), ("p", "q"),
-             "chapter 2's regression line (least squares, Solver)", training=REGRESSION_TRAINING, describe=_students),
+             "chapter 2's regression line (least squares, Solver)", training=REGRESSION_TRAINING, describe=_students,
+             learn_names=("回归分析",)),
         Kind("descent", DESCENT, _descent_compute, _descent_defaults, ("initial",), ("x0", "y0", "eta"),
              "chapter 2's gradient descent on z = x² + y² (one row per step)",
              not_trainable=N_("its rows are the descent itself, each step following from the one above by the sheet's "
-                              "own formulas"), describe=_steps),
+                              "own formulas"), describe=_steps, learn_names=("梯度下降法",)),
     )
 
 
@@ -360,7 +365,7 @@ def detect(path: str | Path, book=None) -> Kind:
     # By the learning sheet's own name: only a kind whose name for it the workbook has can be found so,
     # and the others' sheets are not searched for (by content, a CNN workbook's the longest part of its check).
     for kind in KINDS:
-        names = next((s.names for s in kind.layout.sheets if s.role == "learn"), ())
+        names = kind.learn_names or next((s.names for s in kind.layout.sheets if s.role == "learn"), ())
         if any(n in book.sheet_names for n in names) and roles_of(kind).get("learn") in names:
             return kind
     for kind in KINDS:  # by content

@@ -18,8 +18,9 @@ from itertools import groupby, repeat
 
 from sheetnet.xlsx.refs import MAX_COLS, MAX_ROWS, col_letters, col_number, column_letters
 
-# One alternative per kind of text; only the three reference kinds have groups.
-_PART = re.compile(r"""
+# One alternative per kind of text; only the three reference kinds have groups. Compiled when first needed
+# (_part), not at every start: reading a workbook without shared formulas (sheetnet writes none) never needs it.
+_PART = r"""
     "(?:[^"]|"")*"                                              # a string constant
   | '(?:[^']|'')*'                                              # a quoted sheet name
   | \[[^\]]*\]                                                  # an external book, a table's column
@@ -27,7 +28,12 @@ _PART = re.compile(r"""
   | (?<![\w.$])(\$?)([A-Za-z]{1,3}):(\$?)([A-Za-z]{1,3})(?![\w.(!])  # whole columns: A:C
   | (?<![\w.$:])(\$?)([0-9]{1,7}):(\$?)([0-9]{1,7})(?![\w.(!:])   # whole rows: 1:3
   | [A-Za-z_\\][\w.\\]*                                         # a name, a function, a sheet: text
-""", re.X)
+"""
+
+
+@lru_cache(maxsize=None)
+def _part() -> re.Pattern:
+    return re.compile(_PART, re.X)
 
 
 class Shape:
@@ -38,7 +44,7 @@ class Shape:
 
     def __init__(self, formula: str):
         pieces, refs, last = [], [], 0
-        for m in _PART.finditer(formula):
+        for m in _part().finditer(formula):
             g = m.groups()
             if g[1] is not None:  # a cell
                 col, row = col_number(g[1].upper()), int(g[3])
