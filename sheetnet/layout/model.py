@@ -673,22 +673,26 @@ def _family_fields(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, per_im
     many = size >= _MANY  # (a few cells: rewriting the template costs more than it saves)
     by_iteration = hi - lo > 1 and n_imgs > 1
     moved = [field for _cell, _text, fields in plan for field in fields if field[4] is None]
-    if moved:  # (fields, corner, cell): each moving reference's corners at each cell
-        base, step_it, step_img = (np.array([field[n] for field in moved]).reshape(-1, 4, 1, 1) for n in (1, 2, 3))
-        corners = (base + np.arange(lo, hi).reshape(-1, 1) * step_it + np.arange(n_imgs) * step_img).reshape(len(moved), 4, size)
-        firsts = corners[:, :, 0].tolist()
-        same = (corners == corners[:, :, :1]).all(axis=2).tolist() if many else None
+    if moved:  # (fields, corner): each moving reference's corners at the first cell and its steps. A corner
+        # base + i·step_it + j·step_img is the same at every image of an iteration when it does not move
+        # with the image, and so on: read from the steps, without making and comparing every cell's corners
+        # (a check of backprop 50 or cnn-backprop 10 compares its texts 10 ms sooner)
+        base, step_it, step_img = (np.array([field[n] for field in moved]).reshape(-1, 4) for n in (1, 2, 3))
+        first_corners = base + lo * step_it
+        moves_it, moves_img = (step_it != 0) & (hi - lo > 1), (step_img != 0) & (n_imgs > 1)
+        firsts, steps_it, steps_img = first_corners.tolist(), step_it.tolist(), step_img.tolist()
+        same = (~moves_it & ~moves_img).tolist() if many else None
         if many and by_iteration:  # per corner: the same at every image of an iteration? at every iteration?
-            grid = corners.reshape(len(moved), 4, hi - lo, n_imgs)
-            per_it = (grid == grid[:, :, :, :1]).all(axis=(2, 3)).tolist()
-            per_img = (grid == grid[:, :, :1, :]).all(axis=(2, 3)).tolist() if per_image else None
+            per_it = (~moves_img).tolist()
+            per_img = (~moves_it).tolist() if per_image else None
     f = 0  # the next of `moved`
     for cell, text, fields in plan:
         values = []  # per field of `text`, in order: one text for every cell, or each cell's
         for single, _base, _step_it, _step_img, every in fields:
             along = None  # (known for a moving reference: worked out above for all of them at once)
             if every is None:
-                at, first, constant = corners[f], firsts[f], same[f] if many else None
+                first, constant = firsts[f], same[f] if many else None
+                at = _Moving(first, steps_it[f], steps_img[f], hi - lo, n_imgs)
                 if many and by_iteration:
                     along = (per_it[f], per_img[f] if per_image else None)
                 f += 1
@@ -701,15 +705,40 @@ def _family_fields(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, per_im
                     values.append(letters[first[k]] if k % 2 else str(first[k]))
                 elif many and by_iteration and (along[0][k] if along else
                                                 (at[k].reshape(hi - lo, n_imgs) == at[k][::n_imgs, None]).all()):
-                    v = at[k][::n_imgs].tolist()  # the same at every image of an iteration
+                    # the same at every image of an iteration
+                    v = at.by_iteration(k) if along else at[k][::n_imgs].tolist()
                     values.append(_PerIteration(map(letters.__getitem__, v) if k % 2 else map(str, v)))
                 elif per_image and many and by_iteration and (along[1][k] if along else
                                                               (at[k].reshape(hi - lo, n_imgs) == at[k][:n_imgs]).all()):
-                    v = at[k][:n_imgs].tolist()  # the same at every iteration of an image: a column, most often
+                    # the same at every iteration of an image: a column, most often
+                    v = at.by_image(k) if along else at[k][:n_imgs].tolist()
                     values.append(_PerImage(map(letters.__getitem__, v) if k % 2 else map(str, v)))
                 else:
                     values.append(map(letters.__getitem__, at[k].tolist()) if k % 2 else at[k].tolist())
         yield cell, text, values, many
+
+
+class _Moving:
+    """A moving reference's corners at the cells of a region (iteration by iteration, image by image),
+    made one corner at a time and only when asked: first + i·step per iteration + j·step per image."""
+
+    __slots__ = ("first", "step_it", "step_img", "n_its", "n_imgs")
+
+    def __init__(self, first: list, step_it: list, step_img: list, n_its: int, n_imgs: int):
+        self.first, self.step_it, self.step_img, self.n_its, self.n_imgs = first, step_it, step_img, n_its, n_imgs
+
+    def by_iteration(self, k: int) -> list[int]:
+        """Corner k at the first image of each iteration."""
+        return [self.first[k] + i * self.step_it[k] for i in range(self.n_its)]
+
+    def by_image(self, k: int) -> list[int]:
+        """Corner k at each image of the first iteration."""
+        return [self.first[k] + j * self.step_img[k] for j in range(self.n_imgs)]
+
+    def __getitem__(self, k: int) -> np.ndarray:
+        """Corner k at every cell, iteration by iteration and image by image."""
+        its = np.arange(self.n_its, dtype=np.int64).reshape(-1, 1) * self.step_it[k]
+        return (self.first[k] + its + np.arange(self.n_imgs, dtype=np.int64) * self.step_img[k]).reshape(-1)
 
 
 def _first_text(text: str, fields: list) -> str:
