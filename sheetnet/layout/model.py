@@ -816,6 +816,11 @@ def _family_fields(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, per_im
         yield cell, text, values, many
 
 
+def _steps(first: int, step: int, n: int) -> list[int]:
+    """first, first + step, … (n of them), made at C speed."""
+    return list(range(first, first + n * step, step)) if step else [first] * n
+
+
 class _Moving:
     """A moving reference's corners at the cells of a region (iteration by iteration, image by image),
     made one corner at a time and only when asked: first + i·step per iteration + j·step per image."""
@@ -827,11 +832,11 @@ class _Moving:
 
     def by_iteration(self, k: int) -> list[int]:
         """Corner k at the first image of each iteration."""
-        return [self.first[k] + i * self.step_it[k] for i in range(self.n_its)]
+        return _steps(self.first[k], self.step_it[k], self.n_its)
 
     def by_image(self, k: int) -> list[int]:
         """Corner k at each image of the first iteration."""
-        return [self.first[k] + j * self.step_img[k] for j in range(self.n_imgs)]
+        return _steps(self.first[k], self.step_img[k], self.n_imgs)
 
     def __getitem__(self, k: int) -> np.ndarray:
         """Corner k at every cell, iteration by iteration and image by image."""
