@@ -240,10 +240,17 @@ def _sizes(f: Family) -> tuple[tuple[int, int], ...] | None:
     """The (height, width) each reference names, when it is one at every cell of the family."""
     out = []
     for top, left, bottom, right in f.corners:
-        h, w = np.asarray(bottom) - np.asarray(top) + 1, np.asarray(right) - np.asarray(left) + 1
-        if h.min() != h.max() or w.min() != w.max():
-            return None
-        out.append((int(h.flat[0]), int(w.flat[0])))
+        size = []
+        for low, high in ((top, bottom), (left, right)):
+            if low is high:  # (a single cell's: one array, _corners made it once)
+                size.append(1)
+                continue
+            d = np.subtract(high, low)
+            first = d.flat[0] if d.size else 0
+            if not (d == first).all():
+                return None
+            size.append(int(first) + 1)
+        out.append(tuple(size))
     return tuple(out)
 
 
