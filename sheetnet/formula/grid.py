@@ -6,7 +6,7 @@ student typed far away (XFD1048576) stays in a small dictionary beside it rather
 
 from __future__ import annotations
 
-from itertools import chain
+from itertools import chain, compress
 from typing import Callable
 
 import numpy as np
@@ -96,8 +96,6 @@ class SheetGrid:
             values = found.tolist()
             rc = np.stack(np.divmod(keys, ROW_KEY), axis=1)
         kinds = _kinds(list(map(cell_kind, values)))
-        raw = np.empty(n, dtype=object)
-        raw[:] = list(map(cell_value, values))
         errors = np.nonzero(kinds == VALUE)[0]
         for i in errors:  # error values: their own codes
             kinds[i] = ERROR_CODE.get(values[i].value, VALUE) if values[i].kind == "e" else VALUE
@@ -106,18 +104,29 @@ class SheetGrid:
             kinds[[i for i in blanks if values[i].formula is not None]] = NOVALUE
         rows, cols = _extent(rc, reach)
         near = (rc[:, 0] < rows) & (rc[:, 1] < cols)
-        num = np.full((rows, cols), np.nan)
-        kind = np.zeros((rows, cols), dtype=np.int8)
+        every = bool(near.all())  # (the common case: no cell beyond the block, no mask to apply)
+        flat = rc[:, 0] * cols + rc[:, 1]  # each cell's place in the block (row by row)
+        num = np.full(rows * cols, np.nan)
+        kind = np.zeros(rows * cols, dtype=np.int8)
         sparse = None
-        numeric = np.nonzero(((kinds == NUM) | (kinds == BOOL)) & near)[0]
-        if len(numeric):
-            num[rc[numeric, 0], rc[numeric, 1]] = raw[numeric].astype(float)
-        kind[rc[near, 0], rc[near, 1]] = kinds[near]
+        # the numbers straight from the Cells into floats (no object array of every value first), written at
+        # their places in the block by one flat index each (cnn-backprop 10's 275,000-cell sheet: 50 → 40 ms)
+        numeric = ((kinds == NUM) | (kinds == BOOL)) & near
+        count = int(numeric.sum())
+        if count == n:
+            num[flat] = np.fromiter(map(cell_value, values), dtype=float, count=n)
+        elif count:
+            num[flat[numeric]] = np.fromiter(map(cell_value, compress(values, numeric.tolist())), dtype=float,
+                                             count=count)
+        kind[flat if every else flat[near]] = kinds if every else kinds[near]
+        num, kind = num.reshape(rows, cols), kind.reshape(rows, cols)
         texts = np.nonzero((kinds == TEXT) & near)[0]
         if len(texts):
-            at = rc[texts, 0] * cols + rc[texts, 1]
+            at = flat[texts]
             order = np.argsort(at, kind="stable")
-            sparse = (at[order], raw[texts][order])
+            raw = np.empty(len(texts), dtype=object)
+            raw[:] = [values[i].value for i in texts.tolist()]
+            sparse = (at[order], raw[order])
         far = {}
         for i in np.nonzero(~near)[0]:
             c = values[i]

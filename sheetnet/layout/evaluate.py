@@ -119,6 +119,7 @@ class Templates:
         pos = self.layout.positions(q, self.n, self.k)
         shape = pos.shape[:-1]
         flat_pos = pos.reshape(-1, 2)
+        flat_rows, flat_cols = flat_pos[:, 0].astype(np.int64, copy=False), flat_pos[:, 1].astype(np.int64, copy=False)
         firsts = self.layout.first_formula_texts(qt, self.n, self.sheet_names, self.k) if unit_of is None else None
         out = []
         for region, (it0, it1, im0, im1, plan) in enumerate(self.layout.formula_plans(qt, self.n, self.sheet_names,
@@ -128,11 +129,13 @@ class Templates:
             fields_of = {cell: fields for cell, _, fields in plan}
             template_text = qt.formula_for(im0, it0)
             di, dj, made = at[:, 0] - it0, at[:, 1] - im0, {}
+            # each cell's place among q's positions at the item's first cell; a slot's is that plus its own
+            # cell's offset in the item (unit, row, col: the positions' last axes)
+            zero = np.zeros(len(at), dtype=np.int64)
+            lead_index = np.ravel_multi_index((*lead, zero, zero, zero), shape)
             for (unit, r, c), _, _ in plan:
                 unit_read = unit if unit_of is None else unit_of(unit)
-                # (the item's unit, r, c are one number each: broadcast along the cells, unless no axis leads)
-                index = np.ravel_multi_index((*lead, unit, r, c) if lead else
-                                             tuple(np.full(len(at), v) for v in (unit, r, c)), shape)
+                index = lead_index + ((unit * shape[-2] + r) * shape[-1] + c)
                 corners = [_corners(f, di, dj, im1 - im0, made) for f in fields_of[(unit_read, r, c)]]
                 if firsts is not None:
                     first = firsts[region][(unit, r, c)]
@@ -144,7 +147,8 @@ class Templates:
                                                       self.k) for i, j in at]
                     families = _families_cell_by_cell(self.sheet_names[q.sheet], cell_texts, flat_pos[index])
                 else:
-                    families = _families(self.sheet_names[q.sheet], base, corners, first, flat_pos[index])
+                    families = _families(self.sheet_names[q.sheet], base, corners, first, flat_rows[index],
+                                         flat_cols[index])
                 out.append(Slot(q.name, template_text, index, families))
         if kept is not None and keep:
             self._slots[kept] = out
@@ -236,10 +240,17 @@ def _sizes(f: Family) -> tuple[tuple[int, int], ...] | None:
     """The (height, width) each reference names, when it is one at every cell of the family."""
     out = []
     for top, left, bottom, right in f.corners:
-        h, w = np.asarray(bottom) - np.asarray(top) + 1, np.asarray(right) - np.asarray(left) + 1
-        if h.min() != h.max() or w.min() != w.max():
-            return None
-        out.append((int(h.flat[0]), int(w.flat[0])))
+        size = []
+        for low, high in ((top, bottom), (left, right)):
+            if low is high:  # (a single cell's: one array, _corners made it once)
+                size.append(1)
+                continue
+            d = np.subtract(high, low)
+            first = d.flat[0] if d.size else 0
+            if not (d == first).all():
+                return None
+            size.append(int(first) + 1)
+        out.append(tuple(size))
     return tuple(out)
 
 
@@ -272,22 +283,27 @@ def _corners(field, di: np.ndarray, dj: np.ndarray, n_images: int, made: dict) -
     return tuple(out)
 
 
-def _families(sheet: str, base: Parsed, corners, first: str, rows_cols) -> list[tuple[Family, np.ndarray]]:
+def _families(sheet: str, base: Parsed, corners, first: str, rows: np.ndarray,
+              cols: np.ndarray) -> list[tuple[Family, np.ndarray]]:
     """The slot as one family with its references' corners at every cell. It has a key (its relative
     form) when every reference sits the same way relative to every cell — a $ reference stays, one
     without moves with the cell —; a slot filled down iteration blocks that each read their own
     parameters ($D$6, then $D$72 …) has none, and is still one evaluation."""
-    rows, cols = rows_cols[:, 0].astype(np.int64), rows_cols[:, 1].astype(np.int64)
     m = len(rows)
-    values, at = [], []  # every reference's corners, and what each sits relative to (none: a $ corner stays)
-    stays = np.zeros(m, dtype=np.int64)
-    for ref, (top, left, bottom, right) in zip(base.references, corners):
-        values += (top, left, bottom, right)
-        at += (stays if ref.row_abs[0] else rows, stays if ref.col_abs[0] else cols,
-               stays if ref.row_abs[1] else rows, stays if ref.col_abs[1] else cols)
-    # (one comparison for all of them, not a minimum and a maximum per corner)
-    sit = np.array(values, dtype=np.int64) - np.array(at, dtype=np.int64) if values else None
-    uniform = sit is None or bool((sit == sit[:, :1]).all())
+    uniform, seen = True, set()
+    for ref, four in zip(base.references, corners):
+        anchors = (None if ref.row_abs[0] else rows, None if ref.col_abs[0] else cols,
+                   None if ref.row_abs[1] else rows, None if ref.col_abs[1] else cols)
+        for value, anchor in zip(four, anchors):  # where the corner sits relative to the cell: the same at each?
+            if (id(value), id(anchor)) in seen or (anchor is None and value.strides == (0,)):
+                continue  # (corners are shared between references, and one that stays sits the same)
+            seen.add((id(value), id(anchor)))
+            sit = value if anchor is None else value - anchor
+            if m and not (sit == sit[0]).all():
+                uniform = False
+                break
+        if not uniform:
+            break
     origin = (int(rows[0]), int(cols[0]))
     p = _relocated(base, [tuple(int(x[0]) for x in cs) for cs in corners], first)
     key = family_key(first, *origin) if uniform else None
