@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import importlib
 import os
@@ -170,17 +171,60 @@ def _run(args) -> int:
 
             collector.started()  # the command's work begins: its garbage is the collector's again
 
-            with one_thread():
+            with one_thread(), _reader_may_leave():
                 code = args.run(args)
-        try:
-            sys.stdout.flush()  # what is still buffered: a full stdout fails here, not at exit with a traceback
-        except OSError as e:
-            return _stdout_failed(e)
+                try:
+                    sys.stdout.flush()  # what is still buffered: a full stdout fails here, not at exit with a traceback
+                except OSError as e:
+                    return _stdout_failed(e)
         return code
     except BaseException:
         if interrupts.pending() is not None:  # whatever the signal turned into (an ImportError …)
             raise
         return _failure(subject)
+
+
+class _StdoutWhoseReaderMayLeave:
+    """The standard output while a command runs. When its reader leaves (a closed pipe: `sheetnet check
+    … | head`), the rest goes to the null device and the command carries on: the files it was asked
+    for (--annotate, --csv …) are still written, and its exit code is still its verdict."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._left()
+            return len(text)
+
+    def flush(self):
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._left()
+
+    def _left(self):
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+        except (OSError, ValueError):
+            pass
+
+    def __getattr__(self, name):  # encoding, isatty, reconfigure …: the stream's own
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _reader_may_leave():
+    stream = sys.stdout
+    if stream is not None:
+        sys.stdout = _StdoutWhoseReaderMayLeave(stream)
+    try:
+        yield
+    finally:
+        if stream is not None:
+            sys.stdout = stream
 
 
 def _failure(subject) -> int:

@@ -203,3 +203,21 @@ def test_file_names_a_spreadsheet_would_run_are_escaped_in_the_csv(good, tmp_pat
     assert code == 0, err
     files = [r["file"] for r in csv.DictReader((tmp_path / "g.csv").read_text("utf-8-sig").splitlines())]
     assert sorted(files) == sorted("'" + n if n[0] in "=+-@" else n for n in names)
+
+
+def test_a_reader_that_leaves_keeps_the_verdict_and_the_files(good, tmp_path):
+    # `sheetnet check … | head`: the pipe closed before a line is printed (its read end closed first, so
+    # no timing is involved). The files asked for are still written, and the exit code is still the
+    # verdict: a grader's script under `set -o pipefail` must not read a wrong workbook as right.
+    bad = replace_cell(good, tmp_path / "bad.xlsx", 2, "O14", '<c r="O14" s="9"><f>1/(1+EXP(O11))</f><v>0.95</v></c>')
+    for src, verdict in ((good, 0), (bad, 1)):
+        marked, grades = tmp_path / f"marked-{src.stem}.xlsx", tmp_path / f"{src.stem}.csv"
+        read, write = os.pipe()
+        os.close(read)
+        try:
+            run = subprocess.run([sys.executable, "-m", "sheetnet", "check", str(src), "--annotate", str(marked),
+                                  "--csv", str(grades)], stdout=write, stderr=subprocess.PIPE, text=True, timeout=120)
+        finally:
+            os.close(write)
+        assert run.returncode == verdict, run.stderr
+        assert run.stderr == "" and marked.exists() and grades.exists(), run.stderr
