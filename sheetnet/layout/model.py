@@ -592,14 +592,9 @@ class Layout:
         if number:
             k = np.full_like(unit, int(number) - 1)
         at_cell = r * here.place.shape[1] + c
-        if s_size:
-            size, stride = int(s_size), int(s_stride)
-            top, left = stride * (r // stride), stride * (c // stride)
-            bottom, right = top + size - 1, left + size - 1
-            if part == "<":
-                bottom = r
-            elif part == ">":
-                top, left, bottom = r, c, r
+        window = _window(r, c, at_cell, w_size, w_stride, s_size, s_stride, part, g_size, g_width)
+        if window is not None:
+            top, left, bottom, right = window
             ends = item[k, top, left], item[k, bottom, right]
         elif pool:
             stride = int(pool)
@@ -609,14 +604,6 @@ class Layout:
             if not all(t in cells for t in map(tuple, target.tolist())):
                 raise ValueError(f"{{{name}%{stride}}} at {here.name}: no cell of {name} pools it")
             ends = target, target
-        elif g_size:
-            size, width = int(g_size), int(g_width)
-            top, left = np.divmod(at_cell, width)
-            ends = item[k, top, left], item[k, top + size - 1, left + size - 1]
-        elif w_size:
-            size, stride = int(w_size), int(w_stride or 1)
-            top, left = r * stride, c * stride
-            ends = item[k, top, left], item[k, top + size - 1, left + size - 1]
         elif mod == "images":
             row = item.reshape(item.shape[0], -1, 2)[k, at_cell, 0] if link == "." else item[k, 0, 0, 0]
             first, last = self.block_columns(q.sheet, n_images)
@@ -690,19 +677,10 @@ class Layout:
             k = int(number) - 1
         at_cell = r * here.place.shape[1] + c  # this cell's position within its item, in reading order
         # (corners as Python ints: .tolist() of the cells' (row, col), not a NumPy scalar each)
-        if s_size:  # the size×size window holding this cell, or its part before/after it
-            size, stride = int(s_size), int(s_stride)
-            top, left = stride * (r // stride), stride * (c // stride)
-            bottom, right = top + size - 1, left + size - 1
-            if part == "<":
-                bottom = r
-            elif part == ">":
-                top, left, bottom = r, c, r
+        window = _window(r, c, at_cell, w_size, w_stride, s_size, s_stride, part, g_size, g_width)
+        if window is not None:
+            top, left, bottom, right = window
             corners = (*item[k, top, left].tolist(), *item[k, bottom, right].tolist())
-        elif g_size:  # a window at this cell's reading-order position, read in a grid `width` wide
-            size, width = int(g_size), int(g_width)
-            top, left = divmod(at_cell, width)
-            corners = (*item[k, top, left].tolist(), *item[k, top + size - 1, left + size - 1].tolist())
         elif pool:  # the cell that pools this one, both quantities' units taken as one rectangle
             stride = int(pool)
             R, C = self._pooled_cell(here, n_images, n_iterations, at[4], image, unit, r, c)
@@ -712,10 +690,6 @@ class Layout:
             if target not in cells:
                 raise ValueError(f"{{{name}%{stride}}} at {here.name}: no cell of {name} pools it")
             corners = (*target, *target)
-        elif w_size:  # a window of the item: size×size cells at this cell's (r, c) times the stride
-            size, stride = int(w_size), int(w_stride or 1)
-            top, left = r * stride, c * stride
-            corners = (*item[k, top, left].tolist(), *item[k, top + size - 1, left + size - 1].tolist())
         elif link == "." and mod == "images":
             row = int(item[k].reshape(-1, 2)[at_cell][0])
             first, last = self.block_columns(q.sheet, n_images)
@@ -764,6 +738,30 @@ class Layout:
             flat = item.reshape(-1, 2)
             hit = self._spans[key] = (tuple(flat.min(axis=0).tolist()), set(map(tuple, flat.tolist())))
         return hit
+
+
+def _window(r, c, at_cell, w_size, w_stride, s_size, s_stride, part, g_size, g_width):
+    """The item's cells (top, left, bottom, right) a window token names at the cell (r, c), `at_cell` its
+    place in reading order — of one cell (ints) or of many at once (arrays: token_span and _token_corners
+    read the same rectangles); None: the token names no window."""
+    if s_size:  # the size×size window holding this cell, or its part before/after it
+        size, stride = int(s_size), int(s_stride)
+        top, left = stride * (r // stride), stride * (c // stride)
+        bottom, right = top + size - 1, left + size - 1
+        if part == "<":
+            bottom = r
+        elif part == ">":
+            top, left, bottom = r, c, r
+        return top, left, bottom, right
+    if g_size:  # a window at this cell's reading-order position, read in a grid `width` wide
+        size, width = int(g_size), int(g_width)
+        top, left = divmod(at_cell, width)
+    elif w_size:  # a window of the item: size×size cells at this cell's (r, c) times the stride
+        size, stride = int(w_size), int(w_stride or 1)
+        top, left = r * stride, c * stride
+    else:
+        return None
+    return top, left, top + size - 1, left + size - 1
 
 
 def _render(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, q: Quantity) -> np.ndarray:
