@@ -206,10 +206,7 @@ class _StdoutWhoseReaderMayLeave:
             self._left()
 
     def _left(self):
-        try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
-        except (OSError, ValueError):
-            pass
+        _to_null_device(self._stream)
 
     def __getattr__(self, name):  # encoding, isatty, reconfigure …: the stream's own
         return getattr(self._stream, name)
@@ -236,7 +233,7 @@ def _failure(subject) -> int:
     except UnusableInput as e:
         return _fail(_about(e.subject if e.subject is not None else subject, str(e)))
     except BrokenPipeError:  # `sheetnet … | head`: the reader left; say nothing more
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _to_null_device(sys.stdout)
         return EXIT_OK
     except MemoryError:
         return _fail(_about(subject, _("out of memory")))
@@ -260,11 +257,20 @@ _FULL = {getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EIO") i
 def _stdout_failed(e: OSError) -> int:
     """One line; stdout then goes to the null device, so that the interpreter's last flush at exit
     does not fail again with a traceback."""
+    _to_null_device(sys.stdout)
+    return _fail(_("cannot write to the standard output ({reason})").format(reason=e.strerror or e))
+
+
+def _to_null_device(stream) -> None:
+    """What is still written to the stream (its descriptor) goes to the null device from now on."""
     try:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, stream.fileno())
+        finally:
+            os.close(null)
     except (OSError, ValueError):
         pass
-    return _fail(_("cannot write to the standard output ({reason})").format(reason=e.strerror or e))
 
 
 def _fail(message: str, code: int = EXIT_UNUSABLE, prefix: bool = True) -> int:
