@@ -99,10 +99,11 @@ def _language_option(argv: list[str]) -> tuple[str | None, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sheetnet import blas, collector
+    from sheetnet import blas, collector, forked
 
     blas.at_start()  # before NumPy is imported: its BLAS then loads with one thread (sheetnet.blas says why)
     collector.own_process()  # the command's process is ours: what lives long may leave the collector's scans
+    forked.allow()  # … and it may fork a child for work on a second core (a huge sheet's second half)
     collector.starting()  # on again when the command begins its work (_run), or here at the end
     try:
         return _main_tolerant(argv)

@@ -13,7 +13,8 @@ recorded signal turned into, the command ends with the signal's line and code
 SHEETNET_PHASES (documented in the README) makes a command say on stderr, one line each
 ('sheetnet-phase: write'), when it reaches a phase: start (handlers installed, nothing imported
 yet), ready (arguments parsed), write (the temporary file exists), replace (written and synced, not
-yet renamed), written, checking FILE (a worker starts a workbook), checked N (N workbooks done).
+yet renamed), written, checking FILE (a worker starts a workbook), checked N (N workbooks done),
+forked (a child reads a huge sheet's second half, sheetnet.forked).
 Set to one of those names it also waits there until a signal comes, so a test can stop the
 command exactly in that phase instead of guessing with sleeps.
 """

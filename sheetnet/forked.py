@@ -1,0 +1,120 @@
+"""Work done on the machine's second core by a forked child process, or else here.
+
+Reading a cell is Python (sheetnet.xlsx.sheetxml's scanner): on the iterated workbooks' 250,000-cell
+sheets it is half of a check, and one process uses one core. A child forked from this process shares
+everything read so far without copying it, does its part and hands back a picklable result.
+
+Only where that is safe and pays (`available`): a process sheetnet owns (the command line: `allow`; a
+class check's workers have the other worker beside them, and a program that uses sheetnet as a library
+gets no process it did not ask for), Linux (fork() of a process whose libraries may not be forked —
+Accelerate on macOS — or no fork() at all, Windows: the work is done here), one thread in this process
+(a fork copies only the calling thread: a lock another one held would stay locked in the child), two
+CPUs this process may use. Whatever goes wrong in the child — an exception, a signal, killed for
+memory — its result is None, and the caller does the work itself: the same answer, later.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import threading
+
+_ALLOWED = False  # allow() was called: this process is sheetnet's command line
+
+
+def allow() -> None:
+    """This process is sheetnet's own (the command line): it may fork children for work."""
+    global _ALLOWED
+    _ALLOWED = True
+
+
+def available() -> bool:
+    """May work go to a forked child now (see the module's text)?"""
+    if not (_ALLOWED and sys.platform.startswith("linux") and hasattr(os, "fork")):
+        return False
+    if threading.current_thread() is not threading.main_thread() or threading.active_count() > 1:
+        return False
+    try:
+        return len(os.listdir("/proc/self/task")) == 1 and len(os.sched_getaffinity(0)) >= 2
+    except OSError:
+        return False
+
+
+class Child:
+    """A forked child doing `work()`; result() is its return value, or None when it could not give one."""
+
+    def __init__(self, work):
+        from sheetnet import interrupts
+
+        read, write = os.pipe()
+        with interrupts.blocked():  # no Ctrl-C between the fork and the child's own handlers
+            pid = os.fork()
+            if pid == 0:
+                os.close(read)
+                _child(work, write)  # never returns
+        os.close(write)
+        self._pid, self._read = pid, read
+        try:
+            interrupts.phase("forked")  # (tests stop the command here: the child must not outlive it)
+        except BaseException:
+            self.stop()
+            raise
+
+    def result(self):
+        """The child's return value (waits for it), or None: it failed, or was stopped."""
+        if self._read is None:
+            return None
+        chunks = []
+        try:
+            while chunk := os.read(self._read, 1 << 20):
+                chunks.append(chunk)
+        finally:
+            self.stop()
+        try:
+            ok, value = pickle.loads(b"".join(chunks))
+        except Exception:  # cut short: the child died on the way
+            return None
+        return value if ok else None
+
+    def stop(self) -> None:
+        """End the child (at once if it still works) and collect it. Idempotent."""
+        if self._read is not None:
+            os.close(self._read)
+            self._read = None
+        if self._pid:
+            try:
+                os.kill(self._pid, signal.SIGKILL)  # (gone already: its exit is collected below)
+            except ProcessLookupError:
+                pass
+            os.waitpid(self._pid, 0)
+            self._pid = 0
+
+    def __enter__(self) -> "Child":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _child(work, write: int) -> None:
+    """The child's whole life: the work, its result down the pipe, and out — never back into the caller's
+    code, nor through its exit handlers or buffered output (os._exit)."""
+    code = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops us (stop())
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_SETMASK, set())
+        try:
+            payload = pickle.dumps((True, work()), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # the caller does the work itself, and meets the error in its own order
+            payload = pickle.dumps((False, None))
+        with open(write, "wb") as out:
+            out.write(payload)
+        code = 0
+    except BaseException:
+        pass
+    finally:
+        os._exit(code)
