@@ -100,15 +100,54 @@ def test_a_cell_given_twice_across_the_halves_counts_once_the_later_in_the_first
     assert halves["taken"] == 1 and halves["general"] == 0
 
 
-def test_a_shared_formula_whose_master_is_in_the_first_half_is_read_here(tmp_path, monkeypatch, halves):
-    # the child cannot move a member without its master: its half is read again here, alike
+def test_a_shared_formula_whose_master_is_in_the_first_half_is_moved_here(tmp_path, monkeypatch, halves):
+    # Excel's sheets: a master at the top, members all the way down — the child keeps the members it
+    # cannot move, the parent moves them with the master it read
     body = ('<row r="1"><c r="A1"><f t="shared" ref="A1:A80" si="0">B1*2</f><v>2</v></c></row>'
             + "".join(f'<row r="{r}"><c r="A{r}"><f t="shared" si="0"/><v>{r}</v></c><c r="B{r}"><v>{r}</v></c></row>'
                       for r in range(2, 81)))
     one = _in_one_process(tmp_path, body, monkeypatch)
     got = _read(tmp_path, body)
     assert got == one and dict(got[0])[(80, 1)].formula == "=B80*2"
-    assert halves["children"] == 1 and halves["taken"] == halves["general"] == 0
+    assert halves["children"] == halves["taken"] == 1 and halves["general"] == 0
+
+
+def _shared_body(seed: int) -> str:
+    """Rows of shared groups 0–2: masters (some redefining their group), members, members without a
+    group number, plain formulas and numbers, in random places."""
+    rng = random.Random(seed)
+    forms = ['<c r="{a}"><f t="shared" ref="{a}:G99" si="{g}">{a}+$A$1*2</f><v>1</v></c>',
+             '<c r="{a}"><f t="shared" si="{g}"/><v>2</v></c>', '<c r="{a}"><f t="shared" si="{g}"/><v>2</v></c>',
+             '<c r="{a}"><f t="shared" si="{g}"/><v>2</v></c>', '<c r="{a}" t="str"><f t="shared" si="{g}"/><v>x</v></c>',
+             '<c r="{a}"><f>B1</f><v>3</v></c>', '<c r="{a}"><v>4</v></c>']
+    rows = ['<row r="1"><c r="A1"><f t="shared" ref="A1:G99" si="0">B1</f><v>1</v></c>'
+            '<c r="B1"><f t="shared" ref="B1:G99" si="1">C1&amp;"&lt;"</f><v>1</v></c>'
+            '<c r="C1"><f t="shared" ref="C1:G99" si="2">SUM($A1:A$3)</f><v>1</v></c></row>']
+    for r in range(2, 90):
+        cells = [rng.choice(forms).format(a=f"{'ABCDEFG'[k]}{r}", g=rng.choice("0012")) for k in range(rng.randrange(1, 7))]
+        rows.append(f'<row r="{r}">{"".join(cells)}</row>')
+    never = '<row r="200"><c r="A200"><f t="shared" si="7"/><v>1</v></c></row>'  # a group never defined
+    unnumbered = '<row r="201"><c r="A201"><f t="shared"/><v>1</v></c></row>'  # a member without a number
+    if seed % 3:  # refused (the first one in the document is the one said)
+        rows[60:60] = [never] if seed % 3 == 1 else [unnumbered, never]
+    return "".join(rows)
+
+
+@pytest.mark.parametrize("seed", range(9))
+def test_shared_groups_read_alike_by_one_process_two_and_expat(tmp_path, monkeypatch, halves, seed):
+    # the general reader (expat, cell by cell) is the meaning; the scanner gathers a chunk's members by
+    # group, and a child's half leaves the members of groups defined in the first half to its parent
+    body = _shared_body(seed)
+    with monkeypatch.context() as m:
+        m.setattr(sheetxml, "_scan", lambda *args: False)
+        general = _read(tmp_path, body, "g.xlsx")
+    assert (seed % 3 == 0) == isinstance(general, tuple), general
+    for chunk in (1, 97, 1 << 22):
+        monkeypatch.setattr(sheetxml, "_CHUNK", chunk)
+        assert _in_one_process(tmp_path, body, monkeypatch) == general
+        assert _read(tmp_path, body) == general
+    if seed % 3 == 0:
+        assert halves["taken"] == 3 and any(c.value == "x" for _p, c in general[0])
 
 
 @pytest.mark.parametrize("where", ["first", "second", "both"])

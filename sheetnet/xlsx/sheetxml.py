@@ -405,6 +405,12 @@ class _Cells:
                     cell=f"{self.sheet}!{ref}", si=si))
         return "=" + text if text else None
 
+    def orphan(self, row: int, col: int, ref: str, f: dict) -> str:
+        """A shared formula's member whose group has no master yet: refused (a child reading a sheet's
+        second half keeps it for its parent instead: _HalfCells)."""
+        self.formula(row, col, ref, f, None)  # raises: the group is not defined
+        raise AssertionError("a member without its master")  # (formula() raised)
+
     def add(self, row: int, col: int, ref: str, t: str, formula: str | None, v: str | None,
             inline: str | None) -> None:
         """One cell (see cell()), at (row, col)."""
@@ -575,22 +581,51 @@ def _second_half(text: str, begin: int, end: int, sheet: str, strings: list[str]
     def no_strings():
         raise LookupError("the shared strings were not read before the fork")
 
-    cells = _Cells(sheet, (lambda: strings) if strings is not None else no_strings)
+    cells = _HalfCells(sheet, (lambda: strings) if strings is not None else no_strings)
     cells.prefixes = prefixes
     tags: list[str] = []
     if not _scan_range(text, begin, end, cells, tags):
         return None
     found = cells.list
-    return (cells.keys, list(map(cell_value, found)), list(map(cell_kind, found)), list(map(cell_formula, found)),
-            cells.arrays, tags, cells.elements)
+    formulas = list(map(cell_formula, found))
+    # the members whose masters are not in this half: their places, for the parent to move them
+    left = [i for i, f in enumerate(formulas) if f is not None and f[:1] == "\0"] if cells.orphans else []
+    return (cells.keys, list(map(cell_value, found)), list(map(cell_kind, found)), formulas,
+            [(i, cells.orphans[int(formulas[i][1:])]) for i in left], cells.arrays, tags, cells.elements)
+
+
+class _HalfCells(_Cells):
+    """The cells of a sheet's second half, read in a child: a shared formula's member whose master is
+    not in this half gets a stand-in formula ('\0' and its number: no XML text holds a NUL), its
+    parent moves the master it read in the first half (_take_half)."""
+
+    def __init__(self, sheet: str, strings):
+        super().__init__(sheet, strings)
+        self.orphans: list[tuple[int, int, str, dict]] = []  # (row, col, ref, <f> attributes)
+
+    def orphan(self, row: int, col: int, ref: str, f: dict) -> str:
+        self.orphans.append((row, col, ref, f))
+        return f"\0{len(self.orphans) - 1}"
 
 
 def _take_half(second: tuple, cells: _Cells, tags: list[str]) -> None:
-    """The child's half (_second_half's answer) after the cells read here, as if read here."""
-    keys, values, kinds, formulas, arrays, its_tags, elements = second
+    """The child's half (_second_half's answer) after the cells read here, as if read here: its members of
+    shared groups whose masters are in the first half moved now."""
+    keys, values, kinds, formulas, orphans, arrays, its_tags, elements = second
     cells.elements += elements
     if cells.elements > MAX_ELEMENTS:
         raise cells.too_many(cells.elements, MAX_ELEMENTS)
+    for _i, (row, col, ref, f) in orphans:
+        if f.get("si") not in cells.shared:  # not in the first half either: refused, as read in one process
+            cells.orphan(row, col, ref, f)
+    by_group: dict = {}  # the child's members whose masters are in the first half, by group, in order
+    for i, (row, col, _ref, f) in orphans:
+        by_group.setdefault(f.get("si"), []).append((i, row, col))
+    for si, members in by_group.items():
+        r0, c0, master = cells.shared[si]
+        texts = master.moved_many([m[1] - r0 for m in members], [m[2] - c0 for m in members], "=")
+        for (i, *_rest), text in zip(members, texts):
+            formulas[i] = text
     cells.keys += keys
     cells.list += map(Cell, values, kinds, formulas)
     cells.arrays.update(arrays)
@@ -767,6 +802,10 @@ def _formulas(cells: _Cells, cols: tuple, rows: tuple, fattrs: tuple, ftexts: tu
                     groups.append((master, which))
                 if which is not None:
                     which.append(i)
+                    continue
+                if master is None:  # no master yet: refused (a child reading a sheet's second half keeps
+                    # it for its parent, whose first half may hold the master: _HalfCells)
+                    formulas[i] = cells.orphan(row_of[rows[i]], c_of(cols[i]), cols[i] + rows[i], f)
                     continue
             formulas[i] = cells.formula(row_of[rows[i]], c_of(cols[i]), cols[i] + rows[i], f,
                                         unescape(ftexts[i]) if ftexts[i] else None)
