@@ -9,7 +9,8 @@ class check's workers have the other worker beside them, and a program that uses
 gets no process it did not ask for), Linux (fork() of a process whose libraries may not be forked —
 Accelerate on macOS — or no fork() at all, Windows: the work is done here), one thread in this process
 (a fork copies only the calling thread: a lock another one held would stay locked in the child), two
-CPUs this process may use. Whatever goes wrong in the child — an exception, a signal, killed for
+CPUs this process may use. No child can be made (the user's processes or files at their limit): the
+work is done here. Whatever goes wrong in the child — an exception, a signal, killed for
 memory — its result is None, and the caller does the work itself: the same answer, later.
 """
 
@@ -36,10 +37,21 @@ def available() -> bool:
         return False
     if threading.current_thread() is not threading.main_thread() or threading.active_count() > 1:
         return False
+    started_by = sys.modules.get("multiprocessing")  # (imported by whatever started us through it)
+    if started_by is not None and started_by.parent_process() is not None:
+        return False  # a class check's worker (it inherits allow()): the other worker has the other core
     try:
         return len(os.listdir("/proc/self/task")) == 1 and len(os.sched_getaffinity(0)) >= 2
     except OSError:
         return False
+
+
+def start(work) -> "Child | None":
+    """A child doing `work()`, or None when none can be made (no process or pipe left to this user)."""
+    try:
+        return Child(work)
+    except OSError:
+        return None
 
 
 class Child:
@@ -49,12 +61,17 @@ class Child:
         from sheetnet import interrupts
 
         read, write = os.pipe()
-        with interrupts.blocked():  # no Ctrl-C between the fork and the child's own handlers
-            pid = os.fork()
-            if pid == 0:
-                os.close(read)
-                _child(work, write)  # never returns
-        os.close(write)
+        try:
+            with interrupts.blocked():  # no Ctrl-C between the fork and the child's own handlers
+                pid = os.fork()
+                if pid == 0:
+                    os.close(read)
+                    _child(work, write)  # never returns
+        except BaseException:
+            os.close(read)
+            raise
+        finally:
+            os.close(write)
         self._pid, self._read = pid, read
         try:
             interrupts.phase("forked")  # (tests stop the command here: the child must not outlive it)

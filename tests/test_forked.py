@@ -219,6 +219,35 @@ def test_children_only_in_a_process_sheetnet_owns_with_one_thread(monkeypatch):
     assert not forked.available()  # one CPU: the child would only take turns with us
 
 
+def test_no_process_left_to_the_user_and_the_half_is_read_here(tmp_path, monkeypatch, halves):
+    import errno
+
+    body = _body(7)
+    one = _in_one_process(tmp_path, body, monkeypatch)
+    before = len(os.listdir("/proc/self/fd"))
+
+    def no_fork():
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert _read(tmp_path, body) == one and halves["taken"] == 0
+    assert len(os.listdir("/proc/self/fd")) == before  # the pipe closed again
+
+
+def _available_in_a_worker(_):
+    forked.allow()
+    return forked.available()
+
+
+def test_a_class_checks_worker_forks_no_child(monkeypatch):
+    # a worker inherits allow() through fork(); the other worker has the other core
+    import multiprocessing
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.map(_available_in_a_worker, [0]) == [False]
+
+
 def test_a_childs_exception_or_signal_is_a_result_of_none():
     def boom():
         raise ValueError("in the child")

@@ -540,7 +540,10 @@ def _scan_cells(text: str, begin: int, end: int, cells: _Cells) -> bool:
     if middle is None:
         return _scan_range(text, begin, end, cells, tags) and _rows_closed(tags, cells.prefixes)
     strings = cells._strings
-    with forked.Child(lambda: _second_half(text, middle, end, cells.sheet, strings, cells.prefixes)) as child:
+    child = forked.start(lambda: _second_half(text, middle, end, cells.sheet, strings, cells.prefixes))
+    if child is None:
+        return _scan_range(text, begin, end, cells, tags) and _rows_closed(tags, cells.prefixes)
+    with child:
         if not _scan_range(text, begin, middle, cells, tags):
             return False
         second = child.result()
