@@ -555,8 +555,9 @@ def _scan_cells(text: str, begin: int, end: int, cells: _Cells) -> bool:
     return ok and _rows_closed(tags, cells.prefixes)
 
 
-SPLIT_FROM = 1 << 23  # characters of <sheetData>'s content from which its second half may go to a child
-# (bp50's learning sheet: 16 M; the half a child reads costs ~0.3 s, its fork and hand-back ~0.07 s)
+SPLIT_FROM = 1 << 22  # characters of <sheetData>'s content from which its second half may go to a child
+# (about 120,000 cells: their half costs the parent ~0.1 s, the fork and the hand-back a third of that;
+# 4,000 images' learning sheet has 7.9 M, backprop 50's 16 M, cnn-backprop 10's 26 M)
 
 
 def _middle(text: str, begin: int, end: int, cells: _Cells) -> int | None:
