@@ -83,28 +83,30 @@ class Child:
         """The child's return value (waits for it), or None: it failed, or was stopped."""
         if self._read is None:
             return None
-        chunks = []
+        chunks, ended = [], False
         try:
             while chunk := os.read(self._read, 1 << 20):
                 chunks.append(chunk)
+            ended = True  # the child closed the pipe: it is leaving
         finally:
-            self.stop()
+            self.stop(ended)
         try:
             ok, value = pickle.loads(b"".join(chunks))
         except Exception:  # cut short: the child died on the way
             return None
         return value if ok else None
 
-    def stop(self) -> None:
-        """End the child (at once if it still works) and collect it. Idempotent."""
+    def stop(self, ended: bool = False) -> None:
+        """End the child at once (ended: it closed the pipe and leaves by itself) and collect it. Idempotent."""
         if self._read is not None:
             os.close(self._read)
             self._read = None
         if self._pid:
-            try:
-                os.kill(self._pid, signal.SIGKILL)  # (gone already: its exit is collected below)
-            except ProcessLookupError:
-                pass
+            if not ended:
+                try:
+                    os.kill(self._pid, signal.SIGKILL)  # (gone already: its exit is collected below)
+                except ProcessLookupError:
+                    pass
             os.waitpid(self._pid, 0)
             self._pid = 0
 
