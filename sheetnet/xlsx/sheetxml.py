@@ -536,11 +536,10 @@ def _scan_cells(text: str, begin: int, end: int, cells: _Cells) -> bool:
     not all in the plain form. A huge content's second half is read by a forked child meanwhile, where
     one may work (sheetnet.forked): the same cells, in the same order."""
     tags: list[str] = []  # the row tags, in order
-    middle = _middle(text, begin, end, cells)
-    if middle is None:
-        return _scan_range(text, begin, end, cells, tags) and _rows_closed(tags, cells.prefixes)
-    strings = cells._strings
-    child = forked.start(lambda: _second_half(text, middle, end, cells.sheet, strings, cells.prefixes))
+    middle, child = _middle(text, begin, end, cells), None
+    if middle is not None:
+        strings = cells._strings
+        child = forked.start(lambda: _second_half(text, middle, end, cells.sheet, strings, cells.prefixes))
     if child is None:
         return _scan_range(text, begin, end, cells, tags) and _rows_closed(tags, cells.prefixes)
     with child:
