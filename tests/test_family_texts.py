@@ -167,3 +167,23 @@ def test_a_familys_texts_joined_by_axes_are_each_cells_template_filled_in(n_iter
                                                                 for v in held)
                                               for i in range(n_its) for j in range(n_imgs))
     assert _joined_by_axes("=\x01" + template, varying, n_its, n_imgs) is None
+
+
+def test_a_corner_moving_alike_as_a_column_and_as_a_row_is_written_as_each():
+    # layout.model._family_fields makes a moving corner's texts along an axis once for every field that
+    # reads them: a column's letters and a row's numbers that start and move alike are not the same texts
+    from sheetnet.layout.model import _family_fields, _PerImage, _PerIteration
+    from sheetnet.xlsx.refs import col_letters as column_letter
+
+    n_its, n_imgs = 3, 64
+    five, along_it, along_img, still = np.array([5] * 4), np.array([1] * 4), np.array([0, 2, 0, 2]), np.zeros(4, int)
+    plan = [((0, 0, 0), "={}{}+{}{}:{}{}", [(True, five, along_it, still, None), (False, five, along_it, along_img, None)])]
+    (_, text, values, many), = _family_fields(plan, n_its, n_imgs, 0, n_its, per_image=True)
+    assert many and sum(isinstance(v, _PerIteration) for v in values) == 4
+    values = [v if isinstance(v, (str, _PerIteration, _PerImage)) else list(v) for v in values]
+    for i in range(n_its):
+        for j in range(n_imgs):
+            got = text.format(*(v if isinstance(v, str) else v[i] if isinstance(v, _PerIteration) else
+                                v[j] if isinstance(v, _PerImage) else v[i * n_imgs + j] for v in values))
+            left, right = column_letter(5 + i + 2 * j), column_letter(5 + i + 2 * j)
+            assert got == f"={column_letter(5 + i)}{5 + i}+{left}{5 + i}:{right}{5 + i}", (i, j)

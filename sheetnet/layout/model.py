@@ -811,6 +811,9 @@ def _family_fields(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, per_im
             per_it = (~moves_img).tolist()
             per_img = (~moves_it).tolist() if per_image else None
     f = 0  # the next of `moved`
+    made = {}  # a moving corner's texts along one axis, by (axis, letters?, first, step): made once for all
+    # the fields that read them (an image's column letters are in most of a family's fields, and in most
+    # families); read-only
     for cell, text, fields in plan:
         values = []  # per field of `text`, in order: one text for every cell, or each cell's
         for single, _base, _step_it, _step_img, every in fields:
@@ -831,13 +834,25 @@ def _family_fields(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, per_im
                 elif many and by_iteration and (along[0][k] if along else
                                                 (at[k].reshape(hi - lo, n_imgs) == at[k][::n_imgs, None]).all()):
                     # the same at every image of an iteration
-                    v = at.by_iteration(k) if along else at[k][::n_imgs].tolist()
-                    values.append(_PerIteration(map(letters.__getitem__, v) if k % 2 else map(str, v)))
+                    key = (_PerIteration, k % 2, first[k], at.step_it[k]) if along else None
+                    texts = made.get(key)
+                    if texts is None:
+                        v = at.by_iteration(k) if along else at[k][::n_imgs].tolist()
+                        texts = _PerIteration(map(letters.__getitem__, v) if k % 2 else map(str, v))
+                        if key is not None:
+                            made[key] = texts
+                    values.append(texts)
                 elif per_image and many and by_iteration and (along[1][k] if along else
                                                               (at[k].reshape(hi - lo, n_imgs) == at[k][:n_imgs]).all()):
                     # the same at every iteration of an image: a column, most often
-                    v = at.by_image(k) if along else at[k][:n_imgs].tolist()
-                    values.append(_PerImage(map(letters.__getitem__, v) if k % 2 else map(str, v)))
+                    key = (_PerImage, k % 2, first[k], at.step_img[k]) if along else None
+                    texts = made.get(key)
+                    if texts is None:
+                        v = at.by_image(k) if along else at[k][:n_imgs].tolist()
+                        texts = _PerImage(map(letters.__getitem__, v) if k % 2 else map(str, v))
+                        if key is not None:
+                            made[key] = texts
+                    values.append(texts)
                 else:
                     values.append(map(letters.__getitem__, at[k].tolist()) if k % 2 else at[k].tolist())
         yield cell, text, values, many
