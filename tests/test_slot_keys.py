@@ -2,7 +2,8 @@
 that key) only when every reference sits the same way relative to every cell. Templates.slots finds it
 from the plan's steps (layout.evaluate._families with the region and the steps); comparing every
 corner's array with every cell's position says the same: for every kind's templates and its mistakes'
-templates, with and without images, iterations and a first image or iteration of their own."""
+templates, with and without images, iterations and a first image or iteration of their own — and
+the references it is parsed with, moved to its first cell, are those of the corners there."""
 
 import numpy as np
 import pytest
@@ -21,11 +22,12 @@ def test_a_slots_key_from_its_steps_is_the_key_from_its_corners(kind, n, k, monk
     seen = {"by steps": 0, "keyed": 0, "unkeyed": 0}
     original = evaluate._families
 
-    def both(sheet, base, corners, first, rows, cols, region=None, steps=None):
-        by_steps = original(sheet, base, corners, first, rows, cols, region, steps)
+    def both(sheet, base, corners, first, rows, cols, region=None, fields=None):
+        by_steps = original(sheet, base, corners, first, rows, cols, region, fields)
         by_arrays = original(sheet, base, corners, first, rows, cols)
-        assert [f.key for f, _ in by_steps] == [f.key for f, _ in by_arrays], (first, region, steps)
-        seen["by steps"] += region is not None and steps is not None and any(s is not None for s in steps)
+        assert [f.key for f, _ in by_steps] == [f.key for f, _ in by_arrays], (first, region)
+        assert [f.parsed.refs for f, _ in by_steps] == [f.parsed.refs for f, _ in by_arrays], first
+        seen["by steps"] += region is not None and fields is not None and any(f[4] is None for f in fields)
         seen["keyed" if by_steps[0][0].key is not None else "unkeyed"] += 1
         return by_steps
 

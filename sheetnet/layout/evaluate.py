@@ -147,10 +147,8 @@ class Templates:
                                                       self.k) for i, j in at]
                     families = _families_cell_by_cell(self.sheet_names[q.sheet], cell_texts, flat_pos[index])
                 else:
-                    steps = [None if f[4] is not None else tuple(zip(np.asarray(f[2]).tolist(), np.asarray(f[3]).tolist()))
-                             for f in fields_of[(unit_read, r, c)]]
                     families = _families(self.sheet_names[q.sheet], base, corners, first, flat_rows[index],
-                                         flat_cols[index], (it1 - it0, im1 - im0), steps)
+                                         flat_cols[index], (it1 - it0, im1 - im0), fields_of[(unit_read, r, c)])
                 out.append(Slot(q.name, template_text, index, families))
         if kept is not None and keep:
             self._slots[kept] = out
@@ -292,19 +290,24 @@ def _corners(field, di: np.ndarray, dj: np.ndarray, n_images: int, made: dict) -
 
 
 def _families(sheet: str, base: Parsed, corners, first: str, rows: np.ndarray, cols: np.ndarray,
-              region: tuple[int, int] | None = None, steps: list | None = None) -> list[tuple[Family, np.ndarray]]:
+              region: tuple[int, int] | None = None, fields: list | None = None) -> list[tuple[Family, np.ndarray]]:
     """The slot as one family with its references' corners at every cell. It has a key (its relative
     form) when every reference sits the same way relative to every cell — a $ reference stays, one
     without moves with the cell —; a slot filled down iteration blocks that each read their own
     parameters ($D$6, then $D$72 …) has none, and is still one evaluation.
 
-    region: (iterations, images) of the slot's cells (iteration by iteration, image by image); steps: per
-    reference its corners' (step per iteration, step per image), None for one that does not simply move.
-    A corner that moves by steps sits the same way at every cell when it moves as the cell does — the
-    cells' positions move by steps too (Layout.positions) —: found from the steps, without an array per
-    corner (cnn-backprop 10's slots: 4,000 array comparisons less)."""
+    region: (iterations, images) of the slot's cells (iteration by iteration, image by image); fields: the
+    plan's, per reference (single cell?, corners at the first cell, step per iteration, step per image,
+    every cell's corners or None: it does not simply move). A corner that moves by steps sits the same
+    way at every cell when it moves as the cell does — the cells' positions move by steps too (Layout.
+    positions) —: found from the steps, without an array per corner (cnn-backprop 10's slots: 4,000
+    array comparisons less)."""
     m = len(rows)
-    moves = _moves(rows, cols, *region) if region is not None and steps is not None and m else None
+    moves = steps = None
+    if region is not None and fields is not None and m:
+        moves = _moves(rows, cols, *region)
+        steps = [None if every is not None else tuple(zip(np.asarray(down).tolist(), np.asarray(across).tolist()))
+                 for _single, _base, down, across, every in fields]
     uniform, seen = True, set()
     for n, (ref, four) in enumerate(zip(base.references, corners)):
         absolute = (ref.row_abs[0], ref.col_abs[0], ref.row_abs[1], ref.col_abs[1])
@@ -325,7 +328,9 @@ def _families(sheet: str, base: Parsed, corners, first: str, rows: np.ndarray, c
         if not uniform:
             break
     origin = (int(rows[0]), int(cols[0]))
-    p = _relocated(base, [tuple(int(x[0]) for x in cs) for cs in corners], first)
+    at_first = ([tuple(np.asarray(f[1]).tolist()) for f in fields] if fields is not None else  # (the same)
+                [tuple(int(x[0]) for x in cs) for cs in corners])
+    p = _relocated(base, at_first, first)
     key = family_key(first, *origin) if uniform else None
     return [(Family(key, p, sheet, origin, rows, cols, corners=corners), np.arange(m))]
 
@@ -333,8 +338,11 @@ def _families(sheet: str, base: Parsed, corners, first: str, rows: np.ndarray, c
 def _moves(rows: np.ndarray, cols: np.ndarray, n_its: int, n_imgs: int) -> tuple:
     """How the cells move: their row's (step per iteration, step per image) and their column's; 0 along
     an axis the region does not span (as a plan's steps are there)."""
-    return tuple((int(a[n_imgs] - a[0]) if n_its > 1 else 0, int(a[1] - a[0]) if n_imgs > 1 else 0)
-                 for a in (rows, cols))
+    out = []
+    for a in (rows, cols):
+        head = a[:n_imgs + 1].tolist()  # the first cell, the next image's, the next iteration's
+        out.append((head[n_imgs] - head[0] if n_its > 1 else 0, head[1] - head[0] if n_imgs > 1 else 0))
+    return tuple(out)
 
 
 def _families_cell_by_cell(sheet: str, texts, rows_cols) -> list[tuple[Family, np.ndarray]]:
