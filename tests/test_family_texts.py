@@ -139,3 +139,51 @@ def test_a_checks_findings_are_those_of_the_cell_by_cell_comparison(tmp_path, mo
     assert text(families) == text(cells)
     found = {f.cell.split("!")[1] for f in families.findings if f.is_root}
     assert {wrong, typed} <= found and z not in found
+
+
+@pytest.mark.parametrize("n_iteration_fields,n_image_fields", [(0, 2), (1, 1), (2, 3), (3, 1), (4, 0)])
+def test_a_familys_texts_joined_by_axes_are_each_cells_template_filled_in(n_iteration_fields, n_image_fields):
+    # layout.model._joined_by_axes joins pieces instead of formatting each cell: through a row of every
+    # image's texts (fewer iteration fields) or each iteration's text (more); a literal '%' stays one,
+    # and a field or template holding its placeholder character is left to the caller (None)
+    from sheetnet.layout.model import _joined_by_axes, _PerImage, _PerIteration
+
+    rng = np.random.default_rng(n_iteration_fields * 10 + n_image_fields)
+    n_its, n_imgs = 3, 5
+    kinds = ["it"] * n_iteration_fields + ["img"] * n_image_fields
+    rng.shuffle(kinds)
+    varying = [_PerIteration(str(rng.integers(1, 999)) for _ in range(n_its)) if k == "it"
+               else _PerImage("".join(rng.choice(list("ABZ"), rng.integers(1, 3))) for _ in range(n_imgs))
+               for k in kinds]
+    template = "=%%" + "".join(f"{'$' * (k % 2)}%s{'+%%s' if k % 3 == 0 else ':'}" for k in range(len(kinds))) + ")%%"
+    want = "\0".join(template % tuple(v[i] if isinstance(v, _PerIteration) else v[j] for v in varying)
+                     for i in range(n_its) for j in range(n_imgs))
+    assert _joined_by_axes(template, varying, n_its, n_imgs) == want
+    if kinds:
+        k = kinds.index("it") if "it" in kinds else 0
+        held = [type(v)(x + "\x01" for x in v) if n == k else v for n, v in enumerate(varying)]
+        got = _joined_by_axes(template, held, n_its, n_imgs)
+        assert got is None or got == "\0".join(template % tuple(v[i] if isinstance(v, _PerIteration) else v[j]
+                                                                for v in held)
+                                              for i in range(n_its) for j in range(n_imgs))
+    assert _joined_by_axes("=\x01" + template, varying, n_its, n_imgs) is None
+
+
+def test_a_corner_moving_alike_as_a_column_and_as_a_row_is_written_as_each():
+    # layout.model._family_fields makes a moving corner's texts along an axis once for every field that
+    # reads them: a column's letters and a row's numbers that start and move alike are not the same texts
+    from sheetnet.layout.model import _family_fields, _PerImage, _PerIteration
+    from sheetnet.xlsx.refs import col_letters as column_letter
+
+    n_its, n_imgs = 3, 64
+    five, along_it, along_img, still = np.array([5] * 4), np.array([1] * 4), np.array([0, 2, 0, 2]), np.zeros(4, int)
+    plan = [((0, 0, 0), "={}{}+{}{}:{}{}", [(True, five, along_it, still, None), (False, five, along_it, along_img, None)])]
+    (_, text, values, many), = _family_fields(plan, n_its, n_imgs, 0, n_its, per_image=True)
+    assert many and sum(isinstance(v, _PerIteration) for v in values) == 4
+    values = [v if isinstance(v, (str, _PerIteration, _PerImage)) else list(v) for v in values]
+    for i in range(n_its):
+        for j in range(n_imgs):
+            got = text.format(*(v if isinstance(v, str) else v[i] if isinstance(v, _PerIteration) else
+                                v[j] if isinstance(v, _PerImage) else v[i * n_imgs + j] for v in values))
+            left, right = column_letter(5 + i + 2 * j), column_letter(5 + i + 2 * j)
+            assert got == f"={column_letter(5 + i)}{5 + i}+{left}{5 + i}:{right}{5 + i}", (i, j)

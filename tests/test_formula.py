@@ -151,3 +151,18 @@ def test_a_family_is_evaluated_for_all_its_cells_at_once():
     assert len(fams) == 1 and (which == 0).all()
     v = fams[0].evaluate(book)
     assert v.num.reshape(-1).tolist() == [2.0 * r for r in rows]
+
+
+@pytest.mark.parametrize("dialect", ["excel", "libreoffice"])
+def test_an_array_argument_of_numbers_only_reads_as_the_same_numbers_through_its_shortcut(dialect):
+    # functions._array_numbers takes a value without kinds (numbers only) as it is: what the kinds'
+    # masks give for the same numbers with every kind written out
+    from sheetnet.formula.functions import _array_numbers
+
+    num = np.arange(24, dtype=float).reshape(4, 2, 3) - 5.5
+    for strict in (False, True):
+        fast = _array_numbers(fv.V(num), dialect, strict)
+        full = _array_numbers(fv.V(num, np.full(num.shape, fv.NUM, dtype=np.int8)), dialect, strict)
+        assert np.array_equal(fast[0], full[0]) and fast[0].shape == full[0].shape == (4, 6)
+        assert fast[1] is None and full[1] is None
+        assert np.array_equal(fast[2], full[2]) and fast[2].all()

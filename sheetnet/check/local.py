@@ -235,7 +235,8 @@ def _student_families(wb: Workbook, view: Book, g: Graded, tol: Tolerance, relab
     g.evaluable = np.ones(m, dtype=bool)
     g.equivalent = g.same.copy()
     g.family = np.full(m, -1)
-    other = np.nonzero(g.graded & ~g.same & np.not_equal(g.texts, None).astype(bool))[0]
+    other = np.nonzero(g.graded & ~g.same)[0]  # (then those with a formula: the few cells, not every text)
+    other = other[np.not_equal(g.texts[other], None).astype(bool)]
     if not len(other):
         return
     elements = None if g.elements is None else [None if g.elements[i] is None else g.elements[i][:2] for i in other]

@@ -239,7 +239,9 @@ def _array_numbers(v: V, dialect: str, strict: bool):
     """(numbers, errors (m,) or None, all numbers?) of an array argument: text and blanks are 0 (strict:
     not numbers at all), booleans 0 in Excel and 0/1 in LibreOffice."""
     m = v.shape[0]
-    kind = v.kinds.reshape(m, -1)
+    if v.kind is None:  # numbers only (the common case): nothing to mask
+        return v.num.reshape(m, -1), None, np.ones(m, dtype=bool)
+    kind = v.kind.reshape(m, -1)
     numeric = (kind == NUM) | ((kind == BOOL) & (dialect == "libreoffice"))
     num = np.where(numeric, v.num.reshape(m, -1), 0.0)
     errors = _first_per_cell(np.where(kind >= NULL, kind, 0).astype(np.int8))

@@ -148,7 +148,7 @@ class Templates:
                     families = _families_cell_by_cell(self.sheet_names[q.sheet], cell_texts, flat_pos[index])
                 else:
                     families = _families(self.sheet_names[q.sheet], base, corners, first, flat_rows[index],
-                                         flat_cols[index])
+                                         flat_cols[index], (it1 - it0, im1 - im0), fields_of[(unit_read, r, c)])
                 out.append(Slot(q.name, template_text, index, families))
         if kept is not None and keep:
             self._slots[kept] = out
@@ -204,7 +204,11 @@ class ExpectedTexts:
 
 def together(families: list[Family], members: list[tuple[int, np.ndarray | None]]) -> Family:
     """The family one evaluation of Graded.evaluations evaluates."""
-    return families[members[0][0]] if len(members) == 1 else joined([families[k] for k, _ in members])
+    if len(members) == 1:
+        return families[members[0][0]]
+    f = joined([families[k] for k, _ in members])
+    f._groups = [None]  # (_by_shape's answer: _together joins families whose references have one size)
+    return f
 
 
 def _together(families: list[Family]) -> list[list[tuple[int, np.ndarray | None]]]:
@@ -216,6 +220,8 @@ def _together(families: list[Family]) -> list[list[tuple[int, np.ndarray | None]
     reads: list[int] = []
     for k, f in enumerate(families):
         sizes = _sizes(f) if f.corners is not None and f.parsed.tree is not None and not f.parsed.outside else None
+        if sizes is not None:
+            f._groups = [None]  # (_by_shape's answer, found here already: one size at every cell)
         groups.setdefault(("alone", k) if sizes is None else (id(f.parsed.tree), f.sheet, f.element, sizes),
                           []).append(k)
         reads.append(f.m * max([h * w for h, w in sizes] or [1]) if sizes is not None else 0)
@@ -283,18 +289,35 @@ def _corners(field, di: np.ndarray, dj: np.ndarray, n_images: int, made: dict) -
     return tuple(out)
 
 
-def _families(sheet: str, base: Parsed, corners, first: str, rows: np.ndarray,
-              cols: np.ndarray) -> list[tuple[Family, np.ndarray]]:
+def _families(sheet: str, base: Parsed, corners, first: str, rows: np.ndarray, cols: np.ndarray,
+              region: tuple[int, int] | None = None, fields: list | None = None) -> list[tuple[Family, np.ndarray]]:
     """The slot as one family with its references' corners at every cell. It has a key (its relative
     form) when every reference sits the same way relative to every cell — a $ reference stays, one
     without moves with the cell —; a slot filled down iteration blocks that each read their own
-    parameters ($D$6, then $D$72 …) has none, and is still one evaluation."""
+    parameters ($D$6, then $D$72 …) has none, and is still one evaluation.
+
+    region: (iterations, images) of the slot's cells (iteration by iteration, image by image); fields: the
+    plan's, per reference (single cell?, corners at the first cell, step per iteration, step per image,
+    every cell's corners or None: it does not simply move). A corner that moves by steps sits the same
+    way at every cell when it moves as the cell does — the cells' positions move by steps too (Layout.
+    positions) —: found from the steps, without an array per corner (cnn-backprop 10's slots: 4,000
+    array comparisons less)."""
     m = len(rows)
+    moves = steps = None
+    if region is not None and fields is not None and m:
+        moves = _moves(rows, cols, *region)
+        steps = [None if every is not None else tuple(zip(np.asarray(down).tolist(), np.asarray(across).tolist()))
+                 for _single, _base, down, across, every in fields]
     uniform, seen = True, set()
-    for ref, four in zip(base.references, corners):
-        anchors = (None if ref.row_abs[0] else rows, None if ref.col_abs[0] else cols,
-                   None if ref.row_abs[1] else rows, None if ref.col_abs[1] else cols)
-        for value, anchor in zip(four, anchors):  # where the corner sits relative to the cell: the same at each?
+    for n, (ref, four) in enumerate(zip(base.references, corners)):
+        absolute = (ref.row_abs[0], ref.col_abs[0], ref.row_abs[1], ref.col_abs[1])
+        for k, (value, fixed) in enumerate(zip(four, absolute)):  # where the corner sits relative to the cell:
+            if moves is not None and steps[n] is not None:  # the same at each?
+                if steps[n][k] != ((0, 0) if fixed else moves[k % 2]):
+                    uniform = False
+                    break
+                continue
+            anchor = None if fixed else (cols if k % 2 else rows)
             if (id(value), id(anchor)) in seen or (anchor is None and value.strides == (0,)):
                 continue  # (corners are shared between references, and one that stays sits the same)
             seen.add((id(value), id(anchor)))
@@ -305,9 +328,21 @@ def _families(sheet: str, base: Parsed, corners, first: str, rows: np.ndarray,
         if not uniform:
             break
     origin = (int(rows[0]), int(cols[0]))
-    p = _relocated(base, [tuple(int(x[0]) for x in cs) for cs in corners], first)
+    at_first = ([tuple(np.asarray(f[1]).tolist()) for f in fields] if fields is not None else  # (the same)
+                [tuple(int(x[0]) for x in cs) for cs in corners])
+    p = _relocated(base, at_first, first)
     key = family_key(first, *origin) if uniform else None
     return [(Family(key, p, sheet, origin, rows, cols, corners=corners), np.arange(m))]
+
+
+def _moves(rows: np.ndarray, cols: np.ndarray, n_its: int, n_imgs: int) -> tuple:
+    """How the cells move: their row's (step per iteration, step per image) and their column's; 0 along
+    an axis the region does not span (as a plan's steps are there)."""
+    out = []
+    for a in (rows, cols):
+        head = a[:n_imgs + 1].tolist()  # the first cell, the next image's, the next iteration's
+        out.append((head[n_imgs] - head[0] if n_its > 1 else 0, head[1] - head[0] if n_imgs > 1 else 0))
+    return tuple(out)
 
 
 def _families_cell_by_cell(sheet: str, texts, rows_cols) -> list[tuple[Family, np.ndarray]]:
