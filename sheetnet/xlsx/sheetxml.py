@@ -27,7 +27,7 @@ import math
 import re
 from bisect import bisect_left
 from collections.abc import Mapping
-from itertools import chain, compress, islice, repeat
+from itertools import chain, compress, islice, repeat, starmap
 from operator import add, attrgetter, index, is_, itemgetter, lt
 
 from sheetnet import collector, forked
@@ -343,6 +343,8 @@ def _attrs(text: str) -> dict[str, str]:
 class _Cells:
     """The cells of one sheet as they are read: every cell's raw parts → a Cell."""
 
+    as_tuples = False  # (_HalfCells: the bulk's cells kept as (value, kind, formula), sent to the parent so)
+
     def __init__(self, sheet: str, strings):
         self.sheet, self._strings_of, self._strings = sheet, strings, None
         self.keys: list[int] = []  # each cell's row * ROW_KEY + col, as read (ColumnCells)
@@ -577,8 +579,9 @@ def _middle(text: str, begin: int, end: int, cells: _Cells) -> int | None:
 
 def _second_half(text: str, begin: int, end: int, sheet: str, strings: list[str] | None,
                  prefixes: dict[str, str]) -> tuple | None:
-    """In the child: the cells of text[begin:end] as columns (keys, values, kinds, formulas), its array
-    formulas, row tags and element count; None: not all in the plain form. Raises where its half does
+    """In the child: the cells of text[begin:end] (their keys, and each one's (value, kind, formula)), the
+    members of shared groups left to the parent, its array formulas, row tags and element count; None:
+    not all in the plain form. Raises where its half does
     (the parent then reads it again): an error of the document, a member of a shared formula whose
     master is in the first half, a text cell when the shared strings were not read."""
     def no_strings():
@@ -589,18 +592,22 @@ def _second_half(text: str, begin: int, end: int, sheet: str, strings: list[str]
     tags: list[str] = []
     if not _scan_range(text, begin, end, cells, tags):
         return None
-    found = cells.list
-    formulas = list(map(cell_formula, found))
+    found = cells.list  # the bulk's (value, kind, formula), the cells read one by one Cells
+    if not all(map(tuple.__instancecheck__, found)):
+        found = [c if c.__class__ is tuple else (c.value, c.kind, c.formula) for c in found]
     # the members whose masters are not in this half: their places, for the parent to move them
-    left = [i for i, f in enumerate(formulas) if f is not None and f[:1] == "\0"] if cells.orphans else []
-    return (cells.keys, list(map(cell_value, found)), list(map(cell_kind, found)), formulas,
-            [(i, cells.orphans[int(formulas[i][1:])]) for i in left], cells.arrays, tags, cells.elements)
+    left = [i for i, c in enumerate(found) if c[2] is not None and c[2][:1] == "\0"] if cells.orphans else []
+    return (cells.keys, found, [(i, cells.orphans[int(found[i][2][1:])]) for i in left], cells.arrays, tags,
+            cells.elements)
 
 
 class _HalfCells(_Cells):
-    """The cells of a sheet's second half, read in a child: a shared formula's member whose master is
-    not in this half gets a stand-in formula ('\0' and its number: no XML text holds a NUL), its
-    parent moves the master it read in the first half (_take_half)."""
+    """The cells of a sheet's second half, read in a child: kept as (value, kind, formula), the Cells made
+    by the parent (no Cell made twice); a shared formula's member whose master is not in this half gets a
+    stand-in formula ('\0' and its number: no XML text holds a NUL), its parent moves the master it read
+    in the first half (_take_half)."""
+
+    as_tuples = True
 
     def __init__(self, sheet: str, strings):
         super().__init__(sheet, strings)
@@ -614,7 +621,7 @@ class _HalfCells(_Cells):
 def _take_half(second: tuple, cells: _Cells, tags: list[str]) -> None:
     """The child's half (_second_half's answer) after the cells read here, as if read here: its members of
     shared groups whose masters are in the first half moved now."""
-    keys, values, kinds, formulas, orphans, arrays, its_tags, elements = second
+    keys, found, orphans, arrays, its_tags, elements = second
     cells.elements += elements
     if cells.elements > MAX_ELEMENTS:
         raise cells.too_many(cells.elements, MAX_ELEMENTS)
@@ -628,9 +635,9 @@ def _take_half(second: tuple, cells: _Cells, tags: list[str]) -> None:
         r0, c0, master = cells.shared[si]
         texts = master.moved_many([m[1] - r0 for m in members], [m[2] - c0 for m in members], "=")
         for (i, *_rest), text in zip(members, texts):
-            formulas[i] = text
+            found[i] = (found[i][0], found[i][1], text)
     cells.keys += keys
-    cells.list += map(Cell, values, kinds, formulas)
+    cells.list += starmap(Cell, found)
     cells.arrays.update(arrays)
     tags += its_tags
     if len(cells.keys) > cells._limit and cells.over():
@@ -936,7 +943,8 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
         values = None  # nan, inf, 1e999 (or a sum too large): add() says where
     if values is None:
         odd, keep, values, kinds = range(n), (), (), ()
-    made = map(Cell, values, kinds, formulas if keep is None else compress(formulas, keep))
+    forms = formulas if keep is None else compress(formulas, keep)
+    made = zip(values, kinds, forms) if cells.as_tuples else map(Cell, values, kinds, forms)
     if not odd:
         cells.keys.extend(all_keys if keep is None else compress(all_keys, keep))
         cells.list.extend(made)
