@@ -1,0 +1,145 @@
+"""The loader's quick paths against the slow ways they replace, cell by cell (no LibreOffice):
+the layout's cells stamped block by block (align._used_by_layout), the labels looked up all at once
+(align._labels_in_place), a sheet's positions looked up in a table of its cells (load._gather_sheet)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sheetnet.mirror import align, load
+from sheetnet.mirror.backprop import write_backprop_workbook
+from sheetnet.mirror.kinds import BACKPROP_KIND, KINDS
+from sheetnet.record import replace
+from sheetnet.xlsx.reader import WorkbookCells
+from sheetnet.xlsx.sheetxml import ROW_KEY, Cell, ColumnCells
+
+LAYOUT = BACKPROP_KIND.layout
+
+
+@pytest.fixture(scope="module")
+def learn(tmp_path_factory):
+    """The learning sheet of a 3-iteration backprop answer: {(row, col): Cell}."""
+    path = tmp_path_factory.mktemp("paths") / "bp3.xlsx"
+    write_backprop_workbook(path, iterations=3)
+    with WorkbookCells(path) as book:
+        return dict(book.sheet(LAYOUT.sheet("learn").names[0]).items())
+
+
+def _sheet(cells: dict) -> ColumnCells:
+    """The cells as the reader holds them (sorted keys, cell_index)."""
+    ordered = sorted(cells.items())
+    return ColumnCells([r * ROW_KEY + c for (r, c), _ in ordered], [cell for _, cell in ordered])
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_the_layouts_cells_stamped_by_blocks_are_its_cells_one_by_one(kind):
+    layout = kind.layout
+    for s in layout.sheets:
+        for n, k in ((1, 1), (2, 1), (1, 3), (7, 5), (65, 51)):
+            n, k = min(n, layout.max_images), min(k, layout.max_iterations)
+            rows = cols = 1
+            for q in layout.quantities:
+                if q.sheet == s.role:
+                    pos = layout.positions(q, n, k)
+                    rows, cols = max(rows, int(pos[..., 0].max())), max(cols, int(pos[..., 1].max()))
+            extent = align._extent(layout, s.role, n, k)
+            assert extent[0] >= rows and extent[1] >= cols
+            if not any(lb.sheet == s.role for lb in layout.labels):
+                assert extent == (rows, cols)
+            shape = (extent[0] + 1, extent[1] + 1)
+            stamped = align._tiled_layout(layout, s.role, n, k, shape)
+            one_by_one = align.expected_grid(layout, s.role, n, k, {}, shape) != align.EMPTY
+            assert stamped.shape == one_by_one.shape and (stamped == one_by_one).all(), (kind.name, s.role, n, k)
+
+
+def _labels_one_by_one(layout, role, cells, k) -> bool:
+    """The label test as fits_in_place made it before: cell by cell, the sheet's texts asked at the first miss."""
+    s = layout.sheet(role)
+    present = used = None
+    for lb in layout.labels:
+        if lb.sheet == role and isinstance(lb.text, str):
+            r, c = align._parse(lb.cell)
+            for j in range(k if lb.per_iteration else 1):
+                cell = cells.get((r + s.iteration_step[0] * j, c + s.iteration_step[1] * j))
+                if cell is None or str(cell.value).strip() != lb.text:
+                    present = align.text_values(cells) if present is None else present
+                    if lb.text not in present:
+                        break
+                    if j and used is None:
+                        used = align._blocks_used(layout, role, cells, k)
+                    if j == 0 or used[j]:
+                        return False
+    return True
+
+
+def _label_cell(role: str, text: str, block: int) -> tuple[int, int]:
+    s = LAYOUT.sheet(role)
+    lb = next(lb for lb in LAYOUT.labels if lb.sheet == role and lb.text == text)
+    r, c = align._parse(lb.cell)
+    return r + s.iteration_step[0] * block, c + s.iteration_step[1] * block
+
+
+def test_labels_looked_up_at_once_judge_as_one_by_one(learn):
+    z2 = _label_cell("learn", "z2", 0)
+    cases = {
+        "as written": dict(learn),
+        "a label gone from block 1": {p: c for p, c in learn.items() if p != z2},
+        "a label gone from block 3 (used)": {p: c for p, c in learn.items() if p != _label_cell("learn", "z2", 2)},
+        "a label rewritten everywhere": {p: (Cell("zz", "s") if c.kind == "s" and str(c.value).strip() == "z2" else c)
+                                         for p, c in learn.items()},
+        "a label moved off its place": {**{p: c for p, c in learn.items() if p != z2}, (z2[0], z2[1] + 400): learn[z2]},
+    }
+    verdicts = {}
+    for name, cells in cases.items():
+        sheet = _sheet(cells)
+        for k in (3, 4, 6):  # the blocks used, and empty blocks past them (the reach is an upper bound)
+            verdicts[name, k] = align._labels_in_place(LAYOUT, "learn", sheet, k)
+            assert verdicts[name, k] == _labels_one_by_one(LAYOUT, "learn", sheet, k), (name, k)
+            assert verdicts[name, k] == _labels_one_by_one(LAYOUT, "learn", dict(cells), k), (name, k)
+    assert verdicts["as written", 6] and verdicts["a label rewritten everywhere", 3]
+    assert not verdicts["a label gone from block 1", 3] and not verdicts["a label gone from block 3 (used)", 4]
+    assert not verdicts["a label moved off its place", 3]
+
+
+def test_a_sheets_positions_looked_up_in_a_table_are_its_cells(learn):
+    gone = list(learn)[::7]  # cells missing where the layout has them, and cells outside its positions
+    cells = {p: c for p, c in learn.items() if p not in set(gone)}
+    plan = load._sheet_keys(LAYOUT, "learn", 64, 3)
+    assert plan.box is not None  # the table's path is the one taken
+    r0, c0, height, width = plan.box  # cells just outside the positions' rectangle, on every side …
+    for r in (r0 - 1, r0 + 10, r0 + height):
+        for c in (c0 - 1, c0, c0 + 3, c0 + width, 16_000):
+            if not r0 <= r < r0 + height:
+                cells[r, c] = Cell(float(r * c), "n")
+    wanted = {(int(r), int(c)) for q in LAYOUT.quantities if q.sheet == "learn"
+              for r, c in LAYOUT.positions(q, 64, 3).reshape(-1, 2)}
+    for r, c in sorted(wanted):  # … and beside a position at the rectangle's edge without a cell, one row on
+        if c == c0 and (r - 1, c0 + width) not in cells and r - 1 >= r0:
+            cells.pop((r, c), None)
+            cells[r - 1, c0 + width] = Cell("right of the rectangle", "s")
+        if c == c0 + width - 1 and c0 > 1 and (r + 1, c0 - 1) not in cells and r + 1 < r0 + height:
+            cells.pop((r, c), None)
+            cells[r + 1, c0 - 1] = Cell("left of the rectangle", "s")
+        if r == r0 + height - 1:  # above the rectangle, in a column where its last row lacks a cell
+            cells.pop((r, c), None)
+            cells[r0 - 1, c] = Cell("above the rectangle", "s")
+    sheet = _sheet(cells)
+    by_table = load._gather_sheet(LAYOUT, "learn", 64, sheet, 3)
+    load._KEYS._kept.clear()
+    try:  # the sorted search, which a box too large for a table takes
+        load._KEYS.get(LAYOUT, ("learn", 64, 3), lambda: replace(plan, box=None, in_box=None))
+        by_search = load._gather_sheet(LAYOUT, "learn", 64, sheet, 3)
+    finally:
+        load._KEYS._kept.clear()
+    held = 0
+    for q in LAYOUT.quantities:
+        if q.sheet != "learn":
+            continue
+        pos = LAYOUT.positions(q, 64, 3)
+        want = np.array([cells.get((int(r), int(c))) for r, c in pos.reshape(-1, 2)], dtype=object)
+        for got in (by_table[q.name], by_search[q.name]):
+            assert got.shape == pos.shape[:-1]
+            assert all(a is b for a, b in zip(got.reshape(-1), want)), q.name
+        held += sum(c is not None for c in want)
+    assert 0 < held < len(learn)
