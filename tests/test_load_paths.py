@@ -10,7 +10,6 @@ import pytest
 from sheetnet.mirror import align, load
 from sheetnet.mirror.backprop import write_backprop_workbook
 from sheetnet.mirror.kinds import BACKPROP_KIND, KINDS
-from sheetnet.record import replace
 from sheetnet.xlsx.reader import WorkbookCells
 from sheetnet.xlsx.sheetxml import ROW_KEY, Cell, ColumnCells
 
@@ -102,7 +101,7 @@ def test_labels_looked_up_at_once_judge_as_one_by_one(learn):
     assert not verdicts["a label moved off its place", 3]
 
 
-def test_a_sheets_positions_looked_up_in_a_table_are_its_cells(learn):
+def test_a_sheets_positions_looked_up_in_a_table_are_its_cells(learn, monkeypatch):
     gone = list(learn)[::7]  # cells missing where the layout has them, and cells outside its positions
     cells = {p: c for p, c in learn.items() if p not in set(gone)}
     plan = load._sheet_keys(LAYOUT, "learn", 64, 3)
@@ -127,8 +126,9 @@ def test_a_sheets_positions_looked_up_in_a_table_are_its_cells(learn):
     sheet = _sheet(cells)
     by_table = load._gather_sheet(LAYOUT, "learn", 64, sheet, 3)
     load._KEYS._kept.clear()
-    try:  # the sorted search, which a box too large for a table takes
-        load._KEYS.get(LAYOUT, ("learn", 64, 3), lambda: replace(plan, box=None, in_box=None))
+    monkeypatch.setattr(load, "_BOX_MOST", 0)  # the sorted search, which a box too large for a table takes
+    assert load._sheet_keys(LAYOUT, "learn", 64, 3).box is None
+    try:
         by_search = load._gather_sheet(LAYOUT, "learn", 64, sheet, 3)
     finally:
         load._KEYS._kept.clear()
@@ -143,3 +143,18 @@ def test_a_sheets_positions_looked_up_in_a_table_are_its_cells(learn):
             assert all(a is b for a, b in zip(got.reshape(-1), want)), q.name
         held += sum(c is not None for c in want)
     assert 0 < held < len(learn)
+
+
+def test_a_cell_where_the_layout_puts_nothing_is_seen_from_the_sorted_keys_as_cell_by_cell(learn):
+    used = align._used_by_layout(LAYOUT, "learn", 64, 3)
+    R, C = used.shape[0] - 1, used.shape[1] - 1
+    free = [(int(r), int(c)) for r, c in np.argwhere(~used) if r >= 1 and c >= 1]
+    cases = {"as written": (dict(learn), True),
+             "a cell where the layout puts nothing": ({**learn, free[len(free) // 2]: Cell(1.0, "n")}, False),
+             "in its last row": ({**learn, next(p for p in free if p[0] == R): Cell(1.0, "n")}, False),
+             "in its last column": ({**learn, next(p for p in free if p[1] == C): Cell(1.0, "n")}, False),
+             "past its last row": ({**learn, (R + 1, 2): Cell(1.0, "n")}, True),
+             "past its last column": ({**learn, (2, C + 1): Cell(1.0, "n")}, True)}
+    for name, (cells, fits) in cases.items():
+        assert align._only_where_used(_sheet(cells), used) is fits, name
+        assert align._only_where_used(cells, used) is fits, name  # a plain dictionary: row and column pairs

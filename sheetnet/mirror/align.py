@@ -28,7 +28,7 @@ from sheetnet.memo import Memo
 from sheetnet.mirror.alignment import IDENTITY_AXIS, Alignment, Axis, SheetMap
 from sheetnet.record import record
 from sheetnet.xlsx.reader import SheetCells
-from sheetnet.xlsx.sheetxml import cell_index, far_col, far_row, positions_array, text_values
+from sheetnet.xlsx.sheetxml import ROW_KEY, cell_index, far_col, far_row, positions_array, text_values
 from sheetnet.xlsx.refs import cell_name, col_letters
 
 EMPTY, NUMBER, FORMULA, TEXT, OTHER = 0, 1, 2, 3, 4  # what a cell holds; a label's text is a code ≥ LABEL
@@ -179,11 +179,21 @@ def fits_in_place(layout: Layout, role: str, cells: SheetCells) -> bool:
     n = _images_reach(layout, role, cells) or 1
     if _image_missing_between(layout, role, cells, n):
         return False
-    expected = _used_by_layout(layout, role, n, k)
-    R, C = expected.shape[0] - 1, expected.shape[1] - 1
-    rows, cols = positions_array(cells).T
-    inside = (rows <= R) & (cols <= C)
-    return bool(expected[rows[inside], cols[inside]].all())
+    return _only_where_used(cells, _used_by_layout(layout, role, n, k))
+
+
+def _only_where_used(cells: SheetCells, used: np.ndarray) -> bool:
+    """Does the sheet hold a cell, within used's extent (rows × cols, 1-based), only where used is true?"""
+    R, C = used.shape[0] - 1, used.shape[1] - 1
+    index = cell_index(cells)
+    if index is None:  # positions no key tells apart (not the reader's)
+        rows, cols = positions_array(cells).T
+        inside = (rows <= R) & (cols <= C)
+        return bool(used[rows[inside], cols[inside]].all())
+    keys = index[0][:np.searchsorted(index[0], (R + 1) * ROW_KEY)]  # the rows down to R: a prefix of the keys
+    rows, cols = np.divmod(keys, ROW_KEY)
+    # (one flat index, not a pair: picking 242,359 cells of a 2-D array by rows and columns took 10 ms)
+    return bool(used.reshape(-1)[(rows * (C + 1) + cols)[cols <= C]].all())
 
 
 def _labels_in_place(layout: Layout, role: str, cells: SheetCells, k: int) -> bool:

@@ -243,13 +243,13 @@ def _gather_sheet(layout: Layout, role: str, n: int, cells: SheetCells, n_iterat
 
 @record(frozen=True)
 class _Plan:
-    """Every position of a sheet's quantities, one after another: as keys (cell_index's), which of them can
-    be a cell's, and each quantity's (name, start, stop, shape) among them. box: (first row, first col,
-    rows, cols) of the rectangle they lie in, and each position's place in it row by row, when that
-    rectangle is not much larger than the positions (else None)."""
+    """Every position of a sheet's quantities, one after another, and each quantity's (name, start, stop,
+    shape) among them. The positions: box, (first row, first col, rows, cols) of the rectangle they lie in,
+    and each one's place in it row by row, when that rectangle is not much larger than them; else as
+    keys (cell_index's) and which of them can be a cell's."""
 
-    want: np.ndarray
-    valid: np.ndarray
+    want: np.ndarray | None
+    valid: np.ndarray | None
     spans: tuple
     box: tuple[int, int, int, int] | None = None
     in_box: np.ndarray | None = None
@@ -270,17 +270,18 @@ def _sheet_keys(layout: Layout, role: str, n: int, n_iterations: int) -> _Plan:
             spans.append((q.name, start, start + len(parts[-1]), pos.shape[:-1]))
             start += len(parts[-1])
     pos = np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.int64)
-    want, valid = keys_of(pos[:, 0], pos[:, 1])
-    box = in_box = None
-    if len(pos):
-        (r0, c0), (r1, c1) = pos.min(axis=0).tolist(), pos.max(axis=0).tolist()
+    rows, cols = pos[:, 0], pos[:, 1]
+    if len(pos):  # (a column's own min and max: along axis 0 of the n × 2 array NumPy took 24 ms for 238,401)
+        r0, r1, c0, c1 = int(rows.min()), int(rows.max()), int(cols.min()), int(cols.max())
         height, width = r1 - r0 + 1, c1 - c0 + 1
         if r0 >= 1 and c0 >= 1 and c1 < ROW_KEY and height * width <= min(
                 _BOX_MOST, max(_BOX_LEAST, _BOX_PER_POSITION * len(pos))):
-            box, in_box = (r0, c0, height, width), (pos[:, 0] - r0) * width + (pos[:, 1] - c0)
+            in_box = ((rows - r0) * width + (cols - c0)).astype(np.int32)
             in_box.flags.writeable = False
+            return _Plan(None, None, tuple(spans), (r0, c0, height, width), in_box)
+    want, valid = keys_of(rows, cols)
     want.flags.writeable = valid.flags.writeable = False
-    return _Plan(want, valid, tuple(spans), box, in_box)
+    return _Plan(want, valid, tuple(spans))
 
 
 def _places(keys: np.ndarray, plan: _Plan) -> np.ndarray:
@@ -292,7 +293,7 @@ def _places(keys: np.ndarray, plan: _Plan) -> np.ndarray:
     lo, hi = np.searchsorted(keys, [r0 * ROW_KEY, (r0 + height) * ROW_KEY]).tolist()  # the box's rows
     rows, cols = np.divmod(keys[lo:hi], ROW_KEY)
     inside = np.flatnonzero((cols >= c0) & (cols < c0 + width))
-    table = np.full(height * width, -1, dtype=np.int64)
+    table = np.full(height * width, -1, dtype=np.int32)  # (half the memory of int64: fresh pages cost)
     table[(rows[inside] - r0) * width + (cols[inside] - c0)] = inside + lo
     return table[plan.in_box]
 
