@@ -123,15 +123,23 @@ def test_a_sheets_positions_looked_up_in_a_table_are_its_cells(learn, monkeypatc
         if r == r0 + height - 1:  # above the rectangle, in a column where its last row lacks a cell
             cells.pop((r, c), None)
             cells[r0 - 1, c] = Cell("above the rectangle", "s")
+    inside = {(r, c): cell for (r, c), cell in cells.items() if c0 <= c < c0 + width}  # (every column in it)
+    for case in (cells, inside):
+        _gathered_as_one_by_one(case, monkeypatch)
+
+
+def _gathered_as_one_by_one(cells: dict, monkeypatch) -> None:
     sheet = _sheet(cells)
+    load._KEYS._kept.clear()
     by_table = load._gather_sheet(LAYOUT, "learn", 64, sheet, 3)
     load._KEYS._kept.clear()
-    monkeypatch.setattr(load, "_BOX_MOST", 0)  # the sorted search, which a box too large for a table takes
-    assert load._sheet_keys(LAYOUT, "learn", 64, 3).box is None
-    try:
-        by_search = load._gather_sheet(LAYOUT, "learn", 64, sheet, 3)
-    finally:
-        load._KEYS._kept.clear()
+    with monkeypatch.context() as m:
+        m.setattr(load, "_BOX_MOST", 0)  # the sorted search, which a box too large for a table takes
+        assert load._sheet_keys(LAYOUT, "learn", 64, 3).box is None
+        try:
+            by_search = load._gather_sheet(LAYOUT, "learn", 64, sheet, 3)
+        finally:
+            load._KEYS._kept.clear()
     held = 0
     for q in LAYOUT.quantities:
         if q.sheet != "learn":
@@ -142,7 +150,7 @@ def test_a_sheets_positions_looked_up_in_a_table_are_its_cells(learn, monkeypatc
             assert got.shape == pos.shape[:-1]
             assert all(a is b for a, b in zip(got.reshape(-1), want)), q.name
         held += sum(c is not None for c in want)
-    assert 0 < held < len(learn)
+    assert 0 < held < len(cells)
 
 
 def test_a_cell_where_the_layout_puts_nothing_is_seen_from_the_sorted_keys_as_cell_by_cell(learn):
