@@ -17,12 +17,17 @@ LAYOUT = BACKPROP_KIND.layout
 
 
 @pytest.fixture(scope="module")
-def learn(tmp_path_factory):
-    """The learning sheet of a 3-iteration backprop answer: {(row, col): Cell}."""
+def sheets(tmp_path_factory):
+    """The sheets of a 3-iteration backprop answer: role → {(row, col): Cell}."""
     path = tmp_path_factory.mktemp("paths") / "bp3.xlsx"
     write_backprop_workbook(path, iterations=3)
     with WorkbookCells(path) as book:
-        return dict(book.sheet(LAYOUT.sheet("learn").names[0]).items())
+        return {s.role: dict(book.sheet(s.names[0]).items()) for s in LAYOUT.sheets}
+
+
+@pytest.fixture(scope="module")
+def learn(sheets):
+    return sheets["learn"]
 
 
 def _sheet(cells: dict) -> ColumnCells:
@@ -166,3 +171,30 @@ def test_a_cell_where_the_layout_puts_nothing_is_seen_from_the_sorted_keys_as_ce
     for name, (cells, fits) in cases.items():
         assert align._only_where_used(_sheet(cells), used) is fits, name
         assert align._only_where_used(cells, used) is fits, name  # a plain dictionary: row and column pairs
+
+
+def test_images_and_iterations_are_counted_block_by_block(sheets):
+    def counted(data, learn):
+        both = {"data": _sheet(data), "learn": _sheet(learn), "summary": _sheet(sheets["summary"])}
+        return load._count_images(LAYOUT, both), load._count_iterations(LAYOUT, both)
+
+    def without(cells, role, quantity, block, n=64, k=3):
+        pos = LAYOUT.positions(LAYOUT[quantity], n, k)
+        gone = {(int(r), int(c)) for r, c in pos[block].reshape(-1, 2)}
+        return {p: c for p, c in cells.items() if p not in gone}
+
+    data, learn = sheets["data"], sheets["learn"]
+    assert counted(data, learn) == (64, 3)
+    last = [q.name for q in LAYOUT.quantities if q.sheet == "data" and q.per_image and not q.computed]
+    gone = data
+    for name in last:  # image 64's data gone: 63 images; image 10's too: 9 (the count stops at the gap)
+        gone = without(gone, "data", name, 63)
+    assert counted(gone, learn) == (63, 3)
+    for name in last:
+        gone = without(gone, "data", name, 9)
+    assert counted(gone, learn) == (9, 3)
+    per_iteration = [name for name in LAYOUT.sheet("learn").signature if LAYOUT[name].per_iteration]
+    emptied = learn
+    for name in per_iteration:  # iteration 3's parameters gone: 2 blocks
+        emptied = without(emptied, "learn", name, 2)
+    assert counted(data, emptied) == (64, 2)
