@@ -40,7 +40,7 @@ def _sheet(cells: dict) -> ColumnCells:
 def test_the_layouts_cells_stamped_by_blocks_are_its_cells_one_by_one(kind):
     layout = kind.layout
     for s in layout.sheets:
-        for n, k in ((1, 1), (2, 1), (1, 3), (7, 5), (65, 51)):
+        for n, k in ((1, 1), (2, 1), (1, 3), (3, 2), (4, 4), (5, 8), (7, 5), (65, 51), (4001, 1), (4096, 1)):
             n, k = min(n, layout.max_images), min(k, layout.max_iterations)
             rows = cols = 1
             for q in layout.quantities:
