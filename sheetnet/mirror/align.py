@@ -28,7 +28,7 @@ from sheetnet.memo import Memo
 from sheetnet.mirror.alignment import IDENTITY_AXIS, Alignment, Axis, SheetMap
 from sheetnet.record import record
 from sheetnet.xlsx.reader import SheetCells
-from sheetnet.xlsx.sheetxml import cell_index, far_col, far_row, positions_array, text_values
+from sheetnet.xlsx.sheetxml import ROW_KEY, cell_index, far_col, far_row, positions_array, text_values
 from sheetnet.xlsx.refs import cell_name, col_letters
 
 EMPTY, NUMBER, FORMULA, TEXT, OTHER = 0, 1, 2, 3, 4  # what a cell holds; a label's text is a code ≥ LABEL
@@ -84,8 +84,8 @@ def _extent(layout: Layout, role: str, n: int, k: int) -> tuple[int, int]:
     rows = cols = 1
     for q in layout.quantities:
         if q.sheet == role:
-            pos = layout.positions(q, n, k)
-            rows, cols = max(rows, int(pos[..., 0].max())), max(cols, int(pos[..., 1].max()))
+            r, c = _far_corner(layout, q, n, k)
+            rows, cols = max(rows, r), max(cols, c)
     for lb in layout.labels:
         if lb.sheet == role:
             r, c = _parse(lb.cell)
@@ -94,6 +94,19 @@ def _extent(layout: Layout, role: str, n: int, k: int) -> tuple[int, int]:
                 r, c = r + step[0] * (k - 1), c + step[1] * (k - 1)
             rows, cols = max(rows, r), max(cols, c)
     return rows, cols
+
+
+def _far_corner(layout: Layout, q, n: int, k: int) -> tuple[int, int]:
+    """The largest row and column of q's positions for n images and k iterations (n, k ≥ 1), from its
+    first item's: every position is the first item's moved by whole image and iteration steps (laying out
+    a 50-iteration sheet's 250,000 positions only to take their maximum cost more than the rest of the look)."""
+    s = layout.sheet(q.sheet)
+    first = layout.positions(q, 1, 1).reshape(-1, 2)
+    far = [int(first[:, 0].max()), int(first[:, 1].max())]
+    for repeats, count, step in ((q.per_image, n, s.image_step), (q.per_iteration, k, s.iteration_step)):
+        if repeats:
+            far = [f + max(0, (count - 1) * d) for f, d in zip(far, step)]
+    return far[0], far[1]
 
 
 @lru_cache(maxsize=4096)
@@ -156,22 +169,8 @@ def fits_in_place(layout: Layout, role: str, cells: SheetCells) -> bool:
     the layout puts nothing (within its extent): a shifted block always moves some cell off the layout."""
     s = layout.sheet(role)
     k = _iterations_reach(layout, role, cells)
-    # a label counts where the sheet holds its text somewhere; the sheet's texts (a pass over all its
-    # cells) and which blocks are used are asked only for a label that is not in its place
-    present = used = None
-    for lb in layout.labels:
-        if lb.sheet == role and isinstance(lb.text, str):
-            r, c = _parse(lb.cell)
-            for j in range(k if lb.per_iteration else 1):
-                cell = cells.get((r + s.iteration_step[0] * j, c + s.iteration_step[1] * j))
-                if cell is None or str(cell.value).strip() != lb.text:
-                    present = text_values(cells) if present is None else present
-                    if lb.text not in present:
-                        break
-                    if j and used is None:
-                        used = _blocks_used(layout, role, cells, k)
-                    if j == 0 or used[j]:
-                        return False
+    if not _labels_in_place(layout, role, cells, k):
+        return False
     for name in s.signature:
         for r, c in layout.positions(layout[name], 1).reshape(-1, 2):
             cell = cells.get((int(r), int(c)))
@@ -180,11 +179,84 @@ def fits_in_place(layout: Layout, role: str, cells: SheetCells) -> bool:
     n = _images_reach(layout, role, cells) or 1
     if _image_missing_between(layout, role, cells, n):
         return False
-    expected = _used_by_layout(layout, role, n, k)
-    R, C = expected.shape[0] - 1, expected.shape[1] - 1
-    rows, cols = positions_array(cells).T
-    inside = (rows <= R) & (cols <= C)
-    return bool(expected[rows[inside], cols[inside]].all())
+    return _only_where_used(cells, _used_by_layout(layout, role, n, k))
+
+
+def _only_where_used(cells: SheetCells, used: np.ndarray) -> bool:
+    """Does the sheet hold a cell, within used's extent (rows × cols, 1-based), only where used is true?"""
+    R, C = used.shape[0] - 1, used.shape[1] - 1
+    index = cell_index(cells)
+    if index is None:  # positions no key tells apart (not the reader's)
+        rows, cols = positions_array(cells).T
+        inside = (rows <= R) & (cols <= C)
+        return bool(used[rows[inside], cols[inside]].all())
+    keys = index[0][:np.searchsorted(index[0], (R + 1) * ROW_KEY)]  # the rows down to R: a prefix of the keys
+    # one flat index, worked out in place (picking 242,359 cells of a 2-D array by rows and columns, and
+    # their temporaries' fresh pages of memory, took 10 ms)
+    cols = keys & (ROW_KEY - 1)
+    place = keys // ROW_KEY
+    place *= C + 1
+    place += cols
+    if len(cols) and cols.max() > C:
+        place = place[cols <= C]
+    return bool(used.reshape(-1)[place].all())
+
+
+def _labels_in_place(layout: Layout, role: str, cells: SheetCells, k: int) -> bool:
+    """Is every label in its place, in the first of k iteration blocks and every later one that is used?
+    A label counts only where the sheet holds its text somewhere (a pass over all its cells, asked only
+    when a label is missing from a block that counts: an iterated sheet's last block reached is often
+    empty, the search's upper bound)."""
+    texts, blocks, rows, cols = _label_cells(layout, role, k)
+    held = _cells_at(cells, rows, cols)
+    missing = [i for i, (cell, text) in enumerate(zip(held, texts))
+               if cell is None or str(cell.value).strip() != text]
+    if not missing:
+        return True
+    if any(blocks[i] for i in missing):
+        used = _blocks_used(layout, role, cells, k)
+        missing = [i for i in missing if not blocks[i] or used[blocks[i]]]
+    if not missing:
+        return True
+    present = text_values(cells)
+    return not any(texts[i] in present for i in missing)
+
+
+_LABEL_CELLS = Memo(64)
+
+
+def _label_cells(layout: Layout, role: str, k: int):
+    """The sheet's text labels in every iteration block up to k (once where not repeated): each one's text,
+    block (0-based) and (row, col); the texts and blocks as lists, the rows and columns as arrays."""
+    def make():
+        step = layout.sheet(role).iteration_step
+        texts, blocks, where = [], [], []
+        for lb in layout.labels:
+            if lb.sheet == role and isinstance(lb.text, str):
+                r, c = _parse(lb.cell)
+                for j in range(k if lb.per_iteration else 1):
+                    texts.append(lb.text)
+                    blocks.append(j)
+                    where.append((r + step[0] * j, c + step[1] * j))
+        rc = np.array(where, dtype=np.int64).reshape(-1, 2)
+        return texts, blocks, rc[:, 0], rc[:, 1]
+
+    return _LABEL_CELLS.get(layout, (role, k), make)
+
+
+def _cells_at(cells: SheetCells, rows: np.ndarray, cols: np.ndarray) -> list:
+    """The Cell (or None) at each position (rows, cols: integer arrays of one shape), looked up in the sheet's
+    sorted keys all at once."""
+    from sheetnet.xlsx.sheetxml import keys_of, located
+
+    index = cell_index(cells)
+    if index is None:  # positions no key tells apart (not the reader's)
+        return list(map(cells.get, zip(rows.reshape(-1).tolist(), cols.reshape(-1).tolist())))
+    keys, found = index
+    at, hit = located(keys, *keys_of(rows.reshape(-1), cols.reshape(-1)))
+    out = np.full(len(at), None, dtype=object)
+    out[hit] = found[at[hit]]
+    return out.tolist()
 
 
 _USED = Memo(64)  # a class check asks alike for every workbook
@@ -194,11 +266,57 @@ def _used_by_layout(layout: Layout, role: str, n: int, k: int) -> np.ndarray:
     """Where the layout puts anything on the sheet (within its extent, 1-based), for n images and k iterations."""
     def make() -> np.ndarray:
         R, C = _extent(layout, role, n, k)
-        grid = expected_grid(layout, role, n, k, {}, (R + 1, C + 1)) != EMPTY
+        s = layout.sheet(role)
+        if min(*s.image_step, *s.iteration_step) < 0:  # (no layout's blocks run backwards) cell by cell
+            grid = expected_grid(layout, role, n, k, {}, (R + 1, C + 1)) != EMPTY
+        else:
+            grid = _tiled_layout(layout, role, n, k, (R + 1, C + 1))
         grid.flags.writeable = False
         return grid
 
     return _USED.get(layout, (role, n, k), make)
+
+
+def _tiled_layout(layout: Layout, role: str, n: int, k: int, shape) -> np.ndarray:
+    """expected_grid(…) != EMPTY, made from the cells of image 1 and iteration 1 stamped at every image and
+    iteration step (the same cells: each position of the layout is one of those moved by whole steps)."""
+    s = layout.sheet(role)
+    first: dict[tuple[bool, bool], list[np.ndarray]] = {}  # (per image, per iteration) → (row, col) arrays
+    for lb in layout.labels:
+        if lb.sheet == role:
+            first.setdefault((False, lb.per_iteration), []).append(np.array([_parse(lb.cell)]))
+    for q in layout.quantities:
+        if q.sheet == role:
+            first.setdefault((q.per_image, q.per_iteration), []).append(layout.positions(q, 1, 1).reshape(-1, 2))
+    grid = np.zeros(shape, dtype=bool)
+    for (per_image, per_iteration), parts in first.items():
+        repeats = [(n, s.image_step)] * per_image + [(k, s.iteration_step)] * per_iteration
+        _stamp(grid, np.concatenate(parts), repeats)
+    return grid
+
+
+def _stamp(grid: np.ndarray, rc: np.ndarray, repeats: list[tuple[int, tuple[int, int]]]) -> None:
+    """Mark the cells rc (n × 2, non-negative) on grid, repeated `count` times `step` apart for each
+    (count, step) of repeats (steps non-negative)."""
+    r0, c0 = (int(v) for v in rc.min(axis=0))
+    box = np.zeros((int(rc[:, 0].max()) - r0 + 1, int(rc[:, 1].max()) - c0 + 1), dtype=bool)
+    box[rc[:, 0] - r0, rc[:, 1] - c0] = True
+    for count, (dr, dc) in repeats:
+        if count <= 1 or not (dr or dc):
+            continue
+        h, w = box.shape
+        wider = np.zeros((h + (count - 1) * dr, w + (count - 1) * dc), dtype=bool)
+        wider[:h, :w] = box
+        # doubling: the first m copies stamped again m steps on make 2m (4,000 images: 12 stamps, not 4,000);
+        # the last stamp, of the first m copies count − m steps on, overlaps them to end at `count`
+        m = 1
+        while m < count:
+            shift = min(m, count - m)
+            first = wider[:h + (m - 1) * dr, :w + (m - 1) * dc].copy()
+            wider[shift * dr:shift * dr + first.shape[0], shift * dc:shift * dc + first.shape[1]] |= first
+            m += shift
+        box = wider
+    grid[r0:r0 + box.shape[0], c0:c0 + box.shape[1]] |= box
 
 
 def _image_missing_between(layout: Layout, role: str, cells: SheetCells, n: int) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from itertools import compress, repeat
-from operator import is_not
+from operator import is_, is_not
 
 import numpy as np
 
@@ -101,7 +101,9 @@ _NO_CELL = Cell(None, "")
 def _numeric(grid: np.ndarray, want: np.ndarray, tol: Tolerance, max_abs: float, max_rel: float):
     """_each() with C-level loops, for a numeric array of expected values of the grid's shape: the same
     counts, maxima (NaN differences skipped, as max() skips them) and math.isclose's verdict per cell."""
-    cs = [_NO_CELL if c is None else c for c in grid.reshape(-1).tolist()]
+    cs = grid.reshape(-1).tolist()
+    if any(map(is_, cs, repeat(None))):  # (a C-level look first: a grid read whole has no None to replace)
+        cs = [_NO_CELL if c is None else c for c in cs]
     kinds = list(map(cell_kind, cs))
     has_formula = list(map(is_not, map(cell_formula, cs), repeat(None)))
     formulas = sum(has_formula)
