@@ -25,9 +25,10 @@ from __future__ import annotations
 import gc
 import math
 import re
+from array import array
 from bisect import bisect_left
 from collections.abc import Mapping
-from itertools import chain, compress, islice, repeat, starmap
+from itertools import chain, compress, islice, repeat
 from operator import add, attrgetter, index, is_, itemgetter, lt
 
 from sheetnet import collector, forked
@@ -595,10 +596,19 @@ def _second_half(text: str, begin: int, end: int, sheet: str, strings: list[str]
     found = cells.list  # the bulk's (value, kind, formula), the cells read one by one Cells
     if not all(map(tuple.__instancecheck__, found)):
         found = [c if c.__class__ is tuple else (c.value, c.kind, c.formula) for c in found]
+    values, kinds, formulas = map(list, zip(*found)) if found else ([], [], [])
     # the members whose masters are not in this half: their places, for the parent to move them
-    left = [i for i, c in enumerate(found) if c[2] is not None and c[2][:1] == "\0"] if cells.orphans else []
-    return (cells.keys, found, [(i, cells.orphans[int(found[i][2][1:])]) for i in left], cells.arrays, tags,
-            cells.elements)
+    left = [i for i, f in enumerate(formulas) if f is not None and f[:1] == "\0"] if cells.orphans else []
+    orphans = [(i, cells.orphans[int(formulas[i][1:])]) for i in left]
+    for i in left:
+        formulas[i] = ""  # (the parent's moved text comes here)
+    # columns as bytes and one text, not a pickled object per cell (cnn-backprop 10's half: pickling its
+    # tuples took 90 ms, the parent's unpickling 50 ms, while the other process waited)
+    other = [i for i, k in enumerate(kinds) if k != "n"] if kinds.count("n") < len(kinds) else []
+    floats = values if not other else [0.0 if k != "n" else v for v, k in zip(values, kinds)]
+    return (array("q", cells.keys).tobytes(), array("d", floats).tobytes(),
+            [(i, values[i], kinds[i]) for i in other], "\0".join([f or "" for f in formulas]), orphans,
+            cells.arrays, tags, cells.elements)
 
 
 class _HalfCells(_Cells):
@@ -621,13 +631,21 @@ class _HalfCells(_Cells):
 def _take_half(second: tuple, cells: _Cells, tags: list[str]) -> None:
     """The child's half (_second_half's answer) after the cells read here, as if read here: its members of
     shared groups whose masters are in the first half moved now."""
-    keys, found, orphans, arrays, its_tags, elements = second
+    key_bytes, float_bytes, others, formula_text, orphans, arrays, its_tags, elements = second
     cells.elements += elements
     if cells.elements > MAX_ELEMENTS:
         raise cells.too_many(cells.elements, MAX_ELEMENTS)
     for _i, (row, col, ref, f) in orphans:
         if f.get("si") not in cells.shared:  # not in the first half either: refused, as read in one process
             cells.orphan(row, col, ref, f)
+    keys, values = array("q"), array("d")
+    keys.frombytes(key_bytes)
+    values.frombytes(float_bytes)
+    n = len(keys)
+    values, kinds = values.tolist(), ["n"] * n
+    for i, value, kind in others:
+        values[i], kinds[i] = value, kind
+    formulas = [f or None for f in formula_text.split("\0")] if n else []  # (no formula is empty: '=' at least)
     by_group: dict = {}  # the child's members whose masters are in the first half, by group, in order
     for i, (row, col, _ref, f) in orphans:
         by_group.setdefault(f.get("si"), []).append((i, row, col))
@@ -635,9 +653,9 @@ def _take_half(second: tuple, cells: _Cells, tags: list[str]) -> None:
         r0, c0, master = cells.shared[si]
         texts = master.moved_many([m[1] - r0 for m in members], [m[2] - c0 for m in members], "=")
         for (i, *_rest), text in zip(members, texts):
-            found[i] = (found[i][0], found[i][1], text)
-    cells.keys += keys
-    cells.list += starmap(Cell, found)
+            formulas[i] = text
+    cells.keys += keys.tolist()
+    cells.list += map(Cell, values, kinds, formulas)
     cells.arrays.update(arrays)
     tags += its_tags
     if len(cells.keys) > cells._limit and cells.over():
