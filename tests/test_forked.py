@@ -206,7 +206,11 @@ def test_children_only_in_a_process_sheetnet_owns_with_one_thread(monkeypatch):
     assert not forked.available()  # a program using sheetnet as a library gets no process it did not ask for
     monkeypatch.setattr(forked, "_ALLOWED", True)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.9, 0.5, 0.5))
     assert forked.available()
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.7, 0.5, 0.5))
+    assert not forked.available()  # the other core is busy: the child would only take CPU from it
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.9, 0.5, 0.5))
     release = threading.Event()
     other = threading.Thread(target=release.wait)
     other.start()
@@ -244,6 +248,7 @@ def test_a_class_checks_worker_forks_no_child(monkeypatch):
     import multiprocessing
 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     with multiprocessing.get_context("fork").Pool(1) as pool:
         assert pool.map(_available_in_a_worker, [0]) == [False]
 
@@ -273,7 +278,10 @@ def huge(tmp_path_factory):
 def test_a_command_stopped_while_its_child_reads_leaves_no_child_behind(huge, tmp_path, sig):
     from test_atomic_writes import finish, send, start, wait_for
 
-    proc = start([sys.executable, "-m", "sheetnet", "check", str(huge)], "forked", cwd=tmp_path)
+    # the command line as `python -m sheetnet` runs it, with the load average pinned low: the test's
+    # own neighbours (a loaded CI runner) must not decide whether a child is forked
+    pinned = 'import os, runpy; os.getloadavg = lambda: (0.0, 0.0, 0.0); runpy.run_module("sheetnet", run_name="__main__")'
+    proc = start([sys.executable, "-c", pinned, "check", str(huge)], "forked", cwd=tmp_path)
     wait_for(proc, "sheetnet-phase: forked")
     with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
         children = [int(pid) for pid in f.read().split()]
