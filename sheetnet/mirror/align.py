@@ -28,7 +28,7 @@ from sheetnet.memo import Memo
 from sheetnet.mirror.alignment import IDENTITY_AXIS, Alignment, Axis, SheetMap
 from sheetnet.record import record
 from sheetnet.xlsx.reader import SheetCells
-from sheetnet.xlsx.sheetxml import ROW_KEY, cell_index, far_col, far_row, positions_array, text_values
+from sheetnet.xlsx.sheetxml import ROW_KEY, cell_index, cells_at, far_col, far_row, positions_array, text_values
 from sheetnet.xlsx.refs import cell_name, col_letters
 
 EMPTY, NUMBER, FORMULA, TEXT, OTHER = 0, 1, 2, 3, 4  # what a cell holds; a label's text is a code ≥ LABEL
@@ -208,7 +208,7 @@ def _labels_in_place(layout: Layout, role: str, cells: SheetCells, k: int) -> bo
     when a label is missing from a block that counts: an iterated sheet's last block reached is often
     empty, the search's upper bound)."""
     texts, blocks, rows, cols = _label_cells(layout, role, k)
-    held = _cells_at(cells, rows, cols)
+    held = cells_at(cells, rows, cols).tolist()
     missing = [i for i, (cell, text) in enumerate(zip(held, texts))
                if cell is None or str(cell.value).strip() != text]
     if not missing:
@@ -242,21 +242,6 @@ def _label_cells(layout: Layout, role: str, k: int):
         return texts, blocks, rc[:, 0], rc[:, 1]
 
     return _LABEL_CELLS.get(layout, (role, k), make)
-
-
-def _cells_at(cells: SheetCells, rows: np.ndarray, cols: np.ndarray) -> list:
-    """The Cell (or None) at each position (rows, cols: integer arrays of one shape), looked up in the sheet's
-    sorted keys all at once."""
-    from sheetnet.xlsx.sheetxml import keys_of, located
-
-    index = cell_index(cells)
-    if index is None:  # positions no key tells apart (not the reader's)
-        return list(map(cells.get, zip(rows.reshape(-1).tolist(), cols.reshape(-1).tolist())))
-    keys, found = index
-    at, hit = located(keys, *keys_of(rows.reshape(-1), cols.reshape(-1)))
-    out = np.full(len(at), None, dtype=object)
-    out[hit] = found[at[hit]]
-    return out.tolist()
 
 
 _USED = Memo(64)  # a class check asks alike for every workbook

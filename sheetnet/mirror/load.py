@@ -21,7 +21,8 @@ from sheetnet.mirror.align import align_workbook
 from sheetnet.mirror.alignment import IDENTITY, AlignedCells, Alignment, SheetMap
 from sheetnet.record import record
 from sheetnet.xlsx.reader import Cell, SheetCells, WorkbookCells
-from sheetnet.xlsx.sheetxml import ROW_KEY, cell_index, cell_kind, cell_value, keys_of, located, text_values
+from sheetnet.xlsx.sheetxml import (ROW_KEY, cell_index, cell_kind, cell_value, cells_at, keys_of, located,
+                                    text_values)
 from sheetnet.xlsx.refs import cell_name
 
 
@@ -318,16 +319,7 @@ def _gather(layout: Layout, q: Quantity, n: int, cells: SheetCells, n_iterations
     """The Cell (or None) at each of q's positions: looked up in the sheet's sorted keys all at once (a
     sheet of the iterated kinds has 250,000 cells, its quantities as many positions)."""
     pos = layout.positions(q, n, n_iterations)
-    out = np.full(pos.shape[:-1], None, dtype=object)
-    index = cell_index(cells)
-    if index is None:  # positions no key tells apart (not the reader's)
-        flat = pos.reshape(-1, 2)
-        out.reshape(-1)[:] = list(map(cells.get, zip(flat[:, 0].tolist(), flat[:, 1].tolist())))
-        return out
-    keys, found = index
-    at, hit = located(keys, *keys_of(pos[..., 0], pos[..., 1]))
-    out[hit] = found[at[hit]]
-    return out
+    return cells_at(cells, pos[..., 0], pos[..., 1])
 
 
 def _numbers(layout: Layout, q: Quantity, grid: np.ndarray, n: int, roles: dict[str, str],

@@ -265,6 +265,22 @@ def located(keys, want, valid):
     at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
     return at, (keys[at] == want) & valid
 
+
+def cells_at(cells: SheetCells, rows, cols):
+    """The Cell (or None) at each position (rows, cols: integer arrays of one shape), as an object array of
+    that shape: looked up in the sheet's sorted keys all at once (an iterated sheet has 250,000 cells)."""
+    import numpy as np
+
+    out = np.full(np.shape(rows), None, dtype=object)
+    index = cell_index(cells)
+    if index is None:  # positions no key tells apart (not the reader's)
+        out.reshape(-1)[:] = list(map(cells.get, zip(np.ravel(rows).tolist(), np.ravel(cols).tolist())))
+        return out
+    keys, found = index
+    at, hit = located(keys, *keys_of(rows, cols))
+    out[hit] = found[at[hit]]
+    return out
+
 # The scanner's grammar is a strict subset of well-formed XML, so that expat needs to see only the
 # document around <sheetData>'s content. Texts and attribute values: no '<' (in the grammar); no
 # character XML forbids, nor a carriage return (expat would change it): _plain_chars; '&' only in a
