@@ -19,7 +19,6 @@ memory — its result is None, and the caller does the work itself: the same ans
 from __future__ import annotations
 
 import os
-import pickle
 import signal
 import sys
 import threading
@@ -86,6 +85,8 @@ class Child:
         """The child's return value (waits for it), or None: it failed, or was stopped."""
         if self._read is None:
             return None
+        import pickle  # (here, not at start-up: the command line imports this module for allow())
+
         chunks, ended = [], False
         try:
             while chunk := os.read(self._read, 1 << 20):
@@ -123,6 +124,8 @@ class Child:
 def _child(work, write: int) -> None:
     """The child's whole life: the work, its result down the pipe, and out — never back into the caller's
     code, nor through its exit handlers or buffered output (os._exit)."""
+    import pickle
+
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops us (stop())
