@@ -771,21 +771,51 @@ def _render(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, q: Quantity) 
     The corners of every reference that simply moves are worked out at once, for all the families."""
     out = np.empty((hi - lo, n_imgs, q.place.units, *q.place.shape), dtype=object)
     size = (hi - lo) * n_imgs
-    for (unit, r, c), text, values, many in _family_fields(plan, n_its, n_imgs, lo, hi):
+    for (unit, r, c), text, values, many in _family_fields(plan, n_its, n_imgs, lo, hi, per_image=True):
         if not many:
             family = list(map(text.format, *values)) if values else [text.format()] * size
         else:
             template, varying = _percent_template(text, values)
-            if any(isinstance(v, _PerIteration) for v in varying):
-                family = _per_iteration(template, varying, hi - lo, n_imgs)
-            elif not varying:
-                family = [template % ()] * size
-            elif len(varying) == 1:
-                family = list(map(template.__mod__, varying[0]))
-            else:
-                family = list(map(template.__mod__, zip(*varying)))
+            family, varying = _joined_family(template, varying, hi - lo, n_imgs)
+            if family is None:
+                family = _formatted(template, varying, hi - lo, n_imgs)
         out[:, :, unit, r, c] = np.array(family, dtype=object).reshape(hi - lo, n_imgs)
     return out
+
+
+def _formatted(template: str, varying: list, n_its: int, n_imgs: int) -> list[str]:
+    """A large family's texts, each formatted from the %-template (its fields: _PerIteration, or each cell's)."""
+    if any(isinstance(v, _PerIteration) for v in varying):
+        return _per_iteration(template, varying, n_its, n_imgs)
+    if not varying:
+        return [template % ()] * (n_its * n_imgs)
+    if len(varying) == 1:
+        return list(map(template.__mod__, varying[0]))
+    return list(map(template.__mod__, zip(*varying)))
+
+
+def _joined_family(template: str, varying: list, n_its: int, n_imgs: int) -> tuple[list[str] | None, list]:
+    """A large family's texts (iteration by iteration, image by image) cut from _joined_by_axes' one text
+    where each field changes with one axis only — in a block of one iteration (the writer's usual chunk)
+    every field changes with the image only — and the fields, each a list now: (None, fields) where the
+    texts must be formatted cell by cell (a field changes with both, or a text would hold a NUL). The
+    writer's cnn-backprop 10: its families' texts in 0.05 s rather than 0.16 s."""
+    if n_its == 1 or n_imgs == 1:  # a field's texts, cell by cell, are then one axis's
+        along = _PerImage if n_its == 1 else _PerIteration
+        varying = [v if isinstance(v, (_PerIteration, _PerImage)) else along(_as_texts(v)) for v in varying]
+    if not varying or "\0" in template or not all(isinstance(v, (_PerIteration, _PerImage)) for v in varying):
+        return None, [v * n_its if isinstance(v, _PerImage) else v for v in varying]  # (_PerImage: each cell's)
+    joined = _joined_by_axes(template, varying, n_its, n_imgs)
+    texts = joined.split("\0") if joined is not None else ()
+    if len(texts) != n_its * n_imgs:  # (a field holding a NUL, or a template the pieces cannot be cut from)
+        return None, [list(v) * n_its if isinstance(v, _PerImage) else v for v in varying]
+    return texts, varying
+
+
+def _as_texts(field) -> list[str]:
+    """A field's values, cell by cell, as texts (a row number is an int until then)."""
+    field = field if isinstance(field, list) else list(field)
+    return field if not field or field[0].__class__ is str else list(map(str, field))
 
 
 def _family_fields(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, per_image: bool = False):
@@ -854,7 +884,11 @@ def _family_fields(plan: list, n_its: int, n_imgs: int, lo: int, hi: int, per_im
                             made[key] = texts
                     values.append(texts)
                 else:
-                    values.append(map(letters.__getitem__, at[k].tolist()) if k % 2 else at[k].tolist())
+                    if every is None:
+                        values.append(at.cells(k, letters if k % 2 else None))
+                    else:
+                        each = at[k].tolist()
+                        values.append(map(letters.__getitem__, each) if k % 2 else each)
         yield cell, text, values, many
 
 
@@ -880,10 +914,30 @@ class _Moving:
         """Corner k at each image of the first iteration."""
         return _steps(self.first[k], self.step_img[k], self.n_imgs)
 
-    def __getitem__(self, k: int) -> np.ndarray:
-        """Corner k at every cell, iteration by iteration and image by image."""
-        its = np.arange(self.n_its, dtype=np.int64).reshape(-1, 1) * self.step_it[k]
-        return (self.first[k] + its + np.arange(self.n_imgs, dtype=np.int64) * self.step_img[k]).reshape(-1)
+    def cells(self, k: int, table: list[str] | None = None) -> list:
+        """Corner k at every cell, iteration by iteration and image by image; with `table`, each one's text
+        there (a column's letters). Made from ranges and slices: a block the writer renders is one
+        iteration most often, its corners one step apart from image to image."""
+        first, step_it, step_img, n = self.first[k], self.step_it[k], self.step_img[k], self.n_imgs
+        if self.n_its == 1 or not step_it:
+            return _line(first, step_img, n, table) * self.n_its
+        out: list = []
+        for a in range(self.n_its):
+            out += _line(first + a * step_it, step_img, n, table)
+        return out
+
+
+def _line(first: int, step: int, n: int, table: list[str] | None) -> list:
+    """first, first + step, … (n of them), or table's texts there."""
+    if table is None:
+        return _steps(first, step, n)
+    if step == 0:
+        return [table[first]] * n
+    if step > 0:
+        texts = table[first:first + n * step:step]
+        if len(texts) == n:
+            return texts
+    return [table[i] for i in _steps(first, step, n)]  # (a step back, or past the table: IndexError as before)
 
 
 def _first_text(text: str, fields: list) -> str:
