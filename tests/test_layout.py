@@ -122,14 +122,15 @@ def test_formula_texts_made_per_family_are_each_cells_own_and_follow_the_quantit
 
 def test_long_families_written_iteration_by_iteration_are_each_cells_own(monkeypatch):
     # In a family of many cells (images × iterations), the fields that change only with the iteration
-    # are written once per iteration, the others per cell (layout.model._per_iteration): every cell
+    # or only with the image are joined into the texts by pieces (layout.model._joined_by_axes), those
+    # that change with both written once per iteration and the rest per cell (_per_iteration): every cell
     # still equals the template resolved at that cell alone; a literal '%' survives both formattings
     import sheetnet.layout.model as model
-    from sheetnet.layout.model import _TOKEN, _per_iteration, _PerIteration
+    from sheetnet.layout.model import _TOKEN, _joined_by_axes, _per_iteration, _PerIteration
     from sheetnet.mirror.kinds import KINDS
 
     calls = []
-    monkeypatch.setattr(model, "_per_iteration", lambda *a: calls.append(1) or _per_iteration(*a))
+    monkeypatch.setattr(model, "_joined_by_axes", lambda *a: calls.append(1) or _joined_by_axes(*a))
     n, k = 11, 9  # 80 cells in a family past the first image and iteration: written the long way
     for layout in [kd.layout for kd in KINDS if kd.layout.max_iterations >= k]:
         names = {s.role: s.names[0] for s in layout.sheets}
