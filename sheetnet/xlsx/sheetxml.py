@@ -680,20 +680,59 @@ def _take_half(second: tuple, cells: _Cells, tags: list[str]) -> None:
 
 def _scan_range(text: str, pos: int, end: int, cells: _Cells, tags: list[str]) -> bool:
     """_scan_cells' reading of text[pos:end], chunk by chunk (row tags gathered in `tags`)."""
-    columns = _COLUMNS
+    col_numbers = _COLUMNS
     while pos < end:
         stop = _chunk_end(text, pos, end)
-        found = _CELL.findall(text, pos, stop)
+        found, remember = _matches(text, pos, stop)
         # what no text of the chunk holds need not be looked for in its texts one by one
         # (one character is looked for at memchr's speed, three at a lesser one)
         amp = text.find("&", pos, stop) >= 0
         cdata_end = text.find("]", pos, stop) >= 0 and text.find("]]>", pos, stop) >= 0
-        if found and not _take(found, cells, columns, tags, amp, cdata_end):
+        if found and not _take(found, cells, col_numbers, tags, amp, cdata_end):
             return False
+        if remember is not None:  # read as the scanner reads: its matches are the chunk's shape's
+            _remember(_SAME_SHAPES, *remember, _SAME_SHAPES_ENTRIES)
         if len(cells.keys) > cells._limit and cells.over():
             raise cells.too_many(len(cells.keys), MAX_CELLS)
         pos = stop
     return True
+
+
+# The matches of a chunk by its *shape*: its text without the texts of its non-empty <v> elements. A class's
+# workbooks are one template whose cells differ in their values (a student's numbers): their chunks'
+# shapes are the same, and the scanner's expression (the chunk's largest cost) would match them alike, a
+# value's text being taken whole by [^<]*+ whatever it is. Remembered only for a chunk read as the scanner
+# reads (by _take) whose values are all in the bulk's cells, each the value of its match in order.
+_VALUE_TEXT = re.compile(r'<v>([^<]++)</v>')
+_SAME_SHAPES: dict[str, tuple] = {}
+_SAME_SHAPE_CHARS = 1 << 19  # characters of a chunk, at most (a large sheet is not split twice for nothing)
+_SAME_SHAPES_ENTRIES = 8
+
+
+def _matches(text: str, pos: int, stop: int) -> tuple[list[tuple], tuple | None]:
+    """The scanner's matches of text[pos:stop] as seven columns (cols, rows, ts, fattrs, ftexts, vs, others:
+    _CELL's groups; [] when none), from _CELL.findall or, for a chunk of a shape matched before, from the
+    matches remembered with it and the chunk's values; and what to remember once _take has read them."""
+    if stop - pos > _SAME_SHAPE_CHARS:
+        return list(zip(*_CELL.findall(text, pos, stop))), None
+    pieces = _VALUE_TEXT.split(text[pos:stop])
+    values = pieces[1::2]
+    shape = "\0".join(pieces[0::2])  # ('\0': in no text, _plain_chars)
+    known = _SAME_SHAPES.get(shape)
+    if known is not None:
+        columns, slots = known
+        vs = list(columns[5])
+        for i, v in zip(slots, values):
+            vs[i] = v
+        return (*columns[:5], tuple(vs), columns[6]), None
+    columns = list(zip(*_CELL.findall(text, pos, stop)))
+    if not columns:
+        return columns, None
+    vs = columns[5]
+    slots = [i for i, v in enumerate(vs) if v]
+    if [vs[i] for i in slots] != values or "<v>" in "".join(columns[6]):
+        return columns, None  # a value read otherwise (a cell in another form): never remembered
+    return columns, (shape, ((*columns[:5], ("",) * len(vs), columns[6]), slots))
 
 
 def _chunk_end(text: str, pos: int, end: int) -> int:
@@ -863,14 +902,14 @@ def _formulas(cells: _Cells, cols: tuple, rows: tuple, fattrs: tuple, ftexts: tu
     return formulas
 
 
-def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list[str], amp: bool = True,
+def _take(columns: list[tuple], cells: _Cells, col_numbers: dict[str, int], tags: list[str], amp: bool = True,
           cdata_end: bool = True) -> bool:
-    """The scanner's matches → cells; False: one of them is not a cell in the plain form. The plain
-    number cells (the bulk of any book-style sheet: a number, with or without a formula) are converted
-    column by column with C-level loops; the others (text, booleans, errors, inline strings, entities in
+    """The scanner's matches (seven columns: _matches) → cells; False: one of them is not a cell in the
+    plain form. The plain number cells (the bulk of any book-style sheet: a number, with or without a
+    formula) are converted column by column with C-level loops; the others (text, booleans, errors, inline strings, entities in
     a value …) one by one through add(). `tags` gathers the row tags. `amp`, `cdata_end`: may a text
     hold '&', ']]>'? (False: the chunk holds none)"""
-    cols, rows, ts, fattrs, ftexts, vs, others = zip(*found)
+    cols, rows, ts, fattrs, ftexts, vs, others = columns
     n = len(cols)
     rests = inlines = ("",) * n
     cells_found = n
@@ -930,9 +969,9 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
         cells.arrays.update(arrays)
     else:
         col_set = set(cols)
-        for col in col_set.difference(columns):
-            columns[col] = col_number(col)  # ('' → 0: the place of row tags)
-        c_of = columns.__getitem__
+        for col in col_set.difference(col_numbers):
+            col_numbers[col] = col_number(col)  # ('' → 0: the place of row tags)
+        c_of = col_numbers.__getitem__
         # a row's number and its part of a key, once per row (a row's cells all repeat its number)
         row_of = {row: int(row) for row in set(rows) if row}
         if not 1 <= min(row_of.values()) <= max(row_of.values()) <= MAX_ROWS or max(map(c_of, col_set)) > MAX_COLS:

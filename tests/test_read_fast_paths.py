@@ -1,0 +1,113 @@
+"""The reader's and the loader's shortcuts for a class of one template give what the long way gives."""
+
+import random
+import pytest
+
+from minixlsx import write_xlsx
+from sheetnet.errors import UnusableInput
+from sheetnet.xlsx.reader import Cell, WorkbookCells
+
+# Cells of every form the scanner reads (and a few it leaves to the general reader): {a} their address,
+# {v} a value's text
+_FORMS = ['<c r="{a}"><v>{v}</v></c>', '<c r="{a}" s="3"><f>A1+1</f><v>{v}</v></c>', '<c r="{a}" s="1"/>',
+          '<c r="{a}"><f>B1</f><v></v></c>', '<c r="{a}"><f>B1</f></c>', '<c r="{a}" t="s"><v>{v}</v></c>',
+          '<c r="{a}" t="str"><f>A1&amp;"x"</f><v>{v}</v></c>', '<c r="{a}" t="b"><v>{v}</v></c>',
+          '<c r="{a}" t="e"><f>1/0</f><v>{v}</v></c>', '<c r="{a}" t="inlineStr"><is><t>x&amp;y</t></is></c>',
+          '<c r="{a}"><f t="shared" si="0"/><v>{v}</v></c>', '<c r="{a}" t="n"><v>{v}</v></c>']
+_OTHER_FORM = '<c r="{a}" cm="1"><v>{v}</v></c>'  # a value in a cell the bulk does not take
+_VALUES = ["1", "2.5", "-3e-7", "0", "1", "x", "&amp;", "&#49;2", "1e999", "nan", " 4 ", "]]>", "&bogus;", "#N/A",
+           "true", "\u25cb", "7"]
+_SAFE = ["0", "1", "&#49;"]
+
+
+def _body(rng, other):
+    rows = ['<row r="1"><c r="A1"><f t="shared" ref="A1:H99" si="0">B1+1</f><v>{}</v></c></row>']
+    for r in range(2, 25):
+        forms = [rng.choice(_FORMS) for _ in range(rng.randrange(7))]
+        if other and r == 12:
+            forms.append(_OTHER_FORM)
+        row = "".join(f.format(a=f"{'ABCDEFGH'[k]}{r}", v="{}") for k, f in enumerate(forms))
+        rows.append(rng.choice(['<row r="{r}">{c}</row>', '\n <row r="{r}" spans="1:8">\n  {c}\n </row>']).format(
+            r=r, c=row))
+    template = "".join(rows)
+    return template, template.count("{}")
+
+
+def _outcome(tmp_path, name, body):
+    path = write_xlsx(tmp_path / name, {"S": body}, ["zero", "one"])
+    try:
+        with WorkbookCells(path) as wb:
+            got = wb.sheet("S")
+            return [(k, c.value, c.kind, c.formula) for k, c in got.items()], getattr(got, "arrays", {})
+    except UnusableInput as e:
+        return str(e)
+
+
+class _Counting:
+    """_CELL, counting its findall calls."""
+
+    def __init__(self, pattern):
+        self.pattern, self.calls = pattern, 0
+
+    def findall(self, *args):
+        self.calls += 1
+        return self.pattern.findall(*args)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_chunk_of_a_shape_read_before_reads_as_the_scanner_reads_it(tmp_path, monkeypatch, seed):
+    # The matches of a chunk whose text without its values is one read before are the remembered ones
+    # with this chunk's values: the same cells, values, kinds, formulas and refusals as the expression's
+    # own matches, whatever the values (numbers, texts, entities, what no number is, what XML refuses)
+    from sheetnet.xlsx import sheetxml
+
+    rng = random.Random(seed)
+    template, n = _body(rng, other=seed % 3 == 2)
+    counting = _Counting(sheetxml._CELL)
+    monkeypatch.setattr(sheetxml, "_CELL", counting)
+    monkeypatch.setattr(sheetxml, "_SAME_SHAPES", {})
+    hits = 0
+    for trial in range(16):
+        # values every cell takes (a shared string's number too), or any (a refusal, mostly)
+        values = [rng.choice(_VALUES if trial % 4 == 3 else _SAFE) for _ in range(n)]
+        if trial % 4 == 2:  # another value empty: another shape
+            values[rng.randrange(n)] = ""
+        body = template.format(*values)
+        monkeypatch.setattr(sheetxml, "_SAME_SHAPE_CHARS", -1)  # the long way: the expression's matches
+        slow = _outcome(tmp_path, f"slow{trial}.xlsx", body)
+        monkeypatch.setattr(sheetxml, "_SAME_SHAPE_CHARS", 1 << 19)
+        before = counting.calls
+        fast = _outcome(tmp_path, f"fast{trial}.xlsx", body)
+        hits += counting.calls == before
+        assert fast == slow, trial
+    if seed % 3 == 2:  # a value in a cell the bulk does not take: never remembered
+        assert hits == 0 and not sheetxml._SAME_SHAPES
+    else:
+        assert hits >= 6
+
+
+def test_a_remembered_shape_gives_each_value_to_its_own_cell(tmp_path, monkeypatch):
+    from sheetnet.xlsx import sheetxml
+
+    monkeypatch.setattr(sheetxml, "_SAME_SHAPES", {})
+    body = ('<row r="1"><c r="A1"><v>{}</v></c><c r="B1" s="1"/><c r="C1"><f>A1</f><v></v></c><c r="D1"><v>{}</v></c>'
+            '</row><row r="2"><c r="A2" t="s"><v>{}</v></c><c r="B2"><f>A1+1</f><v>{}</v></c></row>')
+    first = _outcome(tmp_path, "a.xlsx", body.format(1, 2, 0, 3))
+    assert len(sheetxml._SAME_SHAPES) == 1
+    second = _outcome(tmp_path, "b.xlsx", body.format(7, 8, 1, 9))
+    assert len(sheetxml._SAME_SHAPES) == 1  # (read by the shape remembered: nothing new kept)
+    assert [v for _k, v, _t, _f in first[0]] == [1, None, 2, "zero", 3]
+    assert second[0] == [((1, 1), 7, "n", None), ((1, 3), None, "", "=A1"), ((1, 4), 8, "n", None),
+                         ((2, 1), "one", "s", None), ((2, 2), 9, "n", "=A1+1")]
+    assert "S!D1 holds 'x'" in _outcome(tmp_path, "c.xlsx", body.format(1, "x", 0, 3))  # a refusal, said as ever
+
+
+def test_a_large_chunk_is_not_split_by_its_values(tmp_path, monkeypatch):
+    from sheetnet.xlsx import sheetxml
+
+    monkeypatch.setattr(sheetxml, "_SAME_SHAPES", {})
+    monkeypatch.setattr(sheetxml, "_SAME_SHAPE_CHARS", 100)
+    monkeypatch.setattr(sheetxml, "_VALUE_TEXT", None)  # (never used)
+    body = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 30))
+    assert [v for _k, v, _t, _f in _outcome(tmp_path, "a.xlsx", body)[0]] == list(range(1, 30))
+    assert not sheetxml._SAME_SHAPES
