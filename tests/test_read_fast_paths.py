@@ -111,3 +111,41 @@ def test_a_large_chunk_is_not_split_by_its_values(tmp_path, monkeypatch):
     body = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 30))
     assert [v for _k, v, _t, _f in _outcome(tmp_path, "a.xlsx", body)[0]] == list(range(1, 30))
     assert not sheetxml._SAME_SHAPES
+
+
+# -- the signature's cells, looked up by positions worked out once per layout ---------------------
+def _signature_the_long_way(layout, role, cells):
+    for name in layout.sheet(role).signature:
+        for r, c in layout.positions(layout[name], 1).reshape(-1, 2):
+            cell = cells.get((int(r), int(c)))
+            if cell is None or not cell.is_number:
+                return False
+    return True
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_signature_holds_numbers_as_each_cell_says(seed):
+    from sheetnet.mirror import align
+    from sheetnet.mirror.kinds import KINDS
+    from sheetnet.xlsx.sheetxml import ROW_KEY, ColumnCells
+
+    rng = random.Random(seed)
+    others = [None, Cell("x", "s"), Cell(None, "", "=A1"), Cell(True, "b"), Cell("#N/A", "e")]
+    seen = set()
+    for kind in KINDS:
+        layout = kind.layout
+        for s in layout.sheets:
+            places = align.signature_cells(layout, s.role)
+            if not places:
+                continue
+            for _trial in range(8):
+                cells = {p: Cell(rng.random(), "n", rng.choice([None, "=1+1"])) for p in places}
+                for p in rng.sample(places, rng.choice([0, 0, 1, 2])):
+                    cells[p] = rng.choice(others)
+                cells = {p: c for p, c in cells.items() if c is not None}
+                keys = [r * ROW_KEY + c for r, c in cells]
+                for sheet in (cells, ColumnCells(keys, list(cells.values()))):
+                    want = _signature_the_long_way(layout, s.role, sheet)
+                    assert align.signature_holds_numbers(layout, s.role, sheet) == want
+                    seen.add(want)
+    assert seen == {True, False}
