@@ -149,3 +149,75 @@ def test_the_signature_holds_numbers_as_each_cell_says(seed):
                     assert align.signature_holds_numbers(layout, s.role, sheet) == want
                     seen.add(want)
     assert seen == {True, False}
+
+
+# -- the document around the cells, its views apart ----------------------------------------------
+_VIEWS = ['<sheetViews><sheetView workbookViewId="0"><selection activeCell="B{n}" sqref="B{n}"/></sheetView></sheetViews>',
+          '<sheetViews><sheetView tabSelected="1" workbookViewId="0"><pane xSplit="{n}" state="frozen"/></sheetView>'
+          '</sheetViews>',
+          '<sheetViews>\r\n<sheetView a="&amp;{n}"/>x</sheetViews>', '<sheetViews><r:x r:id="{n}"/></sheetViews>',
+          '<sheetViews/>',
+          '<sheetViews><sheetView workbookViewId="{n}"></sheetViews>', '<sheetViews><sheetView a="1" a="{n}"/></sheetViews>',
+          '<sheetViews><q:sheetView n="{n}"/></sheetViews>', '<sheetViews><r:x r:id="{n}" r:id="2"/></sheetViews>',
+          '<sheetViews><sheetView a="&bogus;{n}"/></sheetViews>', '<sheetViews><sheetView a="\x01{n}"/></sheetViews>',
+          '<sheetViews>]]>{n}</sheetViews>', '<sheetViews><sheetViews n="{n}"></sheetViews></sheetViews>',
+          '<sheetViews></sheetViews><sheetViews n="{n}"></sheetViews>', '<sheetViews><sheetView n="{n}"/></sheetViews>>',
+          '<sheetViews><sheetView n="{n}"/></sheetViews></worksheet><x>', '<sheetViews n="{n}"></sheetViews>',
+          '<sheetViews><sheetView n="{n}"/></sheetViews></sheetViews>']
+
+
+def _with_views(tmp_path, name, views, tail=False):
+    import zipfile
+
+    path = write_xlsx(tmp_path / name, {"S": '<row r="1"><c r="A1"><v>1</v></c></row>'})
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    part = next(n for n in parts if n.startswith("xl/worksheets/"))
+    doc = parts[part].replace(b"<worksheet ", b'<worksheet xmlns:r="urn:r" ', 1)
+    at = b"</sheetData>" if tail else b"<sheetData>"
+    parts[part] = doc.replace(at, (at + views.encode()) if tail else (views.encode() + at), 1)
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    try:
+        with WorkbookCells(path) as wb:
+            return wb.sheet("S")[(1, 1)].value
+    except UnusableInput as e:
+        return str(e)
+
+
+@pytest.mark.parametrize("tail", [False, True])
+def test_a_document_read_before_with_other_views_is_judged_as_expat_judges_it(tmp_path, monkeypatch, tail):
+    # The document around a sheet's cells, once well-formed, is taken again with other views when those
+    # are well-formed under the root's start tag: whatever they are, the outcome is the whole parse's
+    from sheetnet.xlsx import safexml, sheetxml
+
+    checked = []
+    real = safexml.check
+    monkeypatch.setattr(safexml, "check", lambda data, part: checked.append(len(data)) or real(data, part))
+    outcomes = set()
+    for k, views in enumerate(_VIEWS):
+        for n in (1, 2):
+            monkeypatch.setattr(sheetxml, "_WELL_FORMED", {})
+            alone = _with_views(tmp_path, f"a{k}{n}.xlsx", views.format(n=n), tail)
+            _with_views(tmp_path, "first.xlsx", _VIEWS[0].format(n=7), tail)  # a template read before
+            del checked[:]
+            again = _with_views(tmp_path, f"b{k}{n}.xlsx", views.format(n=n), tail)
+            assert again == alone, views
+            outcomes.add(again if again == 1 else "refused")
+            if k < 4:  # well-formed views alone: the rest of the document is not parsed again
+                assert len(checked) == 1 and checked[0] < 400
+    assert outcomes == {1, "refused"}
+
+
+def test_views_read_after_any_template_are_judged_as_expat_judges_them(tmp_path, monkeypatch):
+    # (a template whose views hold views: what follows its first </sheetViews> is no document's end)
+    from sheetnet.xlsx import sheetxml
+
+    rng = random.Random(5)
+    for k, views in enumerate(_VIEWS):
+        for template in rng.sample(_VIEWS, 5) + ['<sheetViews><sheetViews n="{n}"></sheetViews></sheetViews>']:
+            monkeypatch.setattr(sheetxml, "_WELL_FORMED", {})
+            alone = _with_views(tmp_path, f"a{k}.xlsx", views.format(n=1))
+            _with_views(tmp_path, "first.xlsx", template.format(n=7))
+            assert _with_views(tmp_path, f"b{k}.xlsx", views.format(n=1)) == alone, (template, views)

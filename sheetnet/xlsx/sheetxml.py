@@ -511,12 +511,46 @@ def _remember(cache: dict, key, value, entries: int) -> None:
     cache[key] = value
 
 
-# The documents around <sheetData>'s content that expat found well-formed, byte for byte: a class's
-# workbooks are one template, and the same sheet's columns, conditional formats and page setup would
-# otherwise be parsed again for each. (A sheet a student worked in often differs: its selection.)
-_WELL_FORMED: dict[bytes, None] = {}
+# The documents around <sheetData>'s content that expat found well-formed, byte for byte but for the
+# sheet's views (_views_apart): a class's workbooks are one template, and the same sheet's columns,
+# conditional formats and page setup would otherwise be parsed again for each.
+_WELL_FORMED: dict[bytes | tuple[bytes, bytes], None] = {}
 _WELL_FORMED_BYTES = 1 << 20
 _WELL_FORMED_ENTRIES = 16
+
+
+def _views_apart(outside: bytes, root_end: int) -> tuple[tuple[bytes, bytes], bytes] | None:
+    """The document around <sheetData>'s content without its <sheetViews> element — (what is before it, what
+    is after it) — and the element; None: not one such element after the root's start tag (root_end).
+    The views hold the selection and scroll a student leaves, different in nearly every workbook of a
+    class. With the only <sheetViews and the only </sheetViews>, a document well-formed with one views
+    element is well-formed with another exactly when that one is, under the root's start tag (the only
+    element that declares a namespace: the scanner reads no other)."""
+    start = outside.find(b"<sheetViews>", root_end)
+    end = outside.find(b"</sheetViews>", start)
+    if start < 0 or end < 0 or outside.count(b"<sheetViews") != 1 or outside.count(b"sheetViews>") != 2:
+        return None
+    end += len(b"</sheetViews>")
+    return (outside[:start], outside[end:]), outside[start:end]
+
+
+def _well_formed(outside: bytes, part: str, root_end: int, root_name: str) -> bool:
+    """Is the document around <sheetData>'s content well-formed (as expat says, every DTD refused)?
+    root_end: where the root's start tag ends, root_name: its name."""
+    apart = _views_apart(outside, root_end)
+    key = outside if apart is None else apart[0]
+    checked = outside
+    if key in _WELL_FORMED:
+        if apart is None:
+            return True
+        checked = outside[:root_end] + apart[1] + f"</{root_name}>".encode()  # the views alone
+    try:
+        safexml.check(checked, part)
+    except UnusableInput:
+        return False  # the whole part, parsed again, says where
+    if checked is outside and len(outside) <= _WELL_FORMED_BYTES:
+        _remember(_WELL_FORMED, key, None, _WELL_FORMED_ENTRIES)
+    return True
 
 
 def _scan(data: bytes, part: str, cells: _Cells) -> bool:
@@ -538,14 +572,9 @@ def _scan(data: bytes, part: str, cells: _Cells) -> bool:
     b_begin, b_end = len(text[:begin].encode()), len(data) - len(text[end:].encode())  # in bytes
     if not _plain_chars(data[b_begin:b_end], text, begin, end):
         return False
-    outside = data[:b_begin] + data[b_end:]
-    if outside not in _WELL_FORMED:
-        try:
-            safexml.check(outside, part)
-        except UnusableInput:
-            return False  # the whole part, parsed again, says where
-        if len(outside) <= _WELL_FORMED_BYTES:
-            _remember(_WELL_FORMED, outside, None, _WELL_FORMED_ENTRIES)
+    root = _ROOT.match(text, 0, begin)  # (matched: _plain_start)
+    if not _well_formed(data[:b_begin] + data[b_end:], part, len(text[:root.end()].encode()), root.group(1)):
+        return False
     cells.prefixes = prefixes
     return _scan_cells(text, begin, end, cells)
 
