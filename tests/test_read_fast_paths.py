@@ -221,3 +221,17 @@ def test_views_read_after_any_template_are_judged_as_expat_judges_them(tmp_path,
             alone = _with_views(tmp_path, f"a{k}.xlsx", views.format(n=1))
             _with_views(tmp_path, "first.xlsx", template.format(n=7))
             assert _with_views(tmp_path, f"b{k}.xlsx", views.format(n=1)) == alone, (template, views)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cells_at_keys_are_what_get_finds(seed):
+    from sheetnet.xlsx.sheetxml import ROW_KEY, ColumnCells
+
+    rng = random.Random(seed)
+    places = [(rng.randrange(1, 40), rng.randrange(1, 30)) for _ in range(rng.randrange(0, 300))]
+    if seed % 2:
+        places.sort()  # (in order: no second index)
+    cells = ColumnCells([r * ROW_KEY + c for r, c in places], [Cell(float(i), "n") for i in range(len(places))])
+    asked = [(rng.randrange(1, 45), rng.randrange(1, 35)) for _ in range(200)] + places[:20]
+    got = cells.at_keys([r * ROW_KEY + c for r, c in asked])
+    assert got == [cells.get(p) for p in asked] and (not places or any(c is not None for c in got))
