@@ -235,3 +235,25 @@ def test_cells_at_keys_are_what_get_finds(seed):
     asked = [(rng.randrange(1, 45), rng.randrange(1, 35)) for _ in range(200)] + places[:20]
     got = cells.at_keys([r * ROW_KEY + c for r, c in asked])
     assert got == [cells.get(p) for p in asked] and (not places or any(c is not None for c in got))
+
+
+def test_row_tags_are_judged_alike_remembered_or_not(monkeypatch):
+    from sheetnet.xlsx import sheetxml
+
+    rng = random.Random(3)
+    pieces = ['<row r="{r}">', '</row>', '<row r="{r}"/>', '<row r="{r}" spans="1:3">', '<row r="{r}" x:a="1">',
+              '<row r="{r}" r="2">', '<row r="{r}" a="&amp;">', '<row r="{r}" a="&bogus;">', '\n ', '<row r="{r}" y:a="1">']
+    declared = [{"xml": sheetxml._XML_NS}, {"xml": sheetxml._XML_NS, "x": "urn:x"},
+                {"xml": sheetxml._XML_NS, "x": "urn:x", "y": "urn:x"}]
+    cases = [([p.format(r=r) for r, p in enumerate(rng.choices(pieces, k=rng.randrange(1, 6)), 1)], rng.choice(declared))
+             for _ in range(300)]
+    cases += [(['<row r="1" x:a="1" y:a="2">', "</row>"], d) for d in declared]
+    monkeypatch.setattr(sheetxml, "_ROWS_OK", {})
+    first = [sheetxml._rows_closed(tags, prefixes) for tags, prefixes in cases]
+    fresh = []
+    for tags, prefixes in cases:
+        monkeypatch.setattr(sheetxml, "_ROWS_OK", {})
+        fresh.append(sheetxml._rows_closed(tags, prefixes))
+    assert first == fresh and set(first) == {True, False}
+    assert [sheetxml._rows_closed(['<row r="1" x:a="1">', "</row>"], d) for d in declared] == [False, True, True]
+    assert [sheetxml._rows_closed(['<row r="1" x:a="1" y:a="2">', "</row>"], d) for d in declared] == [False, False, False]

@@ -805,11 +805,21 @@ def _refs_ok(text: str) -> bool:
 
 def _rows_closed(tags: list[str], prefixes: dict[str, str]) -> bool:
     """Are the row tags well-formed XML: each row closed before the next opens, each one's attributes
-    unique and their prefixes declared?"""
+    unique and their prefixes declared? (Remembered for the few last sheets' row tags and prefixes: a class's
+    workbooks are one template, their rows the same.)"""
     tags = "".join(tags)
-    if not _ROWS_CLOSED.fullmatch(tags) or ("&" in tags and not _refs_ok(tags)):
-        return False
-    return all(_names_ok(names, prefixes) for names in set(_ROW_NAMES.findall(_ATTR_VALUE.sub('=""', tags))))
+    key = (tags, *prefixes.items())
+    known = _ROWS_OK.get(key)
+    if known is None:
+        known = bool(_ROWS_CLOSED.fullmatch(tags)) and ("&" not in tags or _refs_ok(tags)) and all(
+            _names_ok(names, prefixes) for names in set(_ROW_NAMES.findall(_ATTR_VALUE.sub('=""', tags))))
+        if len(tags) <= _ROWS_OK_CHARS:
+            _remember(_ROWS_OK, key, known, _ROWS_OK_ENTRIES)
+    return known
+
+
+_ROWS_OK: dict[tuple, bool] = {}
+_ROWS_OK_CHARS, _ROWS_OK_ENTRIES = 1 << 18, 16
 
 
 _ATTR_NAME = re.compile(r' ([^ ="]+)="')
