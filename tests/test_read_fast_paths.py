@@ -66,12 +66,19 @@ def test_a_chunk_of_a_shape_read_before_reads_as_the_scanner_reads_it(tmp_path, 
     counting = _Counting(sheetxml._CELL)
     monkeypatch.setattr(sheetxml, "_CELL", counting)
     monkeypatch.setattr(sheetxml, "_SAME_SHAPES", {})
+    planned = []
+    real = sheetxml._take_planned
+    monkeypatch.setattr(sheetxml, "_take_planned", lambda *a: planned.append(1) or real(*a))
     hits = 0
-    for trial in range(16):
-        # values every cell takes (a shared string's number too), or any (a refusal, mostly)
-        values = [rng.choice(_VALUES if trial % 4 == 3 else _SAFE) for _ in range(n)]
+    for trial in range(4 * len(_VALUES)):
+        # values every cell takes (a shared string's number too), and now and then another
+        values = [rng.choice(_SAFE) for _ in range(n)]
         if trial % 4 == 2:  # another value empty: another shape
             values[rng.randrange(n)] = ""
+        if trial % 4 == 3:  # one value of each kind in turn, perhaps another
+            values[rng.randrange(n)] = _VALUES[trial // 4 % len(_VALUES)]
+            if rng.random() < 0.3:
+                values[rng.randrange(n)] = rng.choice(_VALUES)
         body = template.format(*values)
         monkeypatch.setattr(sheetxml, "_SAME_SHAPE_CHARS", -1)  # the long way: the expression's matches
         slow = _outcome(tmp_path, f"slow{trial}.xlsx", body)
@@ -81,9 +88,9 @@ def test_a_chunk_of_a_shape_read_before_reads_as_the_scanner_reads_it(tmp_path, 
         hits += counting.calls == before
         assert fast == slow, trial
     if seed % 3 == 2:  # a value in a cell the bulk does not take: never remembered
-        assert hits == 0 and not sheetxml._SAME_SHAPES
-    else:
-        assert hits >= 6
+        assert hits == 0 and not sheetxml._SAME_SHAPES and not planned
+    else:  # (each hit after the first well read one read by its plan)
+        assert hits >= 6 and len(planned) >= hits - 2
 
 
 def test_a_remembered_shape_gives_each_value_to_its_own_cell(tmp_path, monkeypatch):
@@ -257,3 +264,54 @@ def test_row_tags_are_judged_alike_remembered_or_not(monkeypatch):
     assert first == fresh and set(first) == {True, False}
     assert [sheetxml._rows_closed(['<row r="1" x:a="1">', "</row>"], d) for d in declared] == [False, True, True]
     assert [sheetxml._rows_closed(['<row r="1" x:a="1" y:a="2">', "</row>"], d) for d in declared] == [False, False, False]
+
+
+
+def _read_doc(tmp_path, name, body, root_attrs=""):
+    import zipfile
+
+    path = write_xlsx(tmp_path / name, {"S": body}, ["zero", "one"])
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    part = next(n for n in parts if n.startswith("xl/worksheets/"))
+    parts[part] = parts[part].replace(b"<worksheet ", b"<worksheet " + root_attrs.encode() + b" ", 1)
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    try:
+        with WorkbookCells(path) as wb:
+            got = wb.sheet("S")
+            return [(k, c.value, c.kind, c.formula) for k, c in got.items()], dict(getattr(got, "arrays", {}))
+    except UnusableInput as e:
+        return str(e)
+
+
+@pytest.mark.parametrize("case", ["rows", "elements", "prefixes", "chunks", "arrays"])
+def test_a_plan_stands_only_for_what_the_matches_determine(tmp_path, monkeypatch, case):
+    # A chunk read by its plan reads as the scanner reads it, whatever else differs: its row tags (judged
+    # after the chunk), the count of cells so far, the root's prefixes, the chunks before it
+    from sheetnet.xlsx import sheetxml
+
+    monkeypatch.setattr(sheetxml, "_SAME_SHAPES", {})
+    body = ('<row r="1"><c r="A1"><f t="shared" ref="A1:A9" si="0">B1+1</f><v>{}</v></c><c r="B1" x:a="1"/>'
+            '<c r="C1"><f t="array" ref="C1:C2">A1:A2</f><v>{}</v></c></row>'
+            + "".join(f'<row r="{r}"><c r="A{r}"><f t="shared" si="0"/><v>{{}}</v></c></row>' for r in range(2, 9)))
+    first = [str(k) for k in range(10)]
+    again = [str(k * 7) for k in range(10)]
+    root = 'xmlns:x="urn:x"'
+    if case == "rows":  # rows that are not closed: refused after the chunk, every time
+        body = body.replace("</row><row r=\"5\">", '<row r="5">', 1)
+    if case == "chunks":
+        monkeypatch.setattr(sheetxml, "_CHUNK", 200)
+    outcomes = [_read_doc(tmp_path, "a.xlsx", body.format(*first), root)]
+    if case == "elements":
+        monkeypatch.setattr(sheetxml, "MAX_ELEMENTS", 5)
+    if case == "prefixes":
+        root = ""
+    outcomes.append(_read_doc(tmp_path, "b.xlsx", body.format(*again), root))
+    monkeypatch.setattr(sheetxml, "_SAME_SHAPES", {})
+    assert outcomes[1] == _read_doc(tmp_path, "c.xlsx", body.format(*again), root)
+    if case in ("rows", "elements", "prefixes"):
+        assert isinstance(outcomes[1], str)
+    else:
+        assert outcomes[1][0][-1] == ((8, 1), 56.0, "n", "=B8+1") and outcomes[1][1] == {(1, 3): (2, 3)}

@@ -721,15 +721,15 @@ def _scan_range(text: str, pos: int, end: int, cells: _Cells, tags: list[str]) -
     col_numbers = _COLUMNS
     while pos < end:
         stop = _chunk_end(text, pos, end)
-        found, remember = _matches(text, pos, stop)
+        found, shape, key = _matches(text, pos, stop)
         # what no text of the chunk holds need not be looked for in its texts one by one
         # (one character is looked for at memchr's speed, three at a lesser one)
         amp = text.find("&", pos, stop) >= 0
         cdata_end = text.find("]", pos, stop) >= 0 and text.find("]]>", pos, stop) >= 0
-        if found and not _take(found, cells, col_numbers, tags, amp, cdata_end):
+        if found and not _take(found, cells, col_numbers, tags, amp, cdata_end, shape):
             return False
-        if remember is not None:  # read as the scanner reads: its matches are the chunk's shape's
-            _remember(_SAME_SHAPES, *remember, _SAME_SHAPES_ENTRIES)
+        if key is not None:  # read as the scanner reads: its matches are the chunk's shape's
+            _remember(_SAME_SHAPES, key, shape, _SAME_SHAPES_ENTRIES)
         if len(cells.keys) > cells._limit and cells.over():
             raise cells.too_many(len(cells.keys), MAX_CELLS)
         pos = stop
@@ -742,35 +742,61 @@ def _scan_range(text: str, pos: int, end: int, cells: _Cells, tags: list[str]) -
 # value's text being taken whole by [^<]*+ whatever it is. Remembered only for a chunk read as the scanner
 # reads (by _take) whose values are all in the bulk's cells, each the value of its match in order.
 _VALUE_TEXT = re.compile(r'<v>([^<]++)</v>')
-_SAME_SHAPES: dict[str, tuple] = {}
+_SAME_SHAPES: dict[str, "_Shape"] = {}
 _SAME_SHAPE_CHARS = 1 << 19  # characters of a chunk, at most (a large sheet is not split twice for nothing)
 _SAME_SHAPES_ENTRIES = 8
 
 
-def _matches(text: str, pos: int, stop: int) -> tuple[list[tuple], tuple | None]:
+class _Shape:
+    """A chunk's matches without their values (vs all empty), where its values go (slots: the matches that
+    have one, in order), and what _take worked out from them alone (_Plan), by the root's prefixes."""
+
+    __slots__ = ("columns", "slots", "plans")
+
+    def __init__(self, columns: tuple, slots: list[int]):
+        self.columns, self.slots, self.plans = columns, slots, {}
+
+
+class _Plan:
+    """What a chunk's matches determine whatever their values, as _take worked it out for a sheet's first
+    chunk (no shared master, no array formula before it): the columns with the cells in other forms read
+    again, the row tags, the cells' count, keys and formulas, the shared masters and array formulas it
+    defines, the cells read one by one for their form (odd), those without a value and those of them
+    dropped (no formula either)."""
+
+    __slots__ = ("columns", "tags", "cells_found", "all_keys", "formulas", "shared", "arrays", "odd", "unvalued",
+                 "dropped")
+
+    def __init__(self, *fields):
+        for name, value in zip(self.__slots__, fields):
+            setattr(self, name, value)
+
+
+def _matches(text: str, pos: int, stop: int) -> tuple[list[tuple], _Shape | None, str | None]:
     """The scanner's matches of text[pos:stop] as seven columns (cols, rows, ts, fattrs, ftexts, vs, others:
     _CELL's groups; [] when none), from _CELL.findall or, for a chunk of a shape matched before, from the
-    matches remembered with it and the chunk's values; and what to remember once _take has read them."""
+    matches remembered with it and the chunk's values; the chunk's _Shape (None: none), and its text
+    without values when the shape is new (to be remembered once _take has read the chunk)."""
     if stop - pos > _SAME_SHAPE_CHARS:
-        return list(zip(*_CELL.findall(text, pos, stop))), None
+        return list(zip(*_CELL.findall(text, pos, stop))), None, None
     pieces = _VALUE_TEXT.split(text[pos:stop])
     values = pieces[1::2]
-    shape = "\0".join(pieces[0::2])  # ('\0': in no text, _plain_chars)
-    known = _SAME_SHAPES.get(shape)
+    key = "\0".join(pieces[0::2])  # ('\0': in no text, _plain_chars)
+    known = _SAME_SHAPES.get(key)
     if known is not None:
-        columns, slots = known
+        columns = known.columns
         vs = list(columns[5])
-        for i, v in zip(slots, values):
+        for i, v in zip(known.slots, values):
             vs[i] = v
-        return (*columns[:5], tuple(vs), columns[6]), None
+        return (*columns[:5], tuple(vs), columns[6]), known, None
     columns = list(zip(*_CELL.findall(text, pos, stop)))
     if not columns:
-        return columns, None
+        return columns, None, None
     vs = columns[5]
     slots = [i for i, v in enumerate(vs) if v]
     if [vs[i] for i in slots] != values or "<v>" in "".join(columns[6]):
-        return columns, None  # a value read otherwise (a cell in another form): never remembered
-    return columns, (shape, ((*columns[:5], ("",) * len(vs), columns[6]), slots))
+        return columns, None, None  # a value read otherwise (a cell in another form): never remembered
+    return columns, _Shape((*columns[:5], ("",) * len(vs), columns[6]), slots), key
 
 
 def _chunk_end(text: str, pos: int, end: int) -> int:
@@ -951,12 +977,21 @@ def _formulas(cells: _Cells, cols: tuple, rows: tuple, fattrs: tuple, ftexts: tu
 
 
 def _take(columns: list[tuple], cells: _Cells, col_numbers: dict[str, int], tags: list[str], amp: bool = True,
-          cdata_end: bool = True) -> bool:
+          cdata_end: bool = True, shape: _Shape | None = None) -> bool:
     """The scanner's matches (seven columns: _matches) → cells; False: one of them is not a cell in the
     plain form. The plain number cells (the bulk of any book-style sheet: a number, with or without a
-    formula) are converted column by column with C-level loops; the others (text, booleans, errors, inline strings, entities in
-    a value …) one by one through add(). `tags` gathers the row tags. `amp`, `cdata_end`: may a text
-    hold '&', ']]>'? (False: the chunk holds none)"""
+    formula) are converted column by column with C-level loops; the others (text, booleans, errors,
+    inline strings, entities in a value …) one by one through add() (_convert). `tags` gathers the row
+    tags. `amp`, `cdata_end`: may a text hold '&', ']]>'? (False: the chunk holds none). `shape`: the
+    chunk's _Shape (None: none), whose _Plan stands for what the matches alone determine once worked out."""
+    # a plan holds for a sheet's first chunk (no shared master, no array formula before it) under the root
+    # prefixes it was made with; not for a child's half (its members may wait for masters in the first half)
+    planned = shape is not None and not cells.shared and not cells.arrays and not cells.as_tuples
+    prefix_key = tuple(cells.prefixes.items()) if planned else None
+    plan = shape.plans.get(prefix_key) if planned else None
+    if plan is not None:
+        return _take_planned(plan, columns[5], cells, tags, amp, cdata_end)
+    tags_before = len(tags)
     cols, rows, ts, fattrs, ftexts, vs, others = columns
     n = len(cols)
     rests = inlines = ("",) * n
@@ -1034,7 +1069,6 @@ def _take(columns: list[tuple], cells: _Cells, col_numbers: dict[str, int], tags
         if same is not None and sum(map(len, same[:4])) <= _SAME_CHARS:
             _remember(_SAME_CHUNKS, same, (tuple(all_keys), tuple(formulas), dict(cells.shared), dict(cells.arrays)),
                       _SAME_ENTRIES)
-    unescape = safexml.unescape
     # the others, read one by one: a type other than a number, other attributes, an inline string,
     # an entity in the value
     odd = [i for t in set(ts).difference(_PLAIN_TYPES) for i in _where(ts, t)]  # (most cells have no t)
@@ -1042,10 +1076,46 @@ def _take(columns: list[tuple], cells: _Cells, col_numbers: dict[str, int], tags
         odd += compress(range(n), rests)
     if any(inlines):
         odd += compress(range(n), inlines)
-    if v_amp:
-        odd += [i for i, v in enumerate(vs) if "&" in v]
     unvalued = _where(vs, "")
     dropped = [i for i in unvalued if formulas[i] is None]  # an empty styled cell is no cell
+    if planned:
+        plan = _Plan((cols, rows, ts, rests, fattrs, ftexts, inlines), tags[tags_before:], cells_found, all_keys,
+                     formulas, dict(cells.shared), dict(cells.arrays), odd, unvalued, dropped)
+    if v_amp:
+        odd = odd + [i for i, v in enumerate(vs) if "&" in v]
+    _convert(cells, vs, cols, rows, ts, inlines, all_keys, formulas, odd, unvalued, dropped)
+    if plan is not None:  # (made for a chunk read whole)
+        shape.plans[prefix_key] = plan
+    return True
+
+
+def _take_planned(plan: _Plan, vs: tuple, cells: _Cells, tags: list[str], amp: bool, cdata_end: bool) -> bool:
+    """_take() of a chunk whose matches' plan was worked out before: only the values are looked at (what
+    the rest of the matches determine passed every check then)."""
+    cols, rows, ts, _rests, _fattrs, _ftexts, inlines = plan.columns
+    tags += plan.tags
+    cells.elements += plan.cells_found
+    if cells.elements > MAX_ELEMENTS:
+        raise cells.too_many(cells.elements, MAX_ELEMENTS)
+    v_all = "".join(vs) if amp or cdata_end else ""
+    if cdata_end and "]]>" in v_all:
+        return False  # not allowed in a text (as _take says)
+    v_amp = amp and "&" in v_all
+    if v_amp and not _refs_ok("\0".join(vs)):
+        return False
+    cells.shared.update(plan.shared)
+    cells.arrays.update(plan.arrays)
+    odd = plan.odd + [i for i, v in enumerate(vs) if "&" in v] if v_amp else plan.odd
+    _convert(cells, vs, cols, rows, ts, inlines, plan.all_keys, plan.formulas, odd, plan.unvalued, plan.dropped)
+    return True
+
+
+def _convert(cells: _Cells, vs, cols, rows, ts, inlines, all_keys, formulas, odd: list[int], unvalued: list[int],
+             dropped: list[int]) -> None:
+    """The chunk's cells (in its columns, each one's key and formula worked out) → cells.keys and cells.list,
+    in the document's order: the bulk's values converted column by column, the odd ones one by one."""
+    unescape = safexml.unescape
+    n = len(cols)
     keep = None
     if odd or dropped:
         keep = [True] * n
@@ -1069,7 +1139,7 @@ def _take(columns: list[tuple], cells: _Cells, col_numbers: dict[str, int], tags
     if not odd:
         cells.keys.extend(all_keys if keep is None else compress(all_keys, keep))
         cells.list.extend(made)
-        return True
+        return
     bulk_keys, bulk = list(compress(all_keys, keep)), list(made)
     odd = sorted(set(odd))
     one_by_one = [cells.cell(cols[i] + rows[i], ts[i], formulas[i], unescape(vs[i]) if vs[i] else None,
@@ -1087,7 +1157,6 @@ def _take(columns: list[tuple], cells: _Cells, col_numbers: dict[str, int], tags
             cells.list.append(cell)
     cells.keys.extend(bulk_keys[done:])
     cells.list.extend(bulk[done:])
-    return True
 
 
 def _general(data: bytes, part: str, cells: _Cells) -> None:
