@@ -834,12 +834,12 @@ def _rows_closed(tags: list[str], prefixes: dict[str, str]) -> bool:
     unique and their prefixes declared? (Remembered for the few last sheets' row tags and prefixes: a class's
     workbooks are one template, their rows the same.)"""
     tags = "".join(tags)
-    key = (tags, *prefixes.items())
-    known = _ROWS_OK.get(key)
+    key = (tags, *prefixes.items()) if len(tags) <= _ROWS_OK_CHARS else None  # (a large sheet's: not hashed)
+    known = _ROWS_OK.get(key) if key is not None else None
     if known is None:
         known = bool(_ROWS_CLOSED.fullmatch(tags)) and ("&" not in tags or _refs_ok(tags)) and all(
             _names_ok(names, prefixes) for names in set(_ROW_NAMES.findall(_ATTR_VALUE.sub('=""', tags))))
-        if len(tags) <= _ROWS_OK_CHARS:
+        if key is not None:
             _remember(_ROWS_OK, key, known, _ROWS_OK_ENTRIES)
     return known
 
