@@ -66,6 +66,7 @@ def test_a_chunk_of_a_shape_read_before_reads_as_the_scanner_reads_it(tmp_path, 
     counting = _Counting(sheetxml._CELL)
     monkeypatch.setattr(sheetxml, "_CELL", counting)
     monkeypatch.setattr(sheetxml, "_SAME_SHAPES", {})
+    monkeypatch.setattr(sheetxml, "_SHEETS_READ", {"S": None})  # (a sheet of its name read before)
     planned = []
     real = sheetxml._take_planned
     monkeypatch.setattr(sheetxml, "_take_planned", lambda *a: planned.append(1) or real(*a))
@@ -97,6 +98,7 @@ def test_a_remembered_shape_gives_each_value_to_its_own_cell(tmp_path, monkeypat
     from sheetnet.xlsx import sheetxml
 
     monkeypatch.setattr(sheetxml, "_SAME_SHAPES", {})
+    monkeypatch.setattr(sheetxml, "_SHEETS_READ", {"S": None})  # (a sheet of its name read before)
     body = ('<row r="1"><c r="A1"><v>{}</v></c><c r="B1" s="1"/><c r="C1"><f>A1</f><v></v></c><c r="D1"><v>{}</v></c>'
             '</row><row r="2"><c r="A2" t="s"><v>{}</v></c><c r="B2"><f>A1+1</f><v>{}</v></c></row>')
     first = _outcome(tmp_path, "a.xlsx", body.format(1, 2, 0, 3))
@@ -113,6 +115,7 @@ def test_a_large_chunk_is_not_split_by_its_values(tmp_path, monkeypatch):
     from sheetnet.xlsx import sheetxml
 
     monkeypatch.setattr(sheetxml, "_SAME_SHAPES", {})
+    monkeypatch.setattr(sheetxml, "_SHEETS_READ", {"S": None})  # (a sheet of its name read before)
     monkeypatch.setattr(sheetxml, "_SAME_SHAPE_CHARS", 100)
     monkeypatch.setattr(sheetxml, "_VALUE_TEXT", None)  # (never used)
     body = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 30))
@@ -293,6 +296,7 @@ def test_a_plan_stands_only_for_what_the_matches_determine(tmp_path, monkeypatch
     from sheetnet.xlsx import sheetxml
 
     monkeypatch.setattr(sheetxml, "_SAME_SHAPES", {})
+    monkeypatch.setattr(sheetxml, "_SHEETS_READ", {"S": None})  # (a sheet of its name read before)
     body = ('<row r="1"><c r="A1"><f t="shared" ref="A1:A9" si="0">B1+1</f><v>{}</v></c><c r="B1" x:a="1"/>'
             '<c r="C1"><f t="array" ref="C1:C2">A1:A2</f><v>{}</v></c></row>'
             + "".join(f'<row r="{r}"><c r="A{r}"><f t="shared" si="0"/><v>{{}}</v></c></row>' for r in range(2, 9)))
@@ -310,8 +314,35 @@ def test_a_plan_stands_only_for_what_the_matches_determine(tmp_path, monkeypatch
         root = ""
     outcomes.append(_read_doc(tmp_path, "b.xlsx", body.format(*again), root))
     monkeypatch.setattr(sheetxml, "_SAME_SHAPES", {})
+    monkeypatch.setattr(sheetxml, "_SHEETS_READ", {"S": None})  # (a sheet of its name read before)
     assert outcomes[1] == _read_doc(tmp_path, "c.xlsx", body.format(*again), root)
     if case in ("rows", "elements", "prefixes"):
         assert isinstance(outcomes[1], str)
     else:
         assert outcomes[1][0][-1] == ((8, 1), 56.0, "n", "=B8+1") and outcomes[1][1] == {(1, 3): (2, 3)}
+
+
+def test_a_sheet_of_a_name_read_first_is_not_split_for_its_shape(tmp_path, monkeypatch):
+    # one workbook read in a process: no chunk is split for a shape it cannot meet again; the next sheet of
+    # that name is, and the one after it is read by its shape
+    from sheetnet.xlsx import sheetxml
+
+    monkeypatch.setattr(sheetxml, "_SAME_SHAPES", {})
+    monkeypatch.setattr(sheetxml, "_SHEETS_READ", {})
+    split = []
+    monkeypatch.setattr(sheetxml, "_VALUE_TEXT", _Splitting(sheetxml._VALUE_TEXT, split))
+    counting = _Counting(sheetxml._CELL)
+    monkeypatch.setattr(sheetxml, "_CELL", counting)
+    body = '<row r="1"><c r="A1"><v>{}</v></c><c r="B1"><f>A1*2</f><v>{}</v></c></row>'
+    got = [_outcome(tmp_path, f"{k}.xlsx", body.format(k, 2 * k))[0] for k in (1, 2, 3)]
+    assert (len(split), counting.calls, list(sheetxml._SHEETS_READ)) == (2, 2, ["S"])
+    assert got[2] == [((1, 1), 3.0, "n", None), ((1, 2), 6.0, "n", "=A1*2")]
+
+
+class _Splitting:
+    def __init__(self, pattern, calls):
+        self.pattern, self.calls = pattern, calls
+
+    def split(self, *args):
+        self.calls.append(1)
+        return self.pattern.split(*args)

@@ -721,7 +721,7 @@ def _scan_range(text: str, pos: int, end: int, cells: _Cells, tags: list[str]) -
     col_numbers = _COLUMNS
     while pos < end:
         stop = _chunk_end(text, pos, end)
-        found, shape, key = _matches(text, pos, stop)
+        found, shape, key = _matches(text, pos, stop, cells.sheet)
         # what no text of the chunk holds need not be looked for in its texts one by one
         # (one character is looked for at memchr's speed, three at a lesser one)
         amp = text.find("&", pos, stop) >= 0
@@ -745,6 +745,10 @@ _VALUE_TEXT = re.compile(r'<v>([^<]++)</v>')
 _SAME_SHAPES: dict[str, "_Shape"] = {}
 _SAME_SHAPE_CHARS = 1 << 19  # characters of a chunk, at most (a large sheet is not split twice for nothing)
 _SAME_SHAPES_ENTRIES = 8
+# The names of the sheets read so far: a chunk's shape is looked for from a sheet's second reading on (a
+# process that reads one workbook never splits a chunk for a shape it cannot meet again)
+_SHEETS_READ: dict[str, None] = {}
+_SHEETS_READ_ENTRIES = 64
 
 
 class _Shape:
@@ -772,12 +776,15 @@ class _Plan:
             setattr(self, name, value)
 
 
-def _matches(text: str, pos: int, stop: int) -> tuple[list[tuple], _Shape | None, str | None]:
-    """The scanner's matches of text[pos:stop] as seven columns (cols, rows, ts, fattrs, ftexts, vs, others:
-    _CELL's groups; [] when none), from _CELL.findall or, for a chunk of a shape matched before, from the
-    matches remembered with it and the chunk's values; the chunk's _Shape (None: none), and its text
-    without values when the shape is new (to be remembered once _take has read the chunk)."""
-    if stop - pos > _SAME_SHAPE_CHARS:
+def _matches(text: str, pos: int, stop: int, sheet: str) -> tuple[list[tuple], _Shape | None, str | None]:
+    """The scanner's matches of text[pos:stop] (a chunk of the sheet named `sheet`) as seven columns (cols,
+    rows, ts, fattrs, ftexts, vs, others: _CELL's groups; [] when none), from _CELL.findall or, for a chunk
+    of a shape matched before, from the matches remembered with it and the chunk's values; the chunk's
+    _Shape (None: none), and its text without values when the shape is new (to be remembered once _take
+    has read the chunk)."""
+    if stop - pos > _SAME_SHAPE_CHARS or sheet not in _SHEETS_READ:
+        if sheet not in _SHEETS_READ:
+            _remember(_SHEETS_READ, sheet, None, _SHEETS_READ_ENTRIES)
         return list(zip(*_CELL.findall(text, pos, stop))), None, None
     pieces = _VALUE_TEXT.split(text[pos:stop])
     values = pieces[1::2]
