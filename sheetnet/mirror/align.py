@@ -18,6 +18,8 @@ signature holding numbers) is taken as it is, without the search.
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import repeat
+from operator import is_
 
 import numpy as np
 
@@ -28,7 +30,7 @@ from sheetnet.memo import Memo
 from sheetnet.mirror.alignment import IDENTITY_AXIS, Alignment, Axis, SheetMap
 from sheetnet.record import record
 from sheetnet.xlsx.reader import SheetCells
-from sheetnet.xlsx.sheetxml import ROW_KEY, cell_index, cells_at, far_col, far_row, positions_array, text_values
+from sheetnet.xlsx.sheetxml import ROW_KEY, ColumnCells, cell_index, cell_kind, cells_at, far_col, far_row, positions_array, text_values
 from sheetnet.xlsx.refs import cell_name, col_letters
 
 EMPTY, NUMBER, FORMULA, TEXT, OTHER = 0, 1, 2, 3, 4  # what a cell holds; a label's text is a code ≥ LABEL
@@ -171,15 +173,39 @@ def fits_in_place(layout: Layout, role: str, cells: SheetCells) -> bool:
     k = _iterations_reach(layout, role, cells)
     if not _labels_in_place(layout, role, cells, k):
         return False
-    for name in s.signature:
-        for r, c in layout.positions(layout[name], 1).reshape(-1, 2):
-            cell = cells.get((int(r), int(c)))
-            if cell is None or not cell.is_number:
-                return False
+    if not signature_holds_numbers(layout, role, cells):
+        return False
     n = _images_reach(layout, role, cells) or 1
     if _image_missing_between(layout, role, cells, n):
         return False
     return _only_where_used(cells, _used_by_layout(layout, role, n, k))
+
+
+_SIGNATURE_CELLS = Memo(64)
+
+
+def signature_cells(layout: Layout, role: str) -> tuple[tuple[int, int], ...]:
+    """(row, col) of each of the role's signature cells (image 1, iteration 1), in order: the layout's alone,
+    worked out once (every workbook of a class is asked, each sheet for each role)."""
+    return _signature_places(layout, role)[0]
+
+
+def _signature_places(layout: Layout, role: str) -> tuple[tuple[tuple[int, int], ...], list[int] | None]:
+    """signature_cells(), and their keys (row * ROW_KEY + col; None: one is outside any sheet)."""
+    def make():
+        parts = [layout.positions(layout[name], 1).reshape(-1, 2) for name in layout.sheet(role).signature]
+        places = tuple(map(tuple, np.concatenate(parts).tolist())) if parts else ()
+        inside = all(r >= 1 and 1 <= c < ROW_KEY for r, c in places)
+        return places, [r * ROW_KEY + c for r, c in places] if inside else None
+
+    return _SIGNATURE_CELLS.get(layout, role, make)
+
+
+def signature_holds_numbers(layout: Layout, role: str, cells: SheetCells) -> bool:
+    """Does the sheet hold a number in every one of the role's signature cells, where the layout has them?"""
+    places, keys = _signature_places(layout, role)
+    held = cells.at_keys(keys) if keys is not None and isinstance(cells, ColumnCells) else list(map(cells.get, places))
+    return not any(map(is_, held, repeat(None))) and list(map(cell_kind, held)).count("n") == len(held)
 
 
 def _only_where_used(cells: SheetCells, used: np.ndarray) -> bool:

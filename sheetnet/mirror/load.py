@@ -175,6 +175,8 @@ _LABELS_OF_A_MOVED_NAMED_SHEET = 0.75
 
 
 def _signature_at(layout: Layout, s: SheetLayout, cells: SheetCells, moved: SheetMap | None) -> bool:
+    if moved is None:
+        return align.signature_holds_numbers(layout, s.role, cells)
     for name in s.signature:
         q = layout[name]
         pos = layout.positions(q, 1)

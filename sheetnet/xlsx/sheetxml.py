@@ -123,6 +123,15 @@ class ColumnCells(Mapping):
             return -1
         return i if self._at is None else self._at[i]
 
+    def at_keys(self, keys: list[int]) -> list[Cell | None]:
+        """The Cell (None: no cell) at each key (row * ROW_KEY + col of a position inside the sheet: a row from
+        1, a column from 1 below ROW_KEY), as get() finds it: the bisections at C speed."""
+        ordered, cells, n = self._sorted, self._cells, len(self._sorted)
+        places = list(map(bisect_left, repeat(ordered), keys))
+        if self._at is not None:
+            return [cells[self._at[i]] if i < n and ordered[i] == k else None for i, k in zip(places, keys)]
+        return [cells[i] if i < n and ordered[i] == k else None for i, k in zip(places, keys)]
+
     def __getitem__(self, key) -> Cell:
         i = self._find(key)
         if i < 0:
@@ -511,12 +520,46 @@ def _remember(cache: dict, key, value, entries: int) -> None:
     cache[key] = value
 
 
-# The documents around <sheetData>'s content that expat found well-formed, byte for byte: a class's
-# workbooks are one template, and the same sheet's columns, conditional formats and page setup would
-# otherwise be parsed again for each. (A sheet a student worked in often differs: its selection.)
-_WELL_FORMED: dict[bytes, None] = {}
+# The documents around <sheetData>'s content that expat found well-formed, byte for byte but for the
+# sheet's views (_views_apart): a class's workbooks are one template, and the same sheet's columns,
+# conditional formats and page setup would otherwise be parsed again for each.
+_WELL_FORMED: dict[bytes | tuple[bytes, bytes], None] = {}
 _WELL_FORMED_BYTES = 1 << 20
 _WELL_FORMED_ENTRIES = 16
+
+
+def _views_apart(outside: bytes, root_end: int) -> tuple[tuple[bytes, bytes], bytes] | None:
+    """The document around <sheetData>'s content without its <sheetViews> element — (what is before it, what
+    is after it) — and the element; None: not one such element after the root's start tag (root_end).
+    The views hold the selection and scroll a student leaves, different in nearly every workbook of a
+    class. With the only <sheetViews and the only </sheetViews>, a document well-formed with one views
+    element is well-formed with another exactly when that one is, under the root's start tag (the only
+    element that declares a namespace: the scanner reads no other)."""
+    start = outside.find(b"<sheetViews>", root_end)
+    end = outside.find(b"</sheetViews>", start)
+    if start < 0 or end < 0 or outside.count(b"<sheetViews") != 1 or outside.count(b"sheetViews>") != 2:
+        return None
+    end += len(b"</sheetViews>")
+    return (outside[:start], outside[end:]), outside[start:end]
+
+
+def _well_formed(outside: bytes, part: str, root_end: int, root_name: str) -> bool:
+    """Is the document around <sheetData>'s content well-formed (as expat says, every DTD refused)?
+    root_end: where the root's start tag ends, root_name: its name."""
+    apart = _views_apart(outside, root_end)
+    key = outside if apart is None else apart[0]
+    checked = outside
+    if key in _WELL_FORMED:
+        if apart is None:
+            return True
+        checked = outside[:root_end] + apart[1] + f"</{root_name}>".encode()  # the views alone
+    try:
+        safexml.check(checked, part)
+    except UnusableInput:
+        return False  # the whole part, parsed again, says where
+    if checked is outside and len(outside) <= _WELL_FORMED_BYTES:
+        _remember(_WELL_FORMED, key, None, _WELL_FORMED_ENTRIES)
+    return True
 
 
 def _scan(data: bytes, part: str, cells: _Cells) -> bool:
@@ -538,14 +581,9 @@ def _scan(data: bytes, part: str, cells: _Cells) -> bool:
     b_begin, b_end = len(text[:begin].encode()), len(data) - len(text[end:].encode())  # in bytes
     if not _plain_chars(data[b_begin:b_end], text, begin, end):
         return False
-    outside = data[:b_begin] + data[b_end:]
-    if outside not in _WELL_FORMED:
-        try:
-            safexml.check(outside, part)
-        except UnusableInput:
-            return False  # the whole part, parsed again, says where
-        if len(outside) <= _WELL_FORMED_BYTES:
-            _remember(_WELL_FORMED, outside, None, _WELL_FORMED_ENTRIES)
+    root = _ROOT.match(text, 0, begin)  # (matched: _plain_start)
+    if not _well_formed(data[:b_begin] + data[b_end:], part, len(text[:root.end()].encode()), root.group(1)):
+        return False
     cells.prefixes = prefixes
     return _scan_cells(text, begin, end, cells)
 
@@ -680,20 +718,92 @@ def _take_half(second: tuple, cells: _Cells, tags: list[str]) -> None:
 
 def _scan_range(text: str, pos: int, end: int, cells: _Cells, tags: list[str]) -> bool:
     """_scan_cells' reading of text[pos:end], chunk by chunk (row tags gathered in `tags`)."""
-    columns = _COLUMNS
+    col_numbers = _COLUMNS
     while pos < end:
         stop = _chunk_end(text, pos, end)
-        found = _CELL.findall(text, pos, stop)
+        found, shape, key = _matches(text, pos, stop, cells.sheet)
         # what no text of the chunk holds need not be looked for in its texts one by one
         # (one character is looked for at memchr's speed, three at a lesser one)
         amp = text.find("&", pos, stop) >= 0
         cdata_end = text.find("]", pos, stop) >= 0 and text.find("]]>", pos, stop) >= 0
-        if found and not _take(found, cells, columns, tags, amp, cdata_end):
+        if found and not _take(found, cells, col_numbers, tags, amp, cdata_end, shape):
             return False
+        if key is not None:  # read as the scanner reads: its matches are the chunk's shape's
+            _remember(_SAME_SHAPES, key, shape, _SAME_SHAPES_ENTRIES)
         if len(cells.keys) > cells._limit and cells.over():
             raise cells.too_many(len(cells.keys), MAX_CELLS)
         pos = stop
     return True
+
+
+# The matches of a chunk by its *shape*: its text without the texts of its non-empty <v> elements. A class's
+# workbooks are one template whose cells differ in their values (a student's numbers): their chunks'
+# shapes are the same, and the scanner's expression (the chunk's largest cost) would match them alike, a
+# value's text being taken whole by [^<]*+ whatever it is. Remembered only for a chunk read as the scanner
+# reads (by _take) whose values are all in the bulk's cells, each the value of its match in order.
+_VALUE_TEXT = re.compile(r'<v>([^<]++)</v>')
+_SAME_SHAPES: dict[str, "_Shape"] = {}
+_SAME_SHAPE_CHARS = 1 << 19  # characters of a chunk, at most (a large sheet is not split twice for nothing)
+_SAME_SHAPES_ENTRIES = 8
+# The names of the sheets read so far: a chunk's shape is looked for from a sheet's second reading on (a
+# process that reads one workbook never splits a chunk for a shape it cannot meet again)
+_SHEETS_READ: dict[str, None] = {}
+_SHEETS_READ_ENTRIES = 64
+
+
+class _Shape:
+    """A chunk's matches without their values (vs all empty), where its values go (slots: the matches that
+    have one, in order), and what _take worked out from them alone (_Plan), by the root's prefixes."""
+
+    __slots__ = ("columns", "slots", "plans")
+
+    def __init__(self, columns: tuple, slots: list[int]):
+        self.columns, self.slots, self.plans = columns, slots, {}
+
+
+class _Plan:
+    """What a chunk's matches determine whatever their values, as _take worked it out for a sheet's first
+    chunk (no shared master, no array formula before it): the columns with the cells in other forms read
+    again, the row tags, the cells' count, keys and formulas, the shared masters and array formulas it
+    defines, the cells read one by one for their form (odd), those without a value and those of them
+    dropped (no formula either)."""
+
+    __slots__ = ("columns", "tags", "cells_found", "all_keys", "formulas", "shared", "arrays", "odd", "unvalued",
+                 "dropped")
+
+    def __init__(self, *fields):
+        for name, value in zip(self.__slots__, fields):
+            setattr(self, name, value)
+
+
+def _matches(text: str, pos: int, stop: int, sheet: str) -> tuple[list[tuple], _Shape | None, str | None]:
+    """The scanner's matches of text[pos:stop] (a chunk of the sheet named `sheet`) as seven columns (cols,
+    rows, ts, fattrs, ftexts, vs, others: _CELL's groups; [] when none), from _CELL.findall or, for a chunk
+    of a shape matched before, from the matches remembered with it and the chunk's values; the chunk's
+    _Shape (None: none), and its text without values when the shape is new (to be remembered once _take
+    has read the chunk)."""
+    if stop - pos > _SAME_SHAPE_CHARS or sheet not in _SHEETS_READ:
+        if sheet not in _SHEETS_READ:
+            _remember(_SHEETS_READ, sheet, None, _SHEETS_READ_ENTRIES)
+        return list(zip(*_CELL.findall(text, pos, stop))), None, None
+    pieces = _VALUE_TEXT.split(text[pos:stop])
+    values = pieces[1::2]
+    key = "\0".join(pieces[0::2])  # ('\0': in no text, _plain_chars)
+    known = _SAME_SHAPES.get(key)
+    if known is not None:
+        columns = known.columns
+        vs = list(columns[5])
+        for i, v in zip(known.slots, values):
+            vs[i] = v
+        return (*columns[:5], tuple(vs), columns[6]), known, None
+    columns = list(zip(*_CELL.findall(text, pos, stop)))
+    if not columns:
+        return columns, None, None
+    vs = columns[5]
+    slots = [i for i, v in enumerate(vs) if v]
+    if [vs[i] for i in slots] != values or "<v>" in "".join(columns[6]):
+        return columns, None, None  # a value read otherwise (a cell in another form): never remembered
+    return columns, _Shape((*columns[:5], ("",) * len(vs), columns[6]), slots), key
 
 
 def _chunk_end(text: str, pos: int, end: int) -> int:
@@ -728,11 +838,21 @@ def _refs_ok(text: str) -> bool:
 
 def _rows_closed(tags: list[str], prefixes: dict[str, str]) -> bool:
     """Are the row tags well-formed XML: each row closed before the next opens, each one's attributes
-    unique and their prefixes declared?"""
+    unique and their prefixes declared? (Remembered for the few last sheets' row tags and prefixes: a class's
+    workbooks are one template, their rows the same.)"""
     tags = "".join(tags)
-    if not _ROWS_CLOSED.fullmatch(tags) or ("&" in tags and not _refs_ok(tags)):
-        return False
-    return all(_names_ok(names, prefixes) for names in set(_ROW_NAMES.findall(_ATTR_VALUE.sub('=""', tags))))
+    key = (tags, *prefixes.items()) if len(tags) <= _ROWS_OK_CHARS else None  # (a large sheet's: not hashed)
+    known = _ROWS_OK.get(key) if key is not None else None
+    if known is None:
+        known = bool(_ROWS_CLOSED.fullmatch(tags)) and ("&" not in tags or _refs_ok(tags)) and all(
+            _names_ok(names, prefixes) for names in set(_ROW_NAMES.findall(_ATTR_VALUE.sub('=""', tags))))
+        if key is not None:
+            _remember(_ROWS_OK, key, known, _ROWS_OK_ENTRIES)
+    return known
+
+
+_ROWS_OK: dict[tuple, bool] = {}
+_ROWS_OK_CHARS, _ROWS_OK_ENTRIES = 1 << 18, 16
 
 
 _ATTR_NAME = re.compile(r' ([^ ="]+)="')
@@ -863,14 +983,23 @@ def _formulas(cells: _Cells, cols: tuple, rows: tuple, fattrs: tuple, ftexts: tu
     return formulas
 
 
-def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list[str], amp: bool = True,
-          cdata_end: bool = True) -> bool:
-    """The scanner's matches → cells; False: one of them is not a cell in the plain form. The plain
-    number cells (the bulk of any book-style sheet: a number, with or without a formula) are converted
-    column by column with C-level loops; the others (text, booleans, errors, inline strings, entities in
-    a value …) one by one through add(). `tags` gathers the row tags. `amp`, `cdata_end`: may a text
-    hold '&', ']]>'? (False: the chunk holds none)"""
-    cols, rows, ts, fattrs, ftexts, vs, others = zip(*found)
+def _take(columns: list[tuple], cells: _Cells, col_numbers: dict[str, int], tags: list[str], amp: bool = True,
+          cdata_end: bool = True, shape: _Shape | None = None) -> bool:
+    """The scanner's matches (seven columns: _matches) → cells; False: one of them is not a cell in the
+    plain form. The plain number cells (the bulk of any book-style sheet: a number, with or without a
+    formula) are converted column by column with C-level loops; the others (text, booleans, errors,
+    inline strings, entities in a value …) one by one through add() (_convert). `tags` gathers the row
+    tags. `amp`, `cdata_end`: may a text hold '&', ']]>'? (False: the chunk holds none). `shape`: the
+    chunk's _Shape (None: none), whose _Plan stands for what the matches alone determine once worked out."""
+    # a plan holds for a sheet's first chunk (no shared master, no array formula before it) under the root
+    # prefixes it was made with; not for a child's half (its members may wait for masters in the first half)
+    planned = shape is not None and not cells.shared and not cells.arrays and not cells.as_tuples
+    prefix_key = tuple(cells.prefixes.items()) if planned else None
+    plan = shape.plans.get(prefix_key) if planned else None
+    if plan is not None:
+        return _take_planned(plan, columns[5], cells, tags, amp, cdata_end)
+    tags_before = len(tags)
+    cols, rows, ts, fattrs, ftexts, vs, others = columns
     n = len(cols)
     rests = inlines = ("",) * n
     cells_found = n
@@ -930,9 +1059,9 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
         cells.arrays.update(arrays)
     else:
         col_set = set(cols)
-        for col in col_set.difference(columns):
-            columns[col] = col_number(col)  # ('' → 0: the place of row tags)
-        c_of = columns.__getitem__
+        for col in col_set.difference(col_numbers):
+            col_numbers[col] = col_number(col)  # ('' → 0: the place of row tags)
+        c_of = col_numbers.__getitem__
         # a row's number and its part of a key, once per row (a row's cells all repeat its number)
         row_of = {row: int(row) for row in set(rows) if row}
         if not 1 <= min(row_of.values()) <= max(row_of.values()) <= MAX_ROWS or max(map(c_of, col_set)) > MAX_COLS:
@@ -947,7 +1076,6 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
         if same is not None and sum(map(len, same[:4])) <= _SAME_CHARS:
             _remember(_SAME_CHUNKS, same, (tuple(all_keys), tuple(formulas), dict(cells.shared), dict(cells.arrays)),
                       _SAME_ENTRIES)
-    unescape = safexml.unescape
     # the others, read one by one: a type other than a number, other attributes, an inline string,
     # an entity in the value
     odd = [i for t in set(ts).difference(_PLAIN_TYPES) for i in _where(ts, t)]  # (most cells have no t)
@@ -955,10 +1083,46 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
         odd += compress(range(n), rests)
     if any(inlines):
         odd += compress(range(n), inlines)
-    if v_amp:
-        odd += [i for i, v in enumerate(vs) if "&" in v]
     unvalued = _where(vs, "")
     dropped = [i for i in unvalued if formulas[i] is None]  # an empty styled cell is no cell
+    if planned:
+        plan = _Plan((cols, rows, ts, rests, fattrs, ftexts, inlines), tags[tags_before:], cells_found, all_keys,
+                     formulas, dict(cells.shared), dict(cells.arrays), odd, unvalued, dropped)
+    if v_amp:
+        odd = odd + [i for i, v in enumerate(vs) if "&" in v]
+    _convert(cells, vs, cols, rows, ts, inlines, all_keys, formulas, odd, unvalued, dropped)
+    if plan is not None:  # (made for a chunk read whole)
+        shape.plans[prefix_key] = plan
+    return True
+
+
+def _take_planned(plan: _Plan, vs: tuple, cells: _Cells, tags: list[str], amp: bool, cdata_end: bool) -> bool:
+    """_take() of a chunk whose matches' plan was worked out before: only the values are looked at (what
+    the rest of the matches determine passed every check then)."""
+    cols, rows, ts, _rests, _fattrs, _ftexts, inlines = plan.columns
+    tags += plan.tags
+    cells.elements += plan.cells_found
+    if cells.elements > MAX_ELEMENTS:
+        raise cells.too_many(cells.elements, MAX_ELEMENTS)
+    v_all = "".join(vs) if amp or cdata_end else ""
+    if cdata_end and "]]>" in v_all:
+        return False  # not allowed in a text (as _take says)
+    v_amp = amp and "&" in v_all
+    if v_amp and not _refs_ok("\0".join(vs)):
+        return False
+    cells.shared.update(plan.shared)
+    cells.arrays.update(plan.arrays)
+    odd = plan.odd + [i for i, v in enumerate(vs) if "&" in v] if v_amp else plan.odd
+    _convert(cells, vs, cols, rows, ts, inlines, plan.all_keys, plan.formulas, odd, plan.unvalued, plan.dropped)
+    return True
+
+
+def _convert(cells: _Cells, vs, cols, rows, ts, inlines, all_keys, formulas, odd: list[int], unvalued: list[int],
+             dropped: list[int]) -> None:
+    """The chunk's cells (in its columns, each one's key and formula worked out) → cells.keys and cells.list,
+    in the document's order: the bulk's values converted column by column, the odd ones one by one."""
+    unescape = safexml.unescape
+    n = len(cols)
     keep = None
     if odd or dropped:
         keep = [True] * n
@@ -982,7 +1146,7 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
     if not odd:
         cells.keys.extend(all_keys if keep is None else compress(all_keys, keep))
         cells.list.extend(made)
-        return True
+        return
     bulk_keys, bulk = list(compress(all_keys, keep)), list(made)
     odd = sorted(set(odd))
     one_by_one = [cells.cell(cols[i] + rows[i], ts[i], formulas[i], unescape(vs[i]) if vs[i] else None,
@@ -1000,7 +1164,6 @@ def _take(found: list[tuple], cells: _Cells, columns: dict[str, int], tags: list
             cells.list.append(cell)
     cells.keys.extend(bulk_keys[done:])
     cells.list.extend(bulk[done:])
-    return True
 
 
 def _general(data: bytes, part: str, cells: _Cells) -> None:
