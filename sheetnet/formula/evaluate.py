@@ -45,8 +45,9 @@ class Cells:
         return len(self.rows)
 
     def take(self, index) -> "Cells":
+        """At some of the cells (an absolute corner is one number for all of them: kept as it is)."""
         return Cells(self.sheet, self.rows[index], self.cols[index],
-                     [tuple(c[index] for c in cs) for cs in self.corners], self.ref_sheets)
+                     [tuple(c[index] if np.ndim(c) else c for c in cs) for cs in self.corners], self.ref_sheets)
 
 
 class Evaluation:
