@@ -40,7 +40,8 @@ class Cells:
     corners: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]  # per reference: top, left, bottom, right
     ref_sheets: list[str | None] = field(default_factory=list)  # per reference: its sheet (None: the cells')
     # per (reference, how it is read, the sheet's shape): the addresses it reads (see Evaluation.addresses) —
-    # they depend on the corners alone, so a family's Cells kept for a class check works them out once
+    # they depend on the corners alone, so a family's Cells kept for a class check (Family.cells: from the
+    # second workbook on) works them out once
     memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property

@@ -36,7 +36,8 @@ class Family:
     # (the layout's formula for a slot: its references move by their own steps; key None unless they
     # all sit the same way relative to every cell)
     _groups: list | None = field(default=None, repr=False, compare=False)  # _by_shape at every cell, once
-    _cells: Cells | None = field(default=None, repr=False, compare=False)  # cells() at every cell, once
+    _cells: Cells | None = field(default=None, repr=False, compare=False)  # cells() at every cell, kept
+    _asked: bool = field(default=False, repr=False, compare=False)  # cells() asked once already
 
     @property
     def m(self) -> int:
@@ -50,8 +51,12 @@ class Family:
         """Where each reference points at each cell (index: only at some of the cells). At every cell, made
         once and kept: with it the addresses its evaluations work out (Cells.memo)."""
         if index is None:
-            if self._cells is None:
-                self._cells = self._cells_at(None)
+            if self._cells is None:  # kept from the second call on (a class check: every workbook asks again)
+                cells = self._cells_at(None)
+                if self._asked:
+                    self._cells = cells
+                self._asked = True
+                return cells
             return self._cells
         return self._cells_at(index)
 

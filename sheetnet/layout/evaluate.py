@@ -57,6 +57,7 @@ class Graded:
     # itself is made when evaluated, and kept only when small (`together`): it copies its members' corners
     _joined: dict = field(default_factory=dict, repr=False, compare=False)
     _flat: dict = field(default_factory=dict, repr=False, compare=False)  # sheet's shape → the cells' flat index
+    _shapes: set = field(default_factory=set, repr=False, compare=False)  # the shapes read once
     _source: tuple | None = field(default=None, repr=False, compare=False)  # (see _sources)
 
     def local(self, results: list) -> fv.V:
@@ -66,9 +67,12 @@ class Graded:
         if not self.parts:
             return fv.blank(len(self.rows))
         if all(r is not None and r.kind is None and r.num.shape == (f.m, 1, 1) for r, f in zip(results, self.families)):
-            if self._source is None:
-                self._source = self._sources()
-            source, covered = self._source
+            if self._source is None or self._source is _ONCE:  # (kept from the second workbook on)
+                made = self._sources()
+                self._source = made if self._source is _ONCE else _ONCE
+            else:
+                made = self._source
+            source, covered = made
             num = (results[0].num if len(results) == 1 else np.concatenate([r.num for r in results]))[source]
             if covered is None:
                 return fv.V(num)
@@ -95,14 +99,16 @@ class Graded:
         """The values at the quantity's cells on `grid` (m, 1, 1); where every cell lies inside a sheet's
         block of that shape, by their flat index into it, worked out once per shape."""
         shape = grid.shape
-        flat = self._flat.get(shape, False)
-        if flat is False:
+        flat = self._flat.get(shape, _ONCE)
+        if flat is _ONCE:  # (kept from the second workbook of a shape on: one checked alone keeps no copy)
             R, C = shape
             inside = len(self.rows) and self.rows.min() >= 0 and self.cols.min() >= 0 and \
                 self.rows.max() < R and self.cols.max() < C
             flat = (self.rows * C + self.cols)[:, None, None] if inside else None
-            if len(self._flat) < 8:
+            if shape in self._shapes and len(self._flat) < 8:
                 self._flat[shape] = flat
+            elif len(self._shapes) < 64:
+                self._shapes.add(shape)
         if flat is None or type(grid) is not SheetGrid:
             return grid.gather(self.rows[:, None, None], self.cols[:, None, None])
         return grid.gather_flat(flat)
@@ -111,10 +117,11 @@ class Graded:
         """The family evaluations[e] evaluates: kept when small, so that its Cells (and the addresses its
         references read, Cells.memo) are worked out once for a class check."""
         f = self._joined.get(e)
-        if f is None:
+        if f is None or f is _ONCE:
+            again = f is _ONCE  # (kept from the second workbook on: one checked alone keeps no copies)
             f = together(self.families, self.evaluations[e])
             if f.m <= MEMO_ELEMENTS:
-                self._joined[e] = f
+                self._joined[e] = f if again else _ONCE
         return f
 
 
@@ -262,6 +269,9 @@ class ExpectedTexts:
 
     def __len__(self) -> int:
         return len(self.array())
+
+
+_ONCE = object()  # (Graded.together: made once, not kept yet)
 
 
 def together(families: list[Family], members: list[tuple[int, np.ndarray | None]]) -> Family:
