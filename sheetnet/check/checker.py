@@ -257,25 +257,38 @@ def _judge_quantity(loaded: Loaded, places: Places, diagnoser: Diagnoser, v: Val
     dialect = v.workbook.book.dialect
     ok_local = agree_local(found, g.local, tol, dialect)
     ok_e2e = agree_e2e(found, g.e2e, tol)
-    can = probes.known(g.local)  # not computed from a formula saved without its value
-    wrong_here = can & ~ok_local
-    shows_wrong = wrong_here | (~can & ~ok_e2e)
+    none = np.zeros(g.m, dtype=bool)
+    # (numbers only — kind None — have no blank and no unknown value: those masks are `none`, not computed)
+    can = probes.known(g.local) if g.local.kind is not None else None  # not computed from a formula saved without its value
+    wrong_here = ~ok_local if can is None else can & ~ok_local
+    shows_wrong = wrong_here if can is None else wrong_here | (~can & ~ok_e2e)
     has_formula = np.not_equal(g.texts, None).astype(bool)
-    kinds = g.found.kinds.reshape(g.m)
-    blank = kinds == BLANK
-    unsaved = kinds == NOVALUE  # a formula saved without its value
-    empty = g.graded & ~has_formula & blank
-    no_value = g.graded & has_formula & (blank | unsaved)
-    typed = g.graded & ~has_formula & ~blank & ~unsaved
-    formula = g.graded & has_formula & ~blank & ~unsaved
+    if g.found.kind is None:
+        empty = no_value = none
+        typed = g.graded & ~has_formula
+        formula = g.graded & has_formula
+    else:
+        kinds = g.found.kind.reshape(g.m)
+        blank = kinds == BLANK
+        unsaved = kinds == NOVALUE  # a formula saved without its value
+        empty = g.graded & ~has_formula & blank
+        no_value = g.graded & has_formula & (blank | unsaved)
+        typed = g.graded & ~has_formula & ~blank & ~unsaved
+        formula = g.graded & has_formula & ~blank & ~unsaved
     # the student's formulas over the workbook against its saved values (where every formula is the
     # book's text, that is the comparison just made: `same` is symmetric)
     own_ok = ok_local if g.own is g.local and found is g.found else agree_local(g.own, g.found, tol, dialect)
-    stale = formula & g.evaluable & (can if g.own is g.local else probes.known(g.own)) & ~own_ok
-    wrong = formula & g.evaluable & ~g.equivalent
-    unknown = formula & ~g.evaluable
-    different = formula & g.evaluable & g.equivalent & ~g.same  # right, but written otherwise: is it fill-proof?
-    fill = _fill_mistakes(diagnoser, g, different) if different.any() else np.zeros(g.m, dtype=bool)
+    own_can = can if g.own is g.local else (probes.known(g.own) if g.own.kind is not None else None)
+    if not g.families:  # every graded formula the book's text (local._student_families made no family of
+        # the others: there are none), each one evaluable: none wrong, unknown, or to look at for filling
+        stale = formula & ~own_ok if own_can is None else formula & own_can & ~own_ok
+        wrong = unknown = fill = none
+    else:
+        stale = formula & g.evaluable & ~own_ok if own_can is None else formula & g.evaluable & own_can & ~own_ok
+        wrong = formula & g.evaluable & ~g.equivalent
+        unknown = formula & ~g.evaluable
+        different = formula & g.evaluable & g.equivalent & ~g.same  # right, but written otherwise: is it fill-proof?
+        fill = _fill_mistakes(diagnoser, g, different) if different.any() else none
     problem = empty | no_value | typed | stale | wrong | unknown | fill | (g.graded & ~ok_e2e)
     out = []
     memo: dict[tuple, Diagnosis] = {}

@@ -28,7 +28,7 @@ from sheetnet.formula.family import Family, group
 from sheetnet.formula.grid import Book, SheetGrid
 from sheetnet.formula.values import NUM, TEXT, V
 from sheetnet.i18n import _
-from sheetnet.layout.evaluate import ExpectedTexts, Templates, spans, together
+from sheetnet.layout.evaluate import ExpectedTexts, Templates, spans
 from sheetnet.mirror.compare import Tolerance
 from sheetnet.mirror.kinds import Kind
 from sheetnet.mirror.load import Loaded
@@ -183,24 +183,23 @@ def _grade_quantity(wb: Workbook, view: Book, q, e2e: np.ndarray, tol: Tolerance
     texts[:] = formulas_of(cell_objects.tolist())
     elements = _array_members(wb, sheet, rows, cols, texts)
     same = wb.templates.same_texts(q, texts) & graded
-    grid = wb.book.grid(sheet)
-    found = grid.gather(rows[:, None, None], cols[:, None, None])
+    found = plan.read(wb.book.grid(sheet))
     # the layout's formulas, one evaluation per family (merged across the quantity's slots), and one
     # for the families of one template that read their own cells in each iteration block
     results: list[V | None] = [None] * len(plan.families)
-    for members in plan.evaluations:
-        f = together(plan.families, members)
+    for e, members in enumerate(plan.evaluations):
+        f = plan.together(e)
         v = f.evaluate(view)
         v = fv.error(f.m, fv.NAME) if v is None else v
         for k, span in members:
             results[k] = v if span is None else v.take(span)
-    local_parts = [(cells, results[k].take(where)) for cells, k, where in plan.parts]
-    local = fv.stack_cells(local_parts, len(rows)) if local_parts else fv.blank(len(rows))
+    local = plan.local(results)
     e2e = np.asarray(e2e).reshape(-1)
     if relabels:  # the student's own verdicts upstream: the book's text reads them as the book's, but
         same = np.zeros_like(same)  # the student's cells hold the student's: compared like any formula
-    g = Graded(q.name, plan.shape, sheet, rows, cols, graded, texts, expected, found, local, e2e, same,
-               layout_family=plan.family, layout_families=plan.families, elements=elements)
+    # (every field in order: a record's short way in)
+    g = Graded(q.name, plan.shape, sheet, rows, cols, graded, texts, expected, found, local, e2e, same, None, None, None,
+               None, [], plan.family, plan.families, {}, elements, None)
     _student_families(wb, view, g, tol, relabels)
     return g
 
@@ -362,8 +361,9 @@ def agree_e2e(found: V, expected: np.ndarray, tol: Tolerance) -> np.ndarray:
     """Per cell: does the saved value agree with the engine's (end to end)? Nothing agrees with an
     error value, a blank or NaN."""
     m = found.shape[0]
-    kind = found.kinds.reshape(m)
+    kind = None if found.kind is None else found.kind.reshape(m)
     if expected.dtype == object:
+        kind = found.kinds.reshape(m)
         texts = found.texts().reshape(m)
         return np.array([kind[i] == TEXT and expected[i] is not None and texts[i] == expected[i] for i in range(m)],
                         dtype=bool)
@@ -372,7 +372,7 @@ def agree_e2e(found: V, expected: np.ndarray, tol: Tolerance) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         scale = np.maximum(np.abs(f), np.abs(e))
         ok = np.abs(f - e) <= np.maximum(tol.rel * scale, tol.abs)
-    return ok & (kind == NUM) & np.isfinite(e)
+    return ok & np.isfinite(e) if found.kind is None else ok & (kind == NUM) & np.isfinite(e)
 
 
 def agree_local(found: V, local: V, tol: Tolerance, dialect: str = "excel") -> np.ndarray:

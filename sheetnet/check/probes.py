@@ -38,6 +38,10 @@ def same(a: V, b: V, tol, dialect: str = "excel") -> np.ndarray:
     nothing agrees with a value that is not known (computed from a formula saved without its value)."""
     if not len(a.num):  # no cell to compare (a reshape to (0, -1) would fail)
         return np.zeros(0, dtype=bool)
+    if a.kind is None and b.kind is None:  # numbers only (the common case): within tol, element by element
+        na, nb = a.num.reshape(len(a.num), -1), b.num.reshape(len(b.num), -1)
+        with np.errstate(invalid="ignore"):
+            return (np.abs(na - nb) <= np.maximum(tol.rel * np.maximum(np.abs(na), np.abs(nb)), tol.abs)).all(axis=1)
     ka, kb = a.kinds.reshape(len(a.num), -1), b.kinds.reshape(len(b.num), -1)
     na, nb = a.num.reshape(ka.shape), b.num.reshape(kb.shape)
     if dialect == "libreoffice":  # a boolean is a number there
@@ -323,4 +327,6 @@ def known(v: V) -> np.ndarray:
     """Per cell: is the value known (not computed from a formula saved without its value)?"""
     if not len(v.num):
         return np.zeros(0, dtype=bool)
+    if v.kind is None:  # numbers only
+        return np.ones(len(v.num), dtype=bool)
     return (v.kinds.reshape(len(v.num), -1) != NOVALUE).all(axis=1)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from sheetnet.formula import values as fv
-from sheetnet.formula.grid import Book
+from sheetnet.formula.grid import Book, SheetGrid
 from sheetnet.formula.syntax import Parsed
 from sheetnet.formula.values import BLANK, BOOL, NA, NAME, NULL, NUM, REF, TEXT, VALUE, V
 from sheetnet.record import field, record
@@ -39,14 +39,19 @@ class Cells:
     cols: np.ndarray  # (m,)
     corners: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]  # per reference: top, left, bottom, right
     ref_sheets: list[str | None] = field(default_factory=list)  # per reference: its sheet (None: the cells')
+    # per (reference, how it is read, the sheet's shape): the addresses it reads (see Evaluation.addresses) —
+    # they depend on the corners alone, so a family's Cells kept for a class check (Family.cells: from the
+    # second workbook on) works them out once
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def m(self) -> int:
         return len(self.rows)
 
     def take(self, index) -> "Cells":
+        """At some of the cells (an absolute corner is one number for all of them: kept as it is)."""
         return Cells(self.sheet, self.rows[index], self.cols[index],
-                     [tuple(c[index] for c in cs) for cs in self.corners], self.ref_sheets)
+                     [tuple(c[index] if np.ndim(c) else c for c in cs) for cs in self.corners], self.ref_sheets)
 
 
 class Evaluation:
@@ -127,7 +132,7 @@ class Evaluation:
     def reference(self, k: int, array: bool, clip: bool = False) -> V:
         top, left, bottom, right = self.cells.corners[k]
         sheet = self.cells.ref_sheets[k] if k < len(self.cells.ref_sheets) else None
-        return self.rectangle(sheet, top, left, bottom, right, array, clip)
+        return self.rectangle(sheet, top, left, bottom, right, array, clip, key=(k, array, clip))
 
     def named(self, name: str, array: bool, clip: bool = False) -> V:
         found = self.book.name(name, self.cells.sheet)
@@ -141,44 +146,78 @@ class Evaluation:
         top, left, bottom, right = found.corners
         return self.rectangle(found.sheet, top, left, bottom, right, array, clip)
 
-    def rectangle(self, sheet, top, left, bottom, right, array: bool, clip: bool) -> V:
+    def rectangle(self, sheet, top, left, bottom, right, array: bool, clip: bool, key=None) -> V:
+        """The values a reference names at each cell. key: the reference's (index, array, clip), under which
+        its addresses are kept in the Cells' memo for the next workbook (a small one's: they are a few
+        arrays of the reference's size)."""
         grid = self.book.grid(sheet if sheet is not None else self.cells.sheet)
         if grid is None:
             return fv.error(1, REF)
+        shape = grid.shape
+        at = None if key is None else self.cells.memo.get((key, shape))
+        if at is None:
+            at = self.addresses(shape, top, left, bottom, right, array, clip)
+            if key is not None and all(a is None or np.size(a) <= MEMO_ELEMENTS for a in at[:3]):
+                self.cells.memo[(key, shape)] = at
+        rows, cols, flat, ok = at
+        if ok is _NONE:
+            return fv.error(self.m, VALUE)
+        v = grid.gather_flat(flat) if flat is not None and type(grid) is SheetGrid else grid.gather(rows, cols)
+        if ok is None:
+            return v
+        kind = np.where(ok[:, None, None], v.kinds, VALUE).astype(np.int8)
+        return fv.from_kinds(np.where(ok[:, None, None], v.num, np.nan), kind, v.text)
+
+    def addresses(self, shape, top, left, bottom, right, array: bool, clip: bool):
+        """What a rectangle reads on a sheet of `shape`, from its corners at each cell alone: (rows, cols,
+        flat, ok) — the addresses, broadcast together ((m, h, 1) and (m, 1, w) for a range), their flat
+        index into the sheet's block when all of them are inside it (else None), and for a range where one
+        value belongs (its implicit intersection with the cell's row or column) which cells have one: None
+        when all do, _NONE when none can (a range of several rows and columns)."""
         top, left, bottom, right = (np.asarray(x).reshape(-1) for x in (top, left, bottom, right))
         if clip:  # a whole column: what lies beyond the used cells is blank, which SUM & co. skip
-            R, C = grid.shape
+            R, C = shape
             bottom, right = np.minimum(bottom, max(R - 1, 1)), np.minimum(right, max(C - 1, 1))
             bottom, right = np.maximum(bottom, top), np.maximum(right, left)
         heights, widths = bottom - top, right - left
         if heights.min() != heights.max() or widths.min() != widths.max():
             raise NotEvaluated("a reference that changes size from cell to cell")
         h, w = int(heights[0]) + 1, int(widths[0]) + 1
+        ok = None
         if h * w > 1 and not array:
-            return self.intersection(grid, top, left, bottom, right, h, w)
-        if max(len(top), 1) * h * w > MAX_ELEMENTS:
-            raise NotEvaluated("a range too large to evaluate")
-        rows = top[:, None, None] + np.arange(h)[None, :, None]
-        cols = left[:, None, None] + np.arange(w)[None, None, :]
-        return grid.gather(rows, cols)
+            rows, cols, ok = self.intersection(top, left, bottom, right, h, w)
+            if ok is _NONE:
+                return rows, cols, None, ok
+        else:
+            if max(len(top), 1) * h * w > MAX_ELEMENTS:
+                raise NotEvaluated("a range too large to evaluate")
+            rows = top[:, None, None] + np.arange(h)[None, :, None]
+            cols = left[:, None, None] + np.arange(w)[None, None, :]
+        R, C = shape
+        inside = rows.size and cols.size and rows.min() >= 0 and cols.min() >= 0 and rows.max() < R and cols.max() < C
+        flat = rows * C + cols if inside else None
+        for a in (rows, cols, flat, ok):
+            if isinstance(a, np.ndarray):
+                a.flags.writeable = False  # (kept in the memo: shared by every workbook's evaluation)
+        return rows, cols, flat, ok
 
-    def intersection(self, grid, top, left, bottom, right, h, w) -> V:
+    def intersection(self, top, left, bottom, right, h, w):
         """A range where one value belongs: the cell in the formula's own row (a 1-column range) or
-        column (a 1-row range), #VALUE! when there is none."""
+        column (a 1-row range), #VALUE! when there is none: (rows, cols, ok) with ok as in addresses."""
         rows, cols = self.cells.rows, self.cells.cols
         if h > 1 and w > 1:
-            return fv.error(self.m, VALUE)
+            return None, None, _NONE
         if w == 1:
             ok = (top <= rows) & (rows <= bottom)
             r, c = np.where(ok, rows, top), np.broadcast_to(left, rows.shape)
         else:
             ok = (left <= cols) & (cols <= right)
             r, c = np.broadcast_to(top, cols.shape), np.where(ok, cols, left)
-        v = grid.gather(r[:, None, None], c[:, None, None])
-        if ok.all():
-            return v
-        kind = np.where(ok[:, None, None], v.kinds, VALUE).astype(np.int8)
-        return fv.from_kinds(np.where(ok[:, None, None], v.num, np.nan), kind, v.text)
+        return r[:, None, None], c[:, None, None], None if ok.all() else ok
+
+
+_NONE = "none"  # (addresses: a range of several rows and columns where one value belongs: #VALUE! at every cell)
+MEMO_ELEMENTS = 8192  # addresses kept per reference at most (64 KB an array)
 
 
 def _constant_array(rows) -> V:

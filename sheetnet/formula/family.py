@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from sheetnet.formula import values as fv
-from sheetnet.formula.evaluate import Cells, Evaluation, NotEvaluated
+from sheetnet.formula.evaluate import MEMO_ELEMENTS, Cells, Evaluation, NotEvaluated
 from sheetnet.formula.grid import Book
 from sheetnet.formula.syntax import Parsed, family_key, parse
 from sheetnet.formula.values import V
@@ -36,6 +36,8 @@ class Family:
     # (the layout's formula for a slot: its references move by their own steps; key None unless they
     # all sit the same way relative to every cell)
     _groups: list | None = field(default=None, repr=False, compare=False)  # _by_shape at every cell, once
+    _cells: Cells | None = field(default=None, repr=False, compare=False)  # cells() at every cell, kept
+    _asked: bool = field(default=False, repr=False, compare=False)  # cells() asked once already
 
     @property
     def m(self) -> int:
@@ -46,7 +48,19 @@ class Family:
         return self.parsed.text
 
     def cells(self, index=None) -> Cells:
-        """Where each reference points at each cell (index: only at some of the cells)."""
+        """Where each reference points at each cell (index: only at some of the cells). At every cell, made
+        once and kept: with it the addresses its evaluations work out (Cells.memo)."""
+        if index is None:
+            if self._cells is None:  # kept from the second call on (a class check: every workbook asks again)
+                cells = self._cells_at(None)
+                if self._asked:
+                    self._cells = cells
+                self._asked = True
+                return cells
+            return self._cells
+        return self._cells_at(index)
+
+    def _cells_at(self, index) -> Cells:
         rows, cols = (self.rows, self.cols) if index is None else (self.rows[index], self.cols[index])
         if self.corners is not None:
             corners = self.corners if index is None else [tuple(x[index] for x in c) for c in self.corners]
@@ -70,13 +84,19 @@ class Family:
             return fv.V(np.zeros((0, 1, 1)))
         if index is not None:
             groups = _by_shape(cells)
+            pieces = [cells if group is None else cells.take(group) for group in groups]
         else:  # the same cells every time (the layout's families are evaluated once per workbook of a class)
             if self._groups is None:
                 self._groups = _by_shape(cells)
             groups = self._groups
+            kept = cells.memo.get("pieces")  # (each group's Cells kept too, with their own memos: a small family's)
+            if kept is None or kept[0] is not groups:
+                kept = (groups, [cells if group is None else cells.take(group) for group in groups])
+                if cells.m <= MEMO_ELEMENTS:
+                    cells.memo["pieces"] = kept
+            pieces = kept[1]
         parts = []
-        for group in groups:
-            part = cells if group is None else cells.take(group)
+        for group, part in zip(groups, pieces):
             ev = Evaluation(self.parsed, book, part)
             try:
                 v = ev.value(array=self.element is not None)
@@ -86,7 +106,7 @@ class Family:
             self.unknown |= ev.unknown
             if self.element is not None:
                 v = v.element(*self.element)
-            parts.append((np.arange(cells.m) if group is None else group, v))
+            parts.append((group, v))  # (None: every cell, the one group there is)
         if self.unknown:
             return None
         if len(parts) == 1:

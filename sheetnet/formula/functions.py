@@ -197,6 +197,14 @@ def _count_matching(cells: V, key, dialect) -> np.ndarray:
     if rest == "" and op == "<>":
         return (k != BLANK).sum(axis=1)
     pattern = _wildcard(rest)
+    if op in ("=", "<>"):  # each distinct text matched once (a row of verdicts holds two: ○ and ×)
+        hits: dict = {}
+        is_text = k == TEXT
+        matched = np.zeros(k.shape, dtype=bool)
+        matched[is_text] = [hits[t] if t in hits else hits.setdefault(t, pattern.fullmatch(t) is not None)
+                            for t in texts[is_text].tolist()]
+        count = matched.sum(axis=1).astype(float)
+        return count if op == "=" else k.shape[1] - count
     out = np.zeros(m)
     for i in range(m):
         for j in np.nonzero(k[i] == TEXT)[0]:
@@ -311,6 +319,8 @@ def _truth(v: V) -> tuple[np.ndarray, np.ndarray | None]:
     if v.kind is None:
         return v.num != 0, None
     kind = v.kind
+    if (kind == BOOL).all():  # a comparison's booleans (the common case): 0 or 1, never an error
+        return v.num != 0, None
     err = np.where(kind >= NULL, kind, np.where(kind == TEXT, VALUE, 0)).astype(np.int8)
     return np.where(kind == BLANK, False, np.nan_to_num(v.num) != 0), (err if err.any() else None)
 
@@ -322,6 +332,8 @@ def _if(ev, args, array):
     yes = fv.boolean(True) if len(args) < 2 else ev.node(args[1], array)
     no = fv.boolean(False) if len(args) < 3 else ev.node(args[2], array)
     truth, err = _truth(cond)
+    if err is None and yes.kind is None and no.kind is None and yes.num.shape[1:] == no.num.shape[1:] == truth.shape[1:]:
+        return V(np.where(truth, yes.num, no.num))  # numbers either way, of one element shape (the common case)
     (c, y, n), shape = fv.broadcast(V(truth.astype(float)), yes, no)
     t = np.broadcast_to(c.num, shape) != 0
     num = np.where(t, np.broadcast_to(y.num, shape), np.broadcast_to(n.num, shape))

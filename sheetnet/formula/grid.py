@@ -152,12 +152,7 @@ class SheetGrid:
         R, C = self.num.shape
         rows, cols = np.asarray(rows), np.asarray(cols)
         if rows.size and cols.size and rows.min() >= 0 and cols.min() >= 0 and rows.max() < R and cols.max() < C:
-            flat = rows * C + cols  # one index for every array: the common case, all inside the block
-            kind = self.kind.ravel().take(flat)
-            if not (kind - NUM).any():
-                return V(self.num.ravel().take(flat))
-            text = self._texts_at(flat, kind) if (kind == TEXT).any() else None
-            return from_kinds(self.num.ravel().take(flat), kind, text)
+            return self.gather_flat(rows * C + cols)  # one index for every array: the common case, all inside the block
         rows, cols = np.broadcast_arrays(rows, cols)
         inside = (rows < R) & (cols < C) & (rows >= 0) & (cols >= 0)
         r, c = np.where(inside, rows, 0), np.where(inside, cols, 0)  # [0, 0]: never a cell: blank
@@ -173,6 +168,14 @@ class SheetGrid:
                 if found is not None:
                     num[index], kind[index], text[index] = found
         return from_kinds(num, kind, text)
+
+    def gather_flat(self, flat: np.ndarray) -> V:
+        """The values at flat indices into the block (row * columns + col), every one inside it."""
+        kind = self.kind.ravel().take(flat)
+        if not (kind - NUM).any():
+            return V(self.num.ravel().take(flat))
+        text = self._texts_at(flat, kind) if (kind == TEXT).any() else None
+        return from_kinds(self.num.ravel().take(flat), kind, text)
 
     def put(self, rows: np.ndarray, cols: np.ndarray, v: V) -> None:
         """Write values (one per cell: v of shape (m, 1, 1)) at the cells rows[i], cols[i]."""

@@ -17,11 +17,12 @@ from __future__ import annotations
 import numpy as np
 
 from sheetnet.formula import values as fv
+from sheetnet.formula.evaluate import MEMO_ELEMENTS
 from sheetnet.formula.family import Family, joined, merged
 from sheetnet.formula.grid import Book, SheetGrid
 from sheetnet.formula.syntax import Parsed, Ref, family_key, parse
 from sheetnet.layout.model import _TOKEN, TYPED, Layout, Quantity, Span
-from sheetnet.record import record, replace
+from sheetnet.record import field, record, replace
 
 __all__ = ["Evaluator", "Graded", "Slot", "Templates", "grids", "spans", "TYPED"]
 
@@ -53,7 +54,75 @@ class Graded:
     family: np.ndarray  # (m,) int: each cell's merged family (−1: none), read-only
     evaluations: list[list[tuple[int, np.ndarray | None]]]  # what is evaluated together: per merged family in
     # it, its index and its cells' positions there (None: evaluated alone) — see _together. The joined family
-    # itself is made when evaluated, not kept: it copies its members' corners
+    # itself is made when evaluated, and kept only when small (`together`): it copies its members' corners
+    _joined: dict = field(default_factory=dict, repr=False, compare=False)
+    _flat: dict = field(default_factory=dict, repr=False, compare=False)  # sheet's shape → the cells' flat index
+    _shapes: set = field(default_factory=set, repr=False, compare=False)  # the shapes read once
+    _source: tuple | None = field(default=None, repr=False, compare=False)  # (see _sources)
+
+    def local(self, results: list) -> fv.V:
+        """The layout's value at each cell (m, 1, 1) from each merged family's result at its cells: the
+        slots' parts stacked (fv.stack_cells), or — every result numbers, each at its family's cells —
+        one index into the results one after another, worked out once."""
+        if not self.parts:
+            return fv.blank(len(self.rows))
+        if all(r is not None and r.kind is None and r.num.shape == (f.m, 1, 1) for r, f in zip(results, self.families)):
+            if self._source is None or self._source is _ONCE:  # (kept from the second workbook on)
+                made = self._sources()
+                self._source = made if self._source is _ONCE else _ONCE
+            else:
+                made = self._source
+            source, covered = made
+            num = (results[0].num if len(results) == 1 else np.concatenate([r.num for r in results]))[source]
+            if covered is None:
+                return fv.V(num)
+            num[~covered] = np.nan
+            kind = np.full(num.shape, fv.NUM, dtype=np.int8)
+            kind[~covered] = fv.BLANK
+            return fv.V(num, kind)
+        return fv.stack_cells([(cells, results[k].take(where)) for cells, k, where in self.parts], len(self.rows))
+
+    def _sources(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """Each cell's place among the merged families' cells one after another (the last part that
+        covers it, as stack_cells writes them), and which cells a part covers (None: every one)."""
+        starts = np.cumsum([0] + [f.m for f in self.families])
+        source = np.zeros(len(self.rows), dtype=np.int64)
+        covered = np.zeros(len(self.rows), dtype=bool)
+        for cells, k, where in self.parts:
+            source[cells] = starts[k] + where
+            covered[cells] = True
+        for a in (source, covered):
+            a.flags.writeable = False
+        return source, (None if covered.all() else covered)
+
+    def read(self, grid: SheetGrid):
+        """The values at the quantity's cells on `grid` (m, 1, 1); where every cell lies inside a sheet's
+        block of that shape, by their flat index into it, worked out once per shape."""
+        shape = grid.shape
+        flat = self._flat.get(shape, _ONCE)
+        if flat is _ONCE:  # (kept from the second workbook of a shape on: one checked alone keeps no copy)
+            R, C = shape
+            inside = len(self.rows) and self.rows.min() >= 0 and self.cols.min() >= 0 and \
+                self.rows.max() < R and self.cols.max() < C
+            flat = (self.rows * C + self.cols)[:, None, None] if inside else None
+            if shape in self._shapes and len(self._flat) < 8:
+                self._flat[shape] = flat
+            elif len(self._shapes) < 64:
+                self._shapes.add(shape)
+        if flat is None or type(grid) is not SheetGrid:
+            return grid.gather(self.rows[:, None, None], self.cols[:, None, None])
+        return grid.gather_flat(flat)
+
+    def together(self, e: int) -> Family:
+        """The family evaluations[e] evaluates: kept when small, so that its Cells (and the addresses its
+        references read, Cells.memo) are worked out once for a class check."""
+        f = self._joined.get(e)
+        if f is None or f is _ONCE:
+            again = f is _ONCE  # (kept from the second workbook on: one checked alone keeps no copies)
+            f = together(self.families, self.evaluations[e])
+            if f.m <= MEMO_ELEMENTS:
+                self._joined[e] = f if again else _ONCE
+        return f
 
 
 class Templates:
@@ -200,6 +269,9 @@ class ExpectedTexts:
 
     def __len__(self) -> int:
         return len(self.array())
+
+
+_ONCE = object()  # (Graded.together: made once, not kept yet)
 
 
 def together(families: list[Family], members: list[tuple[int, np.ndarray | None]]) -> Family:
