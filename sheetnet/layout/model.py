@@ -798,17 +798,17 @@ def _joined_family(template: str, varying: list, n_its: int, n_imgs: int) -> tup
     """A large family's texts (iteration by iteration, image by image) cut from _joined_by_axes' one text
     where each field changes with one axis only — in a block of one iteration (the writer's usual chunk)
     every field changes with the image only — and the fields, each a list now: (None, fields) where the
-    texts must be formatted cell by cell (a field changes with both, or a text would hold a NUL). The
-    writer's cnn-backprop 10: its families' texts in 0.05 s rather than 0.16 s."""
+    texts must be formatted cell by cell (a field changes with both, or a text would hold a NUL). With
+    the corners' slices below, the writer's cnn-backprop 10 took 8,479 M instructions rather than 9,347 M."""
     if n_its == 1 or n_imgs == 1:  # a field's texts, cell by cell, are then one axis's
         along = _PerImage if n_its == 1 else _PerIteration
         varying = [v if isinstance(v, (_PerIteration, _PerImage)) else along(_as_texts(v)) for v in varying]
-    if not varying or "\0" in template or not all(isinstance(v, (_PerIteration, _PerImage)) for v in varying):
+    texts = ()
+    if varying and "\0" not in template and all(isinstance(v, (_PerIteration, _PerImage)) for v in varying):
+        joined = _joined_by_axes(template, varying, n_its, n_imgs)
+        texts = joined.split("\0") if joined is not None else ()
+    if len(texts) != n_its * n_imgs:  # (not cut: a field holding a NUL, a template the pieces cannot be cut from)
         return None, [v * n_its if isinstance(v, _PerImage) else v for v in varying]  # (_PerImage: each cell's)
-    joined = _joined_by_axes(template, varying, n_its, n_imgs)
-    texts = joined.split("\0") if joined is not None else ()
-    if len(texts) != n_its * n_imgs:  # (a field holding a NUL, or a template the pieces cannot be cut from)
-        return None, [list(v) * n_its if isinstance(v, _PerImage) else v for v in varying]
     return texts, varying
 
 
