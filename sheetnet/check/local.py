@@ -367,11 +367,8 @@ def agree_e2e(found: V, expected: np.ndarray, tol: Tolerance) -> np.ndarray:
         texts = found.texts().reshape(m)
         return np.array([kind[i] == TEXT and expected[i] is not None and texts[i] == expected[i] for i in range(m)],
                         dtype=bool)
-    f = found.num.reshape(m)
     e = expected.astype(float)
-    with np.errstate(invalid="ignore"):
-        scale = np.maximum(np.abs(f), np.abs(e))
-        ok = np.abs(f - e) <= np.maximum(tol.rel * scale, tol.abs)
+    ok = probes.close(found.num.reshape(m), e, tol)
     return ok & np.isfinite(e) if found.kind is None else ok & (kind == NUM) & np.isfinite(e)
 
 

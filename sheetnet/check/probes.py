@@ -39,9 +39,7 @@ def same(a: V, b: V, tol, dialect: str = "excel") -> np.ndarray:
     if not len(a.num):  # no cell to compare (a reshape to (0, -1) would fail)
         return np.zeros(0, dtype=bool)
     if a.kind is None and b.kind is None:  # numbers only (the common case): within tol, element by element
-        na, nb = a.num.reshape(len(a.num), -1), b.num.reshape(len(b.num), -1)
-        with np.errstate(invalid="ignore"):
-            return (np.abs(na - nb) <= np.maximum(tol.rel * np.maximum(np.abs(na), np.abs(nb)), tol.abs)).all(axis=1)
+        return close(a.num.reshape(len(a.num), -1), b.num.reshape(len(b.num), -1), tol).all(axis=1)
     ka, kb = a.kinds.reshape(len(a.num), -1), b.kinds.reshape(len(b.num), -1)
     na, nb = a.num.reshape(ka.shape), b.num.reshape(kb.shape)
     if dialect == "libreoffice":  # a boolean is a number there
@@ -49,16 +47,19 @@ def same(a: V, b: V, tol, dialect: str = "excel") -> np.ndarray:
     ea, eb = (ka >= NULL) & (ka != NOVALUE), (kb >= NULL) & (kb != NOVALUE)
     out = ((ka == kb) & (ka != NOVALUE)) | (ea & eb)
     numeric = (ka == NUM) & (kb == NUM)
-    with np.errstate(invalid="ignore"):
-        scale = np.maximum(np.abs(na), np.abs(nb))
-        close = np.abs(na - nb) <= np.maximum(tol.rel * scale, tol.abs)
-    out &= ~numeric | close
+    out &= ~numeric | close(na, nb, tol)
     out &= ~((ka == BOOL) & (kb == BOOL)) | (na == nb)
     texts = (ka == TEXT) & (kb == TEXT)
     if texts.any():
         ta, tb = a.texts().reshape(ka.shape), b.texts().reshape(kb.shape)
         out &= ~texts | (ta == tb)
     return out.all(axis=1)
+
+
+def close(a: np.ndarray, b: np.ndarray, tol) -> np.ndarray:
+    """Element by element: within tol.rel of the larger of the two, or within tol.abs (NaN: close to nothing)."""
+    with np.errstate(invalid="ignore"):
+        return np.abs(a - b) <= np.maximum(tol.rel * np.maximum(np.abs(a), np.abs(b)), tol.abs)
 
 
 # -- probe values ------------------------------------------------------------------------------------
