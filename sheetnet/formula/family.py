@@ -60,6 +60,11 @@ class Family:
             return self._cells
         return self._cells_at(index)
 
+    def of_one_shape(self) -> None:
+        """Every reference has one size at every cell (what _by_shape would find, known to the caller): the
+        family is evaluated as one group, without asking _by_shape."""
+        self._groups = [None]
+
     def _cells_at(self, index) -> Cells:
         rows, cols = (self.rows, self.cols) if index is None else (self.rows[index], self.cols[index])
         if self.corners is not None:

@@ -279,7 +279,7 @@ def together(families: list[Family], members: list[tuple[int, np.ndarray | None]
     if len(members) == 1:
         return families[members[0][0]]
     f = joined([families[k] for k, _ in members])
-    f._groups = [None]  # (_by_shape's answer: _together joins families whose references have one size)
+    f.of_one_shape()  # (_together joins families whose references have one size)
     return f
 
 
@@ -293,7 +293,7 @@ def _together(families: list[Family]) -> list[list[tuple[int, np.ndarray | None]
     for k, f in enumerate(families):
         sizes = _sizes(f) if f.corners is not None and f.parsed.tree is not None and not f.parsed.outside else None
         if sizes is not None:
-            f._groups = [None]  # (_by_shape's answer, found here already: one size at every cell)
+            f.of_one_shape()  # (found here already: one size at every cell)
         groups.setdefault(("alone", k) if sizes is None else (id(f.parsed.tree), f.sheet, f.element, sizes),
                           []).append(k)
         reads.append(f.m * max([h * w for h, w in sizes] or [1]) if sizes is not None else 0)
