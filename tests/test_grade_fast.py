@@ -109,7 +109,7 @@ def test_a_references_kept_addresses_read_what_working_them_out_again_reads(seed
     rng = np.random.default_rng(seed)
     m = int(rng.integers(1, 9))
     rows, cols = rng.integers(1, 15, m), rng.integers(1, 15, m)
-    corners, kinds = [], []
+    corners = []
     for _ in range(8):
         h, w = int(rng.integers(1, 4)), int(rng.integers(1, 4))
         if rng.random() < 0.3:  # one cell wide or high: an intersection where one value belongs

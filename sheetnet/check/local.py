@@ -197,9 +197,8 @@ def _grade_quantity(wb: Workbook, view: Book, q, e2e: np.ndarray, tol: Tolerance
     e2e = np.asarray(e2e).reshape(-1)
     if relabels:  # the student's own verdicts upstream: the book's text reads them as the book's, but
         same = np.zeros_like(same)  # the student's cells hold the student's: compared like any formula
-    # (every field in order: a record's short way in)
-    g = Graded(q.name, plan.shape, sheet, rows, cols, graded, texts, expected, found, local, e2e, same, None, None, None,
-               None, [], plan.family, plan.families, {}, elements, None)
+    g = Graded(q.name, plan.shape, sheet, rows, cols, graded, texts, expected, found, local, e2e, same,
+               layout_family=plan.family, layout_families=plan.families, elements=elements)
     _student_families(wb, view, g, tol, relabels)
     return g
 

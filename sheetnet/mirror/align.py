@@ -169,7 +169,6 @@ def sheet_grid(cells: SheetCells, codes: dict[str, int], shape) -> np.ndarray:
 def fits_in_place(layout: Layout, role: str, cells: SheetCells) -> bool:
     """Labels in place (in every iteration block used), the signature holding numbers, and no cell where
     the layout puts nothing (within its extent): a shifted block always moves some cell off the layout."""
-    s = layout.sheet(role)
     k = _iterations_reach(layout, role, cells)
     if not _labels_in_place(layout, role, cells, k):
         return False
