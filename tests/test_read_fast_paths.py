@@ -66,7 +66,7 @@ def test_a_chunk_of_a_shape_read_before_reads_as_the_scanner_reads_it(tmp_path, 
     counting = _Counting(sheetxml._CELL)
     monkeypatch.setattr(sheetxml, "_CELL", counting)
     monkeypatch.setattr(sheetxml, "_SAME_SHAPES", {})
-    monkeypatch.setattr(sheetxml, "_SHEETS_READ", {"S": None})  # (a sheet of its name read before)
+    monkeypatch.setattr(sheetxml, "_SHEETS_READ", {"S": 0})  # (a sheet of its name read before)
     planned = []
     real = sheetxml._take_planned
     monkeypatch.setattr(sheetxml, "_take_planned", lambda *a: planned.append(1) or real(*a))
@@ -98,7 +98,7 @@ def test_a_remembered_shape_gives_each_value_to_its_own_cell(tmp_path, monkeypat
     from sheetnet.xlsx import sheetxml
 
     monkeypatch.setattr(sheetxml, "_SAME_SHAPES", {})
-    monkeypatch.setattr(sheetxml, "_SHEETS_READ", {"S": None})  # (a sheet of its name read before)
+    monkeypatch.setattr(sheetxml, "_SHEETS_READ", {"S": 0})  # (a sheet of its name read before)
     body = ('<row r="1"><c r="A1"><v>{}</v></c><c r="B1" s="1"/><c r="C1"><f>A1</f><v></v></c><c r="D1"><v>{}</v></c>'
             '</row><row r="2"><c r="A2" t="s"><v>{}</v></c><c r="B2"><f>A1+1</f><v>{}</v></c></row>')
     first = _outcome(tmp_path, "a.xlsx", body.format(1, 2, 0, 3))
@@ -115,7 +115,7 @@ def test_a_large_chunk_is_not_split_by_its_values(tmp_path, monkeypatch):
     from sheetnet.xlsx import sheetxml
 
     monkeypatch.setattr(sheetxml, "_SAME_SHAPES", {})
-    monkeypatch.setattr(sheetxml, "_SHEETS_READ", {"S": None})  # (a sheet of its name read before)
+    monkeypatch.setattr(sheetxml, "_SHEETS_READ", {"S": 0})  # (a sheet of its name read before)
     monkeypatch.setattr(sheetxml, "_SAME_SHAPE_CHARS", 100)
     monkeypatch.setattr(sheetxml, "_VALUE_TEXT", None)  # (never used)
     body = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 30))
@@ -296,7 +296,7 @@ def test_a_plan_stands_only_for_what_the_matches_determine(tmp_path, monkeypatch
     from sheetnet.xlsx import sheetxml
 
     monkeypatch.setattr(sheetxml, "_SAME_SHAPES", {})
-    monkeypatch.setattr(sheetxml, "_SHEETS_READ", {"S": None})  # (a sheet of its name read before)
+    monkeypatch.setattr(sheetxml, "_SHEETS_READ", {"S": 0})  # (a sheet of its name read before)
     body = ('<row r="1"><c r="A1"><f t="shared" ref="A1:A9" si="0">B1+1</f><v>{}</v></c><c r="B1" x:a="1"/>'
             '<c r="C1"><f t="array" ref="C1:C2">A1:A2</f><v>{}</v></c></row>'
             + "".join(f'<row r="{r}"><c r="A{r}"><f t="shared" si="0"/><v>{{}}</v></c></row>' for r in range(2, 9)))
@@ -314,7 +314,7 @@ def test_a_plan_stands_only_for_what_the_matches_determine(tmp_path, monkeypatch
         root = ""
     outcomes.append(_read_doc(tmp_path, "b.xlsx", body.format(*again), root))
     monkeypatch.setattr(sheetxml, "_SAME_SHAPES", {})
-    monkeypatch.setattr(sheetxml, "_SHEETS_READ", {"S": None})  # (a sheet of its name read before)
+    monkeypatch.setattr(sheetxml, "_SHEETS_READ", {"S": 0})  # (a sheet of its name read before)
     assert outcomes[1] == _read_doc(tmp_path, "c.xlsx", body.format(*again), root)
     if case in ("rows", "elements", "prefixes"):
         assert isinstance(outcomes[1], str)
@@ -346,3 +346,34 @@ class _Splitting:
     def split(self, *args):
         self.calls.append(1)
         return self.pattern.split(*args)
+
+
+def test_a_sheet_whose_shapes_are_not_met_again_is_split_for_them_only_now_and_then(tmp_path, monkeypatch):
+    # a class whose students typed their own formulas: three chunks of a name in a row met no shape, so the
+    # next ones are split only every eighth time, until a shape is met again; what is read never changes
+    from sheetnet.xlsx import sheetxml
+
+    monkeypatch.setattr(sheetxml, "_SAME_SHAPES", {})
+    monkeypatch.setattr(sheetxml, "_SHEETS_READ", {"S": 0})
+    split = []
+    monkeypatch.setattr(sheetxml, "_VALUE_TEXT", _Splitting(sheetxml._VALUE_TEXT, split))
+    own = '<row r="1"><c r="A1"><v>{}</v></c><c r="B1"><f>A1*{}</f><v>{}</v></c></row>'  # each its own formula
+    looked = []
+    for k in range(1, 21):
+        before = len(split)
+        got = _outcome(tmp_path, f"{k}.xlsx", own.format(k, k, k * k))[0]
+        looked.append(len(split) - before)
+        assert got == [((1, 1), float(k), "n", None), ((1, 2), float(k * k), "n", f"=A1*{k}")]
+    assert looked == [1, 1, 1] + [0] * 7 + [1] + [0] * 7 + [1, 0]
+    # the 19th's shape (remembered when it was looked for) comes again: paused six more times, then looked
+    # for and met, read by it, and the pause is over
+    counting = _Counting(sheetxml._CELL)
+    monkeypatch.setattr(sheetxml, "_CELL", counting)
+    seen = []
+    for k in range(8):
+        before = len(split), counting.calls
+        got = _outcome(tmp_path, f"again{k}.xlsx", own.format(k, 19, 7))[0]
+        seen.append((len(split) - before[0], counting.calls - before[1]))
+        assert got == [((1, 1), float(k), "n", None), ((1, 2), 7.0, "n", "=A1*19")]
+    assert seen == [(0, 1)] * 6 + [(1, 0)] * 2
+    assert sheetxml._SHEETS_READ["S"] == 0

@@ -746,9 +746,15 @@ _SAME_SHAPES: dict[str, "_Shape"] = {}
 _SAME_SHAPE_CHARS = 1 << 19  # characters of a chunk, at most (a large sheet is not split twice for nothing)
 _SAME_SHAPES_ENTRIES = 8
 # The names of the sheets read so far: a chunk's shape is looked for from a sheet's second reading on (a
-# process that reads one workbook never splits a chunk for a shape it cannot meet again)
-_SHEETS_READ: dict[str, None] = {}
+# process that reads one workbook never splits a chunk for a shape it cannot meet again). Each with its
+# chunks in a row whose shape was not met (looked for or not): a name whose shapes were not met again
+# _MISSES_BEFORE_PAUSE times in a row (a class whose students typed their own formulas: each one's computed
+# sheet is its own) is split for its shape only every _PAUSE-th chunk after that, until one is met again;
+# splitting and keying a chunk no shape matches costs ~6 % of reading it, for nothing.
+_SHEETS_READ: dict[str, int] = {}
 _SHEETS_READ_ENTRIES = 64
+_MISSES_BEFORE_PAUSE = 3
+_PAUSE = 8
 
 
 class _Shape:
@@ -782,14 +788,19 @@ def _matches(text: str, pos: int, stop: int, sheet: str) -> tuple[list[tuple], _
     of a shape matched before, from the matches remembered with it and the chunk's values; the chunk's
     _Shape (None: none), and its text without values when the shape is new (to be remembered once _take
     has read the chunk)."""
-    if stop - pos > _SAME_SHAPE_CHARS or sheet not in _SHEETS_READ:
-        if sheet not in _SHEETS_READ:
-            _remember(_SHEETS_READ, sheet, None, _SHEETS_READ_ENTRIES)
+    misses = _SHEETS_READ.get(sheet)
+    if misses is None:
+        _remember(_SHEETS_READ, sheet, 0, _SHEETS_READ_ENTRIES)
+    if misses is None or stop - pos > _SAME_SHAPE_CHARS:
+        return list(zip(*_CELL.findall(text, pos, stop))), None, None
+    if misses >= _MISSES_BEFORE_PAUSE and (misses - _MISSES_BEFORE_PAUSE) % _PAUSE != _PAUSE - 1:
+        _SHEETS_READ[sheet] = misses + 1  # (paused: not looked for)
         return list(zip(*_CELL.findall(text, pos, stop))), None, None
     pieces = _VALUE_TEXT.split(text[pos:stop])
     values = pieces[1::2]
     key = "\0".join(pieces[0::2])  # ('\0': in no text, _plain_chars)
     known = _SAME_SHAPES.get(key)
+    _SHEETS_READ[sheet] = 0 if known is not None else misses + 1
     if known is not None:
         columns = known.columns
         vs = list(columns[5])
