@@ -48,6 +48,21 @@ class _Limited(io.RawIOBase):
         return len(data)
 
 
+def _inflate(raw, what: str, on_read=None) -> bytes:
+    """All of a part's bytes, inflated _READ_AT_ONCE at a time and refused past MAX_PART_BYTES (a zip bomb
+    stops here). (A stream's read() of everything asks 8 KiB at a time: 3,200 reads of cnn-backprop 10's
+    sheet, 40 ms more than a MiB at a time.)"""
+    pieces, left = [], MAX_PART_BYTES
+    while piece := raw.read(min(_READ_AT_ONCE, left + 1)):
+        if len(piece) > left:
+            raise UnusableInput(_("{part} inflates past {limit} MiB").format(part=what, limit=MAX_PART_BYTES // 2**20))
+        left -= len(piece)
+        pieces.append(piece)
+        if on_read is not None:
+            on_read(len(piece))
+    return b"".join(pieces)
+
+
 def _tags(local: str) -> tuple[str, ...]:
     return tuple(f"{ns}{safexml.SEP}{local}" for ns in safexml.MAIN_NAMESPACES)
 
@@ -109,8 +124,8 @@ class WorkbookCells:
                 if on_read is not None:
                     on_read(len(data))
                 return data
-            with io.BufferedReader(_Limited(raw, MAX_PART_BYTES, name, on_read)) as stream:
-                return stream.read()
+            with raw:
+                return _inflate(raw, name, on_read)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as e:
             raise UnusableInput(_("{name} cannot be inflated ({error})").format(name=name, error=e)) from None
 
