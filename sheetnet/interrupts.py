@@ -115,8 +115,9 @@ def worker_init() -> None:
     worker_task)."""
     import warnings
 
-    global _worker
+    global _worker, _pending
     _worker = True
+    _pending = None  # the worker's own stop (a signal the parent recorded before forking is the parent's)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _worker_on_sigterm)
     if hasattr(signal, "pthread_sigmask"):  # blocked by the parent while it started us (see blocked())
@@ -129,6 +130,8 @@ _in_task = False  # … and it is checking a workbook now
 
 
 def _worker_on_sigterm(signum, frame):
+    global _pending
+    _pending = signum  # remembered: the worker ends with this workbook whatever becomes of the exception
     if _in_task:
         raise Terminated  # through the workbook's clean-up (a half-written copy's temporary file) first
     os._exit(EXIT_CODES[signal.SIGTERM])  # idle: nothing to clean up, and no traceback from the pool's loop
@@ -137,11 +140,21 @@ def _worker_on_sigterm(signum, frame):
 @contextmanager
 def worker_task():
     """Around one workbook's work in a worker: stopped by the parent, the worker removes what it was
-    writing and then ends, instead of handing the pool an exception and taking the next workbook."""
+    writing and then ends, instead of handing the pool an exception and taking the next workbook.
+
+    The Terminated raised for the stop does not always come back here: raised in a finalizer
+    (__del__, a weakref callback) Python drops it, C code can turn it into another error (a row's
+    "internal error"), and raised just outside the try below it reaches the pool's loop, which hands
+    it to the parent as the workbook's exception and takes the next one (CPython gh-125886). A worker
+    that went on after its stop then held the parent's stop for as long as its queued workbooks took,
+    or for ever in a phase wait (SHEETNET_PHASES). So the stop is also remembered (_pending), and a
+    task that ends, or a next one that begins, after it ends the worker."""
     global _in_task
     if not _worker:
         yield
         return
+    if _pending is not None:  # stopped, and the Terminated escaped the last task: take no other
+        os._exit(EXIT_CODES[signal.SIGTERM])
     _in_task = True
     try:
         yield
@@ -149,6 +162,8 @@ def worker_task():
         os._exit(EXIT_CODES[signal.SIGTERM])
     finally:
         _in_task = False
+        if _pending is not None:  # the Terminated was dropped or turned into another error on the way
+            os._exit(EXIT_CODES[signal.SIGTERM])
 
 
 @contextmanager

@@ -10,6 +10,7 @@ import select
 import signal
 import subprocess
 import sys
+from collections import Counter
 
 import pytest
 
@@ -37,27 +38,32 @@ def start(argv, stop_at: str, **kw) -> subprocess.Popen:
                             env={**os.environ, "SHEETNET_PHASES": stop_at}, **kw)
 
 
-def wait_for(proc: subprocess.Popen, line: str, hang: float = 120) -> None:
-    """Read the command's stderr until it says `line` (it is waiting there then). Byte by byte from the
-    pipe, so that nothing after that line is taken from finish() (communicate reads the pipe itself,
-    not what a line iterator has buffered); `hang` only turns a command that never says it into a failure."""
+def wait_for(proc: subprocess.Popen, *lines: str, hang: float = 120) -> None:
+    """Read the command's stderr until it has said each of `lines` (in any order; a line listed twice,
+    twice): it is waiting there then. Byte by byte from the pipe, so that nothing after that is taken
+    from finish() (communicate reads the pipe itself, not what a line iterator has buffered); `hang`
+    only turns a command that never says them into a failure."""
+    awaited = Counter(lines)
     seen, current = [], bytearray()
     fd = proc.stderr.fileno()
     while True:
         ready, _, _ = select.select([fd], [], [], hang)
         if not ready:
             os.killpg(proc.pid, signal.SIGKILL)
-            raise AssertionError(f"{line!r} never came in {hang} s; stderr: {seen}")
+            raise AssertionError(f"{sorted(awaited.elements())} never came in {hang} s; stderr: {seen}")
         byte = os.read(fd, 1)
         if not byte:
-            raise AssertionError(f"{line!r} never came; stderr: {seen + [current.decode(errors='replace')]}")
+            raise AssertionError(f"{sorted(awaited.elements())} never came; stderr: "
+                                 f"{seen + [current.decode(errors='replace')]}")
         if byte != b"\n":
             current += byte
             continue
         seen.append(current.decode("utf-8", errors="replace"))
         current.clear()
-        if seen[-1] == line:
-            return
+        if awaited[seen[-1]] > 0:
+            awaited[seen[-1]] -= 1
+            if not +awaited:
+                return
 
 
 def finish(proc: subprocess.Popen) -> tuple[str, list[str]]:

@@ -194,18 +194,50 @@ class Interrupted(BaseException):
         return sum(o.status != NOT_CHECKED for o in self.outcomes)
 
 
-def _stop_workers(pool) -> None:
-    """Stop at once: a worker can be minutes into a big workbook, and its result is not wanted."""
-    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14
-    if terminate is not None:
-        terminate()
-    else:
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
+STOP_GRACE = 5.0  # seconds a stopped worker has to remove its temporary file and leave before it is killed
+
+
+def _stop_workers(pool, grace: float = STOP_GRACE) -> None:
+    """Stop at once: a worker can be minutes into a big workbook, and its result is not wanted.
+
+    Every wait here is bounded. SIGTERM lets a worker remove a half-written copy; one still there after
+    `grace` seconds (it went on past its stop, or is stuck) is killed. Only then does the pool's own
+    thread end: it waits, without a limit, for every worker (ProcessPoolExecutor.shutdown(wait=True)
+    did that wait here, and a worker that went on after its stop held Ctrl-C for ever). The workers
+    are watched through their sentinels, never joined here: the pool's thread reaps them."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # (3.14's shutdown forgets them)
+    manager = getattr(pool, "_executor_manager_thread", None)
+    for stop in ("terminate", "kill"):
+        for process in processes:
             try:
-                process.terminate()
+                getattr(process, stop)()
             except (OSError, ValueError, AttributeError):  # already gone
                 pass
-    pool.shutdown(wait=True, cancel_futures=True)
+        if _all_ended(processes, grace):
+            break
+    pool.shutdown(wait=False, cancel_futures=True)
+    if manager is not None:
+        manager.join(grace)  # quick once the workers are gone; bounded whatever else it waits on
+
+
+def _all_ended(processes: list, timeout: float) -> bool:
+    """Wait until every process has ended (its sentinel is ready), for at most `timeout` seconds."""
+    from multiprocessing.connection import wait
+
+    deadline = time.monotonic() + timeout
+    waiting = []
+    for process in processes:
+        try:
+            waiting.append(process.sentinel)
+        except ValueError:  # closed: long gone
+            pass
+    while waiting:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        for ready in wait(waiting, left):
+            waiting.remove(ready)
+    return True
 
 
 # -- output ------------------------------------------------------------------------------------
