@@ -166,7 +166,7 @@ def test_every_finding_and_root_cause_is_the_cell_by_cell_ones(workbooks, monkey
         monkeypatch.setattr(checker, "_findings", both)
         fast_result = checker.check(path)
         monkeypatch.setattr(checker, "_findings", _findings)
-        monkeypatch.setattr(checker, "attribute", lambda *a: False)  # the cell-by-cell _attribute
+        monkeypatch.setattr(fast, "attribute", lambda *a: False)  # the cell-by-cell _attribute
         slow_result = checker.check(path)
         monkeypatch.undo()
         assert fast_result.findings, name
@@ -193,20 +193,34 @@ def test_a_cell_reading_an_earlier_cell_of_its_own_quantity_inherits_in_order():
     assert bits.tolist() == [[0, 4], [0, 0], [2, 4], [2, 4]]
 
 
-def test_places_at_and_the_grid_of_graded_cells_agree():
+@pytest.mark.parametrize("grid", [True, False])
+def test_places_at_and_the_cells_numbers_agree(grid, monkeypatch):
+    """CellIds.at (a grid, or sorted keys for a box much larger than its cells) is Places.at kept to the
+    graded quantities, inside the sheet's box and outside it."""
+    if not grid:
+        monkeypatch.setattr(fast, "_GRID_PER_CELL", 0)
+        monkeypatch.setattr(fast, "_GRID_ANYWAY", 0)
     loaded = _loaded(BACKPROP, 6, 2)
     loaded.cells = {}
     places = Places(loaded)
-    names = [n for n in BACKPROP.graded]
+    names = [n for n in BACKPROP.graded][::2]  # (some graded, some not: those must not be found)
     ids = fast.CellIds(loaded, names)
+    assert bool(ids.grids) == grid and bool(ids.keys) != grid
     starts = sorted((s, n) for n, s in ids.start.items())
-    for role, grid in ids.grids.items():
-        for (r, c), gid in np.ndenumerate(grid):
+    for role in {q.sheet for q in BACKPROP.quantities}:
+        R = max(int(BACKPROP.positions(q, 6, 2)[..., 0].max()) for q in BACKPROP.quantities if q.sheet == role) + 3
+        C = max(int(BACKPROP.positions(q, 6, 2)[..., 1].max()) for q in BACKPROP.quantities if q.sheet == role) + 3
+        rows, cols = (a.reshape(-1) - 1 for a in np.meshgrid(np.arange(R), np.arange(2 * C), indexing="ij"))  # (and beyond)
+        found = ids.at(role, rows, cols).tolist()
+        hits = 0
+        for r, c, gid in zip(rows.tolist(), cols.tolist(), found):
             p = places.at(role, r, c)
             want = p if p is not None and p[0] in names else None
             if gid < 0:
-                assert want is None
+                assert want is None, (role, r, c)
                 continue
             name = next(n for s, n in reversed(starts) if s <= gid)
             shape = BACKPROP.positions(BACKPROP[name], 6, 2).shape[:-1]
             assert want == (name, tuple(int(v) for v in np.unravel_index(gid - ids.start[name], shape)))
+            hits += 1
+        assert hits or role not in {BACKPROP[n].sheet for n in names}

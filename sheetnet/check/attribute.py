@@ -17,12 +17,15 @@ import numpy as np
 from sheetnet.layout.model import _TOKEN
 
 _MAX_WORDS = 16  # root causes as bits: 64 a word; more than 1,024 root causes go cell by cell (bounded memory)
+_GRID_PER_CELL, _GRID_ANYWAY = 8, 1 << 20  # a sheet's grid of cell numbers: up to 8 entries a cell, or 8 MB
 
 
 class CellIds:
     """Every graded quantity's cells numbered one after another (quantity by quantity, flattened like
-    its positions), and per sheet role a grid (row, col) → that number (−1: no graded cell there), as
-    Places.at finds them (a later quantity of the layout at the same cell hides an earlier one)."""
+    its positions), and per sheet role the way back (row, col) → that number (−1: no graded cell there),
+    as Places.at finds them (a later quantity of the layout at the same cell hides an earlier one): a
+    grid over the cells' bounding box, or — a box much larger than its cells (many iteration blocks,
+    far apart) — the cells' sorted keys, so that memory stays in proportion to the cells."""
 
     def __init__(self, loaded, graded_names):
         layout, n, k = loaded.layout, loaded.n_images, loaded.n_iterations
@@ -32,28 +35,40 @@ class CellIds:
             self.start[name] = total
             total += int(np.prod(layout.positions(layout[name], n, k).shape[:-1]))
         self.total = total
-        roles = {q.sheet for q in layout.quantities if q.sheet in loaded.sheet_names}
-        extent: dict[str, tuple[int, int]] = {}
+        cells: dict[str, list] = {}  # role → [(rows, cols, ids)] in the layout's order
         for q in layout.quantities:
-            if q.sheet in roles:
-                pos = layout.positions(q, n, k)
-                if pos.size:
-                    r, c = extent.get(q.sheet, (0, 0))
-                    extent[q.sheet] = (max(r, int(pos[..., 0].max()) + 1), max(c, int(pos[..., 1].max()) + 1))
-        self.grids = {role: np.full(shape, -1, dtype=np.int64) for role, shape in extent.items()}
-        for q in layout.quantities:
-            if q.sheet in roles:
+            if q.sheet in loaded.sheet_names:
                 flat = layout.positions(q, n, k).reshape(-1, 2)
-                ids = (self.start[q.name] + np.arange(len(flat))) if q.name in self.start else -1
-                self.grids[q.sheet][flat[:, 0], flat[:, 1]] = ids
+                ids = (self.start[q.name] + np.arange(len(flat))) if q.name in self.start else np.full(len(flat), -1)
+                cells.setdefault(q.sheet, []).append((flat[:, 0], flat[:, 1], ids))
+        self.grids: dict[str, np.ndarray] = {}
+        self.keys: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
+        for role, parts in cells.items():
+            rows, cols, ids = (np.concatenate(a).astype(np.int64) for a in zip(*parts))
+            if not len(rows):
+                continue
+            shape = (int(rows.max()) + 1, int(cols.max()) + 1)
+            if shape[0] * shape[1] <= _GRID_PER_CELL * len(rows) + _GRID_ANYWAY:
+                grid = self.grids[role] = np.full(shape, -1, dtype=np.int64)
+                grid[rows, cols] = ids  # (the last write of a cell wins: a later quantity)
+            else:
+                key = rows * shape[1] + cols
+                last = len(key) - 1 - np.unique(key[::-1], return_index=True)[1]  # each key's last write
+                self.keys[role] = (shape[1], key[last], ids[last])  # (np.unique: sorted by key)
 
     def at(self, role: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        grid = self.grids.get(role)
-        if grid is None:
-            return np.full(len(rows), -1, dtype=np.int64)
-        inside = (rows >= 0) & (cols >= 0) & (rows < grid.shape[0]) & (cols < grid.shape[1])
         out = np.full(len(rows), -1, dtype=np.int64)
-        out[inside] = grid[rows[inside], cols[inside]]
+        grid = self.grids.get(role)
+        if grid is not None:
+            inside = (rows >= 0) & (cols >= 0) & (rows < grid.shape[0]) & (cols < grid.shape[1])
+            out[inside] = grid[rows[inside], cols[inside]]
+        elif role in self.keys:
+            width, keys, ids = self.keys[role]
+            inside = np.nonzero((rows >= 0) & (cols >= 0) & (cols < width))[0]
+            key = rows[inside] * width + cols[inside]
+            at = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+            hit = keys[at] == key
+            out[inside[hit]] = ids[at[hit]]
         return out
 
 
@@ -156,7 +171,7 @@ def attribute(findings: list, names: list[str], quantity: np.ndarray, flat: np.n
         sources.append(src[ok])
     reader = np.concatenate(readers) if readers else np.zeros(0, dtype=np.int64)
     source = np.concatenate(sources) if sources else np.zeros(0, dtype=np.int64)
-    order = np.argsort(reader, kind="stable")
+    order = np.argsort(reader)  # (any order of one reader's edges: OR is commutative)
     blocks = np.flatnonzero(np.r_[True, block[1:] != block[:-1]]).tolist() + [size]
     _propagate(bits, reader[order], source[order], blocks)
     inherited = np.ones(size, dtype=bool)
@@ -198,7 +213,11 @@ def _inherit(findings: list, inherited: np.ndarray, quantity: np.ndarray, flat: 
     """caused_by of the inherited findings, from their bits; each root cause's spoiled and shown."""
     if not len(inherited):
         return
-    rows, which = np.unique(bits[inherited], axis=0, return_inverse=True)
+    if bits.shape[1] == 1:  # (one word: unique numbers, much faster than unique rows)
+        rows, which = np.unique(bits[inherited, 0], return_inverse=True)
+        rows = rows[:, None]
+    else:
+        rows, which = np.unique(bits[inherited], axis=0, return_inverse=True)
     which = which.reshape(-1)
     causes = []  # per distinct set: its root causes' ids, in their order (R1, R2 …)
     for row in rows.tolist():

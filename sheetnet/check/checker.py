@@ -19,7 +19,6 @@ import numpy as np
 
 from sheetnet import progress
 from sheetnet.check import package, probes
-from sheetnet.check.attribute import attribute
 from sheetnet.check.diagnose import Diagnoser, Diagnosis, shown_symbol
 from sheetnet.check.formulas import parse
 from sheetnet.check.local import (Graded, Values, Workbook, agree_e2e, agree_local, calculate, grade, mapped_found,
@@ -120,7 +119,7 @@ class CheckResult:
 
     @property
     def inherited(self) -> int:
-        return sum(not f.is_root for f in self.findings)
+        return sum(f.root_cause is None for f in self.findings)
 
     @property
     def exit_code(self) -> int:
@@ -176,28 +175,33 @@ def _check(loaded: Loaded, kind: Kind, wb: Workbook, places: Places, notes: list
     v = grade(loaded, kind, wb, tol)
     diagnoser = Diagnoser(places, lambda f, e: _close(float(f), float(e), tol), v, hints)
     findings: list[Finding] = []
-    flats, keys = [], []
+    found = []  # per quantity with findings: (its number among names, each one's flat index, its order key)
     graded = 0
     style = []
     flow = {name: k for k, name in enumerate(loaded.layout.flow_order)}
     names = list(v.graded)
-    for g in progress.each(list(v.graded.values()), _("checking the cells"), _("quantities")):
+    for n, g in enumerate(progress.each(list(v.graded.values()), _("checking the cells"), _("quantities"))):
         judged, flat, iteration, count = _judge_quantity(loaded, places, diagnoser, v, g, tol)
-        findings += judged
-        flats.append(flat)
-        keys.append(iteration * len(flow) + flow[g.name])
+        if judged:
+            findings += judged
+            found.append((n, flat, iteration * len(flow) + flow[g.name]))
         graded += count
         if g.relabel:
             style.append(_style_note(places, g))
-    # the order the values flow: by iteration (none: 0), then quantity (a stable sort keeps each one's cells in order)
-    key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
-    order = np.argsort(key, kind="stable")
-    findings = [findings[i] for i in order.tolist()]
-    quantity = np.repeat(np.arange(len(names)), [len(f) for f in flats])[order] if flats else key
-    flat = np.concatenate(flats)[order] if flats else key
-    roots = _group(findings, places)
-    if not attribute(findings, names, quantity, flat, key[order], roots, loaded):
-        _attribute(findings, roots, loaded, v, places)
+    roots = []
+    if findings:
+        from sheetnet.check.attribute import attribute
+
+        # the order the values flow: by iteration (none: 0), then quantity (a stable sort keeps each
+        # quantity's cells in their order)
+        key = np.concatenate([k for _n, _f, k in found])
+        order = np.argsort(key, kind="stable")
+        findings = [findings[i] for i in order.tolist()]
+        quantity = np.repeat([n for n, _f, _k in found], [len(f) for _n, f, _k in found])[order]
+        flat = np.concatenate([f for _n, f, _k in found])[order]
+        roots = _group(findings, places)
+        if not attribute(findings, names, quantity, flat, key[order], roots, loaded):
+            _attribute(findings, roots, loaded, v, places)
     totals = {name: (_plain(fv.python_value(v.graded[name].found, (v.graded[name].m - 1, 0, 0))),
                      _plain(v.graded[name].e2e[-1]))
               for name in ("C_T", "accuracy") if name in v.graded}
