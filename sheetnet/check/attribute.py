@@ -135,7 +135,7 @@ def attribute(findings: list, names: list[str], quantity: np.ndarray, flat: np.n
     flow; names: the graded quantities; per finding, its quantity (into names), its flat index into the
     quantity, and its block (iteration and quantity: the blocks follow each other in findings). False
     (nothing done): too many root causes for bit sets — go cell by cell."""
-    words = (len(roots) + 63) // 64
+    words = max(1, (len(roots) + 63) // 64)  # (no root cause at all: inherited cells that inherit from none)
     if words > _MAX_WORDS:
         return False
     size = len(findings)
@@ -232,19 +232,25 @@ def _inherit(findings: list, inherited: np.ndarray, quantity: np.ndarray, flat: 
         shape = layout.positions(layout[names[n]], 1, 1).shape[-4:-1]  # (units, rows, cols)
         unit[mine] = flat[inherited[mine]] // (shape[1] * shape[2]) % shape[0]
     key = q * (int(unit.max()) + 1) + unit
-    keys, first, label_of = np.unique(key, return_index=True, return_inverse=True)
-    label_of = label_of.reshape(-1)
-    labels, shown = [], []
+    _keys, first, label_of = np.unique(key, return_index=True, return_inverse=True)
+    labels: dict[str, int] = {}  # (by the label's text, as a Counter counts it)
+    shown = []
+    relabel = []
     for p in inherited[first].tolist():
         f = findings[p]
-        labels.append(f.label.split("(")[0])
-        shown.append((f.shown or f.label).split("(")[0])
+        text = f.label.split("(")[0]
+        if text not in labels:
+            labels[text] = len(labels)
+            shown.append((f.shown or f.label).split("(")[0])
+        relabel.append(labels[text])
+    label_of = np.array(relabel, dtype=np.int64)[label_of.reshape(-1)]
+    labels = list(labels)
     # per (set of causes, unit label): how many, and the first — each root cause counts the labels of its
     # sets in the order they first appear, as a Counter filled finding by finding would
-    pairs, at, count = np.unique(which * len(keys) + label_of, return_index=True, return_counts=True)
+    pairs, at, count = np.unique(which * len(labels) + label_of, return_index=True, return_counts=True)
     by_root: dict[str, dict[int, list[int]]] = {}
     for pair, first_at, n in zip(pairs.tolist(), at.tolist(), count.tolist()):
-        s, label = divmod(pair, len(keys))
+        s, label = divmod(pair, len(labels))
         for rid in causes[s]:
             entry = by_root.setdefault(rid, {}).setdefault(label, [first_at, 0])
             entry[0] = min(entry[0], first_at)
