@@ -144,6 +144,10 @@ def _cell_by_cell_findings(loaded, places, g, flat, kinds, diagnoses):
     return out
 
 
+def _counted(r) -> tuple:
+    return r.id, list(r.spoiled.items()), list(r.shown.items()), len(r.places)
+
+
 def _same(a, b) -> bool:
     return a == b and a.family == b.family and a.nouns == b.nouns and a.shown == b.shown
 
@@ -172,8 +176,7 @@ def test_every_finding_and_root_cause_is_the_cell_by_cell_ones(workbooks, monkey
         assert fast_result.findings, name
         assert [(f.quantity, f.index, f.kind, f.root_cause, f.caused_by) for f in fast_result.findings] == \
             [(f.quantity, f.index, f.kind, f.root_cause, f.caused_by) for f in slow_result.findings], name
-        assert [(r.id, list(r.spoiled.items()), list(r.shown.items()), len(r.places)) for r in fast_result.root_causes] \
-            == [(r.id, list(r.spoiled.items()), list(r.shown.items()), len(r.places)) for r in slow_result.root_causes], name
+        assert [_counted(r) for r in fast_result.root_causes] == [_counted(r) for r in slow_result.root_causes], name
         inherited_somewhere += fast_result.inherited > 0
     assert sum(compared) > 10_000 and inherited_somewhere >= 6
 
@@ -210,7 +213,8 @@ def test_places_at_and_the_cells_numbers_agree(grid, monkeypatch):
     for role in {q.sheet for q in BACKPROP.quantities}:
         R = max(int(BACKPROP.positions(q, 6, 2)[..., 0].max()) for q in BACKPROP.quantities if q.sheet == role) + 3
         C = max(int(BACKPROP.positions(q, 6, 2)[..., 1].max()) for q in BACKPROP.quantities if q.sheet == role) + 3
-        rows, cols = (a.reshape(-1) - 1 for a in np.meshgrid(np.arange(R), np.arange(2 * C), indexing="ij"))  # (and beyond)
+        grid = np.meshgrid(np.arange(R), np.arange(2 * C), indexing="ij")  # (and beyond the last column)
+        rows, cols = (a.reshape(-1) - 1 for a in grid)
         found = ids.at(role, rows, cols).tolist()
         hits = 0
         for r, c, gid in zip(rows.tolist(), cols.tolist(), found):

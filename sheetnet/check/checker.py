@@ -265,9 +265,11 @@ def _recalculated(path: Path, tmp: Path) -> tuple[Path | None, str | None]:
 
 # -- judging each cell -------------------------------------------------------------------------
 def _judge_quantity(loaded: Loaded, places: Places, diagnoser: Diagnoser, v: Values, g: Graded,
-                    tol: Tolerance) -> tuple[list[Finding], int]:
-    """The findings in one quantity's cells, and how many of its cells were graded. Every test is one
-    array operation over all the quantity's cells; only cells with a finding are looked at one by one."""
+                    tol: Tolerance) -> tuple[list[Finding], np.ndarray, np.ndarray, int]:
+    """The findings in one quantity's cells, their flat indexes and iterations, and how many of its cells
+    were graded. Every test is one array operation over all the quantity's cells; only the root causes'
+    cells are looked at one by one (an inherited cell's finding is read from the arrays, _findings); the
+    iterations (1-based, 0: none) give the order the values flow."""
     name = g.name
     q = loaded.layout[name]
     found = mapped_found(g)
@@ -346,8 +348,8 @@ def _judge_quantity(loaded: Loaded, places: Places, diagnoser: Diagnoser, v: Val
             if d is None:
                 if candidates is None and not q.text:
                     candidates = mistakes(name, loaded, v)
-                j_ = shown_by[key]
-                d = memo[key] = diagnoser.wrong_formula(g, j_, g.index(j_), candidates or [], wrong_here)
+                at = shown_by[key]
+                d = memo[key] = diagnoser.wrong_formula(g, at, g.index(at), candidates or [], wrong_here)
         elif fill[i]:
             kind = "value" if shows_wrong[i] else "formula"
             d = diagnoser.from_formula(name, g.index(i), text, expected_formula)
@@ -357,7 +359,8 @@ def _judge_quantity(loaded: Loaded, places: Places, diagnoser: Diagnoser, v: Val
     return _findings(loaded, places, g, flat, kinds, diagnoses), flat, _iterations(q, g, flat), int(g.graded.sum())
 
 
-def _findings(loaded: Loaded, places: Places, g: Graded, flat: np.ndarray, kinds: list, diagnoses: list) -> list[Finding]:
+def _findings(loaded: Loaded, places: Places, g: Graded, flat: np.ndarray, kinds: list,
+              diagnoses: list) -> list[Finding]:
     """The Finding of each cell `flat` of one quantity: what each says (its index, address, labels, the
     values found and expected) read for all of them at once from the quantity's arrays."""
     layout, name = loaded.layout, g.name
