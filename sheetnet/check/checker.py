@@ -190,8 +190,6 @@ def _check(loaded: Loaded, kind: Kind, wb: Workbook, places: Places, notes: list
             style.append(_style_note(places, g))
     roots = []
     if findings:
-        from sheetnet.check.attribute import attribute
-
         # the order the values flow: by iteration (none: 0), then quantity (a stable sort keeps each
         # quantity's cells in their order)
         key = np.concatenate([k for _n, _f, k in found])
@@ -200,7 +198,7 @@ def _check(loaded: Loaded, kind: Kind, wb: Workbook, places: Places, notes: list
         quantity = np.repeat([n for n, _f, _k in found], [len(f) for _n, f, _k in found])[order]
         flat = np.concatenate([f for _n, f, _k in found])[order]
         roots = _group(findings, places)
-        if not attribute(findings, names, quantity, flat, key[order], roots, loaded):
+        if len(findings) < _FEW_FINDINGS or not _attributed(findings, names, quantity, flat, key[order], roots, loaded):
             _attribute(findings, roots, loaded, v, places)
     totals = {name: (_plain(fv.python_value(v.graded[name].found, (v.graded[name].m - 1, 0, 0))),
                      _plain(v.graded[name].e2e[-1]))
@@ -510,8 +508,19 @@ def _mistake_shape(f: Finding, places: Places) -> str:
     return "".join(out)
 
 
+_FEW_FINDINGS = 64  # fewer: cell by cell (_attribute) costs less than setting up the arrays (check/attribute.py)
+
+
+def _attributed(*args) -> bool:
+    """check/attribute.py's attribute(): all findings at once (imported only for a workbook with many)."""
+    from sheetnet.check.attribute import attribute
+
+    return attribute(*args)
+
+
 def _attribute(findings: list[Finding], roots: list[RootCause], loaded: Loaded, v, places: Places) -> None:
-    """Each inherited cell gets the root causes upstream of it; each root cause counts them."""
+    """Each inherited cell gets the root causes upstream of it; each root cause counts them, one cell
+    at a time (a workbook with few findings, or more root causes than bit sets hold)."""
     by_id = {r.id: r for r in roots}
     wrong = {(f.quantity, f.index): f for f in findings if f.kind != "formula"}  # a right value spoils nothing
     causes: dict[tuple, frozenset] = {}
