@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from operator import attrgetter
 
-__all__ = ["record", "field", "replace", "FrozenInstanceError"]
+__all__ = ["record", "field", "replace", "records", "FrozenInstanceError"]
 
 _MISSING = object()
 
@@ -66,6 +66,23 @@ def replace(obj, /, **changes):
     if hasattr(cls, "__post_init__"):
         new.__post_init__()
     return new
+
+
+def records(cls, rows) -> list:
+    """[cls(*row) for row in rows]: records each given every field in order, made without a call of
+    __init__ each (a check's tens of thousands of findings: a fifth of their making)."""
+    names = cls.__record_fields__
+    if cls.__init__ is not cls.__record_init__ or hasattr(cls, "__post_init__"):
+        return [cls(*row) for row in rows]
+    new, out = cls.__new__, []
+    append = out.append
+    for row in rows:
+        if len(row) != len(names):
+            raise TypeError(f"{cls.__qualname__}: {len(names)} fields, {len(row)} values given")
+        obj = new(cls)
+        obj.__dict__.update(zip(names, row))
+        append(obj)
+    return out
 
 
 def _make(cls, frozen: bool, eq: bool):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from collections import Counter
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +26,14 @@ from sheetnet.check.local import (Graded, Values, Workbook, agree_e2e, agree_loc
 from sheetnet.check.places import Places
 from sheetnet.errors import UnusableInput
 from sheetnet.formula import values as fv
-from sheetnet.formula.values import BLANK, NOVALUE
+from sheetnet.formula.values import BLANK, NOVALUE, NUM
 from sheetnet.i18n import _
 from sheetnet.mirror.compare import Tolerance
 from sheetnet.mirror.kinds import Kind, detect
 from sheetnet.mirror.load import Loaded, load_aligned
-from sheetnet.record import field, record, replace
+from sheetnet.record import field, record, records, replace
 from sheetnet.xlsx.reader import WorkbookCells
+from sheetnet.xlsx.refs import column_letters
 
 # Mistakes that are one finding per quantity, whatever the unit or formula: a sheet left
 # uncalculated, or pixels typed in instead of linked, is one thing to fix, not twelve.
@@ -117,7 +119,7 @@ class CheckResult:
 
     @property
     def inherited(self) -> int:
-        return sum(not f.is_root for f in self.findings)
+        return sum(f.root_cause is None for f in self.findings)
 
     @property
     def exit_code(self) -> int:
@@ -173,18 +175,31 @@ def _check(loaded: Loaded, kind: Kind, wb: Workbook, places: Places, notes: list
     v = grade(loaded, kind, wb, tol)
     diagnoser = Diagnoser(places, lambda f, e: _close(float(f), float(e), tol), v, hints)
     findings: list[Finding] = []
+    found = []  # per quantity with findings: (its number among names, each one's flat index, its order key)
     graded = 0
     style = []
-    for g in progress.each(list(v.graded.values()), _("checking the cells"), _("quantities")):
-        judged, count = _judge_quantity(loaded, places, diagnoser, v, g, tol)
-        findings += judged
+    flow = {name: k for k, name in enumerate(loaded.layout.flow_order)}
+    names = list(v.graded)
+    for n, g in enumerate(progress.each(list(v.graded.values()), _("checking the cells"), _("quantities"))):
+        judged, flat, iteration, count = _judge_quantity(loaded, places, diagnoser, v, g, tol)
+        if judged:
+            findings += judged
+            found.append((n, flat, iteration * len(flow) + flow[g.name]))
         graded += count
         if g.relabel:
             style.append(_style_note(places, g))
-    flow = {name: k for k, name in enumerate(loaded.layout.flow_order)}
-    findings.sort(key=lambda f: ((f.iteration or 0), flow[f.quantity]))  # the order the values flow
-    roots = _group(findings, places)
-    _attribute(findings, roots, loaded, v, places)
+    roots = []
+    if findings:
+        # the order the values flow: by iteration (none: 0), then quantity (a stable sort keeps each
+        # quantity's cells in their order)
+        key = np.concatenate([k for _n, _f, k in found])
+        order = np.argsort(key, kind="stable")
+        findings = [findings[i] for i in order.tolist()]
+        quantity = np.repeat([n for n, _f, _k in found], [len(f) for _n, f, _k in found])[order]
+        flat = np.concatenate([f for _n, f, _k in found])[order]
+        roots = _group(findings, places)
+        if len(findings) < _FEW_FINDINGS or not _attributed(findings, names, quantity, flat, key[order], roots, loaded):
+            _attribute(findings, roots, loaded, v, places)
     totals = {name: (_plain(fv.python_value(v.graded[name].found, (v.graded[name].m - 1, 0, 0))),
                      _plain(v.graded[name].e2e[-1]))
               for name in ("C_T", "accuracy") if name in v.graded}
@@ -248,9 +263,11 @@ def _recalculated(path: Path, tmp: Path) -> tuple[Path | None, str | None]:
 
 # -- judging each cell -------------------------------------------------------------------------
 def _judge_quantity(loaded: Loaded, places: Places, diagnoser: Diagnoser, v: Values, g: Graded,
-                    tol: Tolerance) -> tuple[list[Finding], int]:
-    """The findings in one quantity's cells, and how many of its cells were graded. Every test is one
-    array operation over all the quantity's cells; only cells with a finding are looked at one by one."""
+                    tol: Tolerance) -> tuple[list[Finding], np.ndarray, np.ndarray, int]:
+    """The findings in one quantity's cells, their flat indexes and iterations, and how many of its cells
+    were graded. Every test is one array operation over all the quantity's cells; only the root causes'
+    cells are looked at one by one (an inherited cell's finding is read from the arrays, _findings); the
+    iterations (1-based, 0: none) give the order the values flow."""
     name = g.name
     q = loaded.layout[name]
     found = mapped_found(g)
@@ -290,7 +307,6 @@ def _judge_quantity(loaded: Loaded, places: Places, diagnoser: Diagnoser, v: Val
         different = formula & g.evaluable & g.equivalent & ~g.same  # right, but written otherwise: is it fill-proof?
         fill = _fill_mistakes(diagnoser, g, different) if different.any() else none
     problem = empty | no_value | typed | stale | wrong | unknown | fill | (g.graded & ~ok_e2e)
-    out = []
     memo: dict[tuple, Diagnosis] = {}
     candidates = None
     shown_by = {}  # per (student family, book family): the cell whose diagnosis all its cells share —
@@ -298,13 +314,16 @@ def _judge_quantity(loaded: Loaded, places: Places, diagnoser: Diagnoser, v: Val
         key = (int(g.family[i]), int(g.layout_family[i]))
         if key not in shown_by or (shows_wrong[i] and not shows_wrong[shown_by[key]]):
             shown_by[key] = i
-    for i in np.nonzero(problem)[0]:
-        index = g.index(i)
-        iteration, image, unit, r, c = loaded.layout.index_parts(q, index)
-        cell = loaded.cells[name][index]
+    flat = np.nonzero(problem)[0]
+    if not len(flat):
+        return [], flat, flat, int(g.graded.sum())
+    # every cell with a finding is inherited (right locally, wrong end to end) but those judged here
+    kinds, diagnoses = ["inherited"] * len(flat), [None] * len(flat)
+    own = (empty | no_value | typed | unknown | wrong | fill | stale)[flat]
+    for j in np.nonzero(own)[0].tolist():
+        i = flat[j]
         text = g.texts[i]
         expected_formula = g.expected[i]
-        kind, d = None, None
         if empty[i]:
             kind, d = "empty", diagnoser.empty(expected_formula)
         elif no_value[i]:
@@ -327,29 +346,83 @@ def _judge_quantity(loaded: Loaded, places: Places, diagnoser: Diagnoser, v: Val
             if d is None:
                 if candidates is None and not q.text:
                     candidates = mistakes(name, loaded, v)
-                j = shown_by[key]
-                d = memo[key] = diagnoser.wrong_formula(g, j, g.index(j), candidates or [], wrong_here)
+                at = shown_by[key]
+                d = memo[key] = diagnoser.wrong_formula(g, at, g.index(at), candidates or [], wrong_here)
         elif fill[i]:
             kind = "value" if shows_wrong[i] else "formula"
-            d = diagnoser.from_formula(name, index, text, expected_formula)
-        elif stale[i]:
+            d = diagnoser.from_formula(name, g.index(i), text, expected_formula)
+        else:  # stale
             kind, d = "value", diagnoser.stale(same=bool(g.same[i]))
-        elif not ok_e2e[i]:
-            kind = "inherited"
-        if kind is None:
-            continue
-        local = fv.python_value(g.local, (i, 0, 0))
-        out.append(Finding(
-            quantity=name, index=index, cell=loaded.where(name, index),
-            image=image + 1 if q.per_image else None, iteration=iteration + 1 if q.per_iteration else None,
-            label=places.label(name, index), shown=places.layout.shown_label(name, index), kind=kind, diagnosis=d,
-            found=None if cell is None and g.found.kinds[i, 0, 0] == BLANK else _plain(fv.python_value(g.found, (i, 0, 0))),
-            expected=_plain(g.e2e[i]), expected_locally=_plain(local),
-            formula=text if cell is None or cell.formula is None else cell.formula, expected_formula=expected_formula,
-            family=(name, int(g.family[i]), int(g.layout_family[i])) if g.family[i] >= 0 else None,
-            nouns=loaded.layout.nouns,
-        ))
-    return out, int(g.graded.sum())
+        kinds[j], diagnoses[j] = kind, d
+    return _findings(loaded, places, g, flat, kinds, diagnoses), flat, _iterations(q, g, flat), int(g.graded.sum())
+
+
+def _findings(loaded: Loaded, places: Places, g: Graded, flat: np.ndarray, kinds: list,
+              diagnoses: list) -> list[Finding]:
+    """The Finding of each cell `flat` of one quantity: what each says (its index, address, labels, the
+    values found and expected) read for all of them at once from the quantity's arrays."""
+    layout, name = loaded.layout, g.name
+    q = layout[name]
+    parts = np.unravel_index(flat, g.shape)
+    indexes = list(zip(*[a.tolist() for a in parts]))
+    lead = [a.tolist() for a in parts[:len(g.shape) - 3]]  # (iteration,) (image,) axes before unit, row, col
+    iterations = [i + 1 for i in lead[0]] if q.per_iteration else [None] * len(flat)
+    images = [i + 1 for i in lead[-1]] if q.per_image else [None] * len(flat)
+    # the labels depend on the cell of the item only (unit, row, col): each made once
+    _cells, first, which = np.unique(np.ravel_multi_index(parts[-3:], g.shape[-3:]), return_index=True,
+                                     return_inverse=True)
+    labels = np.array([places.label(name, indexes[j]) for j in first.tolist()], dtype=object)
+    shown = np.array([layout.shown_label(name, indexes[j]) for j in first.tolist()], dtype=object)
+    which = which.reshape(-1)
+    labels, shown = labels[which].tolist(), shown[which].tolist()
+    where = _addresses(loaded, q, g.rows[flat].tolist(), g.cols[flat].tolist())
+    cells = loaded.cells[name].reshape(-1)[flat].tolist()
+    texts = g.texts[flat].tolist()
+    formulas = [t if c is None or c.formula is None else c.formula for c, t in zip(cells, texts)]
+    expected_formulas = g.expected.array()[flat].tolist()
+    found, expected, local = _plain_values(g.found, flat), _plain_array(g.e2e[flat]), _plain_values(g.local, flat)
+    student, book = g.family[flat].tolist(), g.layout_family[flat].tolist()
+    nouns = layout.nouns
+    return records(Finding, zip(repeat(name), indexes, where, images, iterations, labels, kinds, diagnoses, found,
+                                expected, local, formulas, expected_formulas, repeat(None), repeat(()),
+                                [(name, s, b) if s >= 0 else None for s, b in zip(student, book)], repeat(nouns),
+                                shown))
+
+
+def _iterations(q, g: Graded, flat: np.ndarray) -> np.ndarray:
+    """Each cell's iteration, 1-based (0: a quantity without iterations), for the order the values flow."""
+    if not q.per_iteration:
+        return np.zeros(len(flat), dtype=np.int64)
+    return np.unravel_index(flat, g.shape)[0] + 1
+
+
+def _addresses(loaded: Loaded, q, rows: list, cols: list) -> list[str]:
+    """'学习!P14' for each of the layout's cells (rows, cols) of q, as the workbook has them (Loaded.where)."""
+    sheet = loaded.sheet_names[q.sheet]
+    if loaded.alignment.maps.get(q.sheet) is not None:  # a sheet that moved: cell by cell
+        moved = [loaded.alignment.forward(q.sheet, r, c) for r, c in zip(rows, cols)]
+        rows, cols = [r for r, _c in moved], [c for _r, c in moved]
+    letters = column_letters()
+    return [f"{sheet}!{letters[c]}{r}" for r, c in zip(rows, cols)]
+
+
+def _plain_values(v, flat: np.ndarray) -> list:
+    """[_plain(python_value(v, (i, 0, 0))) for i in flat], numbers read at once."""
+    out = _plain_array(v.num[flat, 0, 0])
+    if v.kind is not None:
+        for j in np.nonzero(v.kind[flat, 0, 0] != NUM)[0].tolist():
+            out[j] = _plain(fv.python_value(v, (int(flat[j]), 0, 0)))
+    return out
+
+
+def _plain_array(a: np.ndarray) -> list:
+    """[_plain(x) for x in a]: floats at once, NaN as None."""
+    if a.dtype != np.float64:
+        return [_plain(x) for x in a.tolist()] if a.dtype != object else [_plain(x) for x in a]
+    out = a.tolist()
+    for j in np.nonzero(np.isnan(a))[0].tolist():
+        out[j] = None
+    return out
 
 
 def _fill_mistakes(diagnoser: Diagnoser, g: Graded, different: np.ndarray) -> np.ndarray:
@@ -435,8 +508,19 @@ def _mistake_shape(f: Finding, places: Places) -> str:
     return "".join(out)
 
 
+_FEW_FINDINGS = 64  # fewer: cell by cell (_attribute) costs less than setting up the arrays (check/attribute.py)
+
+
+def _attributed(*args) -> bool:
+    """check/attribute.py's attribute(): all findings at once (imported only for a workbook with many)."""
+    from sheetnet.check.attribute import attribute
+
+    return attribute(*args)
+
+
 def _attribute(findings: list[Finding], roots: list[RootCause], loaded: Loaded, v, places: Places) -> None:
-    """Each inherited cell gets the root causes upstream of it; each root cause counts them."""
+    """Each inherited cell gets the root causes upstream of it; each root cause counts them, one cell
+    at a time (a workbook with few findings, or more root causes than bit sets hold)."""
     by_id = {r.id: r for r in roots}
     wrong = {(f.quantity, f.index): f for f in findings if f.kind != "formula"}  # a right value spoils nothing
     causes: dict[tuple, frozenset] = {}
