@@ -383,10 +383,11 @@ def _findings(loaded: Loaded, places: Places, g: Graded, flat: np.ndarray, kinds
     found, expected, local = _plain_values(g.found, flat), _plain_array(g.e2e[flat]), _plain_values(g.local, flat)
     student, book = g.family[flat].tolist(), g.layout_family[flat].tolist()
     nouns = layout.nouns
-    return records(Finding, zip(repeat(name), indexes, where, images, iterations, labels, kinds, diagnoses, found,
-                                expected, local, formulas, expected_formulas, repeat(None), repeat(()),
-                                [(name, s, b) if s >= 0 else None for s, b in zip(student, book)], repeat(nouns),
-                                shown))
+    return records(Finding, quantity=repeat(name), index=indexes, cell=where, image=images, iteration=iterations,
+                   label=labels, kind=kinds, diagnosis=diagnoses, found=found, expected=expected,
+                   expected_locally=local, formula=formulas, expected_formula=expected_formulas,
+                   family=[(name, s, b) if s >= 0 else None for s, b in zip(student, book)], nouns=repeat(nouns),
+                   shown=shown)
 
 
 def _iterations(q, g: Graded, flat: np.ndarray) -> np.ndarray:
