@@ -631,7 +631,7 @@ def _moved(layout: Layout, role: str, sheet: str, axis_name: str, axis: Axis, p:
     """What moved between layout lines p (0: the sheet's start) and q, in one sentence."""
     rows, count = axis_name == "row", abs(grew)
     new = _new_lines(sheet, axis_name, axis, q, grew) if grew > 0 else ""
-    fill = dict(n=count, sheet=sheet, p=_line_name(axis_name, p), q=_line_name(axis_name, q), new=new)
+    fill = dict(n=count, sheet=sheet, p=_line_name(axis_name, p) if p else "", q=_line_name(axis_name, q), new=new)
     if grew > 0:
         image = _image_starting(layout, role, axis_name, q, n)
         iteration = _iteration_starting(layout, role, axis_name, q, k)
