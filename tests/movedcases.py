@@ -58,7 +58,8 @@ CASES = [
           [{"op": "insert_rows", "sheet": L, "before": 17}], says="a row was inserted above row 17 of 学习"),
     Moved("a column at the left of 学习 with the student's name", "chapter3",
           [{"op": "insert_columns", "sheet": L, "before": "A"}, {"op": "value", "sheet": L, "cell": "A1", "value": "张三"}],
-          says="a column was inserted at the left of 学习"),
+          says="a column was inserted at the left of 学习; graded with that shift"),  # (which of the empty
+    # columns before the layout's first is the new one cannot be told: none is named)
     Moved("a blank column between images 10 and 11", "chapter3", [{"op": "insert_columns", "sheet": L, "before": "AZ"}],
           says="a column was inserted before image 11 (学习!AZ); graded with that shift"),
     Moved("a column inside image 8's pixel grid", "chapter3", [{"op": "insert_columns", "sheet": L, "before": "AO"}],

@@ -642,9 +642,13 @@ def _moved(layout: Layout, role: str, sheet: str, axis_name: str, axis: Axis, p:
             return ngettext("a row was inserted before iteration {i}'s block ({new})",
                             "{n} rows were inserted before iteration {i}'s block ({new})", count).format(i=iteration, **fill)
     if not p:
+        # columns at the left: which ones are new is told only where the layout starts at column A (before
+        # empty layout columns, any of them could be the one inserted)
         text = (ngettext("a row was inserted at the top of {sheet}", "{n} rows were inserted at the top of {sheet}", count)
                 if rows else ngettext("a column was inserted at the left of {sheet} ({new})",
-                                      "{n} columns were inserted at the left of {sheet} ({new})", count)) if grew > 0 else \
+                                      "{n} columns were inserted at the left of {sheet} ({new})", count) if q == 1
+                else ngettext("a column was inserted at the left of {sheet}",
+                              "{n} columns were inserted at the left of {sheet}", count)) if grew > 0 else \
             (ngettext("a row was deleted at the top of {sheet}", "{n} rows were deleted at the top of {sheet}", count)
              if rows else ngettext("a column was deleted at the left of {sheet}",
                                    "{n} columns were deleted at the left of {sheet}", count))
