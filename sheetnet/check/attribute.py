@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sheetnet.layout.model import _TOKEN
+from sheetnet.layout.model import references
 
 _MAX_WORDS = 16  # root causes as bits: 64 a word; more than 1,024 root causes go cell by cell (bounded memory)
 _GRID_PER_CELL, _GRID_ANYWAY = 8, 1 << 20  # a sheet's grid of cell numbers: up to 8 entries a cell, or 8 MB
@@ -88,7 +88,7 @@ def read_rectangles(loaded, q, flat: np.ndarray) -> list[tuple[str, np.ndarray, 
             continue
         di, dj, at = it[inside] - it0, img[inside] - im0, cell[inside]
         template = q.formula_for(im0, it0)
-        tokens = [m.group(2) for m in _TOKEN.finditer(template) if m.group(2) != "label"]
+        tokens = references(template)
         for t, token in enumerate(tokens):
             fields = [fields[t] for _cell, _text, fields in plan]  # plan: the item's cells in reading order
             base = np.array([f[1] for f in fields], dtype=np.int64).reshape(-1, 4)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sheetnet.layout.model import _TOKEN, Layout
+from sheetnet.layout.model import Layout, references
 
 
 def direct_inputs(layout: Layout, name: str) -> set[str]:
@@ -11,7 +11,7 @@ def direct_inputs(layout: Layout, name: str) -> set[str]:
     refs: set[str] = set()
     for template in (q.formula, q.first_formula, q.first_iteration):
         if template:
-            refs |= {m.group(2) for m in _TOKEN.finditer(template) if m.group(2) != "label"}
+            refs |= set(references(template))
     return refs
 
 

@@ -1133,3 +1133,8 @@ class Span:
 
 _TOKEN = re.compile(r"\{(\$?)(\w+)(\^?)([.~]?)(?::(units|images|prev|col)|#(\d+)|@(\d+)(?:/(\d+))?"
                     r"|@(\d+)\\(\d+)([<>]?)|@(\d+)\|(\d+)|%(\d+))?\}")  # groups 9–14: added after 1–8
+
+
+def references(template: str) -> list[str]:
+    """The quantities a formula template reads, in order, each as often as it is read ({label} is none)."""
+    return [m.group(2) for m in _TOKEN.finditer(template) if m.group(2) != "label"]
