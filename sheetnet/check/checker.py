@@ -33,7 +33,6 @@ from sheetnet.mirror.kinds import Kind, detect
 from sheetnet.mirror.load import Loaded, load_aligned
 from sheetnet.record import field, record, records, replace
 from sheetnet.xlsx.reader import WorkbookCells
-from sheetnet.xlsx.refs import column_letters
 
 # Mistakes that are one finding per quantity, whatever the unit or formula: a sheet left
 # uncalculated, or pixels typed in instead of linked, is one thing to fix, not twelve.
@@ -375,7 +374,7 @@ def _findings(loaded: Loaded, places: Places, g: Graded, flat: np.ndarray, kinds
     shown = np.array([layout.shown_label(name, indexes[j]) for j in first.tolist()], dtype=object)
     which = which.reshape(-1)
     labels, shown = labels[which].tolist(), shown[which].tolist()
-    where = _addresses(loaded, q, g.rows[flat].tolist(), g.cols[flat].tolist())
+    where = loaded.wheres(name, g.rows[flat].tolist(), g.cols[flat].tolist())
     cells = loaded.cells[name].reshape(-1)[flat].tolist()
     texts = g.texts[flat].tolist()
     formulas = [t if c is None or c.formula is None else c.formula for c, t in zip(cells, texts)]
@@ -395,16 +394,6 @@ def _iterations(q, g: Graded, flat: np.ndarray) -> np.ndarray:
     if not q.per_iteration:
         return np.zeros(len(flat), dtype=np.int64)
     return np.unravel_index(flat, g.shape)[0] + 1
-
-
-def _addresses(loaded: Loaded, q, rows: list, cols: list) -> list[str]:
-    """'学习!P14' for each of the layout's cells (rows, cols) of q, as the workbook has them (Loaded.where)."""
-    sheet = loaded.sheet_names[q.sheet]
-    if loaded.alignment.maps.get(q.sheet) is not None:  # a sheet that moved: cell by cell
-        moved = [loaded.alignment.forward(q.sheet, r, c) for r, c in zip(rows, cols)]
-        rows, cols = [r for r, _c in moved], [c for _r, c in moved]
-    letters = column_letters()
-    return [f"{sheet}!{letters[c]}{r}" for r, c in zip(rows, cols)]
 
 
 def _plain_values(v, flat: np.ndarray) -> list:

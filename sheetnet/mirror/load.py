@@ -23,7 +23,7 @@ from sheetnet.record import record
 from sheetnet.xlsx.reader import Cell, SheetCells, WorkbookCells
 from sheetnet.xlsx.sheetxml import (ROW_KEY, cell_index, cell_kind, cell_value, cells_at, keys_of, located,
                                     text_values)
-from sheetnet.xlsx.refs import cell_name
+from sheetnet.xlsx.refs import cell_name, column_letters
 
 
 @record(frozen=True)
@@ -49,6 +49,17 @@ class Loaded:
     def where(self, name: str, index: tuple[int, ...]) -> str:
         """'学习!P14' for one cell of a quantity, as the workbook has it."""
         return f"{self.sheet_names[self.layout[name].sheet]}!{cell_name(*self.address(name, index))}"
+
+    def wheres(self, name: str, rows: list[int], cols: list[int]) -> list[str]:
+        """where() of many cells of a quantity, given by the layout's (rows, cols): a check's thousands of
+        findings."""
+        q = self.layout[name]
+        sheet = self.sheet_names[q.sheet]
+        if self.alignment.maps.get(q.sheet) is not None:  # a sheet that moved: cell by cell
+            moved = [self.alignment.forward(q.sheet, r, c) for r, c in zip(rows, cols)]
+            rows, cols = [r for r, _c in moved], [c for _r, c in moved]
+        letters = column_letters()
+        return [f"{sheet}!{letters[c]}{r}" for r, c in zip(rows, cols)]
 
     def written(self, name: str, index: tuple[int, ...], formula: str | None) -> str | None:
         """A cell's formula as the student wrote it (the loaded one has its references in the layout's places)."""
