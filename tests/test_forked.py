@@ -169,6 +169,17 @@ def test_too_many_cells_in_the_two_halves_together_is_refused(tmp_path, monkeypa
     assert "has more than 99 cells" in one and _read(tmp_path, body) == one and halves["taken"] == 1
 
 
+def test_cells_given_again_and_again_in_each_half_count_once_past_the_cells_limit(tmp_path, monkeypatch, halves):
+    # each half alone holds more entries than MAX_CELLS, fewer cells: the child makes its entries one per
+    # position as the parent does (the later one in the first one's place), and nothing is refused
+    body = "".join(f'<row r="{r}">' + "".join(f'<c r="A{r}"><v>{r * 10 + k}</v></c><c r="B{r}" t="s"><v>{k % 2}</v></c>'
+                                             for k in range(3)) + "</row>" for r in range(1, 61))
+    monkeypatch.setattr(sheetxml, "MAX_CELLS", 150)
+    one = _in_one_process(tmp_path, body, monkeypatch)
+    assert isinstance(one, tuple) and len(one[0]) == 120 and one[0][0] == ((1, 1), sheetxml.Cell(12.0, "n"))
+    assert _read(tmp_path, body) == one and halves["taken"] == 1 and halves["general"] == 0
+
+
 def test_a_second_half_not_in_the_plain_form_goes_to_the_general_reader_whole(tmp_path, monkeypatch, halves):
     body = _body(3, forms=_NUMBERS) + '<row r="99"><c r="A99"><f><![CDATA[1+1]]></f><v>2</v></c></row>'
     one = _in_one_process(tmp_path, body, monkeypatch)

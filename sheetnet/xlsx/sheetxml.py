@@ -369,7 +369,7 @@ def _attrs(text: str) -> dict[str, str]:
 class _Cells:
     """The cells of one sheet as they are read: every cell's raw parts → a Cell."""
 
-    as_tuples = False  # (_HalfCells: the bulk's cells kept as (value, kind, formula), sent to the parent so)
+    in_child = False  # (_HalfCells: a sheet's second half, read in a child for its parent)
 
     def __init__(self, sheet: str, strings):
         self.sheet, self._strings_of, self._strings = sheet, strings, None
@@ -439,13 +439,17 @@ class _Cells:
         self.formula(row, col, ref, f, None)  # raises: the group is not defined
         raise AssertionError("a member without its master")  # (formula() raised)
 
+    def extend(self, keys, values, kinds, formulas) -> None:
+        """Cells in the document's order: their keys and, column by column, what each one holds."""
+        self.keys += keys
+        self.list += map(Cell, values, kinds, formulas)
+
     def add(self, row: int, col: int, ref: str, t: str, formula: str | None, v: str | None,
             inline: str | None) -> None:
         """One cell (see cell()), at (row, col)."""
         cell = self.cell(ref, t, formula, v, inline)
         if cell is not None:
-            self.keys.append(row * ROW_KEY + col)
-            self.list.append(cell)
+            self.extend((row * ROW_KEY + col,), (cell.value,), (cell.kind,), (cell.formula,))
             if len(self.keys) > self._limit and self.over():
                 raise self.too_many(len(self.keys), MAX_CELLS)
 
@@ -647,10 +651,7 @@ def _second_half(text: str, begin: int, end: int, sheet: str, strings: list[str]
     tags: list[str] = []
     if not _scan_range(text, begin, end, cells, tags):
         return None
-    found = cells.list  # the bulk's (value, kind, formula), the cells read one by one Cells
-    if not all(map(tuple.__instancecheck__, found)):
-        found = [c if c.__class__ is tuple else (c.value, c.kind, c.formula) for c in found]
-    values, kinds, formulas = map(list, zip(*found)) if found else ([], [], [])
+    values, kinds, formulas = cells.values, cells.kinds, cells.formulas
     # the members whose masters are not in this half: their places, for the parent to move them
     left = [i for i, f in enumerate(formulas) if f is not None and f[:1] == "\0"] if cells.orphans else []
     orphans = [(i, cells.orphans[int(formulas[i][1:])]) for i in left]
@@ -661,21 +662,40 @@ def _second_half(text: str, begin: int, end: int, sheet: str, strings: list[str]
     other = [i for i, k in enumerate(kinds) if k != "n"] if kinds.count("n") < len(kinds) else []
     floats = values if not other else [0.0 if k != "n" else v for v, k in zip(values, kinds)]
     return (array("q", cells.keys).tobytes(), array("d", floats).tobytes(),
-            [(i, values[i], kinds[i]) for i in other], "\0".join([f or "" for f in formulas]), orphans,
+            [(i, values[i], kinds[i]) for i in other],
+            "\0".join(formulas if None not in formulas else [f or "" for f in formulas]), orphans,
             cells.arrays, tags, cells.elements)
 
 
 class _HalfCells(_Cells):
-    """The cells of a sheet's second half, read in a child: kept as (value, kind, formula), the Cells made
-    by the parent (no Cell made twice); a shared formula's member whose master is not in this half gets a
-    stand-in formula ('\0' and its number: no XML text holds a NUL), its parent moves the master it read
-    in the first half (_take_half)."""
+    """The cells of a sheet's second half, read in a child: kept as columns (values, kinds, formulas: what
+    goes to the parent as bytes and one text), the Cells made by the parent (no Cell made twice); a shared
+    formula's member whose master is not in this half gets a stand-in formula ('\0' and its number: no XML
+    text holds a NUL), its parent moves the master it read in the first half (_take_half)."""
 
-    as_tuples = True
+    in_child = True
 
     def __init__(self, sheet: str, strings):
         super().__init__(sheet, strings)
         self.orphans: list[tuple[int, int, str, dict]] = []  # (row, col, ref, <f> attributes)
+        self.values: list = []
+        self.kinds: list[str] = []
+        self.formulas: list[str | None] = []
+
+    def extend(self, keys, values, kinds, formulas) -> None:
+        self.keys += keys
+        self.values += values
+        self.kinds += kinds
+        self.formulas += formulas
+
+    def over(self) -> bool:
+        if len(self.keys) <= self._limit:
+            return False
+        kept = dict(zip(self.keys, zip(self.values, self.kinds, self.formulas)))
+        self.keys[:] = kept
+        self.values[:], self.kinds[:], self.formulas[:] = map(list, zip(*kept.values()))
+        self._limit = len(self.keys) + MAX_CELLS // 8
+        return len(self.keys) > MAX_CELLS
 
     def orphan(self, row: int, col: int, ref: str, f: dict) -> str:
         self.orphans.append((row, col, ref, f))
@@ -708,8 +728,7 @@ def _take_half(second: tuple, cells: _Cells, tags: list[str]) -> None:
         texts = master.moved_many([m[1] - r0 for m in members], [m[2] - c0 for m in members], "=")
         for (i, *_rest), text in zip(members, texts):
             formulas[i] = text
-    cells.keys += keys.tolist()
-    cells.list += map(Cell, values, kinds, formulas)
+    cells.extend(keys.tolist(), values, kinds, formulas)
     cells.arrays.update(arrays)
     tags += its_tags
     if len(cells.keys) > cells._limit and cells.over():
@@ -1004,7 +1023,7 @@ def _take(columns: list[tuple], cells: _Cells, col_numbers: dict[str, int], tags
     chunk's _Shape (None: none), whose _Plan stands for what the matches alone determine once worked out."""
     # a plan holds for a sheet's first chunk (no shared master, no array formula before it) under the root
     # prefixes it was made with; not for a child's half (its members may wait for masters in the first half)
-    planned = shape is not None and not cells.shared and not cells.arrays and not cells.as_tuples
+    planned = shape is not None and not cells.shared and not cells.arrays and not cells.in_child
     prefix_key = tuple(cells.prefixes.items()) if planned else None
     plan = shape.plans.get(prefix_key) if planned else None
     if plan is not None:
@@ -1130,7 +1149,7 @@ def _take_planned(plan: _Plan, vs: tuple, cells: _Cells, tags: list[str], amp: b
 
 def _convert(cells: _Cells, vs, cols, rows, ts, inlines, all_keys, formulas, odd: list[int], unvalued: list[int],
              dropped: list[int]) -> None:
-    """The chunk's cells (in its columns, each one's key and formula worked out) → cells.keys and cells.list,
+    """The chunk's cells (in its columns, each one's key and formula worked out) → `cells` (extend()),
     in the document's order: the bulk's values converted column by column, the odd ones one by one."""
     unescape = safexml.unescape
     n = len(cols)
@@ -1145,20 +1164,19 @@ def _convert(cells: _Cells, vs, cols, rows, ts, inlines, all_keys, formulas, odd
             values = [float(v) if v else None for v in kept_vs]
             kinds = ["n" if v else "" for v in kept_vs]
         else:
-            values, kinds = list(map(float, kept_vs)), repeat("n")
+            values = list(map(float, kept_vs))
+            kinds = ["n"] * len(values)
     except ValueError:  # not a number where one is stored: add() says where
         values = None
     if values is not None and not math.isfinite(sum(filter(None, values))):
         values = None  # nan, inf, 1e999 (or a sum too large): add() says where
     if values is None:
         odd, keep, values, kinds = range(n), (), (), ()
-    forms = formulas if keep is None else compress(formulas, keep)
-    made = zip(values, kinds, forms) if cells.as_tuples else map(Cell, values, kinds, forms)
+    forms = formulas if keep is None else list(compress(formulas, keep))
     if not odd:
-        cells.keys.extend(all_keys if keep is None else compress(all_keys, keep))
-        cells.list.extend(made)
+        cells.extend(all_keys if keep is None else list(compress(all_keys, keep)), values, kinds, forms)
         return
-    bulk_keys, bulk = list(compress(all_keys, keep)), list(made)
+    bulk_keys = list(compress(all_keys, keep))
     odd = sorted(set(odd))
     one_by_one = [cells.cell(cols[i] + rows[i], ts[i], formulas[i], unescape(vs[i]) if vs[i] else None,
                              unescape(inlines[i][1:]) if inlines[i] else None) for i in odd]
@@ -1167,14 +1185,11 @@ def _convert(cells: _Cells, vs, cols, rows, ts, inlines, all_keys, formulas, odd
     done = 0
     for i, cell in zip(odd, one_by_one):
         upto = i - bisect_left(left_out, i)  # the cells of the bulk before it
-        cells.keys.extend(bulk_keys[done:upto])
-        cells.list.extend(bulk[done:upto])
+        cells.extend(bulk_keys[done:upto], values[done:upto], kinds[done:upto], forms[done:upto])
         done = upto
         if cell is not None:
-            cells.keys.append(all_keys[i])
-            cells.list.append(cell)
-    cells.keys.extend(bulk_keys[done:])
-    cells.list.extend(bulk[done:])
+            cells.extend((all_keys[i],), (cell.value,), (cell.kind,), (cell.formula,))
+    cells.extend(bulk_keys[done:], values[done:], kinds[done:], forms[done:])
 
 
 def _general(data: bytes, part: str, cells: _Cells) -> None:
