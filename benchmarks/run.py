@@ -419,8 +419,10 @@ def bench_basic(tmp: Path, R: int, R_LO: int, R_BIG: int) -> None:
     for label, py in pythons.items():
         t_py, _, _ = median_wall([py, "-c", "pass"], R)
         t_np, _, _ = median_wall([py, "-c", "import numpy"], R)
+        t_np1, _, _ = median_wall([py, "-c", NUMPY_AS_SHEETNET], R)
         line(f"python -c pass{label}", fmt_s(t_py))
         line(f"python -c 'import numpy'{label}", fmt_s(t_np))
+        line(f"  the same with 1 BLAS thread{label}", fmt_s(t_np1), "", "as sheetnet's command loads NumPy (sheetnet.blas)")
     t_help, _, _ = median_wall([*SHEETNET, "--help"], R)
     line("python -m sheetnet --help", fmt_s(t_help))
 
@@ -478,6 +480,11 @@ def excel_style_answer(tmp: Path, src: Path) -> Path:
     return dst
 
 
+# NumPy imported as sheetnet's command imports it: OpenBLAS told to start one thread before it loads
+# (sheetnet.blas.at_start), which spares the thread set-up a plain `import numpy` pays
+NUMPY_AS_SHEETNET = "import os; os.environ.setdefault('OPENBLAS_NUM_THREADS', '1'); import numpy"
+
+
 def bench_kinds(tmp: Path, R: int, R_LO: int, R_BIG: int, quick: bool) -> None:
     from sheetnet.libreoffice import find_soffice, recalculate
 
@@ -505,6 +512,10 @@ def bench_kinds(tmp: Path, R: int, R_LO: int, R_BIG: int, quick: bool) -> None:
         "chapter3, Excel style (shared formulas)": (0.15, 0.12), "chapter3, 4,000 images": (1.0, 1.0),
         "cnn, 96 images": (0.12, 0.12), "backprop, 50 iterations": (0.6, 0.6),
         "cnn-backprop, 10 iterations": (0.6, 0.6)}
+    # what no command can go below: the interpreter's start and NumPy's import (the absolute targets of
+    # the small kinds are set against it)
+    t_floor, _, _ = median_wall([PYTHON, "-c", NUMPY_AS_SHEETNET], R)
+    line("start-up floor (python, numpy 1 thread)", fmt_s(t_floor), "", "no command of any kind goes below it")
     for label, path in books.items():
         reps = R_BIG if path.stat().st_size > 1e6 else R
         t_check, _, out = median_wall([*SHEETNET, "check", str(path)], reps, ok=(0, 1))
