@@ -3,6 +3,7 @@ every refusal of the reader in one process — whatever the child meets, and if 
 
 import os
 import random
+import re
 import signal
 import sys
 import threading
@@ -91,6 +92,30 @@ def test_the_childs_half_reads_as_in_one_process(tmp_path, monkeypatch, halves, 
         assert _read(tmp_path, body) == one
     assert halves["children"] == halves["taken"] == 3  # the child's half was the one taken, each time
     assert halves["general"] == 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_values_and_kinds_kept_beside_the_cells_are_theirs(tmp_path, monkeypatch, halves, seed):
+    # grid.SheetGrid reads a sheet's numbers and kinds from these lists instead of from each Cell: read in one
+    # process, in two, and by expat, they are each Cell's own, in cell_index's order (None only for a sheet
+    # whose cells are not in key order)
+    body = _body(seed)
+    shuffled = "".join(reversed(re.findall(r"\s*<row.*?</row>", body, re.S)))  # the rows last to first
+    for text, split, in_order in ((body, 0, True), (body, 1 << 60, True), (shuffled, 0, False)):
+        monkeypatch.setattr(sheetxml, "SPLIT_FROM", split)
+        for general in (False, True):
+            with monkeypatch.context() as m:
+                if general:
+                    m.setattr(sheetxml, "_scan", lambda *args: False)
+                path = write_xlsx(tmp_path / f"c{seed}{split}{general}{in_order}.xlsx", {"S": text}, ["zero", "one"])
+                with WorkbookCells(path) as wb:
+                    cells = wb.sheet("S")
+                    columns = sheetxml.value_columns(cells)
+                    found = sheetxml.cell_index(cells)[1].tolist()
+            assert (columns is not None) == in_order
+            if in_order:
+                assert columns[0] == [c.value for c in found] and columns[1] == [c.kind for c in found]
+                assert any(k != "n" for k in columns[1]) and len(found) > 100
 
 
 def test_a_cell_given_twice_across_the_halves_counts_once_the_later_in_the_first_place(tmp_path, monkeypatch, halves):

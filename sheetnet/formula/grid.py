@@ -13,7 +13,7 @@ import numpy as np
 
 from sheetnet.formula.values import BLANK, BOOL, ERROR_CODE, NOVALUE, NUM, TEXT, VALUE, V, from_kinds
 from sheetnet.record import record
-from sheetnet.xlsx.sheetxml import ROW_KEY, cell_index, cell_kind, cell_value
+from sheetnet.xlsx.sheetxml import ROW_KEY, cell_index, cell_kind, cell_value, value_columns
 
 MAX_DENSE = 40_000_000  # cells of one sheet's block (about 360 MB of arrays at most)
 
@@ -88,6 +88,7 @@ class SheetGrid:
         """From the reader's {(row, col): Cell}. reach: rows and columns the block covers at least."""
         n = len(cells)
         index = cell_index(cells)  # the reader's arrays, most often already made by the loader
+        columns = None
         if index is None:
             values = list(cells.values())
             rc = np.fromiter(chain.from_iterable(cells), dtype=np.int64, count=2 * n).reshape(n, 2)
@@ -95,7 +96,8 @@ class SheetGrid:
             keys, found = index
             values = found.tolist()
             rc = np.stack(np.divmod(keys, ROW_KEY), axis=1)
-        kinds = _kinds(list(map(cell_kind, values)))
+            columns = value_columns(cells)  # (the Cells' values and kinds as read: no pass over the Cells)
+        kinds = _kinds(columns[1] if columns else list(map(cell_kind, values)))
         errors = np.nonzero(kinds == VALUE)[0]
         for i in errors:  # error values: their own codes
             kinds[i] = ERROR_CODE.get(values[i].value, VALUE) if values[i].kind == "e" else VALUE
@@ -113,11 +115,11 @@ class SheetGrid:
         # their places in the block by one flat index each (cnn-backprop 10's 275,000-cell sheet: 50 → 40 ms)
         numeric = ((kinds == NUM) | (kinds == BOOL)) & near
         count = int(numeric.sum())
+        numbers = columns[0] if columns else map(cell_value, values)
         if count == n:
-            num[flat] = np.fromiter(map(cell_value, values), dtype=float, count=n)
+            num[flat] = np.fromiter(numbers, dtype=float, count=n)
         elif count:
-            num[flat[numeric]] = np.fromiter(map(cell_value, compress(values, numeric.tolist())), dtype=float,
-                                             count=count)
+            num[flat[numeric]] = np.fromiter(compress(numbers, numeric.tolist()), dtype=float, count=count)
         kind[flat if every else flat[near]] = kinds if every else kinds[near]
         num, kind = num.reshape(rows, cols), kind.reshape(rows, cols)
         texts = np.nonzero((kinds == TEXT) & near)[0]

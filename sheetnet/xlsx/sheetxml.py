@@ -97,7 +97,7 @@ class ColumnCells(Mapping):
 
     arrays: dict[tuple[int, int], tuple[int, int]] = {}  # (a class default: a sheet without array formulas)
 
-    def __init__(self, keys: list[int], cells: list[Cell]):
+    def __init__(self, keys: list[int], cells: list[Cell], columns: tuple[list, list] | None = None):
         self._sorted, self._at = keys, None  # the keys sorted, and each one's place in _keys (None: the same)
         if not all(map(lt, keys, islice(keys, 1, None))):
             # out of order, or a cell twice (the later one counts, in the first one's place: a dictionary's way)
@@ -105,7 +105,10 @@ class ColumnCells(Mapping):
             keys, cells = list(kept), list(kept.values())
             self._at = sorted(range(len(keys)), key=keys.__getitem__)
             self._sorted = [keys[i] for i in self._at]
+            columns = None
         self._keys, self._cells = keys, cells
+        # each Cell's value and kind, in its order, as the reader had them (value_columns())
+        self._columns = columns
         self._pairs = None
 
     def _find(self, key) -> int:
@@ -226,6 +229,14 @@ def positions_array(cells: SheetCells):
     if isinstance(cells, ColumnCells):  # in key order, from the sorted keys kept for lookups (no copy of _keys)
         return np.stack(np.divmod(cell_index(cells)[0], ROW_KEY), axis=1)
     return np.fromiter(positions(cells), dtype=np.int64, count=2 * len(cells)).reshape(-1, 2)
+
+
+def value_columns(cells: SheetCells) -> tuple[list, list[str]] | None:
+    """Every cell's value and kind as two lists, in cell_index's order, when the reader kept them so (a
+    sheet read in key order, as spreadsheet programs write it); None: map a Cell field over its cells.
+    (A 250,000-cell sheet: reading each Cell's field took 15 ms a field.)"""
+    columns = getattr(cells, "_columns", None)
+    return columns if columns is not None and cells._at is None else None
 
 
 def cell_index(cells: SheetCells):
@@ -375,6 +386,8 @@ class _Cells:
         self.sheet, self._strings_of, self._strings = sheet, strings, None
         self.keys: list[int] = []  # each cell's row * ROW_KEY + col, as read (ColumnCells)
         self.list: list[Cell] = []  # … and its Cell
+        self.values: list = []  # … and the Cell's value and kind (ColumnCells.columns)
+        self.kinds: list[str] = []
         self._limit = MAX_CELLS  # entries past which over() looks
         self.shared: dict[str, tuple[int, int, object]] = {}  # si → (row, col, Shape of the master)
         self.arrays: dict[tuple[int, int], tuple[int, int]] = {}  # an array formula's cell → its range's last cell
@@ -383,7 +396,7 @@ class _Cells:
 
     def result(self) -> ColumnCells:
         """The cells read, one per position (a later one with the same position replaces the first)."""
-        cells = ColumnCells(self.keys, self.list)
+        cells = ColumnCells(self.keys, self.list, (self.values, self.kinds))
         if self.arrays:
             cells.arrays = self.arrays
         return cells
@@ -395,6 +408,7 @@ class _Cells:
             return False
         kept = dict(zip(self.keys, self.list))
         self.keys[:], self.list[:] = list(kept), list(kept.values())
+        self.values[:], self.kinds[:] = list(map(cell_value, self.list)), list(map(cell_kind, self.list))
         self._limit = len(self.keys) + MAX_CELLS // 8
         return len(self.keys) > MAX_CELLS
 
@@ -443,6 +457,8 @@ class _Cells:
         """Cells in the document's order: their keys and, column by column, what each one holds."""
         self.keys += keys
         self.list += map(Cell, values, kinds, formulas)
+        self.values += values
+        self.kinds += kinds
 
     def add(self, row: int, col: int, ref: str, t: str, formula: str | None, v: str | None,
             inline: str | None) -> None:
@@ -678,8 +694,6 @@ class _HalfCells(_Cells):
     def __init__(self, sheet: str, strings):
         super().__init__(sheet, strings)
         self.orphans: list[tuple[int, int, str, dict]] = []  # (row, col, ref, <f> attributes)
-        self.values: list = []
-        self.kinds: list[str] = []
         self.formulas: list[str | None] = []
 
     def extend(self, keys, values, kinds, formulas) -> None:
