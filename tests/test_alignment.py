@@ -41,3 +41,24 @@ def test_the_note_is_one_sentence_for_every_move():
     al = Alignment(MOVED.maps, MOVED.names, ("a row was inserted above row 3 of 学习", "a column was inserted …"))
     assert al.note() == "a row was inserted above row 3 of 学习; a column was inserted …; graded with those shifts"
     assert Alignment().note() is None and not Alignment().moved
+
+
+@pytest.mark.parametrize("k", [1, 2, 7])
+def test_the_labels_looked_for_in_each_block_are_the_layouts_labels_moved_by_whole_steps(k):
+    # align._label_cells builds every label's blocks at once; one by one, they are these
+    from sheetnet.mirror import align
+    from sheetnet.mirror.kinds import KINDS
+    from sheetnet.xlsx.refs import parse_cell
+
+    seen = 0
+    for kind in KINDS:
+        layout = kind.layout
+        for role in {lb.sheet for lb in layout.labels}:
+            step = layout.sheet(role).iteration_step
+            want = [(lb.text, j, r + step[0] * j, c + step[1] * j)
+                    for lb in layout.labels if lb.sheet == role and isinstance(lb.text, str)
+                    for r, c in [parse_cell(lb.cell)] for j in range(k if lb.per_iteration else 1)]
+            texts, blocks, rows, cols = align._label_cells(layout, role, k)
+            assert list(zip(texts, blocks, rows.tolist(), cols.tolist())) == want
+            seen += any(j for _t, j, _r, _c in want)
+    assert seen >= (2 if k > 1 else 0)  # (the iterated kinds' labels repeat in every block)

@@ -255,16 +255,18 @@ def _label_cells(layout: Layout, role: str, k: int):
     block (0-based) and (row, col); the texts and blocks as lists, the rows and columns as arrays."""
     def make():
         step = layout.sheet(role).iteration_step
-        texts, blocks, where = [], [], []
-        for lb in layout.labels:
+        texts, blocks, rows, cols = [], [], [], []
+        for lb in layout.labels:  # each label's blocks at once (backprop 50: 50 × 300 labels, one by one 40 ms)
             if lb.sheet == role and isinstance(lb.text, str):
                 r, c = _parse(lb.cell)
-                for j in range(k if lb.per_iteration else 1):
-                    texts.append(lb.text)
-                    blocks.append(j)
-                    where.append((r + step[0] * j, c + step[1] * j))
-        rc = np.array(where, dtype=np.int64).reshape(-1, 2)
-        return texts, blocks, rc[:, 0], rc[:, 1]
+                j = np.arange(k if lb.per_iteration else 1, dtype=np.int64)
+                texts += [lb.text] * len(j)
+                blocks += range(len(j))
+                rows.append(r + step[0] * j)
+                cols.append(c + step[1] * j)
+        if not texts:
+            return texts, blocks, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return texts, blocks, np.concatenate(rows), np.concatenate(cols)
 
     return _LABEL_CELLS.get(layout, (role, k), make)
 
