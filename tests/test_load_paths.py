@@ -11,6 +11,7 @@ from sheetnet.mirror import align, load
 from sheetnet.mirror.backprop import write_backprop_workbook
 from sheetnet.mirror.kinds import BACKPROP_KIND, KINDS
 from sheetnet.xlsx.reader import WorkbookCells
+from sheetnet.xlsx import sheetxml
 from sheetnet.xlsx.sheetxml import ROW_KEY, Cell, ColumnCells
 
 LAYOUT = BACKPROP_KIND.layout
@@ -151,9 +152,12 @@ def _gathered_as_one_by_one(cells: dict, monkeypatch) -> None:
             continue
         pos = LAYOUT.positions(q, 64, 3)
         want = np.array([cells.get((int(r), int(c))) for r, c in pos.reshape(-1, 2)], dtype=object)
-        for got in (by_table[q.name], by_search[q.name]):
-            assert got.shape == pos.shape[:-1]
+        found = sheetxml.cell_index(sheet)[1]
+        for got, at in (by_table[q.name], by_search[q.name]):
+            assert got.shape == at.shape == pos.shape[:-1]
             assert all(a is b for a, b in zip(got.reshape(-1), want)), q.name
+            # each cell's place among the sheet's (Loaded.arrays reads the reader's columns there)
+            assert [found[i] if i >= 0 else None for i in at.reshape(-1).tolist()] == list(want), q.name
         held += sum(c is not None for c in want)
     assert 0 < held < len(cells)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from itertools import compress, repeat
 from operator import is_, is_not
 
@@ -55,7 +56,10 @@ def agrees(cell: Cell | None, expected, tol: Tolerance) -> bool:
     return math.isclose(cell.value, float(expected), rel_tol=tol.rel, abs_tol=tol.abs)
 
 
-def compare(cells: dict[str, np.ndarray], expected: dict[str, np.ndarray], tol: Tolerance) -> Comparison:
+def compare(cells: dict[str, np.ndarray], expected: dict[str, np.ndarray], tol: Tolerance,
+            arrays: Callable[[str], tuple | None] | None = None) -> Comparison:
+    """Every cell of `cells` against its expected value. arrays(name): the quantity's cells as NumPy arrays
+    (Loaded.arrays: what each holds, from the reader's columns), None where only its Cells tell."""
     math.isclose(0.0, 0.0, rel_tol=tol.rel, abs_tol=tol.abs)  # a negative tolerance: ValueError, as per cell
     total = agree = formulas = no_cache = 0
     max_abs = max_rel = 0.0
@@ -63,7 +67,8 @@ def compare(cells: dict[str, np.ndarray], expected: dict[str, np.ndarray], tol: 
     for name, grid in progress.each(cells.items(), _("comparing the cells"), _("quantities")):
         want = expected[name]
         if isinstance(want, np.ndarray) and want.shape == grid.shape and want.dtype.kind in "fiu":
-            counts, max_abs, max_rel, wrong = _numeric(grid, want, tol, max_abs, max_rel)
+            held = arrays(name) if arrays is not None else None
+            counts, max_abs, max_rel, wrong = _numeric(grid, want, tol, max_abs, max_rel, held)
         else:
             counts, max_abs, max_rel, wrong = _each(grid, want, tol, max_abs, max_rel)
         total, agree, formulas, no_cache = (a + b for a, b in zip((total, agree, formulas, no_cache), counts))
@@ -98,22 +103,29 @@ def _each(grid: np.ndarray, want, tol: Tolerance, max_abs: float, max_rel: float
 _NO_CELL = Cell(None, "")
 
 
-def _numeric(grid: np.ndarray, want: np.ndarray, tol: Tolerance, max_abs: float, max_rel: float):
+def _numeric(grid: np.ndarray, want: np.ndarray, tol: Tolerance, max_abs: float, max_rel: float,
+             held: tuple | None = None):
     """_each() with C-level loops, for a numeric array of expected values of the grid's shape: the same
-    counts, maxima (NaN differences skipped, as max() skips them) and math.isclose's verdict per cell."""
-    cs = grid.reshape(-1).tolist()
-    if any(map(is_, cs, repeat(None))):  # (a C-level look first: a grid read whole has no None to replace)
-        cs = [_NO_CELL if c is None else c for c in cs]
-    kinds = list(map(cell_kind, cs))
-    has_formula = list(map(is_not, map(cell_formula, cs), repeat(None)))
-    formulas = sum(has_formula)
-    # list.count and `in` compare the interned kinds by identity first, ~50x a map of "n".__eq__
-    no_cache = sum(compress(map("".__eq__, kinds), has_formula)) if "" in kinds else 0
-    if kinds.count("n") == len(kinds):  # the usual grid: every cell a number
-        number = np.ones(len(kinds), dtype=bool)
+    counts, maxima (NaN differences skipped, as max() skips them) and math.isclose's verdict per cell.
+    held: the cells as arrays (Loaded.arrays), in place of a look at each Cell's fields."""
+    if held is not None:
+        number, numbers, blank, has_formula = (x.reshape(-1) for x in held)
+        formulas, no_cache = int(has_formula.sum()), int((blank & has_formula).sum())
+        a = numbers[number]
     else:
-        number = np.fromiter([k == "n" for k in kinds], dtype=bool, count=len(kinds))
-    a = np.fromiter(compress(map(cell_value, cs), number), dtype=float, count=int(number.sum()))
+        cs = grid.reshape(-1).tolist()
+        if any(map(is_, cs, repeat(None))):  # (a C-level look first: a grid read whole has no None to replace)
+            cs = [_NO_CELL if c is None else c for c in cs]
+        kinds = list(map(cell_kind, cs))
+        has_formula = list(map(is_not, map(cell_formula, cs), repeat(None)))
+        formulas = sum(has_formula)
+        # list.count and `in` compare the interned kinds by identity first, ~50x a map of "n".__eq__
+        no_cache = sum(compress(map("".__eq__, kinds), has_formula)) if "" in kinds else 0
+        if kinds.count("n") == len(kinds):  # the usual grid: every cell a number
+            number = np.ones(len(kinds), dtype=bool)
+        else:
+            number = np.fromiter([k == "n" for k in kinds], dtype=bool, count=len(kinds))
+        a = np.fromiter(compress(map(cell_value, cs), number), dtype=float, count=int(number.sum()))
     b = want.reshape(-1).astype(float)[number]
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         d = np.abs(a - b)
@@ -123,7 +135,7 @@ def _numeric(grid: np.ndarray, want: np.ndarray, tol: Tolerance, max_abs: float,
         # math.isclose: equal, or both finite and within either tolerance
         close = (a == b) | (np.isfinite(a) & np.isfinite(b) & (
             (d <= np.abs(tol.rel * b)) | (d <= np.abs(tol.rel * a)) | (d <= tol.abs)))
-    ok = np.zeros(len(cs), dtype=bool)
+    ok = np.zeros(grid.size, dtype=bool)
     ok[number] = close
     wrong = [tuple(map(int, i)) for i in zip(*np.unravel_index(np.flatnonzero(~ok), grid.shape))]
-    return (len(cs), int(ok.sum()), formulas, no_cache), max_abs, max_rel, wrong
+    return (grid.size, int(ok.sum()), formulas, no_cache), max_abs, max_rel, wrong

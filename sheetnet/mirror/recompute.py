@@ -34,7 +34,7 @@ def recompute(path: str | Path, *, tol: Tolerance = Tolerance(), default_params:
                 params=params_from, kind=kind.name, sets=", ".join(kind.parameter_sets)))
         inputs.update(kind.default_parameters(params_from, loaded.n_images))
     summary, expected = kind.compute(inputs, loaded.n_images, loaded.n_iterations)
-    comparison = compare(loaded.cells, expected, tol)
+    comparison = compare(loaded.cells, expected, tol, loaded.arrays)
     if comparison.formulas and comparison.no_cache == comparison.formulas:
         raise UnusableInput(
             "its formulas have no cached values (written by a program that does not calculate): "

@@ -29,7 +29,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Mapping
 from itertools import chain, compress, islice, repeat
-from operator import add, attrgetter, index, is_, itemgetter, lt
+from operator import add, attrgetter, index, is_, is_not, itemgetter, lt
 
 from sheetnet import collector, forked
 from sheetnet.i18n import _
@@ -97,7 +97,7 @@ class ColumnCells(Mapping):
 
     arrays: dict[tuple[int, int], tuple[int, int]] = {}  # (a class default: a sheet without array formulas)
 
-    def __init__(self, keys: list[int], cells: list[Cell], columns: tuple[list, list] | None = None):
+    def __init__(self, keys: list[int], cells: list[Cell], columns: tuple[list, list, list] | None = None):
         self._sorted, self._at = keys, None  # the keys sorted, and each one's place in _keys (None: the same)
         if not all(map(lt, keys, islice(keys, 1, None))):
             # out of order, or a cell twice (the later one counts, in the first one's place: a dictionary's way)
@@ -107,7 +107,7 @@ class ColumnCells(Mapping):
             self._sorted = [keys[i] for i in self._at]
             columns = None
         self._keys, self._cells = keys, cells
-        # each Cell's value and kind, in its order, as the reader had them (value_columns())
+        # each Cell's value, kind and formula, in its order, as the reader had them (value_columns())
         self._columns = columns
         self._pairs = None
 
@@ -231,12 +231,35 @@ def positions_array(cells: SheetCells):
     return np.fromiter(positions(cells), dtype=np.int64, count=2 * len(cells)).reshape(-1, 2)
 
 
-def value_columns(cells: SheetCells) -> tuple[list, list[str]] | None:
-    """Every cell's value and kind as two lists, in cell_index's order, when the reader kept them so (a
-    sheet read in key order, as spreadsheet programs write it); None: map a Cell field over its cells.
+def value_columns(cells: SheetCells) -> tuple[list, list[str], list[str | None]] | None:
+    """Every cell's value, kind and formula as three lists, in cell_index's order, when the reader kept them
+    so (a sheet read in key order, as spreadsheet programs write it); None: map a Cell field over its cells.
     (A 250,000-cell sheet: reading each Cell's field took 15 ms a field.)"""
     columns = getattr(cells, "_columns", None)
     return columns if columns is not None and cells._at is None else None
+
+
+def cell_arrays(columns: tuple[list, list[str], list[str | None]]):
+    """A sheet's value_columns() as NumPy arrays: which cells hold a number (kind 'n'), their numbers (NaN in
+    the others), which hold no value ('') and which a formula."""
+    import numpy as np
+
+    values, kinds, formulas = columns
+    n = len(kinds)
+    if kinds.count("n") == n:  # (list.count compares the interned kinds by identity first)
+        number, blank = np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+        numbers = np.fromiter(values, dtype=float, count=n)
+    else:
+        # the reader's kinds are one letter or none: joined by NUL, each one's letter is the byte before its
+        # NUL, or a NUL (a 270,000-cell sheet: 6 ms, a comparison per kind 25)
+        codes = np.frombuffer(("\0".join(kinds) + "\0").encode("ascii"), dtype=np.uint8)
+        ends = np.flatnonzero(codes == 0)
+        letters = np.where(np.diff(ends, prepend=-1) == 2, codes[ends - 1], 0)
+        number, blank = letters == ord("n"), letters == 0
+        numbers = np.full(n, np.nan)
+        numbers[number] = np.fromiter(compress(values, number.tolist()), dtype=float, count=int(number.sum()))
+    has_formula = np.fromiter(map(is_not, formulas, repeat(None)), dtype=bool, count=n)
+    return number, numbers, blank, has_formula
 
 
 def cell_index(cells: SheetCells):
@@ -386,8 +409,9 @@ class _Cells:
         self.sheet, self._strings_of, self._strings = sheet, strings, None
         self.keys: list[int] = []  # each cell's row * ROW_KEY + col, as read (ColumnCells)
         self.list: list[Cell] = []  # … and its Cell
-        self.values: list = []  # … and the Cell's value and kind (ColumnCells.columns)
+        self.values: list = []  # … and the Cell's value, kind and formula (ColumnCells.columns)
         self.kinds: list[str] = []
+        self.formulas: list[str | None] = []
         self._limit = MAX_CELLS  # entries past which over() looks
         self.shared: dict[str, tuple[int, int, object]] = {}  # si → (row, col, Shape of the master)
         self.arrays: dict[tuple[int, int], tuple[int, int]] = {}  # an array formula's cell → its range's last cell
@@ -396,7 +420,7 @@ class _Cells:
 
     def result(self) -> ColumnCells:
         """The cells read, one per position (a later one with the same position replaces the first)."""
-        cells = ColumnCells(self.keys, self.list, (self.values, self.kinds))
+        cells = ColumnCells(self.keys, self.list, (self.values, self.kinds, self.formulas))
         if self.arrays:
             cells.arrays = self.arrays
         return cells
@@ -409,6 +433,7 @@ class _Cells:
         kept = dict(zip(self.keys, self.list))
         self.keys[:], self.list[:] = list(kept), list(kept.values())
         self.values[:], self.kinds[:] = list(map(cell_value, self.list)), list(map(cell_kind, self.list))
+        self.formulas[:] = list(map(cell_formula, self.list))
         self._limit = len(self.keys) + MAX_CELLS // 8
         return len(self.keys) > MAX_CELLS
 
@@ -459,6 +484,7 @@ class _Cells:
         self.list += map(Cell, values, kinds, formulas)
         self.values += values
         self.kinds += kinds
+        self.formulas += formulas
 
     def add(self, row: int, col: int, ref: str, t: str, formula: str | None, v: str | None,
             inline: str | None) -> None:
@@ -694,7 +720,6 @@ class _HalfCells(_Cells):
     def __init__(self, sheet: str, strings):
         super().__init__(sheet, strings)
         self.orphans: list[tuple[int, int, str, dict]] = []  # (row, col, ref, <f> attributes)
-        self.formulas: list[str | None] = []
 
     def extend(self, keys, values, kinds, formulas) -> None:
         self.keys += keys
