@@ -4,8 +4,10 @@ The evidence is what the layout says each cell holds — a label's own text, a n
 a formula (every computed cell) — against what the sheet holds. Each axis is aligned by dynamic
 programming over its lines (a line is a row or a column, compared cell by cell through the other axis'
 current map), with lines inserted into the sheet or missing from it; the two axes are aligned in turn
-until they settle. Insertions keep the order of lines, so each axis comes out as a monotone,
-piecewise shift (mirror/alignment.py).
+until they settle — from no move, and again from where most labels moved to (an axis aligned through
+a wrong map of the other goes astray: a column deleted at the left, seen through unmoved columns).
+Insertions keep the order of lines, so each axis comes out as a monotone, piecewise shift
+(mirror/alignment.py).
 
 The alignment is taken only when it explains the sheet better than no move at all, and it is then
 checked: a line inserted inside one item of the layout (inside an image's pixel grid, between the
@@ -438,7 +440,35 @@ def find(layout: Layout, role: str, cells: SheetCells, sheet_name: str) -> Found
     G = sheet_grid(cells, codes, shape_s)
     landmark = 10.0 + max(int((E != EMPTY).sum(axis=0).max()), int((E != EMPTY).sum(axis=1).max()))
     W = _cost_table(LABEL + len(texts), landmark)
-    rows, cols = IDENTITY_AXIS, IDENTITY_AXIS
+    # the axis aligned first is compared through the other's map as it stands: when that one is wrong (a
+    # column deleted at the left, seen through unmoved columns), every line disagrees and the first axis
+    # can come out wrong (dropping the layout's lines past the sheet's end is then cheapest), taking the
+    # second with it. So where the labels say the sheet moved otherwise (more of them in place shifted as
+    # most of them are), the search starts again from there, and the map that explains the sheet better
+    # is taken (the one from no move on a tie)
+    searches = [_search(E, G, W, ins_r, ins_c, SheetMap())]
+    seed = _labels_moved(E, G)
+    if seed.moved and _labels_matched(E, G, seed) > _labels_matched(E, G, searches[0][0]):
+        searches.append(_search(E, G, W, ins_r, ins_c, seed))
+    searches = [s for s in searches if s[0].moved]
+    if not searches:
+        return UNMOVED
+    unmoved, labels = _explains(E, G, SheetMap(), W), _labels_matched(E, G, SheetMap())
+    best = None
+    for searched in searches:
+        cost = _explains(E, G, searched[0], W)
+        # a move is taken only when it explains the sheet better than no move, with no fewer labels in place
+        if cost < unmoved - 0.5 and (best is None or cost < best[0]) and _labels_matched(E, G, searched[0]) >= labels:
+            best = cost, searched
+    if best is None:
+        return UNMOVED
+    m, row_match, col_match = best[1]
+    return _judged(layout, role, sheet_name, m, E, row_match, col_match, n, k)
+
+
+def _search(E: np.ndarray, G: np.ndarray, W: np.ndarray, ins_r: int, ins_c: int, start: SheetMap):
+    """The two axes aligned in turn, from `start`, until they settle: (map, row match, column match)."""
+    rows, cols = start.rows, start.cols
     row_match = col_match = None
     for _round in range(_ROUNDS):
         row_match, new_rows = _align_axis(E, G, cols, W, ins_r)
@@ -446,12 +476,31 @@ def find(layout: Layout, role: str, cells: SheetCells, sheet_name: str) -> Found
         if new_rows == rows and new_cols == cols:
             break
         rows, cols = new_rows, new_cols
-    m = SheetMap(rows, cols)
-    if not m.moved or _explains(E, G, m, W) >= _explains(E, G, SheetMap(), W) - 0.5:
-        return UNMOVED
-    if _labels_matched(E, G, m) < _labels_matched(E, G, SheetMap()):
-        return UNMOVED
-    return _judged(layout, role, sheet_name, m, E, row_match, col_match, n, k)
+    return SheetMap(rows, cols), row_match, col_match
+
+
+def _labels_moved(E: np.ndarray, G: np.ndarray) -> SheetMap:
+    """The whole sheet shifted as most of its labels are (each label the layout and the sheet hold once):
+    where the search starts besides no move."""
+    offsets: dict[tuple[int, int], int] = {}
+    at_e, at_g = _single_labels(E), _single_labels(G)
+    for code, (r, c) in at_e.items():
+        if code in at_g:
+            d = (at_g[code][0] - r, at_g[code][1] - c)
+            offsets[d] = offsets.get(d, 0) + 1
+    if not offsets:
+        return SheetMap()
+    dr, dc = max(offsets, key=offsets.__getitem__)  # (the first found on a tie)
+    return SheetMap(Axis(((1, dr),)) if dr else IDENTITY_AXIS, Axis(((1, dc),)) if dc else IDENTITY_AXIS)
+
+
+def _single_labels(grid: np.ndarray) -> dict[int, tuple[int, int]]:
+    """Label code → its (row, col), for the labels the grid holds once."""
+    rows, cols = np.nonzero(grid >= LABEL)
+    codes = grid[rows, cols]
+    found, counts = np.unique(codes, return_counts=True)
+    once = set(found[counts == 1].tolist())
+    return {code: (r, c) for code, r, c in zip(codes.tolist(), rows.tolist(), cols.tolist()) if code in once}
 
 
 def _insert_bound(far: int, extent: int) -> int:
