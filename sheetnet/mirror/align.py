@@ -19,6 +19,7 @@ signature holding numbers) is taken as it is, without the search.
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import lru_cache
 from itertools import repeat
 from operator import is_
@@ -497,10 +498,9 @@ def _labels_moved(E: np.ndarray, G: np.ndarray) -> SheetMap:
 def _single_labels(grid: np.ndarray) -> dict[int, tuple[int, int]]:
     """Label code → its (row, col), for the labels the grid holds once."""
     rows, cols = np.nonzero(grid >= LABEL)
-    codes = grid[rows, cols]
-    found, counts = np.unique(codes, return_counts=True)
-    once = set(found[counts == 1].tolist())
-    return {code: (r, c) for code, r, c in zip(codes.tolist(), rows.tolist(), cols.tolist()) if code in once}
+    codes = grid[rows, cols].tolist()
+    counts = Counter(codes)  # (a few hundred labels; NumPy's unique() would import numpy.ma, ~10 ms)
+    return {code: (r, c) for code, r, c in zip(codes, rows.tolist(), cols.tolist()) if counts[code] == 1}
 
 
 def _insert_bound(far: int, extent: int) -> int:
