@@ -59,3 +59,5 @@ def test_the_reader_columns_count_and_judge_as_the_cells(tmp_path, with_none):
     fast, slow = _numeric(grid, want, tol, 0.5, 0.0, loaded.arrays("q")), _numeric(grid, want, tol, 0.5, 0.0)
     assert fast[0] == slow[0] and fast[1:3] == pytest.approx(slow[1:3], nan_ok=True) and fast[3] == slow[3]
     assert slow[0][2] > 0 and slow[0][3] > 0 and 0 < slow[0][1] < 180  # formulas, formulas without a value, both verdicts
+    # … and each cell's formula (the checker's texts), None where there is none or no cell
+    assert loaded.formula_texts("q").tolist() == [None if c is None else c.formula for c in grid.reshape(-1)]

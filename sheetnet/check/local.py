@@ -178,9 +178,11 @@ def _grade_quantity(wb: Workbook, view: Book, q, e2e: np.ndarray, tol: Tolerance
     plan = wb.templates.graded(q)  # the quantity's cells and the layout's families, once per worker
     rows, cols, expected, graded = plan.rows, plan.cols, plan.expected, plan.graded
     sheet = wb.sheet_name(q.sheet)
-    cell_objects = wb.loaded.cells[q.name].reshape(-1)
-    texts = np.empty(len(cell_objects), dtype=object)
-    texts[:] = formulas_of(cell_objects.tolist())
+    texts = wb.loaded.formula_texts(q.name)  # (from the reader's columns: no look at each Cell)
+    if texts is None:
+        cell_objects = wb.loaded.cells[q.name].reshape(-1)
+        texts = np.empty(len(cell_objects), dtype=object)
+        texts[:] = formulas_of(cell_objects.tolist())
     elements = _array_members(wb, sheet, rows, cols, texts)
     same = wb.templates.same_texts(q, texts) & graded
     found = plan.read(wb.book.grid(sheet))

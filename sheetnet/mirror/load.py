@@ -40,7 +40,7 @@ class Loaded:
     # reader's columns can stand for the Cells' fields (cell_arrays): comparing 270,000 cells field by field
     # took 75 ms. (Not the sheet's cells: their keys, 10 MB of a big sheet, are not kept for this.)
     sources: dict = field(default_factory=dict, repr=False, compare=False)
-    _arrays: dict = field(default_factory=dict, repr=False, compare=False)  # id(columns) → cell_arrays(columns)
+    _arrays: dict = field(default_factory=dict, repr=False, compare=False)  # what is made of the columns, by id
 
     def arrays(self, name: str):
         """The computed quantity's cells as cell_arrays() of its sheet, each of its grid's shape (None: only
@@ -61,6 +61,19 @@ class Loaded:
         shape = self.cells[name].shape
         return number.reshape(shape), np.where(number, numbers, np.nan).reshape(shape), blank.reshape(shape), \
             formula.reshape(shape)
+
+    def formula_texts(self, name: str) -> np.ndarray | None:
+        """Each cell's formula (None: none, or no cell) of the computed quantity, flat in its grid's order,
+        from its sheet's columns (None: only the Cells tell)."""
+        source = self.sources.get(name)
+        if source is None:
+            return None
+        columns, at = source
+        texts = self._arrays.get(("formulas", id(columns)))
+        if texts is None:  # once per sheet; its last element None, for the places without a cell (-1)
+            texts = self._arrays[("formulas", id(columns))] = np.empty(len(columns[2]) + 1, dtype=object)
+            texts[:-1] = columns[2]
+        return texts[at.reshape(-1)]
 
     def has(self, role: str) -> bool:
         return role in self.sheet_names
