@@ -6,7 +6,7 @@ Cell the workbook stores there (formula and cached value). Nothing here computes
 
 from __future__ import annotations
 
-from itertools import repeat
+from itertools import chain, repeat
 from operator import is_
 from pathlib import Path
 
@@ -71,8 +71,8 @@ class Loaded:
         columns, at = source
         texts = self._arrays.get(("formulas", id(columns)))
         if texts is None:  # once per sheet; its last element None, for the places without a cell (-1)
-            texts = self._arrays[("formulas", id(columns))] = np.empty(len(columns[2]) + 1, dtype=object)
-            texts[:-1] = columns[2]
+            texts = self._arrays[("formulas", id(columns))] = np.fromiter(chain(columns[2], (None,)), dtype=object,
+                                                                         count=len(columns[2]) + 1)
         return texts[at.reshape(-1)]
 
     def has(self, role: str) -> bool:

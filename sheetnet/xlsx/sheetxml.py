@@ -273,9 +273,11 @@ def cell_index(cells: SheetCells):
         return kept[1]
     n = len(cells)
     if isinstance(cells, ColumnCells):  # in range by construction, sorted once already
-        found = np.empty(n, dtype=object)
-        found[:] = cells._cells if cells._at is None else [cells._cells[i] for i in cells._at]
-        cells._index = (n, (np.array(cells._sorted, dtype=np.int64), found))
+        # (fromiter: an object array filled by `found[:] = cells` looks into every element for a sequence,
+        # 26 ms for 243,000 Cells; this 3)
+        found = np.fromiter(cells._cells if cells._at is None else map(cells._cells.__getitem__, cells._at),
+                            dtype=object, count=n)
+        cells._index = (n, (np.fromiter(cells._sorted, dtype=np.int64, count=n), found))
         return cells._index[1]
     rc = np.fromiter(positions(cells), dtype=np.int64, count=2 * n).reshape(n, 2)
     if n and (rc.min() < 1 or rc[:, 1].max() >= ROW_KEY or rc[:, 0].max() >= 1 << 40):
