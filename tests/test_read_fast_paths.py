@@ -377,3 +377,14 @@ def test_a_sheet_whose_shapes_are_not_met_again_is_split_for_them_only_now_and_t
         assert got == [((1, 1), float(k), "n", None), ((1, 2), 7.0, "n", "=A1*19")]
     assert seen == [(0, 1)] * 6 + [(1, 0)] * 2
     assert sheetxml._SHEETS_READ["S"] == 0
+
+
+def test_kind_letters_reads_one_letter_kinds_and_refuses_the_others():
+    # the reader's kinds ('n', 's', 'b', 'e' or ''), each as its letter's byte (0: ''); any other list of
+    # kinds is left to a comparison per kind (None)
+    from sheetnet.xlsx.sheetxml import kind_letters
+
+    assert kind_letters(["n", "", "s", "b", "e", ""]).tolist() == [ord("n"), 0, ord("s"), ord("b"), ord("e"), 0]
+    assert kind_letters([]).tolist() == []
+    for odd in (["n", "str"], ["n", "ñ"], ["n", None], ["n", "\0"], ["n\0s"]):
+        assert kind_letters(odd) is None, odd

@@ -13,29 +13,21 @@ import numpy as np
 
 from sheetnet.formula.values import BLANK, BOOL, ERROR_CODE, NOVALUE, NUM, TEXT, VALUE, V, from_kinds
 from sheetnet.record import record
-from sheetnet.xlsx.sheetxml import ROW_KEY, cell_index, cell_kind, cell_value, value_columns
+from sheetnet.xlsx.sheetxml import ROW_KEY, cell_index, cell_kind, cell_value, kind_letters, value_columns
 
 MAX_DENSE = 40_000_000  # cells of one sheet's block (about 360 MB of arrays at most)
 
 
 def _kinds(letters: list) -> np.ndarray:
     """Each cell's kind (NUM, TEXT, BOOL, BLANK; VALUE for the rest) from its Cell.kind, by the kind's
-    first letter. A big sheet's kinds are one letter or none: joined by NUL and read as bytes, with no
+    first letter. A big sheet's kinds are one letter or none: read as bytes (sheetxml.kind_letters), with no
     string array made (a 275,000-cell sheet: 35 → 15 ms); any other kind, as a fixed-width string array."""
     n = len(letters)
     if letters.count("n") == n:  # every cell a number
         return np.full(n, NUM, dtype=np.int8)
-    try:
-        joined = "\0".join(letters) + "\0"
-    except TypeError:  # (a kind that is not text)
-        joined = None
-    if joined is not None and joined.isascii():
-        codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-        ends = np.flatnonzero(codes == 0)  # one per cell, when no kind holds a NUL
-        if len(ends) == n:
-            gaps = np.diff(ends, prepend=-1)  # 1: no letter, 2: one
-            if gaps.max() <= 2:
-                return _KIND_OF[np.where(gaps == 2, codes[ends - 1], 0)]
+    codes = kind_letters(letters)
+    if codes is not None:
+        return _KIND_OF[codes]
     first = np.array(letters, dtype="U1") if n else np.zeros(0, dtype="U1")
     return np.select([first == "n", first == "s", first == "b", first == ""], [NUM, TEXT, BOOL, BLANK],
                      VALUE).astype(np.int8)
