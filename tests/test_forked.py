@@ -203,6 +203,10 @@ def test_cells_given_again_and_again_in_each_half_count_once_past_the_cells_limi
     one = _in_one_process(tmp_path, body, monkeypatch)
     assert isinstance(one, tuple) and len(one[0]) == 120 and one[0][0] == ((1, 1), sheetxml.Cell(12.0, "n"))
     assert _read(tmp_path, body) == one and halves["taken"] == 1 and halves["general"] == 0
+    with WorkbookCells(write_xlsx(tmp_path / "again.xlsx", {"S": body}, ["zero", "one"])) as wb:
+        cells = wb.sheet("S")  # (the columns kept beside the Cells: made one per position alike)
+    found = sheetxml.cell_index(cells)[1].tolist()
+    assert sheetxml.value_columns(cells) == ([c.value for c in found], [c.kind for c in found], [c.formula for c in found])
 
 
 def test_a_second_half_not_in_the_plain_form_goes_to_the_general_reader_whole(tmp_path, monkeypatch, halves):

@@ -456,12 +456,16 @@ class _Cells:
         entries are made one per position, the next look a while later: never a quadratic cost)"""
         if len(self.keys) <= self._limit:
             return False
-        kept = dict(zip(self.keys, self.list))
-        self.keys[:], self.list[:] = list(kept), list(kept.values())
-        self.values[:], self.kinds[:] = list(map(cell_value, self.list)), list(map(cell_kind, self.list))
-        self.formulas[:] = list(map(cell_formula, self.list))
+        kept = dict(zip(self.keys, range(len(self.keys))))  # (the later entry, in the first one's place)
+        self.keys[:] = kept
+        for column in self._columns():
+            column[:] = map(column.__getitem__, kept.values())
         self._limit = len(self.keys) + MAX_CELLS // 8
         return len(self.keys) > MAX_CELLS
+
+    def _columns(self) -> tuple[list, ...]:
+        """What is kept of each cell beside its key, one list each, in the keys' order."""
+        return self.list, self.values, self.kinds, self.formulas
 
     def strings(self) -> list[str]:
         if self._strings is None:
@@ -753,14 +757,8 @@ class _HalfCells(_Cells):
         self.kinds += kinds
         self.formulas += formulas
 
-    def over(self) -> bool:
-        if len(self.keys) <= self._limit:
-            return False
-        kept = dict(zip(self.keys, zip(self.values, self.kinds, self.formulas)))
-        self.keys[:] = kept
-        self.values[:], self.kinds[:], self.formulas[:] = map(list, zip(*kept.values()))
-        self._limit = len(self.keys) + MAX_CELLS // 8
-        return len(self.keys) > MAX_CELLS
+    def _columns(self) -> tuple[list, ...]:
+        return self.values, self.kinds, self.formulas
 
     def orphan(self, row: int, col: int, ref: str, f: dict) -> str:
         self.orphans.append((row, col, ref, f))
