@@ -483,15 +483,11 @@ def _search(E: np.ndarray, G: np.ndarray, W: np.ndarray, ins_r: int, ins_c: int,
 def _labels_moved(E: np.ndarray, G: np.ndarray) -> SheetMap:
     """The whole sheet shifted as most of its labels are (each label the layout and the sheet hold once):
     where the search starts besides no move."""
-    offsets: dict[tuple[int, int], int] = {}
     at_e, at_g = _single_labels(E), _single_labels(G)
-    for code, (r, c) in at_e.items():
-        if code in at_g:
-            d = (at_g[code][0] - r, at_g[code][1] - c)
-            offsets[d] = offsets.get(d, 0) + 1
+    offsets = Counter((at_g[code][0] - r, at_g[code][1] - c) for code, (r, c) in at_e.items() if code in at_g)
     if not offsets:
         return SheetMap()
-    dr, dc = max(offsets, key=offsets.__getitem__)  # (the first found on a tie)
+    (dr, dc), _count = offsets.most_common(1)[0]  # (the first found on a tie)
     return SheetMap(Axis(((1, dr),)) if dr else IDENTITY_AXIS, Axis(((1, dc),)) if dc else IDENTITY_AXIS)
 
 
@@ -499,7 +495,7 @@ def _single_labels(grid: np.ndarray) -> dict[int, tuple[int, int]]:
     """Label code → its (row, col), for the labels the grid holds once."""
     rows, cols = np.nonzero(grid >= LABEL)
     codes = grid[rows, cols].tolist()
-    counts = Counter(codes)  # (a few hundred labels; NumPy's unique() would import numpy.ma, ~10 ms)
+    counts = Counter(codes)  # (a few hundred labels)
     return {code: (r, c) for code, r, c in zip(codes, rows.tolist(), cols.tolist()) if counts[code] == 1}
 
 
