@@ -408,7 +408,7 @@ def _plain_values(v, flat: np.ndarray) -> list:
 def _plain_array(a: np.ndarray) -> list:
     """[_plain(x) for x in a]: floats at once, NaN as None."""
     if a.dtype != np.float64:
-        return [_plain(x) for x in a.tolist()] if a.dtype != object else [_plain(x) for x in a]
+        return [_plain(x) for x in a.tolist()]  # (an object array's tolist() gives its elements as they are)
     out = a.tolist()
     for j in np.nonzero(np.isnan(a))[0].tolist():
         out[j] = None
