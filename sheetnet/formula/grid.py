@@ -86,9 +86,10 @@ class SheetGrid:
             rc = np.fromiter(chain.from_iterable(cells), dtype=np.int64, count=2 * n).reshape(n, 2)
         else:
             keys, found = index
-            values = found.tolist()
             rc = np.stack(np.divmod(keys, ROW_KEY), axis=1)
             columns = value_columns(cells)  # (the Cells' values and kinds as read: no pass over the Cells)
+            # the Cells themselves only for the few cells read one by one below (errors, texts, blanks …)
+            values = found if columns else found.tolist()
         kinds = _kinds(columns[1] if columns else list(map(cell_kind, values)))
         errors = np.nonzero(kinds == VALUE)[0]
         for i in errors:  # error values: their own codes
